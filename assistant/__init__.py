@@ -1,0 +1,1 @@
+"""Conversation engine: tools, chat-model backends, pending actions, dialogue state."""

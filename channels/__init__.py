@@ -1,0 +1,1 @@
+"""Every way in: the ``bosun`` CLI, the REST API, chat adapters. The composition root."""

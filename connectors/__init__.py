@@ -1,0 +1,1 @@
+"""Live equipment values from OPC-UA, Modbus TCP and MQTT into the readings store."""

@@ -1,0 +1,1 @@
+"""Ingestion: parse and chunk manuals, import fault histories into the knowledge base."""

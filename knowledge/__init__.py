@@ -1,0 +1,1 @@
+"""Knowledge base: embedder, vector index, hybrid search with citations."""

@@ -1,0 +1,1 @@
+"""Failure-risk models: features from readings and fault history, XGBoost, registry, scoring."""

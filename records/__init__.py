@@ -1,0 +1,1 @@
+"""Maintenance records: the relational domain model, migrations and services."""
