@@ -1,0 +1,1 @@
+"""Quality evaluations: retrieval, assistant turns, predictors."""
