@@ -58,9 +58,7 @@ def make_engine(url: str, *, app_role: str = "", null_pool: bool = False) -> Eng
 def _bind_tenant(session: Session, _tx: Any, connection: Any) -> None:
     tenant = session.info.get("tenant")
     if tenant is not None and connection.dialect.name == "postgresql":
-        connection.execute(
-            text("SELECT set_config('bosun.org_id', :t, true)"), {"t": str(tenant)}
-        )
+        connection.execute(text("SELECT set_config('bosun.org_id', :t, true)"), {"t": str(tenant)})
 
 
 class Database:

@@ -1,0 +1,133 @@
+"""Helpers shared by the services: tenant-checked fetches, snapshots, audit rows, pages."""
+
+from __future__ import annotations
+
+import base64
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from records.context import Caller
+from records.errors import invalid, not_found
+from records.models import AuditLog, Base
+
+M = TypeVar("M", bound=Base)
+T = TypeVar("T")
+
+MAX_PAGE = 500
+
+
+def get_owned(session: Session, caller: Caller, model: type[M], ident: int) -> M:
+    """Fetch a row of the caller's organization (and visible vessel), else ``not_found``."""
+    row = session.get(model, ident)
+    if row is None or getattr(row, "org_id", None) != caller.org_id:
+        raise not_found(model.__name__.lower(), ident)
+    vessel_id = getattr(row, "vessel_id", None)
+    if vessel_id is not None and not caller.sees_vessel(vessel_id):
+        raise not_found(model.__name__.lower(), ident)
+    return row
+
+
+def scoped(stmt: Select[tuple[M]], model: type[M], caller: Caller) -> Select[tuple[M]]:
+    """Restrict a select to the caller's organization and visible vessels."""
+    stmt = stmt.where(model.org_id == caller.org_id)  # type: ignore[attr-defined]
+    if hasattr(model, "vessel_id") and not caller.all_vessels:
+        stmt = stmt.where(model.vessel_id.in_(caller.vessel_ids))  # type: ignore[attr-defined]
+    return stmt
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def snapshot(row: Base) -> dict[str, Any]:
+    """Return a row's column values as JSON-safe data."""
+    return {c.key: _jsonable(getattr(row, c.key)) for c in row.__mapper__.column_attrs}
+
+
+def audit(
+    session: Session,
+    caller: Caller,
+    action: str,
+    row: Base,
+    before: dict[str, Any] | None = None,
+) -> None:
+    """Add an audit-log row for a change to ``row`` (call after the change, before flush)."""
+    session.flush()
+    after = snapshot(row) if action != "delete" else None
+    if before is not None and after is not None:
+        changed = {k for k in after if before.get(k) != after.get(k)} - {"updated_at"}
+        before = {k: before[k] for k in changed}
+        after = {k: after[k] for k in changed}
+    session.add(
+        AuditLog(
+            org_id=caller.org_id,
+            user_id=caller.user_id,
+            channel=caller.channel,
+            action=action,
+            entity=row.__tablename__,
+            entity_id=getattr(row, "id", None),
+            before=before,
+            after=after,
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of a listing, with the cursor of the next page (None at the end)."""
+
+    items: Sequence[T]
+    next_cursor: str | None
+
+
+def encode_cursor(last_id: int) -> str:
+    """Encode the last id of a page as an opaque cursor."""
+    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int | None:
+    """Decode a cursor made by ``encode_cursor``; a malformed one is an ``invalid`` error."""
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        kind, _, value = raw.partition(":")
+        if kind != "id":
+            raise ValueError(raw)
+        return int(value)
+    except (ValueError, UnicodeDecodeError) as err:
+        raise invalid("malformed cursor: pass the next_cursor of the previous page") from err
+
+
+def paginate(
+    session: Session, stmt: Select[tuple[M]], model: type[M], cursor: str | None, limit: int
+) -> Page[M]:
+    """Run ``stmt`` ordered by id from ``cursor``, returning at most ``limit`` rows."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise invalid(f"limit must be between 1 and {MAX_PAGE}")
+    after = decode_cursor(cursor)
+    id_col = model.id  # type: ignore[attr-defined]
+    if after is not None:
+        stmt = stmt.where(id_col > after)
+    rows = list(session.scalars(stmt.order_by(id_col).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(rows, encode_cursor(rows[-1].id) if more and rows else None)  # type: ignore[attr-defined]
+
+
+def all_rows(session: Session, stmt: Select[tuple[M]]) -> list[M]:
+    """Return every row of a select as a list."""
+    return list(session.scalars(stmt))
+
+
+__all__ = ["Page", "audit", "get_owned", "paginate", "scoped", "select", "snapshot"]

@@ -1,0 +1,115 @@
+"""The knowledge base's records of its source documents."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from records.common import Page, audit, get_owned, paginate, scoped, snapshot
+from records.context import Caller
+from records.errors import invalid
+from records.models import Document, DocumentStatus
+from records.roles import Permission, require
+
+KINDS = ("manual", "procedure", "report", "fault_history")
+
+
+def create_document(
+    session: Session,
+    caller: Caller,
+    *,
+    title: str,
+    kind: str = "manual",
+    filename: str | None = None,
+    path: str | None = None,
+    media_type: str | None = None,
+    sha256: str | None = None,
+    vessel_id: int | None = None,
+    equipment_codes: list[str] | None = None,
+    tags: list[str] | None = None,
+) -> Document:
+    """Register a new document (status ``pending`` until ingestion finishes)."""
+    require(caller, Permission.curate_knowledge)
+    if kind not in KINDS:
+        raise invalid(f"document kind must be one of {', '.join(KINDS)}")
+    doc = Document(
+        org_id=caller.org_id,
+        vessel_id=vessel_id,
+        title=title,
+        kind=kind,
+        filename=filename,
+        path=path,
+        media_type=media_type,
+        sha256=sha256,
+        equipment_codes=list(equipment_codes or []),
+        tags=list(tags or []),
+    )
+    session.add(doc)
+    audit(session, caller, "create", doc)
+    return doc
+
+
+def get_document(session: Session, caller: Caller, document_id: int) -> Document:
+    """Return one document of the caller's organization."""
+    return get_owned(session, caller, Document, document_id)
+
+
+def find_by_filename(session: Session, caller: Caller, filename: str) -> Document | None:
+    """Return the organization's document ingested from this file name, if any."""
+    stmt = scoped(select(Document), Document, caller).where(Document.filename == filename)
+    return session.scalar(stmt.order_by(Document.id.desc()))
+
+
+def list_documents(
+    session: Session,
+    caller: Caller,
+    *,
+    status: DocumentStatus | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page[Document]:
+    """Return a page of documents."""
+    stmt = scoped(select(Document), Document, caller)
+    if status is not None:
+        stmt = stmt.where(Document.status == status)
+    return paginate(session, stmt, Document, cursor, limit)
+
+
+def update_document(
+    session: Session, caller: Caller, doc: Document, changes: dict[str, Any]
+) -> Document:
+    """Change a document's metadata, status or counters."""
+    require(caller, Permission.curate_knowledge)
+    allowed = {
+        "title",
+        "kind",
+        "vessel_id",
+        "equipment_codes",
+        "tags",
+        "enabled",
+        "status",
+        "error",
+        "chunks",
+        "pages",
+        "sha256",
+        "version",
+        "path",
+        "media_type",
+    }
+    unknown = set(changes) - allowed
+    if unknown:
+        raise invalid(f"cannot change {', '.join(sorted(unknown))} on a document")
+    before = snapshot(doc)
+    for key, value in changes.items():
+        setattr(doc, key, DocumentStatus(value) if key == "status" else value)
+    audit(session, caller, "update", doc, before)
+    return doc
+
+
+def delete_document(session: Session, caller: Caller, doc: Document) -> None:
+    """Delete a document's record (the caller removes its chunks from the index)."""
+    require(caller, Permission.curate_knowledge)
+    audit(session, caller, "delete", doc)
+    session.delete(doc)

@@ -1,0 +1,198 @@
+"""Faults and their lifecycle: open → acknowledged → in_progress → resolved → closed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from records.common import Page, audit, get_owned, paginate, scoped, snapshot
+from records.context import Caller
+from records.errors import BosunError, ErrorCode, invalid
+from records.models import Equipment, Fault, FaultStatus, Priority, utcnow
+from records.roles import Permission, require
+
+S = FaultStatus
+TRANSITIONS: dict[FaultStatus, frozenset[FaultStatus]] = {
+    S.open: frozenset({S.acknowledged, S.in_progress, S.resolved}),
+    S.acknowledged: frozenset({S.in_progress, S.resolved}),
+    S.in_progress: frozenset({S.resolved}),
+    S.resolved: frozenset({S.closed, S.open}),
+    S.closed: frozenset({S.open}),
+}
+"""Allowed moves; ``→ open`` from resolved or closed is a reopen."""
+
+_NEEDS = {
+    S.acknowledged: Permission.acknowledge_fault,
+    S.in_progress: Permission.update_work_order,
+    S.resolved: Permission.update_work_order,
+    S.closed: Permission.close_fault,
+    S.open: Permission.acknowledge_fault,
+}
+OPEN_STATES = (S.open, S.acknowledged, S.in_progress)
+
+
+def report_fault(
+    session: Session,
+    caller: Caller,
+    *,
+    equipment_id: int,
+    title: str,
+    description: str = "",
+    priority: Priority | str = Priority.medium,
+) -> Fault:
+    """File a new fault on a piece of equipment."""
+    require(caller, Permission.report_fault)
+    equipment = get_owned(session, caller, Equipment, equipment_id)
+    title = title.strip()
+    if not title:
+        raise invalid("a fault needs a title")
+    fault = Fault(
+        org_id=caller.org_id,
+        vessel_id=equipment.vessel_id,
+        equipment_id=equipment.id,
+        title=title[:300],
+        description=description,
+        priority=_priority(priority),
+        reported_by_id=caller.user_id,
+        reported_via=caller.channel,
+        notes=[],
+        attachments=[],
+    )
+    session.add(fault)
+    audit(session, caller, "create", fault)
+    return fault
+
+
+def _priority(value: Priority | str) -> Priority:
+    try:
+        return Priority(value)
+    except ValueError as err:
+        raise invalid(f"priority must be one of {', '.join(p.value for p in Priority)}") from err
+
+
+def get_fault(session: Session, caller: Caller, fault_id: int) -> Fault:
+    """Return one visible fault."""
+    return get_owned(session, caller, Fault, fault_id)
+
+
+def list_faults(
+    session: Session,
+    caller: Caller,
+    *,
+    vessel_id: int | None = None,
+    equipment_ids: list[int] | None = None,
+    status: list[FaultStatus] | None = None,
+    open_only: bool = False,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page[Fault]:
+    """Return a page of faults with optional filters."""
+    stmt = scoped(select(Fault), Fault, caller)
+    if vessel_id is not None:
+        stmt = stmt.where(Fault.vessel_id == vessel_id)
+    if equipment_ids is not None:
+        stmt = stmt.where(Fault.equipment_id.in_(equipment_ids))
+    if open_only:
+        stmt = stmt.where(Fault.status.in_(OPEN_STATES))
+    elif status:
+        stmt = stmt.where(Fault.status.in_(status))
+    return paginate(session, stmt, Fault, cursor, limit)
+
+
+def open_faults_on(session: Session, caller: Caller, equipment_id: int) -> list[Fault]:
+    """Return the open faults on one piece of equipment (for duplicate offers)."""
+    stmt = scoped(select(Fault), Fault, caller).where(
+        Fault.equipment_id == equipment_id, Fault.status.in_(OPEN_STATES)
+    )
+    return list(session.scalars(stmt.order_by(Fault.id)))
+
+
+def transition_fault(
+    session: Session,
+    caller: Caller,
+    fault: Fault,
+    to: FaultStatus | str,
+    *,
+    root_cause: str | None = None,
+    note: str | None = None,
+) -> Fault:
+    """Move a fault to another status, or raise ``invalid_transition``."""
+    try:
+        target = FaultStatus(to)
+    except ValueError as err:
+        raise invalid(f"unknown fault status {to!r}") from err
+    if target not in TRANSITIONS[fault.status]:
+        allowed = ", ".join(sorted(s.value for s in TRANSITIONS[fault.status])) or "none"
+        raise BosunError(
+            ErrorCode.invalid_transition,
+            f"fault #{fault.id} is {fault.status.value}; it cannot become {target.value} "
+            f"(allowed: {allowed})",
+            current=fault.status.value,
+            requested=target.value,
+        )
+    require(caller, _NEEDS[target])
+    before = snapshot(fault)
+    now = utcnow()
+    fault.status = target
+    if target is S.acknowledged:
+        fault.acknowledged_at = now
+    elif target is S.resolved:
+        fault.resolved_at = now
+    elif target is S.closed:
+        fault.closed_at = now
+    elif target is S.open:
+        fault.resolved_at = fault.closed_at = None
+    if root_cause:
+        fault.root_cause = root_cause
+    if note:
+        fault.notes = [*fault.notes, _note(caller, note)]
+    audit(session, caller, "transition", fault, before)
+    return fault
+
+
+def update_fault(session: Session, caller: Caller, fault: Fault, changes: dict[str, Any]) -> Fault:
+    """Change a fault's title, description, priority or root cause."""
+    allowed = {"title", "description", "priority", "root_cause"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise invalid(f"cannot change {', '.join(sorted(unknown))} on a fault")
+    if fault.reported_by_id != caller.user_id or caller.user_id is None:
+        require(caller, Permission.update_work_order)
+    before = snapshot(fault)
+    for key, value in changes.items():
+        setattr(fault, key, _priority(value) if key == "priority" else value)
+    audit(session, caller, "update", fault, before)
+    return fault
+
+
+def add_fault_note(session: Session, caller: Caller, fault: Fault, text: str) -> Fault:
+    """Append a note to a fault (anyone who may report faults)."""
+    require(caller, Permission.report_fault)
+    if not text.strip():
+        raise invalid("empty note")
+    before = snapshot(fault)
+    fault.notes = [*fault.notes, _note(caller, text)]
+    audit(session, caller, "note", fault, before)
+    return fault
+
+
+def attach_to_fault(
+    session: Session, caller: Caller, fault: Fault, attachment: dict[str, Any]
+) -> Fault:
+    """Attach a file reference (photo, log) to a fault."""
+    require(caller, Permission.report_fault)
+    before = snapshot(fault)
+    fault.attachments = [*fault.attachments, attachment]
+    audit(session, caller, "attach", fault, before)
+    return fault
+
+
+def _note(caller: Caller, text: str) -> dict[str, Any]:
+    return {
+        "at": utcnow().isoformat(),
+        "user_id": caller.user_id,
+        "via": caller.channel,
+        "text": text.strip(),
+    }

@@ -1,0 +1,250 @@
+"""Users, roles, API keys (stored hashed) and channel identities."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from records.common import Page, audit, get_owned, paginate, scoped, snapshot
+from records.context import Caller
+from records.errors import BosunError, ErrorCode, invalid
+from records.models import ApiKey, ChannelIdentity, Role, User, Vessel, utcnow
+from records.roles import Permission, require
+
+KEY_PREFIX = "bsn"
+
+
+def caller_for(user: User, channel: str = "api") -> Caller:
+    """Return the context a user acts in."""
+    return Caller(
+        org_id=user.org_id,
+        role=user.role,
+        user_id=user.id,
+        vessel_ids=frozenset(int(v) for v in user.vessel_ids or []),
+        channel=channel,
+    )
+
+
+def create_user(
+    session: Session,
+    caller: Caller,
+    *,
+    name: str,
+    email: str,
+    role: Role | str,
+    vessel_ids: list[int] | None = None,
+    password: str | None = None,
+) -> User:
+    """Add a user to the caller's organization."""
+    require(caller, Permission.manage_users)
+    email = email.strip().lower()
+    if "@" not in email:
+        raise invalid(f"not an email address: {email!r}")
+    try:
+        role = Role(role)
+    except ValueError as err:
+        raise invalid(f"role must be one of {', '.join(r.value for r in Role)}") from err
+    for vid in vessel_ids or []:
+        vessel = session.get(Vessel, vid)
+        if vessel is None or vessel.org_id != caller.org_id:
+            raise invalid(f"unknown vessel {vid}")
+    if session.scalar(select(User).where(User.org_id == caller.org_id, User.email == email)):
+        raise BosunError(ErrorCode.conflict, f"a user with email {email} exists already")
+    user = User(
+        org_id=caller.org_id,
+        name=name,
+        email=email,
+        role=role,
+        vessel_ids=list(vessel_ids or []),
+        password_hash=hash_password(password) if password else None,
+    )
+    session.add(user)
+    audit(session, caller, "create", user)
+    return user
+
+
+def get_user(session: Session, caller: Caller, user_id: int) -> User:
+    """Return one user of the caller's organization."""
+    return get_owned(session, caller, User, user_id)
+
+
+def find_user_by_email(session: Session, caller: Caller, email: str) -> User | None:
+    """Return the organization's user with this email, if any."""
+    return session.scalar(
+        select(User).where(User.org_id == caller.org_id, User.email == email.strip().lower())
+    )
+
+
+def list_users(
+    session: Session, caller: Caller, *, cursor: str | None = None, limit: int = 50
+) -> Page[User]:
+    """Return a page of the organization's users."""
+    return paginate(session, scoped(select(User), User, caller), User, cursor, limit)
+
+
+def update_user(
+    session: Session,
+    caller: Caller,
+    user: User,
+    *,
+    role: Role | str | None = None,
+    vessel_ids: list[int] | None = None,
+    active: bool | None = None,
+    name: str | None = None,
+    password: str | None = None,
+) -> User:
+    """Change a user's role, vessels, name, password or active flag."""
+    require(caller, Permission.manage_users)
+    before = snapshot(user)
+    if role is not None:
+        user.role = Role(role)
+    if vessel_ids is not None:
+        user.vessel_ids = list(vessel_ids)
+    if active is not None:
+        user.active = active
+    if name:
+        user.name = name
+    if password:
+        user.password_hash = hash_password(password)
+    audit(session, caller, "update", user, before)
+    return user
+
+
+# --- passwords -----------------------------------------------------------------------------
+
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+
+def hash_password(password: str) -> str:
+    """Hash a password with scrypt (a slow, salted hash)."""
+    if len(password) < 8:
+        raise invalid("passwords need at least 8 characters")
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **_SCRYPT)
+    return f"scrypt${salt.hex()}${digest.hex()}"
+
+
+def verify_password(password: str, stored: str | None) -> bool:
+    """Check a password against a stored scrypt hash in constant time."""
+    if not stored or not stored.startswith("scrypt$"):
+        return False
+    _, salt, digest = stored.split("$")
+    candidate = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), dklen=32, **_SCRYPT)
+    return hmac.compare_digest(candidate.hex(), digest)
+
+
+# --- API keys ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedKey:
+    """A newly created key: the secret is shown once and never stored."""
+
+    key: ApiKey
+    secret: str
+
+
+def _key_hash(secret: str) -> str:
+    # Keys are 192-bit random tokens, so a fast hash is safe (no dictionary to attack).
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_api_key(session: Session, caller: Caller, *, user: User, name: str) -> IssuedKey:
+    """Issue an API key for a user; only its hash is stored."""
+    if user.id != caller.user_id:
+        require(caller, Permission.manage_keys)
+    if user.org_id != caller.org_id:
+        raise invalid("unknown user")
+    prefix = secrets.token_hex(4)
+    secret = f"{KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(24)}"
+    key = ApiKey(
+        org_id=caller.org_id, user_id=user.id, name=name, prefix=prefix, key_hash=_key_hash(secret)
+    )
+    session.add(key)
+    audit(session, caller, "create", key)
+    return IssuedKey(key, secret)
+
+
+def list_api_keys(session: Session, caller: Caller) -> list[ApiKey]:
+    """Return the organization's keys (hashes only), newest first."""
+    stmt = scoped(select(ApiKey), ApiKey, caller)
+    if Permission.manage_keys not in _perms(caller):
+        stmt = stmt.where(ApiKey.user_id == caller.user_id)
+    return list(session.scalars(stmt.order_by(ApiKey.id.desc())))
+
+
+def _perms(caller: Caller) -> frozenset[Permission]:
+    from records.roles import GRANTS
+
+    return GRANTS[caller.role]
+
+
+def revoke_api_key(session: Session, caller: Caller, key_id: int) -> ApiKey:
+    """Revoke a key; it stops working at once."""
+    key = get_owned(session, caller, ApiKey, key_id)
+    if key.user_id != caller.user_id:
+        require(caller, Permission.manage_keys)
+    before = snapshot(key)
+    key.revoked_at = key.revoked_at or utcnow()
+    audit(session, caller, "revoke", key, before)
+    return key
+
+
+def authenticate_key(session: Session, secret: str, channel: str = "api") -> Caller:
+    """Return the caller a key belongs to (session bound to all tenants), or ``unauthorized``."""
+    if not secret.startswith(f"{KEY_PREFIX}_"):
+        raise BosunError(ErrorCode.unauthorized, "not a Bosun API key")
+    key = session.scalar(select(ApiKey).where(ApiKey.key_hash == _key_hash(secret)))
+    if key is None or key.revoked_at is not None:
+        raise BosunError(ErrorCode.unauthorized, "unknown or revoked API key")
+    user = session.get(User, key.user_id)
+    if user is None or not user.active:
+        raise BosunError(ErrorCode.unauthorized, "the key's user is inactive")
+    key.last_used_at = utcnow()
+    return caller_for(user, channel)
+
+
+# --- channel identities --------------------------------------------------------------------
+
+
+def link_identity(
+    session: Session, caller: Caller, *, user: User, channel: str, external_id: str
+) -> ChannelIdentity:
+    """Tie a Slack or Telegram account to a user."""
+    if user.org_id != caller.org_id:
+        raise invalid("unknown user")
+    found = session.scalar(
+        select(ChannelIdentity).where(
+            ChannelIdentity.org_id == caller.org_id,
+            ChannelIdentity.channel == channel,
+            ChannelIdentity.external_id == external_id,
+        )
+    )
+    if found is not None:
+        before = snapshot(found)
+        found.user_id = user.id
+        audit(session, caller, "update", found, before)
+        return found
+    identity = ChannelIdentity(
+        org_id=caller.org_id, user_id=user.id, channel=channel, external_id=external_id
+    )
+    session.add(identity)
+    audit(session, caller, "create", identity)
+    return identity
+
+
+def user_for_identity(session: Session, org_id: int, channel: str, external_id: str) -> User | None:
+    """Return the user linked to a channel account in an organization, if any."""
+    identity = session.scalar(
+        select(ChannelIdentity).where(
+            ChannelIdentity.org_id == org_id,
+            ChannelIdentity.channel == channel,
+            ChannelIdentity.external_id == external_id,
+        )
+    )
+    return session.get(User, identity.user_id) if identity else None

@@ -1,0 +1,216 @@
+"""Work orders: corrective, preventive and inspection jobs, with parts used and hours."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from records.common import Page, audit, get_owned, paginate, scoped, snapshot
+from records.context import Caller
+from records.errors import BosunError, ErrorCode, invalid
+from records.models import (
+    Equipment,
+    Fault,
+    Part,
+    PartUsage,
+    Priority,
+    Stock,
+    WorkOrder,
+    WorkOrderKind,
+    WorkOrderStatus,
+    utcnow,
+)
+from records.roles import Permission, require
+
+W = WorkOrderStatus
+TRANSITIONS: dict[WorkOrderStatus, frozenset[WorkOrderStatus]] = {
+    W.open: frozenset({W.in_progress, W.done, W.cancelled}),
+    W.in_progress: frozenset({W.done, W.cancelled, W.open}),
+    W.done: frozenset({W.open}),
+    W.cancelled: frozenset({W.open}),
+}
+OPEN_STATES = (W.open, W.in_progress)
+
+
+def create_work_order(
+    session: Session,
+    caller: Caller,
+    *,
+    equipment_id: int,
+    title: str,
+    kind: WorkOrderKind | str = WorkOrderKind.corrective,
+    description: str = "",
+    priority: Priority | str = Priority.medium,
+    fault_id: int | None = None,
+    plan_id: int | None = None,
+    assignee_id: int | None = None,
+    due: datetime | None = None,
+) -> WorkOrder:
+    """Create a work order on a piece of equipment, optionally for a fault."""
+    require(caller, Permission.create_work_order)
+    equipment = get_owned(session, caller, Equipment, equipment_id)
+    if fault_id is not None:
+        fault = get_owned(session, caller, Fault, fault_id)
+        if fault.vessel_id != equipment.vessel_id:
+            raise invalid("the fault is on another vessel than the equipment")
+    if not title.strip():
+        raise invalid("a work order needs a title")
+    try:
+        kind, priority = WorkOrderKind(kind), Priority(priority)
+    except ValueError as err:
+        raise invalid(str(err)) from err
+    wo = WorkOrder(
+        org_id=caller.org_id,
+        vessel_id=equipment.vessel_id,
+        equipment_id=equipment.id,
+        fault_id=fault_id,
+        plan_id=plan_id,
+        kind=kind,
+        title=title.strip()[:300],
+        description=description,
+        priority=priority,
+        assignee_id=assignee_id,
+        created_by_id=caller.user_id,
+        due=due,
+        notes=[],
+    )
+    session.add(wo)
+    audit(session, caller, "create", wo)
+    return wo
+
+
+def get_work_order(session: Session, caller: Caller, work_order_id: int) -> WorkOrder:
+    """Return one visible work order."""
+    return get_owned(session, caller, WorkOrder, work_order_id)
+
+
+def list_work_orders(
+    session: Session,
+    caller: Caller,
+    *,
+    vessel_id: int | None = None,
+    equipment_ids: list[int] | None = None,
+    status: list[WorkOrderStatus] | None = None,
+    open_only: bool = False,
+    kind: WorkOrderKind | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page[WorkOrder]:
+    """Return a page of work orders with optional filters."""
+    stmt = scoped(select(WorkOrder), WorkOrder, caller)
+    if vessel_id is not None:
+        stmt = stmt.where(WorkOrder.vessel_id == vessel_id)
+    if equipment_ids is not None:
+        stmt = stmt.where(WorkOrder.equipment_id.in_(equipment_ids))
+    if open_only:
+        stmt = stmt.where(WorkOrder.status.in_(OPEN_STATES))
+    elif status:
+        stmt = stmt.where(WorkOrder.status.in_(status))
+    if kind is not None:
+        stmt = stmt.where(WorkOrder.kind == kind)
+    return paginate(session, stmt, WorkOrder, cursor, limit)
+
+
+def update_work_order(
+    session: Session,
+    caller: Caller,
+    work_order: WorkOrder,
+    *,
+    status: WorkOrderStatus | str | None = None,
+    note: str | None = None,
+    changes: dict[str, Any] | None = None,
+) -> WorkOrder:
+    """Change a work order's status, fields, or add a note."""
+    require(caller, Permission.update_work_order)
+    before = snapshot(work_order)
+    allowed = {"title", "description", "priority", "assignee_id", "due", "hours"}
+    changes = dict(changes or {})
+    unknown = set(changes) - allowed
+    if unknown:
+        raise invalid(f"cannot change {', '.join(sorted(unknown))} on a work order")
+    for key, value in changes.items():
+        if key == "priority":
+            value = Priority(value)
+        if key == "hours" and (not isinstance(value, int | float) or value < 0):
+            raise invalid("hours must be a non-negative number")
+        setattr(work_order, key, value)
+    if status is not None:
+        target = WorkOrderStatus(status)
+        if target not in TRANSITIONS[work_order.status]:
+            raise BosunError(
+                ErrorCode.invalid_transition,
+                f"work order #{work_order.id} is {work_order.status.value}; "
+                f"it cannot become {target.value}",
+            )
+        work_order.status = target
+        work_order.completed_at = utcnow() if target is W.done else None
+    if note:
+        work_order.notes = [
+            *work_order.notes,
+            {
+                "at": utcnow().isoformat(),
+                "user_id": caller.user_id,
+                "via": caller.channel,
+                "text": note.strip(),
+            },
+        ]
+    audit(session, caller, "update", work_order, before)
+    if status is not None and work_order.status is W.done and work_order.plan_id:
+        from records.plans import mark_plan_done
+
+        mark_plan_done(session, caller, work_order)
+    return work_order
+
+
+def use_parts(
+    session: Session,
+    caller: Caller,
+    work_order: WorkOrder,
+    part: Part,
+    quantity: float,
+) -> PartUsage:
+    """Record parts used on a work order; the vessel's stock goes down by the same amount."""
+    require(caller, Permission.update_work_order)
+    if quantity <= 0:
+        raise invalid("quantity used must be positive")
+    if part.org_id != caller.org_id:
+        raise invalid("unknown part")
+    stock = session.scalar(
+        select(Stock).where(Stock.vessel_id == work_order.vessel_id, Stock.part_id == part.id)
+    )
+    if stock is None:
+        stock = Stock(
+            org_id=caller.org_id,
+            vessel_id=work_order.vessel_id,
+            part_id=part.id,
+            quantity=0.0,
+            minimum=0.0,
+        )
+        session.add(stock)
+        session.flush()
+    if stock.quantity < quantity:
+        raise BosunError(
+            ErrorCode.conflict,
+            f"only {stock.quantity:g} {part.unit} of {part.number} on board; "
+            f"cannot use {quantity:g}. Correct the stock count first.",
+        )
+    before = snapshot(stock)
+    stock.quantity -= quantity
+    audit(session, caller, "update", stock, before)
+    usage = PartUsage(
+        org_id=caller.org_id, work_order_id=work_order.id, part_id=part.id, quantity=quantity
+    )
+    session.add(usage)
+    audit(session, caller, "create", usage)
+    return usage
+
+
+def parts_used(session: Session, caller: Caller, work_order: WorkOrder) -> list[PartUsage]:
+    """Return the parts used on a work order."""
+    stmt = select(PartUsage).where(
+        PartUsage.org_id == caller.org_id, PartUsage.work_order_id == work_order.id
+    )
+    return list(session.scalars(stmt.order_by(PartUsage.id)))
