@@ -1,0 +1,26 @@
+"""Configuration of the running service (``BOSUN_`` environment variables)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from records import RecordsSettings
+
+
+class Settings(RecordsSettings):
+    """Everything ``bosun up`` needs; extends the records settings."""
+
+    model_config = SettingsConfigDict(env_prefix="BOSUN_", extra="ignore")
+
+    host: str = Field(default="127.0.0.1", description="Address the API binds to.")
+    port: int = Field(default=8000, description="Port the API binds to.")
+    max_request_bytes: int = Field(
+        default=1_000_000, description="Largest JSON request body accepted (bytes)."
+    )
+    max_upload_bytes: int = Field(
+        default=50_000_000, description="Largest document upload accepted (bytes)."
+    )
+    public_url: str | None = Field(
+        default=None, description="URL users reach Bosun at (links in chat replies)."
+    )
