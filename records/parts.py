@@ -148,7 +148,7 @@ def vessel_stock(
         .where(Stock.org_id == caller.org_id, Stock.vessel_id == vessel_id)
         .order_by(Part.number)
     )
-    lines = [StockLine(p, s) for p, s in session.execute(stmt).tuples()]
+    lines = [StockLine(p, s) for p, s in session.execute(stmt)]
     if query:
         q = query.lower()
         lines = [
