@@ -135,7 +135,21 @@ class _LineLoader(yaml.SafeLoader):
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
     mapping = loader.construct_mapping(node, deep=True)
     mapping["__line__"] = node.start_mark.line + 1
+    mapping["__keylines__"] = {
+        loader.construct_object(k): k.start_mark.line + 1 for k, _ in node.value
+    }
     return mapping
+
+
+def _error_line(raw: dict[str, Any], err: ValidationError) -> int:
+    """Return the line of the key the first validation error is about."""
+    loc = err.errors()[0]["loc"]
+    lines: dict[Any, int] = raw.get("__keylines__", {})
+    return lines.get(loc[0], raw["__line__"]) if loc else raw["__line__"]
+
+
+def _clean(raw: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in raw.items() if k not in ("__line__", "__keylines__")}
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
@@ -160,16 +174,18 @@ def parse_yaml(text: str, source: str = "register.yaml") -> RegisterSpec:
         ) from err
     if not isinstance(doc, dict):
         raise RegisterError(source, 1, "expected a mapping with vessel and equipment")
-    unknown = set(doc) - {"organization", "vessel", "equipment", "__line__"}
+    unknown = set(doc) - {"organization", "vessel", "equipment", "__line__", "__keylines__"}
     if unknown:
         raise RegisterError(source, doc["__line__"], f"unknown keys: {', '.join(sorted(unknown))}")
     vessel_raw = doc.get("vessel")
     if not isinstance(vessel_raw, dict):
         raise RegisterError(source, doc["__line__"], "vessel: {name, imo, type} is required")
     try:
-        vessel = VesselSpec.model_validate({k: v for k, v in vessel_raw.items() if k != "__line__"})
+        vessel = VesselSpec.model_validate(_clean(vessel_raw))
     except ValidationError as err:
-        raise RegisterError(source, vessel_raw["__line__"], f"vessel {_problem(err)}") from err
+        raise RegisterError(
+            source, _error_line(vessel_raw, err), f"vessel {_problem(err)}"
+        ) from err
     items: list[EquipmentSpec] = []
 
     def walk(nodes: Any, parent: str | None, line: int) -> None:
@@ -180,30 +196,32 @@ def parse_yaml(text: str, source: str = "register.yaml") -> RegisterSpec:
         for raw in nodes:
             if not isinstance(raw, dict):
                 raise RegisterError(source, line, "each equipment item must be a mapping")
-            ln = raw.pop("__line__")
+            ln = raw["__line__"]
             children = raw.pop("children", None)
             sensors = raw.pop("sensors", None) or []
             if not isinstance(sensors, list):
                 raise RegisterError(source, ln, "sensors must be a list")
-            try:
-                sensor_specs = [
-                    SensorSpec.model_validate(
-                        {
-                            **{k: v for k, v in s.items() if k != "__line__"},
-                            "line": s.get("__line__"),
-                        }
+            sensor_specs = []
+            for s_raw in sensors:
+                if not isinstance(s_raw, dict):
+                    raise RegisterError(source, ln, "each sensor must be a mapping")
+                try:
+                    sensor_specs.append(
+                        SensorSpec.model_validate({**_clean(s_raw), "line": s_raw["__line__"]})
                     )
-                    for s in sensors
-                ]
-            except (ValidationError, AttributeError) as err:
-                problem = _problem(err) if isinstance(err, ValidationError) else "bad sensor"
-                raise RegisterError(source, ln, f"sensor {problem}") from err
+                except ValidationError as err:
+                    raise RegisterError(
+                        source, _error_line(s_raw, err), f"sensor {_problem(err)}"
+                    ) from err
             try:
                 spec = EquipmentSpec.model_validate(
-                    {**raw, "sensors": [], "children": [], "line": ln, "parent_code": parent}
+                    {**_clean(raw), "sensors": [], "children": [], "line": ln,
+                     "parent_code": parent}
                 )
             except ValidationError as err:
-                raise RegisterError(source, ln, f"equipment {_problem(err)}") from err
+                raise RegisterError(
+                    source, _error_line(raw, err), f"equipment {_problem(err)}"
+                ) from err
             spec.sensors = sensor_specs
             items.append(spec)
             walk(children, spec.code, ln)

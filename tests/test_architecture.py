@@ -1,0 +1,83 @@
+"""The one-way import rule of DESIGN.md, checked by walking every module's imports."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("records", "knowledge", "predictors", "ingestion", "connectors", "assistant",
+            "channels")
+ALLOWED: dict[str, set[str]] = {
+    "records": set(),
+    "knowledge": set(),
+    "predictors": {"records"},
+    "ingestion": {"knowledge", "records"},
+    "connectors": {"records"},
+    "assistant": {"knowledge", "records", "predictors"},
+    "channels": {"records", "knowledge", "predictors", "ingestion", "connectors", "assistant"},
+}
+CHAT_ADAPTERS = ("slack", "telegram", "widget", "voice")
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append((node.lineno, node.module))
+    return found
+
+
+def _violations() -> list[str]:
+    bad = []
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            rel = path.relative_to(ROOT)
+            adapter = package == "channels" and any(part.startswith(CHAT_ADAPTERS)
+                                                    for part in rel.parts[1:])
+            for line, module in _imports(path):
+                top, _, rest = module.partition(".")
+                if top not in PACKAGES or top == package:
+                    continue
+                if top not in ALLOWED[package]:
+                    bad.append(f"{rel}:{line} imports {module} ({package} may not import {top})")
+                elif rest and not rest.startswith("_"):
+                    # Other packages are used through their public interface only.
+                    public = ROOT / top / "__init__.py"
+                    names = public.read_text(encoding="utf-8")
+                    first = rest.split(".")[0]
+                    if f'"{first}"' not in names:
+                        bad.append(f"{rel}:{line} imports {module}: not in {top}.__all__")
+                if adapter and top not in ("assistant", "channels"):
+                    bad.append(f"{rel}:{line} imports {module} (chat adapters talk only to "
+                               "assistant)")
+    return bad
+
+
+def test_imports_follow_the_one_way_rule() -> None:
+    assert _violations() == []
+
+
+def test_the_checker_catches_a_violation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = tmp_path / "records"
+    fake.mkdir()
+    (fake / "__init__.py").write_text("")
+    (fake / "bad.py").write_text("from channels.cli import main\n")
+    for package in PACKAGES:
+        if package != "records":
+            (tmp_path / package).mkdir()
+            (tmp_path / package / "__init__.py").write_text("__all__ = []\n")
+    monkeypatch.setattr(__import__(__name__, fromlist=["ROOT"]), "ROOT", tmp_path)
+    assert _violations() == ["records/bad.py:1 imports channels.cli (records may not import "
+                             "channels)"]
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_public_interface_is_declared(package: str) -> None:
+    module = __import__(package)
+    assert module.__doc__, f"{package}/__init__.py needs a docstring"
