@@ -26,6 +26,7 @@ from records.demo.history_types import (
     StatusChange,
     StockReceipt,
 )
+from records.demo.users import DemoUser, demo_users
 
 __all__ = [
     "DEFAULT_SEED",
@@ -33,6 +34,7 @@ __all__ = [
     "DemoFault",
     "DemoHistory",
     "DemoPlan",
+    "DemoUser",
     "DemoWorkOrder",
     "HistoryError",
     "PartUse",
@@ -41,6 +43,7 @@ __all__ = [
     "RunningHoursReading",
     "StatusChange",
     "StockReceipt",
+    "demo_users",
     "generate_history",
     "load_parts",
     "load_plans",

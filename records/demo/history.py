@@ -289,7 +289,7 @@ def _fault(
                 steps=wo_steps,
                 completed_at=wo_steps[-1].at if finished else None,
                 hours=round(work, 1) if finished else None,
-                parts=tuple(PartUse(p, q) for p, q in template.parts) if finished else (),
+                parts=tuple(PartUse(p, float(q)) for p, q in template.parts) if finished else (),
                 plan_title=None,
                 fault=draft,
             )

@@ -55,6 +55,7 @@ def test_history_references_only_register_codes_and_catalogue_parts(
     assert {r.equipment_code for r in history.running_hours} <= codes
     used = {u.part_number for w in history.work_orders for u in w.parts_used}
     assert used and used <= numbers
+    assert all(isinstance(u.quantity, float) for w in history.work_orders for u in w.parts_used)
     assert {r.part_number for r in history.stock_receipts} <= numbers
     assert set(history.final_stock) == numbers
 

@@ -5,7 +5,14 @@ from typing import Any
 
 import yaml
 
-from records.demo import load_parts, load_plans, load_register_items, parts_path, plans_path
+from records.demo import (
+    demo_users,
+    load_parts,
+    load_plans,
+    load_register_items,
+    parts_path,
+    plans_path,
+)
 from records.demo.fault_templates import SHORT_NAMES, TEMPLATES
 
 from .conftest import walk
@@ -133,3 +140,41 @@ def test_fault_templates_use_existing_codes_and_parts(codes: set[str]) -> None:
         for code in template.codes:
             for number, _ in template.parts:
                 assert any(_related(code, c) for c in catalogue[number].fits), (code, number)
+
+
+def test_demo_users_cover_every_role() -> None:
+    users = demo_users()
+    assert {u.role for u in users} == {"crew", "officer", "chief_engineer", "shore", "admin"}
+    assert len({u.email for u in users}) == len(users)
+
+
+def test_public_api_is_pinned() -> None:
+    import records.demo as demo
+
+    assert set(demo.__all__) == {
+        "DEFAULT_SEED",
+        "CataloguePart",
+        "DemoFault",
+        "DemoHistory",
+        "DemoPlan",
+        "DemoUser",
+        "DemoWorkOrder",
+        "HistoryError",
+        "PartUse",
+        "PlanPart",
+        "RegisterItem",
+        "RunningHoursReading",
+        "StatusChange",
+        "StockReceipt",
+        "demo_users",
+        "generate_history",
+        "load_parts",
+        "load_plans",
+        "load_register_items",
+        "parts_path",
+        "plans_path",
+        "register_path",
+    }
+    assert all(hasattr(demo, name) for name in demo.__all__)
+    assert demo.register_path().is_file()
+    assert demo.parts_path().is_file() and demo.plans_path().is_file()
