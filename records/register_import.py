@@ -215,8 +215,13 @@ def parse_yaml(text: str, source: str = "register.yaml") -> RegisterSpec:
                     ) from err
             try:
                 spec = EquipmentSpec.model_validate(
-                    {**_clean(raw), "sensors": [], "children": [], "line": ln,
-                     "parent_code": parent}
+                    {
+                        **_clean(raw),
+                        "sensors": [],
+                        "children": [],
+                        "line": ln,
+                        "parent_code": parent,
+                    }
                 )
             except ValidationError as err:
                 raise RegisterError(
@@ -520,3 +525,77 @@ def _was_update(session: Session, eq: Equipment) -> bool:
         .order_by(AuditLog.id.desc())
     )
     return last == "update"
+
+
+def export_register(session: Session, caller: Caller, vessel_id: int) -> dict[str, Any]:
+    """Return a vessel's register in the import format (nested equipment with sensors)."""
+    from records.register import equipment_of_vessel, get_vessel
+
+    vessel = get_vessel(session, caller, vessel_id)
+    org = session.get(Organization, vessel.org_id)
+    items = equipment_of_vessel(session, caller, vessel_id)
+    sensors: dict[int, list[dict[str, Any]]] = {}
+    for s in session.scalars(
+        select(Sensor).where(Sensor.vessel_id == vessel_id).order_by(Sensor.tag)
+    ):
+        entry: dict[str, Any] = {"tag": s.tag, "name": s.name, "unit": s.unit}
+        entry |= {
+            k: v
+            for k, v in (("low", s.low), ("high", s.high), ("counter", s.counter))
+            if v is not None
+        }
+        sensors.setdefault(s.equipment_id, []).append(entry)
+    nodes: dict[int, dict[str, Any]] = {}
+    for e in items:
+        node: dict[str, Any] = {"code": e.code, "name": e.name, "aliases": list(e.aliases or [])}
+        for key, value in (
+            ("class", e.equipment_class),
+            ("maker", e.maker),
+            ("model", e.model),
+            ("serial", e.serial),
+            ("criticality", e.criticality.value if e.criticality else None),
+        ):
+            if value is not None:
+                node[key] = value
+        if e.id in sensors:
+            node["sensors"] = sensors[e.id]
+        nodes[e.id] = node
+    roots: list[dict[str, Any]] = []
+    for e in items:
+        parent = nodes.get(e.parent_id) if e.parent_id else None
+        if parent is not None:
+            parent.setdefault("children", []).append(nodes[e.id])
+        else:
+            roots.append(nodes[e.id])
+    return {
+        "organization": org.name if org else None,
+        "vessel": {"name": vessel.name, "imo": vessel.imo, "type": vessel.type},
+        "equipment": roots,
+    }
+
+
+def import_report_dict(report: ImportReport) -> dict[str, Any]:
+    """Return an import report as plain data."""
+    from dataclasses import asdict
+
+    return asdict(report)
+
+
+def pick_vessel(session: Session, imo: str | None) -> tuple[int, int]:
+    """Return (vessel id, org id) for an IMO, or for the only vessel there is (system use)."""
+    from records.models import Vessel
+
+    stmt = select(Vessel).order_by(Vessel.id)
+    if imo:
+        stmt = stmt.where(Vessel.imo == imo)
+    found = list(session.scalars(stmt.limit(2)))
+    if not found:
+        raise BosunError(
+            ErrorCode.not_found,
+            f"no vessel with IMO {imo}"
+            if imo
+            else "no vessel yet: import a register with bosun import register FILE",
+        )
+    if len(found) > 1:
+        raise BosunError(ErrorCode.invalid, "several vessels: pass --vessel IMO")
+    return found[0].id, found[0].org_id

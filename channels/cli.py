@@ -1,0 +1,320 @@
+"""The ``bosun`` command line.
+
+While ``bosun up`` serves a home, commands that touch the home reach it through the local
+API (the embedded stores allow one process); without a running server they open the home
+directly, creating and migrating it when needed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from channels.local_server import LocalServer, ServerRefused, find_server
+from channels.settings import Settings
+from records import ALL_TENANTS, BosunError, Role, register, register_import, users
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Bosun maintenance assistant.")
+import_app = typer.Typer(no_args_is_help=True, help="Import data into Bosun.")
+equipment_app = typer.Typer(no_args_is_help=True, help="The equipment register.")
+users_app = typer.Typer(no_args_is_help=True, help="Users and their roles.")
+keys_app = typer.Typer(no_args_is_help=True, help="API keys.")
+app.add_typer(import_app, name="import")
+app.add_typer(equipment_app, name="equipment")
+app.add_typer(users_app, name="users")
+app.add_typer(keys_app, name="keys")
+
+out = Console()
+err = Console(stderr=True)
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print an error that says what to do next, and return the exit to raise."""
+    err.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _server(settings: Settings) -> LocalServer | None:
+    return find_server(settings.home) if settings.is_embedded else None
+
+
+def _open(settings: Settings) -> Any:
+    from channels.runtime import open_bosun
+
+    return open_bosun(settings)
+
+
+@app.command()
+def up(
+    host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to bind (default 8000).")] = None,
+    demo: Annotated[
+        bool | None,
+        typer.Option("--demo/--no-demo", help="Seed the demo vessel (default: into a new home)."),
+    ] = None,
+) -> None:
+    """Start Bosun: the API, the chat, the admin pages and background work."""
+    from channels.serve import serve
+
+    settings = _settings()
+    if host:
+        settings.host = host
+    if port:
+        settings.port = port
+    try:
+        serve(settings, demo=demo, console=out)
+    except BosunError as error:
+        raise fail(error.message) from error
+    except RuntimeError as error:
+        raise fail(str(error)) from error
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema."""
+    from records import migrate as run
+
+    settings = _settings()
+    if settings.is_embedded:
+        settings.home.mkdir(parents=True, exist_ok=True)
+    run(settings.url)
+    out.print(f"database at {settings.url.split('@')[-1]} is up to date")
+
+
+@app.command()
+def demo() -> None:
+    """Load the demo vessel (register, users, parts, plans, six months of history)."""
+    from channels.demo import seed_demo
+
+    settings = _settings()
+    if _server(settings):
+        raise fail("bosun up is running on this home and seeds the demo itself; stop it first")
+    bosun = _open(settings)
+    result = seed_demo(
+        bosun.db,
+        progress=lambda s: err.print(s),
+        keys_file=settings.home / "demo-keys.txt" if settings.is_embedded else None,
+    )
+    _print_keys(result.keys)
+    out.print(f"demo vessel loaded (organization {result.org_id}, vessel {result.vessel_id})")
+
+
+def _print_keys(keys: list[tuple[str, str, str]]) -> None:
+    if not keys:
+        return
+    table = Table(title="API keys (shown once: keep them)")
+    for column in ("role", "user", "key"):
+        table.add_column(column)
+    for email, role, secret in keys:
+        table.add_row(role, email, secret)
+    out.print(table)
+
+
+@import_app.command("register")
+def import_register(
+    file: Annotated[Path, typer.Argument(help="Register file: .yaml/.yml or .csv")],
+    vessel_name: Annotated[str | None, typer.Option(help="Vessel name (CSV).")] = None,
+    imo: Annotated[str | None, typer.Option(help="Vessel IMO number (CSV).")] = None,
+    organization: Annotated[str | None, typer.Option(help="Organization name.")] = None,
+    sensors: Annotated[Path | None, typer.Option(help="Sensors CSV (with a CSV register).")] = None,
+    prune: Annotated[bool, typer.Option(help="Delete equipment missing from the file.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Create or update a vessel and its equipment tree from a register file."""
+    settings = _settings()
+    try:
+        spec = register_import.load_file(
+            file, vessel_name=vessel_name, imo=imo, organization=organization, sensors_path=sensors
+        )
+    except BosunError as error:
+        raise fail(error.message) from error
+    server = _server(settings)
+    if server is not None:
+        payload = {
+            "filename": file.name,
+            "content": file.read_text(encoding="utf-8"),
+            "sensors_content": sensors.read_text(encoding="utf-8") if sensors else None,
+            "vessel_name": vessel_name,
+            "imo": imo,
+            "organization": organization,
+            "prune": prune,
+        }
+        try:
+            report = server.request("POST", "/v1/register/import", json=payload)
+        except ServerRefused as error:
+            raise fail(str(error)) from error
+    else:
+        bosun = _open(settings)
+        try:
+            with bosun.db.transaction(ALL_TENANTS) as s:
+                org_id = register_import.resolve_organization(s, spec.organization).id
+            with bosun.db.transaction(org_id) as s:
+                report = register_import.import_report_dict(
+                    register_import.import_register(s, spec, prune=prune)
+                )
+        except BosunError as error:
+            raise fail(error.message) from error
+    if as_json:
+        out.print_json(json.dumps(report))
+        return
+    out.print(
+        f"vessel {spec.vessel.name} ({spec.vessel.imo}): {report['created']} created, "
+        f"{report['updated']} updated, {report['unchanged']} unchanged; sensors "
+        f"{report['sensors_created']} created, {report['sensors_updated']} updated"
+    )
+    if report["missing"]:
+        out.print(
+            f"in the database but not in the file (kept; --prune removes them): "
+            f"{', '.join(report['missing'])}"
+        )
+    if report["pruned"]:
+        out.print(f"removed: {', '.join(report['pruned'])}")
+
+
+@equipment_app.command("list")
+def equipment_list(
+    vessel: Annotated[
+        str | None, typer.Option(help="IMO of the vessel (needed if several).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the register as JSON.")] = False,
+) -> None:
+    """Show a vessel's equipment register."""
+    settings = _settings()
+    server = _server(settings)
+    try:
+        if server is not None:
+            data = server.request(
+                "GET", "/v1/register/export", params={"imo": vessel} if vessel else None
+            )
+        else:
+            data = _export_direct(settings, vessel)
+    except (BosunError, ServerRefused) as error:
+        raise fail(getattr(error, "message", str(error))) from error
+    if as_json:
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        return
+    table = Table(title=f"{data['vessel']['name']} ({data['vessel']['imo']})")
+    for column in ("code", "name", "aliases", "class", "sensors"):
+        table.add_column(column)
+
+    def walk(nodes: list[dict[str, Any]], depth: int) -> None:
+        for n in nodes:
+            table.add_row(
+                n["code"],
+                "  " * depth + n["name"],
+                ", ".join(n.get("aliases", [])),
+                n.get("class") or "",
+                str(len(n.get("sensors", []))),
+            )
+            walk(n.get("children", []), depth + 1)
+
+    walk(data["equipment"], 0)
+    out.print(table)
+
+
+def _export_direct(settings: Settings, imo: str | None) -> dict[str, Any]:
+    bosun = _open(settings)
+    with bosun.db.transaction(ALL_TENANTS) as s:
+        vessel_id, org_id = register_import.pick_vessel(s, imo)
+    from records import system_caller
+
+    with bosun.db.transaction(org_id) as s:
+        return register_import.export_register(s, system_caller(org_id, "cli"), vessel_id)
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Option(help="Full name.")],
+    email: Annotated[str, typer.Option(help="Email address (unique in the organization).")],
+    role: Annotated[Role, typer.Option(help="crew, officer, chief_engineer, shore or admin.")],
+    vessel: Annotated[list[str] | None, typer.Option(help="IMO of a vessel (repeatable).")] = None,
+    organization: Annotated[str | None, typer.Option(help="Organization name.")] = None,
+) -> None:
+    """Add a user."""
+    settings = _settings()
+    server = _server(settings)
+    try:
+        if server is not None:
+            created = server.request(
+                "POST",
+                "/v1/users",
+                json={
+                    "name": name,
+                    "email": email,
+                    "role": role.value,
+                    "vessel_imos": vessel or [],
+                },
+            )
+            out.print(f"user {created['email']} ({created['role']}) created, id {created['id']}")
+            return
+        bosun = _open(settings)
+        from records import system_caller
+
+        with bosun.db.transaction(ALL_TENANTS) as s:
+            org_id = register_import.resolve_organization(s, organization).id
+        caller = system_caller(org_id, "cli")
+        with bosun.db.transaction(org_id) as s:
+            vessel_ids = [register.get_vessel_by_imo(s, caller, imo).id for imo in vessel or []]
+            user = users.create_user(
+                s, caller, name=name, email=email, role=role, vessel_ids=vessel_ids
+            )
+            s.flush()
+            out.print(f"user {user.email} ({user.role.value}) created, id {user.id}")
+    except (BosunError, ServerRefused) as error:
+        raise fail(getattr(error, "message", str(error))) from error
+
+
+@keys_app.command("create")
+def keys_create(
+    email: Annotated[str, typer.Option(help="Email of the user the key acts as.")],
+    name: Annotated[str, typer.Option(help="What the key is for.")] = "cli",
+    organization: Annotated[str | None, typer.Option(help="Organization name.")] = None,
+) -> None:
+    """Create an API key for a user; it is shown once."""
+    settings = _settings()
+    server = _server(settings)
+    try:
+        if server is not None:
+            created = server.request(
+                "POST", "/v1/keys/for-user", json={"email": email, "name": name}
+            )
+            secret = created["key"]
+        else:
+            bosun = _open(settings)
+            from records import system_caller
+
+            with bosun.db.transaction(ALL_TENANTS) as s:
+                org_id = register_import.resolve_organization(s, organization).id
+            caller = system_caller(org_id, "cli")
+            with bosun.db.transaction(org_id) as s:
+                user = users.find_user_by_email(s, caller, email)
+                if user is None:
+                    raise fail(f"no user with email {email}; add one with: bosun users add")
+                secret = users.create_api_key(s, caller, user=user, name=name).secret
+    except (BosunError, ServerRefused) as error:
+        raise fail(getattr(error, "message", str(error))) from error
+    out.print("API key (shown once; store it now):")
+    sys.stdout.write(secret + "\n")
+
+
+def main() -> None:
+    """Entry point of the ``bosun`` console script."""
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    for noisy in ("httpx", "alembic", "uvicorn.access"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    app()
+
+
+if __name__ == "__main__":
+    main()
