@@ -7,7 +7,6 @@ caller's sensors before it is loaded, and on PostgreSQL reads go through the
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -66,9 +65,8 @@ def insert_readings(session: Session, caller: Caller, readings: Sequence[Reading
     if not readings:
         return 0
     check_sensors(session, caller, {r.sensor_id for r in readings})
-    for r in readings:
-        if r.time.tzinfo is None:
-            raise invalid("reading times need a timezone")
+    if any(r.time.tzinfo is None for r in readings):
+        raise invalid("reading times need a timezone")
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         _copy_postgres(session, readings)
@@ -77,17 +75,32 @@ def insert_readings(session: Session, caller: Caller, readings: Sequence[Reading
     return len(readings)
 
 
+def _sqlite_time(t: datetime) -> str:
+    """Format a time as SQLAlchemy stores it in SQLite (naive UTC, always microseconds)."""
+    if t.tzinfo is not UTC:
+        t = t.astimezone(UTC)
+    return t.isoformat(" ", "microseconds")[:26]
+
+
 def _executemany_sqlite(session: Session, readings: Sequence[ReadingIn]) -> None:
     raw = session.connection().connection.driver_connection
     assert raw is not None
-    fmt = "%Y-%m-%d %H:%M:%S.%f"
     raw.executemany(
         "INSERT OR IGNORE INTO readings (sensor_id, time, value, quality) VALUES (?, ?, ?, ?)",
-        [
-            (r.sensor_id, r.time.astimezone(UTC).strftime(fmt), float(r.value), int(r.quality))
-            for r in readings
-        ],
+        [(r.sensor_id, _sqlite_time(r.time), r.value, r.quality) for r in readings],
     )
+
+
+_COPY_TYPES = ["int8", "timestamptz", "float8", "int4"]
+
+
+def _copy_rows(cursor: Any, table: str, readings: Sequence[ReadingIn]) -> None:
+    with cursor.copy(
+        f"COPY {table} (sensor_id, time, value, quality) FROM STDIN (FORMAT BINARY)"
+    ) as copy:
+        copy.set_types(_COPY_TYPES)
+        for r in readings:
+            copy.write_row(r)
 
 
 def _copy_postgres(session: Session, readings: Sequence[ReadingIn]) -> None:
@@ -96,17 +109,9 @@ def _copy_postgres(session: Session, readings: Sequence[ReadingIn]) -> None:
 
     raw = session.connection().connection.driver_connection
     assert raw is not None
-    buf = io.StringIO()
-    for r in readings:
-        buf.write(f"{r.sensor_id}\t{r.time.isoformat()}\t{float(r.value)!r}\t{int(r.quality)}\n")
-    data = buf.getvalue()
     try:
-        with (
-            raw.transaction(),
-            raw.cursor() as cur,
-            cur.copy("COPY readings (sensor_id, time, value, quality) FROM STDIN") as copy,
-        ):
-            copy.write(data)
+        with raw.transaction(), raw.cursor() as cur:
+            _copy_rows(cur, "readings", readings)
         return
     except psycopg.errors.UniqueViolation:
         pass
@@ -116,9 +121,10 @@ def _copy_postgres(session: Session, readings: Sequence[ReadingIn]) -> None:
             "(sensor_id bigint, time timestamptz, value double precision, quality int) "
             "ON COMMIT DELETE ROWS"
         )
-        with cur.copy("COPY readings_stage FROM STDIN") as copy:
-            copy.write(data)
-        cur.execute("INSERT INTO readings SELECT * FROM readings_stage ON CONFLICT DO NOTHING")
+        _copy_rows(cur, "readings_stage", readings)
+        cur.execute(
+            "INSERT INTO readings SELECT * FROM readings_stage ON CONFLICT DO NOTHING"
+        )
         cur.execute("TRUNCATE readings_stage")
 
 

@@ -1,0 +1,141 @@
+"""``bosun up``: serve the API at once, do first-start work in the background."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import uvicorn
+from rich.console import Console
+from sqlalchemy import func, select
+
+from channels.demo import is_seeded, seed_demo
+from channels.local_server import (
+    acquire_home,
+    read_cli_key,
+    remove_server_file,
+    write_cli_key,
+    write_server_file,
+)
+from channels.runtime import Bosun, open_bosun
+from channels.settings import Settings
+from records import (
+    ALL_TENANTS,
+    BosunError,
+    Organization,
+    Role,
+    SystemState,
+    User,
+    system_caller,
+    users,
+)
+
+FirstStartStep = Callable[[Bosun, Callable[[str], None]], None]
+EXTRA_FIRST_START: list[tuple[str, FirstStartStep]] = []
+"""Later first-start work (indexing manuals, training) registers itself here."""
+
+
+def _has_organizations(bosun: Bosun) -> bool:
+    with bosun.db.transaction(ALL_TENANTS) as s:
+        return bool(s.scalar(select(func.count()).select_from(Organization)))
+
+
+def _demo_started(bosun: Bosun) -> bool:
+    with bosun.db.transaction(ALL_TENANTS) as s:
+        return s.get(SystemState, "demo") is not None
+
+
+def _ensure_cli_key(bosun: Bosun) -> None:
+    """Give the local CLI an admin key so it can reach this server instead of the home."""
+    home = bosun.settings.home
+    existing = read_cli_key(home)
+    with bosun.db.transaction(ALL_TENANTS) as s:
+        if existing:
+            try:
+                users.authenticate_key(s, existing)
+                return
+            except BosunError:
+                pass
+        orgs = list(s.scalars(select(Organization).order_by(Organization.id).limit(2)))
+        if len(orgs) != 1:
+            return
+        org_id = orgs[0].id
+    caller = system_caller(org_id, "cli")
+    with bosun.db.transaction(org_id) as s:
+        user = s.scalar(
+            select(User).where(User.org_id == org_id, User.email == "cli@bosun.local")
+        ) or users.create_user(
+            s, caller, name="Local command line", email="cli@bosun.local", role=Role.admin
+        )
+        s.flush()
+        write_cli_key(home, users.create_api_key(s, caller, user=user, name="local cli").secret)
+
+
+def serve(settings: Settings, *, demo: bool | None, console: Console) -> None:
+    """Run Bosun until interrupted."""
+    from channels.api import create_app
+
+    lock = acquire_home(settings.home) if settings.is_embedded else None
+    started = time.monotonic()
+    bosun = open_bosun(settings)
+    seed = demo if demo is not None else settings.is_embedded and (
+        not _has_organizations(bosun) or (_demo_started(bosun) and not is_seeded(bosun.db))
+    )
+    app = create_app(bosun)
+    url = f"http://{settings.host}:{settings.port}"
+
+    def first_start() -> None:
+        try:
+            if seed:
+                result = seed_demo(
+                    bosun.db, progress=lambda s: (bosun.startup.step(s), console.print(s)),
+                    keys_file=settings.home / "demo-keys.txt" if settings.is_embedded else None,
+                )
+                if result.keys:
+                    _print_keys(console, result.keys)
+            for name, step in EXTRA_FIRST_START:
+                bosun.startup.step(f"first start: {name}")
+                step(bosun, lambda s: (bosun.startup.step(s), console.print(s)))
+            if settings.is_embedded:
+                _ensure_cli_key(bosun)
+                write_server_file(settings.home, url)
+            bosun.startup.ready.set()
+            console.print(
+                f"[bold green]Bosun is ready[/] in {time.monotonic() - started:.0f} s: "
+                f"{url}  (API docs {url}/docs, health {url}/healthz)"
+            )
+        except Exception as err:  # shown on /readyz and in the terminal; serving continues
+            bosun.startup.error = f"{type(err).__name__}: {err}"
+            console.print(f"[bold red]first-start work failed:[/] {bosun.startup.error}; "
+                          "fix the cause and restart bosun up (finished steps are kept)")
+
+    bosun.runner.start()
+    bosun.scheduler.start()
+    threading.Thread(target=first_start, name="bosun-first-start", daemon=True).start()
+    console.print(f"Bosun serving on {url} (home {settings.home if settings.is_embedded else ''}"
+                  f"{'' if settings.is_embedded else settings.url.split('@')[-1]})")
+    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning",
+                            lifespan="on")
+    try:
+        uvicorn.Server(config).run()
+    finally:
+        if settings.is_embedded:
+            remove_server_file(settings.home)
+        bosun.close()
+        if lock is not None:
+            lock.close()
+
+
+def _print_keys(console: Console, keys: list[tuple[str, str, str]]) -> None:
+    from rich.table import Table
+
+    table = Table(title="Demo users' API keys (shown once; also in BOSUN_HOME/demo-keys.txt)")
+    for column in ("role", "user", "key"):
+        table.add_column(column)
+    for email, role, secret in keys:
+        table.add_row(role, email, secret)
+    console.print(table)
+
+
+__all__ = ["EXTRA_FIRST_START", "serve"]
