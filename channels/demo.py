@@ -183,7 +183,7 @@ def _load_history(session: Session, system: Caller, vessel_id: int, history: obj
     for plan in load_plans():
         if plan.equipment_code not in eq:
             continue
-        row = plans.create_plan(
+        plan_row = plans.create_plan(
             session,
             system,
             equipment_id=eq[plan.equipment_code].id,
@@ -194,11 +194,11 @@ def _load_history(session: Session, system: Caller, vessel_id: int, history: obj
             last_done_at=history.start,
             last_done_hours=history.initial_running_hours.get(plan.equipment_code, 0.0),
         )
-        plan_rows[plan.title] = row
+        plan_rows[plan.title] = plan_row
 
     fault_ids: dict[int, int] = {}
     for f in history.faults:
-        row = Fault(
+        fault_row = Fault(
             org_id=system.org_id,
             vessel_id=vessel_id,
             equipment_id=eq[f.equipment_code].id,
@@ -216,24 +216,24 @@ def _load_history(session: Session, system: Caller, vessel_id: int, history: obj
         )
         for step in f.history:
             if step.status == "acknowledged":
-                row.acknowledged_at = step.at
+                fault_row.acknowledged_at = step.at
             elif step.status == "resolved":
-                row.resolved_at = step.at
+                fault_row.resolved_at = step.at
             elif step.status == "closed":
-                row.closed_at = step.at
-        session.add(row)
+                fault_row.closed_at = step.at
+        session.add(fault_row)
         session.flush()
-        fault_ids[f.number] = row.id
+        fault_ids[f.number] = fault_row.id
 
     for w in history.work_orders:
-        plan_row = plan_rows.get(w.plan_title or "")
+        done_plan = plan_rows.get(w.plan_title or "")
         status = _WO_STATUS.get(w.status) or WorkOrderStatus(w.status)
-        row = WorkOrder(
+        wo_row = WorkOrder(
             org_id=system.org_id,
             vessel_id=vessel_id,
             equipment_id=eq[w.equipment_code].id,
             fault_id=fault_ids.get(w.fault_number) if w.fault_number else None,
-            plan_id=plan_row.id if plan_row else None,
+            plan_id=done_plan.id if done_plan else None,
             kind=w.kind,
             title=w.title,
             description=w.description,
@@ -248,24 +248,28 @@ def _load_history(session: Session, system: Caller, vessel_id: int, history: obj
             completed_at=w.completed_at,
             updated_at=w.history[-1].at if w.history else w.created_at,
         )
-        session.add(row)
+        session.add(wo_row)
         session.flush()
         for use in w.parts_used:
-            part = catalogue.get(use.part_number)
-            if part is not None:
+            used = catalogue.get(use.part_number)
+            if used is not None:
                 session.add(
                     PartUsage(
                         org_id=system.org_id,
-                        work_order_id=row.id,
-                        part_id=part.id,
+                        work_order_id=wo_row.id,
+                        part_id=used.id,
                         quantity=use.quantity,
                         used_at=w.completed_at or w.created_at,
                     )
                 )
-        if plan_row is not None and status is WorkOrderStatus.done and w.completed_at:
-            if plan_row.last_done_at is None or w.completed_at > plan_row.last_done_at:
-                plan_row.last_done_at = w.completed_at
-                plan_row.last_done_hours = hours_at(w.equipment_code, w.completed_at)
+        if (
+            done_plan is not None
+            and status is WorkOrderStatus.done
+            and w.completed_at
+            and (done_plan.last_done_at is None or w.completed_at > done_plan.last_done_at)
+        ):
+            done_plan.last_done_at = w.completed_at
+            done_plan.last_done_hours = hours_at(w.equipment_code, w.completed_at)
     session.flush()
 
 

@@ -79,24 +79,32 @@ def serve(settings: Settings, *, demo: bool | None, console: Console) -> None:
     lock = acquire_home(settings.home) if settings.is_embedded else None
     started = time.monotonic()
     bosun = open_bosun(settings)
-    seed = demo if demo is not None else settings.is_embedded and (
-        not _has_organizations(bosun) or (_demo_started(bosun) and not is_seeded(bosun.db))
+    seed = (
+        demo
+        if demo is not None
+        else settings.is_embedded
+        and (not _has_organizations(bosun) or (_demo_started(bosun) and not is_seeded(bosun.db)))
     )
     app = create_app(bosun)
     url = f"http://{settings.host}:{settings.port}"
+
+    def progress(text: str) -> None:
+        bosun.startup.step(text)
+        console.print(text)
 
     def first_start() -> None:
         try:
             if seed:
                 result = seed_demo(
-                    bosun.db, progress=lambda s: (bosun.startup.step(s), console.print(s)),
+                    bosun.db,
+                    progress=progress,
                     keys_file=settings.home / "demo-keys.txt" if settings.is_embedded else None,
                 )
                 if result.keys:
                     _print_keys(console, result.keys)
             for name, step in EXTRA_FIRST_START:
                 bosun.startup.step(f"first start: {name}")
-                step(bosun, lambda s: (bosun.startup.step(s), console.print(s)))
+                step(bosun, progress)
             if settings.is_embedded:
                 _ensure_cli_key(bosun)
                 write_server_file(settings.home, url)
@@ -107,16 +115,21 @@ def serve(settings: Settings, *, demo: bool | None, console: Console) -> None:
             )
         except Exception as err:  # shown on /readyz and in the terminal; serving continues
             bosun.startup.error = f"{type(err).__name__}: {err}"
-            console.print(f"[bold red]first-start work failed:[/] {bosun.startup.error}; "
-                          "fix the cause and restart bosun up (finished steps are kept)")
+            console.print(
+                f"[bold red]first-start work failed:[/] {bosun.startup.error}; "
+                "fix the cause and restart bosun up (finished steps are kept)"
+            )
 
     bosun.runner.start()
     bosun.scheduler.start()
     threading.Thread(target=first_start, name="bosun-first-start", daemon=True).start()
-    console.print(f"Bosun serving on {url} (home {settings.home if settings.is_embedded else ''}"
-                  f"{'' if settings.is_embedded else settings.url.split('@')[-1]})")
-    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning",
-                            lifespan="on")
+    console.print(
+        f"Bosun serving on {url} (home {settings.home if settings.is_embedded else ''}"
+        f"{'' if settings.is_embedded else settings.url.split('@')[-1]})"
+    )
+    config = uvicorn.Config(
+        app, host=settings.host, port=settings.port, log_level="warning", lifespan="on"
+    )
     try:
         uvicorn.Server(config).run()
     finally:

@@ -6,6 +6,7 @@ the request or job that called them commits (``Database.transaction``).
 
 from records import (
     conversations,
+    demo,
     documents,
     faults,
     jobs,
@@ -116,6 +117,7 @@ __all__ = [
     "can",
     "conversations",
     "default_home",
+    "demo",
     "documents",
     "faults",
     "jobs",

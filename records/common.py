@@ -18,6 +18,7 @@ from records.models import AuditLog, Base
 
 M = TypeVar("M", bound=Base)
 T = TypeVar("T")
+S = TypeVar("S", bound=Select[Any])
 
 MAX_PAGE = 500
 
@@ -33,11 +34,11 @@ def get_owned(session: Session, caller: Caller, model: type[M], ident: int) -> M
     return row
 
 
-def scoped(stmt: Select[tuple[M]], model: type[M], caller: Caller) -> Select[tuple[M]]:
+def scoped(stmt: S, model: type[Base], caller: Caller) -> S:
     """Restrict a select to the caller's organization and visible vessels."""
     stmt = stmt.where(model.org_id == caller.org_id)  # type: ignore[attr-defined]
     if hasattr(model, "vessel_id") and not caller.all_vessels:
-        stmt = stmt.where(model.vessel_id.in_(caller.vessel_ids))  # type: ignore[attr-defined]
+        stmt = stmt.where(model.vessel_id.in_(caller.vessel_ids))
     return stmt
 
 
@@ -110,7 +111,7 @@ def decode_cursor(cursor: str | None) -> int | None:
 
 
 def paginate(
-    session: Session, stmt: Select[tuple[M]], model: type[M], cursor: str | None, limit: int
+    session: Session, stmt: Select[Any], model: type[M], cursor: str | None, limit: int
 ) -> Page[M]:
     """Run ``stmt`` ordered by id from ``cursor``, returning at most ``limit`` rows."""
     if not 1 <= limit <= MAX_PAGE:
@@ -122,10 +123,10 @@ def paginate(
     rows = list(session.scalars(stmt.order_by(id_col).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
-    return Page(rows, encode_cursor(rows[-1].id) if more and rows else None)  # type: ignore[attr-defined]
+    return Page(rows, encode_cursor(rows[-1].id) if more and rows else None)
 
 
-def all_rows(session: Session, stmt: Select[tuple[M]]) -> list[M]:
+def all_rows(session: Session, stmt: Select[Any]) -> list[Any]:
     """Return every row of a select as a list."""
     return list(session.scalars(stmt))
 

@@ -65,7 +65,9 @@ def _exec_update_work_order(
     note = args.get("note")
     if args.get("work_order_id"):
         wo = get_work_order(session, caller, int(args["work_order_id"]))
-        changes = {k: args[k] for k in ("priority", "hours", "assignee_id") if k in args}
+        changes: dict[str, Any] = {
+            k: args[k] for k in ("priority", "hours", "assignee_id") if k in args
+        }
         update_work_order(
             session, caller, wo, status=args.get("status"), note=note, changes=changes
         )

@@ -48,7 +48,7 @@ def check_sensors(session: Session, caller: Caller, sensor_ids: Iterable[int]) -
     wanted = set(sensor_ids)
     if not wanted:
         return
-    stmt = scoped(select(Sensor.id), Sensor, caller).where(Sensor.id.in_(wanted))  # type: ignore[arg-type]
+    stmt = scoped(select(Sensor.id), Sensor, caller).where(Sensor.id.in_(wanted))
     found = set(session.scalars(stmt))
     missing = wanted - found
     if missing:
@@ -122,9 +122,7 @@ def _copy_postgres(session: Session, readings: Sequence[ReadingIn]) -> None:
             "ON COMMIT DELETE ROWS"
         )
         _copy_rows(cur, "readings_stage", readings)
-        cur.execute(
-            "INSERT INTO readings SELECT * FROM readings_stage ON CONFLICT DO NOTHING"
-        )
+        cur.execute("INSERT INTO readings SELECT * FROM readings_stage ON CONFLICT DO NOTHING")
         cur.execute("TRUNCATE readings_stage")
 
 

@@ -133,7 +133,7 @@ class _LineLoader(yaml.SafeLoader):
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    mapping = loader.construct_mapping(node, deep=True)
+    mapping: dict[str, Any] = loader.construct_mapping(node, deep=True)  # type: ignore[assignment]
     mapping["__line__"] = node.start_mark.line + 1
     mapping["__keylines__"] = {
         loader.construct_object(k): k.start_mark.line + 1 for k, _ in node.value
@@ -145,7 +145,8 @@ def _error_line(raw: dict[str, Any], err: ValidationError) -> int:
     """Return the line of the key the first validation error is about."""
     loc = err.errors()[0]["loc"]
     lines: dict[Any, int] = raw.get("__keylines__", {})
-    return lines.get(loc[0], raw["__line__"]) if loc else raw["__line__"]
+    line: int = raw["__line__"]
+    return lines.get(loc[0], line) if loc else line
 
 
 def _clean(raw: dict[str, Any]) -> dict[str, Any]:
@@ -299,11 +300,11 @@ def parse_csv(
         data["aliases"] = [a.strip() for a in row["aliases"].split("|") if a.strip()]
         data["line"] = line
         try:
-            spec = EquipmentSpec.model_validate(data)
+            item = EquipmentSpec.model_validate(data)
         except ValidationError as err:
             raise RegisterError(source, line, _problem(err)) from err
-        items.append(spec)
-        by_code.setdefault(spec.code, spec)
+        items.append(item)
+        by_code.setdefault(item.code, item)
     if sensors_text is not None:
         for line, row in _csv_rows(sensors_text, sensors_source, SENSOR_COLUMNS):
             owner = by_code.get(row["equipment_code"])
@@ -325,11 +326,11 @@ def parse_csv(
                 )
             except ValidationError as err:
                 raise RegisterError(sensors_source, line, _problem(err)) from err
-    spec = RegisterSpec(
+    register = RegisterSpec(
         VesselSpec(name=vessel_name, imo=imo), organization, _tree_order(items, source), source
     )
-    _check(spec)
-    return spec
+    _check(register)
+    return register
 
 
 def _tree_order(items: list[EquipmentSpec], source: str) -> list[EquipmentSpec]:

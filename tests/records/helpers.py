@@ -52,8 +52,9 @@ def import_test_register(db: Database, org_name: str, imo: str) -> ImportReport:
 
 def import_for_tenant(db: Database, org_id: int) -> dict[str, int]:
     """Import the test register onto a tenant's vessel; return equipment ids by code."""
-    from records import Equipment, Organization
     from sqlalchemy import select
+
+    from records import Equipment, Organization
 
     with db.transaction(org_id) as s:
         name = s.get(Organization, org_id).name  # type: ignore[union-attr]

@@ -21,7 +21,9 @@ def equipment_id(db: Database, tenant: Tenant) -> int:
     return import_for_tenant(db, tenant.org_id)["601.2.10"]
 
 
-def test_fault_lifecycle_walks_every_state_and_audits(db: Database, tenant: Tenant, equipment_id: int) -> None:
+def test_fault_lifecycle_walks_every_state_and_audits(
+    db: Database, tenant: Tenant, equipment_id: int
+) -> None:
     crew, chief = tenant[Role.crew], tenant[Role.chief_engineer]
     with db.transaction(crew) as s:
         fault = faults.report_fault(

@@ -108,9 +108,8 @@ def test_pending_reject_expire_and_addressee(db: Database, tenant: Tenant) -> No
     assert info.value.code is ErrorCode.forbidden
     with db.transaction(crew) as s:
         assert pending.reject(s, crew, ids[0]).status is PendingStatus.rejected
-    with db.transaction(crew) as s:
-        with pytest.raises(BosunError) as info:
-            pending.confirm(s, crew, ids[1])
+    with db.transaction(crew) as s, pytest.raises(BosunError) as info:
+        pending.confirm(s, crew, ids[1])
     assert info.value.code is ErrorCode.expired
     with db.transaction(crew) as s:
         assert pending.get_action(s, crew, ids[1]).status is PendingStatus.expired

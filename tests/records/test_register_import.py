@@ -104,7 +104,7 @@ def test_failure_mid_import_leaves_nothing(db: Database) -> None:
     spec.equipment[-1].sensors = []
     with db.transaction(ALL_TENANTS) as s:
         org_id = register_import.resolve_organization(s, spec.organization).id
-    with pytest.raises(Exception), db.transaction(org_id) as s:
+    with pytest.raises(RuntimeError), db.transaction(org_id) as s:
         register_import.import_register(s, spec)
         s.flush()
         raise RuntimeError("simulated failure after the last item")

@@ -5,8 +5,8 @@ from collections.abc import Callable
 import pytest
 
 from records import BosunError, Database, ErrorCode, Role, faults, readings, register, work_orders
-from records.readings import ReadingIn
 from records.models import utcnow
+from records.readings import ReadingIn
 from tests.conftest import Tenant
 from tests.records.helpers import import_for_tenant
 
