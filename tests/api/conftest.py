@@ -61,7 +61,9 @@ def _drop_pg_database(url: str) -> None:
     scope="session",
     params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
 )
-def bosun(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bosun]:
+def bosun(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Bosun]:
     """A running Bosun over a freshly migrated database (the app role on PostgreSQL)."""
     home = tmp_path_factory.mktemp(f"home_{request.param}")
     url = None if request.param == "sqlite" else _create_pg_database()
@@ -76,9 +78,9 @@ def bosun(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
             _drop_pg_database(url)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def client(bosun: Bosun) -> Iterator[TestClient]:
-    """A test client over a new app (fresh metrics) on the session's database."""
+    """A test client over one app per backend (tests needing fresh metrics make their own)."""
     with TestClient(create_app(bosun)) as test_client:
         yield test_client
 
@@ -110,26 +112,46 @@ def make_tenant(bosun: Bosun) -> Tenant:
         org_id = register.get_or_create_organization(session, name).id
     system = system_caller(org_id)
     with bosun.db.transaction(org_id) as session:
-        vessel, _ = register.upsert_vessel(session, system, name="MV Test", imo="9700001", type="PSV")
+        vessel, _ = register.upsert_vessel(
+            session, system, name="MV Test", imo="9700001", type="PSV"
+        )
         other, _ = register.upsert_vessel(session, system, name="MV Other", imo="9700002")
         session.flush()
         engines, _ = register.upsert_equipment(
-            session, system, vessel.id, code="601", parent_id=None,
+            session,
+            system,
+            vessel.id,
+            code="601",
+            parent_id=None,
             fields={"name": "Main engines", "aliases": ["mains"]},
         )
         session.flush()
         me1, _ = register.upsert_equipment(
-            session, system, vessel.id, code="601.1", parent_id=engines.id,
-            fields={"name": "Main engine No. 1", "aliases": ["ME1", "port main engine"],
-                    "equipment_class": "main_engine"},
+            session,
+            system,
+            vessel.id,
+            code="601.1",
+            parent_id=engines.id,
+            fields={
+                "name": "Main engine No. 1",
+                "aliases": ["ME1", "port main engine"],
+                "equipment_class": "main_engine",
+            },
         )
         pump, _ = register.upsert_equipment(
-            session, system, vessel.id, code="602", parent_id=None,
+            session,
+            system,
+            vessel.id,
+            code="602",
+            parent_id=None,
             fields={"name": "Fire pump", "aliases": ["FP"]},
         )
         session.flush()
         sensor, _ = register.upsert_sensor(
-            session, system, me1, tag="ME1_EXH_T",
+            session,
+            system,
+            me1,
+            tag="ME1_EXH_T",
             fields={"name": "Exhaust gas temperature", "unit": "degC", "high": 480.0},
         )
         session.flush()
@@ -143,8 +165,12 @@ def make_tenant(bosun: Bosun) -> Tenant:
         for role in ROLES:
             vessels = [] if role in (Role.shore, Role.admin) else [vessel.id]
             user = users.create_user(
-                session, system, name=f"{role.value} user", email=f"{role.value}@{name[4:]}.test",
-                role=role, vessel_ids=vessels,
+                session,
+                system,
+                name=f"{role.value} user",
+                email=f"{role.value}@{name[4:]}.test",
+                role=role,
+                vessel_ids=vessels,
             )
             session.flush()
             tenant.user_ids[role] = user.id

@@ -19,13 +19,15 @@ def test_unknown_route_is_404_problem(client: TestClient) -> None:
 
 
 def test_wrong_method_is_405_problem(client: TestClient, org_a: Tenant) -> None:
-    assert_problem(client.delete("/v1/vessels", headers=org_a.auth(Role.admin)), 405,
-                   "method_not_allowed")
+    assert_problem(
+        client.delete("/v1/vessels", headers=org_a.auth(Role.admin)), 405, "method_not_allowed"
+    )
 
 
 def test_validation_error_is_422_with_field_errors(client: TestClient, org_a: Tenant) -> None:
     response = client.post(
-        "/v1/faults", json={"equipment_id": "abc", "priority": "urgent"},
+        "/v1/faults",
+        json={"equipment_id": "abc", "priority": "urgent"},
         headers=org_a.auth(Role.crew),
     )
     body = assert_problem(response, 422, "invalid")
@@ -35,8 +37,9 @@ def test_validation_error_is_422_with_field_errors(client: TestClient, org_a: Te
     assert ("body", "priority") in locations
     assert all("input" not in e for e in body["errors"])
     bad_json = client.post(
-        "/v1/faults", content=b"{not json", headers={**org_a.auth(Role.crew),
-                                                    "content-type": "application/json"},
+        "/v1/faults",
+        content=b"{not json",
+        headers={**org_a.auth(Role.crew), "content-type": "application/json"},
     )
     assert_problem(bad_json, 422, "invalid")
     extra = client.post(
@@ -75,7 +78,8 @@ def test_oversized_streamed_body_is_413(client: TestClient, org_a: Tenant) -> No
         yield b"]"
 
     response = client.post(
-        "/v1/readings", content=chunks(),
+        "/v1/readings",
+        content=chunks(),
         headers={**org_a.auth(Role.chief_engineer), "content-type": "application/json"},
     )
     assert "content-length" not in response.request.headers
@@ -83,8 +87,10 @@ def test_oversized_streamed_body_is_413(client: TestClient, org_a: Tenant) -> No
 
 
 def test_body_under_the_limit_passes(client: TestClient, org_a: Tenant) -> None:
-    rows = [{"sensor_id": org_a.sensor_id, "time": f"2026-02-01T00:{m:02d}:00Z", "value": 1.0}
-            for m in range(60)]
+    rows = [
+        {"sensor_id": org_a.sensor_id, "time": f"2026-02-01T00:{m:02d}:00Z", "value": 1.0}
+        for m in range(60)
+    ]
     response = client.post("/v1/readings", json=rows, headers=org_a.auth(Role.chief_engineer))
     assert response.status_code == 200, response.text
 

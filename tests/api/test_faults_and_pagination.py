@@ -12,8 +12,12 @@ def test_fault_lifecycle(client: TestClient, org_a: Tenant) -> None:
     crew, chief = org_a.auth(Role.crew), org_a.auth(Role.chief_engineer)
     created = client.post(
         "/v1/faults",
-        json={"equipment_id": org_a.equipment_ids["601.1"], "title": "Lube oil pressure low",
-              "description": "Alarm at 3.2 bar", "priority": "high"},
+        json={
+            "equipment_id": org_a.equipment_ids["601.1"],
+            "title": "Lube oil pressure low",
+            "description": "Alarm at 3.2 bar",
+            "priority": "high",
+        },
         headers=crew,
     )
     assert created.status_code == 201, created.text
@@ -28,7 +32,8 @@ def test_fault_lifecycle(client: TestClient, org_a: Tenant) -> None:
     # crew may not acknowledge
     assert_problem(
         client.post(f"{path}/transition", json={"status": "acknowledged"}, headers=crew),
-        403, "forbidden",
+        403,
+        "forbidden",
     )
     for step in ("acknowledged", "in_progress"):
         moved = client.post(f"{path}/transition", json={"status": step}, headers=chief)
@@ -83,7 +88,8 @@ def test_fault_filters(client: TestClient, org_a: Tenant) -> None:
     ids = {}
     for code in ("601.1", "602"):
         r = client.post(
-            "/v1/faults", json={"equipment_id": org_a.equipment_ids[code], "title": f"on {code}"},
+            "/v1/faults",
+            json={"equipment_id": org_a.equipment_ids[code], "title": f"on {code}"},
             headers=crew,
         )
         ids[code] = r.json()["id"]
@@ -147,7 +153,11 @@ def test_equipment_pagination(client: TestClient, org_a: Tenant) -> None:
     seen: list[int] = []
     cursor = None
     while True:
-        params = {"limit": 4, "vessel_id": org_a.vessel_id, **({"cursor": cursor} if cursor else {})}
+        params = {
+            "limit": 4,
+            "vessel_id": org_a.vessel_id,
+            **({"cursor": cursor} if cursor else {}),
+        }
         page = client.get("/v1/equipment", params=params, headers=chief).json()
         seen.extend(e["id"] for e in page["items"])
         cursor = page["next_cursor"]

@@ -47,7 +47,12 @@ def test_readyz_follows_startup(bosun: Bosun) -> None:
         assert ready.json()["ready"] is True and ready.json()["steps"][-1] == "ready"
 
 
-def test_metrics(client: TestClient, bosun: Bosun, org_a: Tenant) -> None:
+def test_metrics(bosun: Bosun, org_a: Tenant) -> None:
+    with TestClient(create_app(bosun)) as client:
+        _check_metrics(client, bosun, org_a)
+
+
+def _check_metrics(client: TestClient, bosun: Bosun, org_a: Tenant) -> None:
     crew = org_a.auth(Role.crew)
     for _ in range(3):
         assert client.get(f"/v1/vessels/{org_a.vessel_id}", headers=crew).status_code == 200
@@ -62,18 +67,42 @@ def test_metrics(client: TestClient, bosun: Bosun, org_a: Tenant) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
     samples = _samples(response.text)
-    key = ("bosun_http_requests_total",
-           (("method", "GET"), ("route", "/v1/vessels/{vessel_id}"), ("status", "200")))
+    key = (
+        "bosun_http_requests_total",
+        (("method", "GET"), ("route", "/v1/vessels/{vessel_id}"), ("status", "200")),
+    )
     assert samples[key] == 3.0
-    assert samples[("bosun_http_requests_total",
-                    (("method", "GET"), ("route", "/v1/vessels/{vessel_id}"),
-                     ("status", "401")))] == 1.0
-    assert samples[("bosun_http_requests_total",
-                    (("method", "GET"), ("route", "unmatched"), ("status", "404")))] == 1.0
-    assert samples[("bosun_http_requests_total",
-                    (("method", "GET"), ("route", "/openapi.json"), ("status", "200")))] == 1.0
-    count = ("bosun_http_request_duration_seconds_count",
-             (("method", "GET"), ("route", "/v1/vessels/{vessel_id}")))
+    assert (
+        samples[
+            (
+                "bosun_http_requests_total",
+                (("method", "GET"), ("route", "/v1/vessels/{vessel_id}"), ("status", "401")),
+            )
+        ]
+        == 1.0
+    )
+    assert (
+        samples[
+            (
+                "bosun_http_requests_total",
+                (("method", "GET"), ("route", "unmatched"), ("status", "404")),
+            )
+        ]
+        == 1.0
+    )
+    assert (
+        samples[
+            (
+                "bosun_http_requests_total",
+                (("method", "GET"), ("route", "/openapi.json"), ("status", "200")),
+            )
+        ]
+        == 1.0
+    )
+    count = (
+        "bosun_http_request_duration_seconds_count",
+        (("method", "GET"), ("route", "/v1/vessels/{vessel_id}")),
+    )
     assert samples[count] == 4.0
     assert samples[("bosun_jobs_submitted_total", ())] == bosun.runner.stats.submitted
     assert ("bosun_jobs_failed_total", ()) in samples
@@ -91,8 +120,10 @@ def test_apps_have_their_own_registries(bosun: Bosun) -> None:
         assert _samples(a.get("/metrics").text)[("bosun_thing", ())] == 1.0
         second_samples = _samples(b.get("/metrics").text)
     assert second_samples[("bosun_thing", ())] == 2.0
-    healthz = ("bosun_http_requests_total",
-               (("method", "GET"), ("route", "/healthz"), ("status", "200")))
+    healthz = (
+        "bosun_http_requests_total",
+        (("method", "GET"), ("route", "/healthz"), ("status", "200")),
+    )
     assert healthz not in second_samples
 
 
@@ -100,9 +131,19 @@ def test_openapi_and_docs(client: TestClient) -> None:
     spec = client.get("/openapi.json")
     assert spec.status_code == 200
     paths = spec.json()["paths"]
-    for path in ("/v1/vessels", "/v1/equipment/search", "/v1/vessels/{vessel_id}/equipment/tree",
-                 "/v1/readings", "/v1/faults/{fault_id}/transition", "/v1/work-orders",
-                 "/v1/api-keys", "/v1/pending-actions", "/v1/audit-log", "/healthz", "/metrics"):
+    for path in (
+        "/v1/vessels",
+        "/v1/equipment/search",
+        "/v1/vessels/{vessel_id}/equipment/tree",
+        "/v1/readings",
+        "/v1/faults/{fault_id}/transition",
+        "/v1/work-orders",
+        "/v1/api-keys",
+        "/v1/pending-actions",
+        "/v1/audit-log",
+        "/healthz",
+        "/metrics",
+    ):
         assert path in paths, path
     schemes = spec.json()["components"]["securitySchemes"]
     assert {s["type"] for s in schemes.values()} == {"http", "apiKey"}

@@ -10,11 +10,14 @@ from tests.api.conftest import Tenant, assert_problem
 
 
 def _propose(bosun: Bosun, org: Tenant, title: str) -> int:
-    proposer = Caller(org.org_id, Role.crew, org.user_ids[Role.crew],
-                      frozenset({org.vessel_id}), "assistant")
+    proposer = Caller(
+        org.org_id, Role.crew, org.user_ids[Role.crew], frozenset({org.vessel_id}), "assistant"
+    )
     with bosun.db.transaction(proposer) as session:
         action = pending.propose(
-            session, proposer, kind="report_fault",
+            session,
+            proposer,
+            kind="report_fault",
             arguments={"equipment_id": org.equipment_ids["602"], "title": title},
             summary=f"Report fault: {title}",
         )
@@ -22,8 +25,7 @@ def _propose(bosun: Bosun, org: Tenant, title: str) -> int:
         return action.id
 
 
-def test_confirm_and_reject(client: TestClient, bosun: Bosun, org_a: Tenant,
-                            org_b: Tenant) -> None:
+def test_confirm_and_reject(client: TestClient, bosun: Bosun, org_a: Tenant, org_b: Tenant) -> None:
     crew = org_a.auth(Role.crew)
     first = _propose(bosun, org_a, "Fire pump leaking")
     second = _propose(bosun, org_a, "Fire pump noisy")
@@ -32,8 +34,11 @@ def test_confirm_and_reject(client: TestClient, bosun: Bosun, org_a: Tenant,
     assert {a["id"] for a in listed} == {first, second}
     # addressed to the crew member who proposed it: another user (same role) cannot see it
     assert client.get("/v1/pending-actions", headers=org_a.auth(Role.officer)).json()["items"] == []
-    assert_problem(client.post(f"/v1/pending-actions/{first}/confirm",
-                               headers=org_b.auth(Role.admin)), 404, "not_found")
+    assert_problem(
+        client.post(f"/v1/pending-actions/{first}/confirm", headers=org_b.auth(Role.admin)),
+        404,
+        "not_found",
+    )
 
     confirmed = client.post(f"/v1/pending-actions/{first}/confirm", headers=crew)
     assert confirmed.status_code == 200, confirmed.text
@@ -46,8 +51,9 @@ def test_confirm_and_reject(client: TestClient, bosun: Bosun, org_a: Tenant,
 
     rejected = client.post(f"/v1/pending-actions/{second}/reject", headers=crew)
     assert rejected.json()["status"] == "rejected"
-    assert_problem(client.post(f"/v1/pending-actions/{second}/confirm", headers=crew), 409,
-                   "conflict")
+    assert_problem(
+        client.post(f"/v1/pending-actions/{second}/confirm", headers=crew), 409, "conflict"
+    )
     assert client.get("/v1/pending-actions", headers=crew).json()["items"] == []
     done = client.get("/v1/pending-actions?status=executed", headers=crew).json()["items"]
     assert [a["id"] for a in done] == [first]

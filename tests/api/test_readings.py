@@ -14,8 +14,12 @@ T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
 def _batch(sensor_id: int, n: int, start: datetime = T0) -> list[dict[str, object]]:
     return [
-        {"sensor_id": sensor_id, "time": (start + timedelta(minutes=i)).isoformat(),
-         "value": 300.0 + i, "quality": 0 if i % 10 else 1}
+        {
+            "sensor_id": sensor_id,
+            "time": (start + timedelta(minutes=i)).isoformat(),
+            "value": 300.0 + i,
+            "quality": 0 if i % 10 else 1,
+        }
         for i in range(n)
     ]
 
@@ -70,21 +74,36 @@ def test_batch_insert_and_range_query(client: TestClient, org_a: Tenant) -> None
 def test_readings_validation_and_roles(client: TestClient, org_a: Tenant) -> None:
     sid = org_a.sensor_id
     naive = [{"sensor_id": sid, "time": "2026-03-01T00:00:00", "value": 1.0}]
-    assert_problem(client.post("/v1/readings", json=naive, headers=org_a.auth(Role.chief_engineer)),
-                   422, "invalid")
+    assert_problem(
+        client.post("/v1/readings", json=naive, headers=org_a.auth(Role.chief_engineer)),
+        422,
+        "invalid",
+    )
     not_a_list = {"sensor_id": sid, "time": "2026-03-01T00:00:00Z", "value": 1.0}
     assert_problem(
         client.post("/v1/readings", json=not_a_list, headers=org_a.auth(Role.chief_engineer)),
-        422, "invalid",
+        422,
+        "invalid",
     )
-    assert_problem(client.post("/v1/readings", json=_batch(sid, 2), headers=org_a.auth(Role.crew)),
-                   403, "forbidden")
     assert_problem(
-        client.get(f"/v1/sensors/{sid}/readings?start=2026-03-01T00:00:00",
-                   headers=org_a.auth(Role.crew)),
-        422, "invalid",
+        client.post("/v1/readings", json=_batch(sid, 2), headers=org_a.auth(Role.crew)),
+        403,
+        "forbidden",
     )
-    assert_problem(client.get(f"/v1/sensors/{sid}/readings/latest", headers=org_a.auth(Role.crew)),
-                   404, "not_found")
-    assert_problem(client.get(f"/v1/sensors/{sid}/readings?cursor=bad",
-                              headers=org_a.auth(Role.crew)), 422, "invalid")
+    assert_problem(
+        client.get(
+            f"/v1/sensors/{sid}/readings?start=2026-03-01T00:00:00", headers=org_a.auth(Role.crew)
+        ),
+        422,
+        "invalid",
+    )
+    assert_problem(
+        client.get(f"/v1/sensors/{sid}/readings/latest", headers=org_a.auth(Role.crew)),
+        404,
+        "not_found",
+    )
+    assert_problem(
+        client.get(f"/v1/sensors/{sid}/readings?cursor=bad", headers=org_a.auth(Role.crew)),
+        422,
+        "invalid",
+    )

@@ -20,8 +20,11 @@ def _seed(client: TestClient, org: Tenant) -> dict[str, int]:
     assert fault.status_code == 201, fault.text
     wo = client.post(
         "/v1/work-orders",
-        json={"equipment_id": org.equipment_ids["601.1"], "title": "Fix exhaust leak",
-              "fault_id": fault.json()["id"]},
+        json={
+            "equipment_id": org.equipment_ids["601.1"],
+            "title": "Fix exhaust leak",
+            "fault_id": fault.json()["id"],
+        },
         headers=officer,
     )
     assert wo.status_code == 201, wo.text
@@ -40,7 +43,7 @@ def test_cross_tenant_ids_are_404_like_missing_ones(
     for role in (Role.admin, Role.crew):
         b = org_b.auth(role)
         for path in (
-            f"/v1/vessels/{{}}",
+            "/v1/vessels/{}",
             "/v1/vessels/{}/equipment/tree",
             "/v1/vessels/{}/stock",
         ):
@@ -66,36 +69,58 @@ def test_cross_tenant_ids_are_404_like_missing_ones(
     admin_b = org_b.auth(Role.admin)
     # Writes aimed at A's rows are 404 too, and change nothing.
     assert_problem(
-        client.post(f"/v1/faults/{ids['fault']}/transition", json={"status": "acknowledged"},
-                    headers=admin_b),
-        404, "not_found",
+        client.post(
+            f"/v1/faults/{ids['fault']}/transition",
+            json={"status": "acknowledged"},
+            headers=admin_b,
+        ),
+        404,
+        "not_found",
     )
     assert_problem(
-        client.post("/v1/faults", json={"equipment_id": org_a.equipment_ids["601.1"], "title": "x"},
-                    headers=admin_b),
-        404, "not_found",
+        client.post(
+            "/v1/faults",
+            json={"equipment_id": org_a.equipment_ids["601.1"], "title": "x"},
+            headers=admin_b,
+        ),
+        404,
+        "not_found",
     )
     assert_problem(
-        client.patch(f"/v1/work-orders/{ids['work_order']}", json={"status": "done"},
-                     headers=admin_b),
-        404, "not_found",
+        client.patch(
+            f"/v1/work-orders/{ids['work_order']}", json={"status": "done"}, headers=admin_b
+        ),
+        404,
+        "not_found",
     )
     assert_problem(
-        client.patch(f"/v1/users/{org_a.user_ids[Role.crew]}", json={"active": False},
-                     headers=admin_b),
-        404, "not_found",
+        client.patch(
+            f"/v1/users/{org_a.user_ids[Role.crew]}", json={"active": False}, headers=admin_b
+        ),
+        404,
+        "not_found",
     )
     assert_problem(
-        client.post("/v1/readings", json=[{"sensor_id": org_a.sensor_id,
-                                          "time": "2026-01-01T00:00:00Z", "value": 1.0}],
-                    headers=admin_b),
-        404, "not_found",
+        client.post(
+            "/v1/readings",
+            json=[{"sensor_id": org_a.sensor_id, "time": "2026-01-01T00:00:00Z", "value": 1.0}],
+            headers=admin_b,
+        ),
+        404,
+        "not_found",
     )
     assert_problem(
-        client.post("/v1/work-orders", json={"equipment_id": org_b.equipment_ids["601.1"],
-                                            "title": "x", "assignee_id": org_a.user_ids[Role.crew]},
-                    headers=admin_b),
-        404, "not_found",
+        client.post(
+            "/v1/work-orders",
+            json={
+                "equipment_id": org_b.equipment_ids["601.1"],
+                "title": "x",
+                "assignee_id": org_a.user_ids[Role.crew],
+            },
+            headers=admin_b,
+        ),
+        404,
+        "not_found",
     )
     fault = client.get(f"/v1/faults/{ids['fault']}", headers=org_a.auth(Role.admin)).json()
     assert fault["status"] == "open"
@@ -126,13 +151,15 @@ def test_lists_never_include_other_tenants_rows(
     assert not ids("/v1/api-keys", b) & ids("/v1/api-keys", a)
     assert not ids("/v1/audit-log?limit=500", b) & ids("/v1/audit-log?limit=500", a)
     # A list filtered by another tenant's vessel is a 404, not an empty page of their data.
-    assert_problem(client.get(f"/v1/faults?vessel_id={org_a.vessel_id}", headers=b), 404,
-                   "not_found")
+    assert_problem(
+        client.get(f"/v1/faults?vessel_id={org_a.vessel_id}", headers=b), 404, "not_found"
+    )
 
 
 def test_crew_sees_only_their_vessels(client: TestClient, org_a: Tenant) -> None:
     crew = org_a.auth(Role.crew)
     listed = client.get("/v1/vessels", headers=crew).json()["items"]
     assert [v["id"] for v in listed] == [org_a.vessel_id]
-    assert_problem(client.get(f"/v1/vessels/{org_a.other_vessel_id}", headers=crew), 404,
-                   "not_found")
+    assert_problem(
+        client.get(f"/v1/vessels/{org_a.other_vessel_id}", headers=crew), 404, "not_found"
+    )
