@@ -194,7 +194,7 @@ def assert_problem(response: Any, status: int, code: str) -> dict[str, Any]:
     """Check a response is problem+json with this status and code; return its body."""
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
-    body = response.json()
+    body: dict[str, Any] = response.json()
     assert body["status"] == status
     assert body["code"] == code
     assert body["type"] == f"urn:bosun:problem:{code}"

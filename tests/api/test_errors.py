@@ -108,3 +108,23 @@ def test_unexpected_error_is_500_without_internals(bosun: Bosun) -> None:
     assert "hunter2" not in response.text and "secret" not in response.text
     assert "Traceback" not in response.text
     assert body["title"] == "Internal Server Error"
+
+
+def test_body_limit_override_for_a_prefix(bosun: Bosun, org_a: Tenant) -> None:
+    app = create_app(bosun, body_limit_overrides=[("/v1/readings", MAX_REQUEST_BYTES * 4)])
+    rows = [
+        {"sensor_id": org_a.sensor_id, "time": f"2026-04-01T{h:02d}:{m:02d}:00Z", "value": 2.0}
+        for h in range(24)
+        for m in range(60)
+    ]  # ~100 kB: over the default, under 4x
+    with TestClient(app) as test_client:
+        headers = org_a.auth(Role.chief_engineer)
+        response = test_client.post("/v1/readings", json=rows, headers=headers)
+        assert response.status_code == 200, response.text
+        assert response.json() == {"received": 1440}
+        # other paths keep the default limit
+        assert_problem(
+            test_client.post("/v1/faults", json={"title": "x" * 100_000}, headers=headers),
+            413,
+            "too_large",
+        )

@@ -52,7 +52,7 @@ def test_batch_insert_and_range_query(client: TestClient, org_a: Tenant) -> None
     cursor = None
     pages = 0
     while True:
-        params: dict[str, object] = {"limit": 50}
+        params: dict[str, str | int] = {"limit": 50}
         if cursor:
             params["cursor"] = cursor
         page = client.get(f"/v1/sensors/{sid}/readings", params=params, headers=chief).json()

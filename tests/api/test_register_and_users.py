@@ -169,7 +169,7 @@ def test_audit_log_pages(client: TestClient, org_a: Tenant) -> None:
     seen: list[int] = []
     cursor = None
     while True:
-        params: dict[str, object] = {"limit": 5}
+        params: dict[str, str | int] = {"limit": 5}
         if cursor:
             params["cursor"] = cursor
         page = client.get("/v1/audit-log", params=params, headers=admin).json()
