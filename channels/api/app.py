@@ -1,0 +1,71 @@
+"""Assemble the FastAPI application from the running Bosun."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
+
+from fastapi import FastAPI
+from starlette.routing import Match, Route
+from starlette.types import Scope
+
+from channels.api import health
+from channels.api.body_limit import BodyLimitMiddleware
+from channels.api.metrics import ApiMetrics, MetricsMiddleware
+from channels.api.problems import install_problem_handlers
+from channels.api.routes import v1_routers
+from channels.runtime import Bosun
+
+DESCRIPTION = """Bosun's maintenance records: vessels, equipment, sensors and readings,
+faults, work orders, parts and stock, users and API keys.
+
+Send an API key as `Authorization: Bearer <key>` or `X-API-Key: <key>`. Lists are pages:
+pass a page's `next_cursor` as `cursor` to get the next. Errors are RFC 9457 problem
+details (`application/problem+json`) with a stable `code`."""
+
+
+def _version() -> str:
+    try:
+        return version("bosun-maintenance")
+    except PackageNotFoundError:
+        return "0.0.0"
+
+
+def create_app(bosun: Bosun, *, body_limit_overrides: Sequence[tuple[str, int]] = ()) -> FastAPI:
+    """Build the REST API over a running Bosun (``app.state.metrics`` takes extra gauges).
+
+    ``body_limit_overrides`` gives path prefixes (uploads) a larger body limit than
+    ``settings.max_request_bytes``.
+    """
+    app = FastAPI(
+        title="Bosun",
+        version=_version(),
+        description=DESCRIPTION,
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.bosun = bosun
+    app.state.metrics = ApiMetrics(bosun)
+    install_problem_handlers(app)
+    app.include_router(health.router)
+    for router in v1_routers():
+        app.include_router(router)
+    # Added last = outermost: metrics also count the 413s the limit answers.
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=bosun.settings.max_request_bytes,
+        overrides=tuple(body_limit_overrides),
+    )
+    app.add_middleware(
+        MetricsMiddleware, metrics=app.state.metrics, resolve=lambda scope: _plain_route(app, scope)
+    )
+    return app
+
+
+def _plain_route(app: FastAPI, scope: Scope) -> str | None:
+    """Return the template of a plain Starlette route (docs, openapi) matching the request."""
+    for route in app.routes:
+        if isinstance(route, Route) and route.matches(scope)[0] is Match.FULL:
+            return route.path
+    return None

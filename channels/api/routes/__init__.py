@@ -1,0 +1,23 @@
+"""The ``/v1`` resources."""
+
+from fastapi import APIRouter
+
+from channels.api.routes import (
+    audit,
+    faults,
+    parts,
+    pending,
+    readings,
+    register,
+    users,
+    work_orders,
+)
+
+
+def v1_routers() -> list[APIRouter]:
+    """Return the routers of every ``/v1`` resource (each carries the /v1 prefix)."""
+    modules = (register, readings, faults, work_orders, parts, users, pending, audit)
+    return [module.router for module in modules]
+
+
+__all__ = ["v1_routers"]

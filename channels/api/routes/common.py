@@ -1,0 +1,48 @@
+"""Helpers shared by the route modules: query parameters and page conversion."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from channels.api.problems import PROBLEM_RESPONSES
+from channels.api.schemas import Page
+from records import BosunError, ErrorCode
+from records import Page as RecordsPage
+
+S = TypeVar("S", bound=BaseModel)
+
+V1 = "/v1"
+
+
+def v1_router(**kwargs: Any) -> APIRouter:
+    """Return a router for ``/v1`` routes (full paths, so metrics see the route templates)."""
+    return APIRouter(prefix=V1, responses=PROBLEM_RESPONSES, **kwargs)
+
+
+Cursor = Annotated[
+    str | None, Query(description="The next_cursor of the previous page; omit for the first.")
+]
+Limit = Annotated[int, Query(ge=1, le=500, description="Items per page.")]
+
+
+def page_of(schema: type[S], page: RecordsPage[Any]) -> Page[S]:
+    """Convert a records page of rows into a page of response schemas."""
+    return Page[schema](  # type: ignore[valid-type]
+        items=[schema.model_validate(row) for row in page.items], next_cursor=page.next_cursor
+    )
+
+
+def all_of(schema: type[S], rows: Iterable[Any]) -> Page[S]:
+    """Wrap a complete (unpaginated) listing as a single last page."""
+    return Page[schema](  # type: ignore[valid-type]
+        items=[schema.model_validate(row) for row in rows], next_cursor=None
+    )
+
+
+def invalid(message: str) -> BosunError:
+    """Build the error for a request the services would accept but the API refuses."""
+    return BosunError(ErrorCode.invalid, message)

@@ -1,0 +1,171 @@
+"""Faults, work orders, parts and stock."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from channels.api.schemas.common import NoteRead, ReadModel, WriteModel
+from records import FaultStatus, Priority, WorkOrderKind, WorkOrderStatus
+
+
+class FaultCreate(WriteModel):
+    """A fault to report."""
+
+    equipment_id: int
+    title: str = Field(min_length=1, max_length=300)
+    description: str = Field(default="", max_length=20_000)
+    priority: Priority = Priority.medium
+
+
+class FaultUpdate(WriteModel):
+    """Changes to a fault's text, priority or root cause."""
+
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    description: str | None = Field(default=None, max_length=20_000)
+    priority: Priority | None = None
+    root_cause: str | None = Field(default=None, max_length=20_000)
+
+
+class FaultTransition(WriteModel):
+    """Move a fault to another status (open → acknowledged → in_progress → resolved → closed)."""
+
+    status: FaultStatus
+    note: str | None = Field(default=None, max_length=10_000)
+    root_cause: str | None = Field(default=None, max_length=20_000)
+
+
+class FaultRead(ReadModel):
+    """A fault."""
+
+    id: int
+    vessel_id: int
+    equipment_id: int
+    title: str
+    description: str
+    priority: Priority
+    status: FaultStatus
+    reported_by_id: int | None
+    reported_via: str
+    root_cause: str | None
+    notes: list[NoteRead]
+    attachments: list[dict[str, Any]]
+    opened_at: datetime
+    acknowledged_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    updated_at: datetime
+
+
+class WorkOrderCreate(WriteModel):
+    """A work order to create."""
+
+    equipment_id: int
+    title: str = Field(min_length=1, max_length=300)
+    kind: WorkOrderKind = WorkOrderKind.corrective
+    description: str = Field(default="", max_length=20_000)
+    priority: Priority = Priority.medium
+    fault_id: int | None = None
+    assignee_id: int | None = None
+    due: AwareDatetime | None = None
+
+
+class WorkOrderUpdate(WriteModel):
+    """Changes to a work order: fields, status, a note."""
+
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    description: str | None = Field(default=None, max_length=20_000)
+    priority: Priority | None = None
+    assignee_id: int | None = None
+    due: AwareDatetime | None = None
+    hours: float | None = Field(default=None, ge=0)
+    status: WorkOrderStatus | None = None
+    note: str | None = Field(default=None, max_length=10_000)
+
+
+class WorkOrderRead(ReadModel):
+    """A work order."""
+
+    id: int
+    vessel_id: int
+    equipment_id: int
+    fault_id: int | None
+    plan_id: int | None
+    kind: WorkOrderKind
+    title: str
+    description: str
+    priority: Priority
+    status: WorkOrderStatus
+    assignee_id: int | None
+    created_by_id: int | None
+    due: datetime | None
+    hours: float
+    notes: list[NoteRead]
+    created_at: datetime
+    completed_at: datetime | None
+    updated_at: datetime
+
+
+class PartUsageCreate(WriteModel):
+    """Parts used on a work order (taken from the vessel's stock)."""
+
+    part_id: int
+    quantity: float = Field(gt=0)
+
+
+class PartUsageRead(ReadModel):
+    """Parts used on a work order."""
+
+    id: int
+    work_order_id: int
+    part_id: int
+    quantity: float
+    used_at: datetime
+
+
+class PartCreate(WriteModel):
+    """A catalogue part."""
+
+    number: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=300)
+    unit: str = Field(default="pcs", max_length=20)
+    equipment_codes: list[str] = Field(default_factory=list)
+
+
+class PartUpdate(WriteModel):
+    """Changes to a catalogue part."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=300)
+    unit: str | None = Field(default=None, max_length=20)
+    equipment_codes: list[str] | None = None
+
+
+class PartRead(ReadModel):
+    """A catalogue part."""
+
+    id: int
+    number: str
+    name: str
+    unit: str
+    equipment_codes: list[str]
+
+
+class StockSet(WriteModel):
+    """How many of a part a vessel holds."""
+
+    quantity: float = Field(ge=0)
+    minimum: float | None = Field(default=None, ge=0)
+    location: str | None = Field(default=None, max_length=100)
+
+
+class StockRead(BaseModel):
+    """A part with a vessel's quantity on board."""
+
+    vessel_id: int
+    part: PartRead
+    quantity: float
+    minimum: float
+    location: str | None
+    below_minimum: bool

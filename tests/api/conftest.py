@@ -1,0 +1,203 @@
+"""Fixtures: a migrated database on SQLite and on PostgreSQL, the app, tenants with keys."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import make_url
+
+from channels.api import create_app
+from channels.runtime import Bosun, open_bosun
+from channels.settings import Settings
+from records import (
+    ALL_TENANTS,
+    Role,
+    register,
+    system_caller,
+    users,
+)
+
+MAX_REQUEST_BYTES = 64_000
+PG_SERVER = os.environ.get(
+    "BOSUN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def _pg_admin_conninfo() -> str:
+    url = make_url(PG_SERVER)
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _create_pg_database() -> str:
+    """Create a fresh database on the PostgreSQL server, or skip when it is unreachable."""
+    import psycopg
+
+    name = f"bosun_test_api_{uuid.uuid4().hex[:10]}"
+    try:
+        with psycopg.connect(_pg_admin_conninfo(), autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as err:
+        pytest.skip(f"PostgreSQL not reachable at {make_url(PG_SERVER).host}: {err}")
+    url = make_url(PG_SERVER).set(drivername="postgresql+psycopg", database=name)
+    return url.render_as_string(hide_password=False)
+
+
+def _drop_pg_database(url: str) -> None:
+    import psycopg
+
+    name = make_url(url).database
+    with psycopg.connect(_pg_admin_conninfo(), autocommit=True, connect_timeout=3) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(
+    scope="session",
+    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+)
+def bosun(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Bosun]:
+    """A running Bosun over a freshly migrated database (the app role on PostgreSQL)."""
+    home = tmp_path_factory.mktemp(f"home_{request.param}")
+    url = None if request.param == "sqlite" else _create_pg_database()
+    settings = Settings(home=Path(home), database_url=url, max_request_bytes=MAX_REQUEST_BYTES)
+    running = open_bosun(settings)
+    running.startup.ready.set()
+    try:
+        yield running
+    finally:
+        running.close()
+        if url is not None:
+            _drop_pg_database(url)
+
+
+@pytest.fixture(scope="session")
+def client(bosun: Bosun) -> Iterator[TestClient]:
+    """A test client over one app per backend (tests needing fresh metrics make their own)."""
+    with TestClient(create_app(bosun)) as test_client:
+        yield test_client
+
+
+ROLES = (Role.crew, Role.officer, Role.chief_engineer, Role.shore, Role.admin)
+
+
+@dataclass
+class Tenant:
+    """An organization with one vessel, a small register, and a user + key per role."""
+
+    org_id: int
+    vessel_id: int
+    other_vessel_id: int
+    equipment_ids: dict[str, int]
+    sensor_id: int
+    user_ids: dict[Role, int] = field(default_factory=dict)
+    keys: dict[Role, str] = field(default_factory=dict)
+
+    def auth(self, role: Role) -> dict[str, str]:
+        """Headers carrying the key of the user with this role."""
+        return {"Authorization": f"Bearer {self.keys[role]}"}
+
+
+def make_tenant(bosun: Bosun) -> Tenant:
+    """Create an organization through the records services."""
+    name = f"Org {uuid.uuid4().hex[:8]}"
+    with bosun.db.transaction(ALL_TENANTS) as session:
+        org_id = register.get_or_create_organization(session, name).id
+    system = system_caller(org_id)
+    with bosun.db.transaction(org_id) as session:
+        vessel, _ = register.upsert_vessel(
+            session, system, name="MV Test", imo="9700001", type="PSV"
+        )
+        other, _ = register.upsert_vessel(session, system, name="MV Other", imo="9700002")
+        session.flush()
+        engines, _ = register.upsert_equipment(
+            session,
+            system,
+            vessel.id,
+            code="601",
+            parent_id=None,
+            fields={"name": "Main engines", "aliases": ["mains"]},
+        )
+        session.flush()
+        me1, _ = register.upsert_equipment(
+            session,
+            system,
+            vessel.id,
+            code="601.1",
+            parent_id=engines.id,
+            fields={
+                "name": "Main engine No. 1",
+                "aliases": ["ME1", "port main engine"],
+                "equipment_class": "main_engine",
+            },
+        )
+        pump, _ = register.upsert_equipment(
+            session,
+            system,
+            vessel.id,
+            code="602",
+            parent_id=None,
+            fields={"name": "Fire pump", "aliases": ["FP"]},
+        )
+        session.flush()
+        sensor, _ = register.upsert_sensor(
+            session,
+            system,
+            me1,
+            tag="ME1_EXH_T",
+            fields={"name": "Exhaust gas temperature", "unit": "degC", "high": 480.0},
+        )
+        session.flush()
+        tenant = Tenant(
+            org_id=org_id,
+            vessel_id=vessel.id,
+            other_vessel_id=other.id,
+            equipment_ids={"601": engines.id, "601.1": me1.id, "602": pump.id},
+            sensor_id=sensor.id,
+        )
+        for role in ROLES:
+            vessels = [] if role in (Role.shore, Role.admin) else [vessel.id]
+            user = users.create_user(
+                session,
+                system,
+                name=f"{role.value} user",
+                email=f"{role.value}@{name[4:]}.test",
+                role=role,
+                vessel_ids=vessels,
+            )
+            session.flush()
+            tenant.user_ids[role] = user.id
+            tenant.keys[role] = users.create_api_key(session, system, user=user, name="test").secret
+    return tenant
+
+
+@pytest.fixture
+def org_a(bosun: Bosun) -> Tenant:
+    """Organization A."""
+    return make_tenant(bosun)
+
+
+@pytest.fixture
+def org_b(bosun: Bosun) -> Tenant:
+    """Organization B."""
+    return make_tenant(bosun)
+
+
+def assert_problem(response: Any, status: int, code: str) -> dict[str, Any]:
+    """Check a response is problem+json with this status and code; return its body."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert body["code"] == code
+    assert body["type"] == f"urn:bosun:problem:{code}"
+    assert isinstance(body["title"], str) and body["title"]
+    assert isinstance(body["detail"], str) and body["detail"]
+    return body
