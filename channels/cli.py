@@ -111,14 +111,10 @@ def demo() -> None:
 
 
 def _print_keys(keys: list[tuple[str, str, str]]) -> None:
-    if not keys:
-        return
-    table = Table(title="API keys (shown once: keep them)")
-    for column in ("role", "user", "key"):
-        table.add_column(column)
+    if keys:
+        out.print("[bold]API keys[/] (shown once; keep them):")
     for email, role, secret in keys:
-        table.add_row(role, email, secret)
-    out.print(table)
+        out.print(f"  {role:<15} {email:<40} {secret}", soft_wrap=True, highlight=False)
 
 
 @import_app.command("register")
@@ -306,6 +302,22 @@ def keys_create(
         raise fail(getattr(error, "message", str(error))) from error
     out.print("API key (shown once; store it now):")
     sys.stdout.write(secret + "\n")
+
+
+def _user_id_by_email(server: LocalServer, email: str) -> int:
+    cursor = None
+    while True:
+        page = server.request(
+            "GET",
+            "/v1/users",
+            params={"limit": 500, "cursor": cursor} if cursor else {"limit": 500},
+        )
+        for user in page["items"]:
+            if user["email"] == email.strip().lower():
+                return int(user["id"])
+        cursor = page["next_cursor"]
+        if not cursor:
+            raise fail(f"no user with email {email}; add one with: bosun users add")
 
 
 def main() -> None:

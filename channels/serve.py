@@ -132,6 +132,8 @@ def serve(settings: Settings, *, demo: bool | None, console: Console) -> None:
     )
     try:
         uvicorn.Server(config).run()
+    except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it handled: a normal stop
+        console.print("Bosun stopped")
     finally:
         if settings.is_embedded:
             remove_server_file(settings.home)
@@ -141,14 +143,9 @@ def serve(settings: Settings, *, demo: bool | None, console: Console) -> None:
 
 
 def _print_keys(console: Console, keys: list[tuple[str, str, str]]) -> None:
-    from rich.table import Table
-
-    table = Table(title="Demo users' API keys (shown once; also in BOSUN_HOME/demo-keys.txt)")
-    for column in ("role", "user", "key"):
-        table.add_column(column)
+    console.print("[bold]Demo users' API keys[/] (shown once; also in BOSUN_HOME/demo-keys.txt):")
     for email, role, secret in keys:
-        table.add_row(role, email, secret)
-    console.print(table)
+        console.print(f"  {role:<15} {email:<40} {secret}", soft_wrap=True, highlight=False)
 
 
 __all__ = ["EXTRA_FIRST_START", "serve"]

@@ -123,6 +123,7 @@ def transition_fault(
         target = FaultStatus(to)
     except ValueError as err:
         raise invalid(f"unknown fault status {to!r}") from err
+    require(caller, _NEEDS[target])
     if target not in TRANSITIONS[fault.status]:
         allowed = ", ".join(sorted(s.value for s in TRANSITIONS[fault.status])) or "none"
         raise BosunError(
@@ -132,7 +133,6 @@ def transition_fault(
             current=fault.status.value,
             requested=target.value,
         )
-    require(caller, _NEEDS[target])
     before = snapshot(fault)
     now = utcnow()
     fault.status = target

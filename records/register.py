@@ -218,6 +218,8 @@ def upsert_equipment(
     )
     values = {k: fields.get(k) for k in EQUIPMENT_FIELDS}
     values["aliases"] = list(values["aliases"] or [])
+    if parent_id is not None:
+        _check_parent(session, caller, vessel_id, parent_id, eq.id if eq else None)
     if eq is None:
         eq = Equipment(org_id=caller.org_id, vessel_id=vessel_id, code=code, parent_id=parent_id)
         for k, v in values.items():
@@ -234,6 +236,20 @@ def upsert_equipment(
     eq.parent_id = parent_id
     audit(session, caller, "update", eq, before)
     return eq, True
+
+
+def _check_parent(
+    session: Session, caller: Caller, vessel_id: int, parent_id: int, child_id: int | None
+) -> None:
+    """Refuse a parent on another vessel or tenant, or one that would make a cycle."""
+    parent = session.get(Equipment, parent_id)
+    if parent is None or parent.org_id != caller.org_id or parent.vessel_id != vessel_id:
+        raise invalid(f"unknown parent equipment {parent_id} on this vessel")
+    node: Equipment | None = parent
+    while node is not None:
+        if child_id is not None and node.id == child_id:
+            raise invalid("that parent would put the equipment under itself")
+        node = session.get(Equipment, node.parent_id) if node.parent_id else None
 
 
 def delete_equipment(session: Session, caller: Caller, equipment: Equipment) -> None:

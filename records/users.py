@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -49,10 +50,7 @@ def create_user(
         role = Role(role)
     except ValueError as err:
         raise invalid(f"role must be one of {', '.join(r.value for r in Role)}") from err
-    for vid in vessel_ids or []:
-        vessel = session.get(Vessel, vid)
-        if vessel is None or vessel.org_id != caller.org_id:
-            raise invalid(f"unknown vessel {vid}")
+    _check_vessels(session, caller, vessel_ids or [])
     if session.scalar(select(User).where(User.org_id == caller.org_id, User.email == email)):
         raise BosunError(ErrorCode.conflict, f"a user with email {email} exists already")
     user = User(
@@ -68,8 +66,17 @@ def create_user(
     return user
 
 
+def _check_vessels(session: Session, caller: Caller, vessel_ids: list[int]) -> None:
+    for vid in vessel_ids:
+        vessel = session.get(Vessel, vid)
+        if vessel is None or vessel.org_id != caller.org_id:
+            raise invalid(f"unknown vessel {vid}")
+
+
 def get_user(session: Session, caller: Caller, user_id: int) -> User:
-    """Return one user of the caller's organization."""
+    """Return one user of the caller's organization (others than oneself: admins only)."""
+    if user_id != caller.user_id:
+        require(caller, Permission.manage_users)
     return get_owned(session, caller, User, user_id)
 
 
@@ -83,7 +90,8 @@ def find_user_by_email(session: Session, caller: Caller, email: str) -> User | N
 def list_users(
     session: Session, caller: Caller, *, cursor: str | None = None, limit: int = 50
 ) -> Page[User]:
-    """Return a page of the organization's users."""
+    """Return a page of the organization's users (admins only)."""
+    require(caller, Permission.manage_users)
     return paginate(session, scoped(select(User), User, caller), User, cursor, limit)
 
 
@@ -104,6 +112,7 @@ def update_user(
     if role is not None:
         user.role = Role(role)
     if vessel_ids is not None:
+        _check_vessels(session, caller, vessel_ids)
         user.vessel_ids = list(vessel_ids)
     if active is not None:
         user.active = active
@@ -205,7 +214,10 @@ def authenticate_key(session: Session, secret: str, channel: str = "api") -> Cal
     user = session.get(User, key.user_id)
     if user is None or not user.active:
         raise BosunError(ErrorCode.unauthorized, "the key's user is inactive")
-    key.last_used_at = utcnow()
+    now = utcnow()
+    # Recorded at most once a minute, so reads do not all queue behind a write.
+    if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
+        key.last_used_at = now
     return caller_for(user, channel)
 
 

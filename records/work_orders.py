@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from records.common import Page, audit, get_owned, paginate, scoped, snapshot
 from records.context import Caller
-from records.errors import BosunError, ErrorCode, invalid
+from records.errors import BosunError, ErrorCode, invalid, not_found
 from records.models import (
     Equipment,
     Fault,
@@ -18,6 +18,7 @@ from records.models import (
     PartUsage,
     Priority,
     Stock,
+    User,
     WorkOrder,
     WorkOrderKind,
     WorkOrderStatus,
@@ -58,6 +59,7 @@ def create_work_order(
             raise invalid("the fault is on another vessel than the equipment")
     if not title.strip():
         raise invalid("a work order needs a title")
+    _check_assignee(session, caller, assignee_id)
     try:
         kind, priority = WorkOrderKind(kind), Priority(priority)
     except ValueError as err:
@@ -80,6 +82,15 @@ def create_work_order(
     session.add(wo)
     audit(session, caller, "create", wo)
     return wo
+
+
+def _check_assignee(session: Session, caller: Caller, assignee_id: int | None) -> None:
+    """Refuse an assignee outside the caller's organization (foreign keys ignore RLS)."""
+    if assignee_id is None:
+        return
+    user = session.get(User, assignee_id)
+    if user is None or user.org_id != caller.org_id:
+        raise not_found("user", assignee_id)
 
 
 def get_work_order(session: Session, caller: Caller, work_order_id: int) -> WorkOrder:
@@ -131,6 +142,8 @@ def update_work_order(
     unknown = set(changes) - allowed
     if unknown:
         raise invalid(f"cannot change {', '.join(sorted(unknown))} on a work order")
+    if "assignee_id" in changes:
+        _check_assignee(session, caller, changes["assignee_id"])
     for key, value in changes.items():
         if key == "priority":
             value = Priority(value)

@@ -132,8 +132,12 @@ def make_tenant(db: Database) -> Callable[..., Tenant]:
             callers = {}
             for role in Role:
                 user = users.create_user(
-                    s, system, name=f"{role.value} user", email=f"{role.value}@{org_id}.example",
-                    role=role, vessel_ids=[vessel.id],
+                    s,
+                    system,
+                    name=f"{role.value} user",
+                    email=f"{role.value}@{org_id}.example",
+                    role=role,
+                    vessel_ids=[vessel.id],
                 )
                 s.flush()
                 callers[role] = users.caller_for(user, "test")

@@ -8,8 +8,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("records", "knowledge", "predictors", "ingestion", "connectors", "assistant",
-            "channels")
+PACKAGES = (
+    "records",
+    "knowledge",
+    "predictors",
+    "ingestion",
+    "connectors",
+    "assistant",
+    "channels",
+)
 ALLOWED: dict[str, set[str]] = {
     "records": set(),
     "knowledge": set(),
@@ -38,8 +45,9 @@ def _violations() -> list[str]:
     for package in PACKAGES:
         for path in sorted((ROOT / package).rglob("*.py")):
             rel = path.relative_to(ROOT)
-            adapter = package == "channels" and any(part.startswith(CHAT_ADAPTERS)
-                                                    for part in rel.parts[1:])
+            adapter = package == "channels" and any(
+                part.startswith(CHAT_ADAPTERS) for part in rel.parts[1:]
+            )
             for line, module in _imports(path):
                 top, _, rest = module.partition(".")
                 if top not in PACKAGES or top == package:
@@ -54,8 +62,9 @@ def _violations() -> list[str]:
                     if f'"{first}"' not in names:
                         bad.append(f"{rel}:{line} imports {module}: not in {top}.__all__")
                 if adapter and top not in ("assistant", "channels"):
-                    bad.append(f"{rel}:{line} imports {module} (chat adapters talk only to "
-                               "assistant)")
+                    bad.append(
+                        f"{rel}:{line} imports {module} (chat adapters talk only to assistant)"
+                    )
     return bad
 
 
@@ -73,8 +82,9 @@ def test_the_checker_catches_a_violation(tmp_path: Path, monkeypatch: pytest.Mon
             (tmp_path / package).mkdir()
             (tmp_path / package / "__init__.py").write_text("__all__ = []\n")
     monkeypatch.setattr(__import__(__name__, fromlist=["ROOT"]), "ROOT", tmp_path)
-    assert _violations() == ["records/bad.py:1 imports channels.cli (records may not import "
-                             "channels)"]
+    assert _violations() == [
+        "records/bad.py:1 imports channels.cli (records may not import channels)"
+    ]
 
 
 @pytest.mark.parametrize("package", PACKAGES)

@@ -39,7 +39,8 @@ def test_fault_lifecycle_walks_every_state_and_audits(
         assert f.status is FaultStatus.open
         assert f.closed_at is None and len(f.notes) == 5
         rows = s.scalars(
-            select(AuditLog).where(AuditLog.entity == "faults", AuditLog.entity_id == fid)
+            select(AuditLog)
+            .where(AuditLog.entity == "faults", AuditLog.entity_id == fid)
             .order_by(AuditLog.id)
         ).all()
         assert [r.action for r in rows] == ["create"] + ["transition"] * 5
@@ -51,8 +52,12 @@ def test_fault_lifecycle_walks_every_state_and_audits(
 
 @pytest.mark.parametrize(
     ("path", "bad"),
-    [((), "closed"), ((), "open"), (("resolved", "closed"), "in_progress"),
-     (("in_progress",), "acknowledged")],
+    [
+        ((), "closed"),
+        ((), "open"),
+        (("resolved", "closed"), "in_progress"),
+        (("in_progress",), "acknowledged"),
+    ],
 )
 def test_invalid_transition_is_a_clear_error(
     db: Database, tenant: Tenant, equipment_id: int, path: tuple[str, ...], bad: str

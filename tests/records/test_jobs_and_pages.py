@@ -52,8 +52,10 @@ def test_pagination_walks_every_row_once(db: Database, tenant: Tenant) -> None:
     eq = import_for_tenant(db, tenant.org_id)
     crew = tenant[Role.crew]
     with db.transaction(crew) as s:
-        made = {faults.report_fault(s, crew, equipment_id=eq["601.1"], title=f"F{i}").title
-                for i in range(23)}
+        made = {
+            faults.report_fault(s, crew, equipment_id=eq["601.1"], title=f"F{i}").title
+            for i in range(23)
+        }
     seen: list[str] = []
     cursor = None
     pages = 0

@@ -23,8 +23,9 @@ def test_batch_insert_ignores_duplicates_and_queries_ranges(db: Database, tenant
         readings.insert_readings(s, tenant.admin, replay)
     with db.transaction(tenant.admin) as s:
         assert readings.count_readings(s, tenant.admin, sid) == 150
-        window = readings.query_readings(s, tenant.admin, sid, start=t0 + timedelta(seconds=10),
-                                         end=t0 + timedelta(seconds=20))
+        window = readings.query_readings(
+            s, tenant.admin, sid, start=t0 + timedelta(seconds=10), end=t0 + timedelta(seconds=20)
+        )
         assert [r.value for r in window] == [410.0 + i for i in range(10)]
         assert window[0].time == t0 + timedelta(seconds=10)
         latest = readings.latest_readings(s, tenant.admin, [sid])

@@ -52,8 +52,7 @@ def test_import_twice_changes_nothing(db: Database, tmp_path: Path) -> None:
         me1 = register.get_equipment_by_code(s, caller, first.vessel_id, "601.1")
         assert me1.aliases == ["ME1", "port main engine"]
         assert me1.equipment_class == "main_engine"
-        assert me1.parent_id == register.get_equipment_by_code(
-            s, caller, first.vessel_id, "601").id
+        assert me1.parent_id == register.get_equipment_by_code(s, caller, first.vessel_id, "601").id
         tree = register.equipment_tree(s, caller, first.vessel_id)
         assert [c["code"] for c in tree[0]["children"]] == ["601.1", "601.2"]
 
@@ -65,7 +64,9 @@ def test_changes_update_and_missing_items_are_listed_then_pruned(db: Database) -
         """          - code: "601.1.10"
             name: Fuel injection pump
             aliases: [fuel pump]
-""", "")
+""",
+        "",
+    )
     second = _import(db, changed)
     assert second.updated == 1 and second.missing == ["601.1.10"]
     third = _import(db, changed, prune=True)
@@ -125,16 +126,18 @@ def test_csv_register_with_sensors(db: Database, tmp_path: Path) -> None:
         "BT1_MOTOR_T,700.1,Motor temperature,degC,,120,\n"
         "BT1_RH,700.1,Running hours,h,,,running_hours\n"
     )
-    spec = register_import.load_file(reg, vessel_name="MV Csv", imo="9100005",
-                                     organization="Csv Co", sensors_path=sensors)
+    spec = register_import.load_file(
+        reg, vessel_name="MV Csv", imo="9100005", organization="Csv Co", sensors_path=sensors
+    )
     with db.transaction(ALL_TENANTS) as s:
         org_id = register_import.resolve_organization(s, spec.organization).id
     with db.transaction(org_id) as s:
         report = register_import.import_register(s, spec)
     assert (report.created, report.sensors_created) == (2, 2)
     bad = tmp_path / "bad_sensors.csv"
-    bad.write_text("tag,equipment_code,name,unit,low,high,counter\n"
-                   "X1,700.1,Ok,,,,\nX2,999,Broken,,,,\n")
+    bad.write_text(
+        "tag,equipment_code,name,unit,low,high,counter\nX1,700.1,Ok,,,,\nX2,999,Broken,,,,\n"
+    )
     with pytest.raises(RegisterError) as info:
         register_import.load_file(reg, vessel_name="MV Csv", imo="9100005", sensors_path=bad)
     assert info.value.line == 3 and "999" in str(info.value)

@@ -19,8 +19,9 @@ pytestmark = pytest.mark.postgres
 
 def _raw(url: str) -> psycopg.Connection:
     u = make_url(url)
-    conn = psycopg.connect(host=u.host, port=u.port or 5432, user=u.username, dbname=u.database,
-                            autocommit=True)
+    conn = psycopg.connect(
+        host=u.host, port=u.port or 5432, user=u.username, dbname=u.database, autocommit=True
+    )
     conn.execute("SET ROLE bosun_app")
     assert conn.execute("SELECT current_user").fetchone() == ("bosun_app",)
     return conn

@@ -9,6 +9,7 @@ from channels.api.routes import (
     pending,
     readings,
     register,
+    register_file,
     users,
     work_orders,
 )
@@ -16,7 +17,7 @@ from channels.api.routes import (
 
 def v1_routers() -> list[APIRouter]:
     """Return the routers of every ``/v1`` resource (each carries the /v1 prefix)."""
-    modules = (register, readings, faults, work_orders, parts, users, pending, audit)
+    modules = (register, register_file, readings, faults, work_orders, parts, users, pending, audit)
     return [module.router for module in modules]
 
 

@@ -16,7 +16,7 @@ from channels.api.schemas import (
     WorkOrderRead,
     WorkOrderUpdate,
 )
-from records import WorkOrderKind, WorkOrderStatus, parts, register, users, work_orders
+from records import WorkOrderKind, WorkOrderStatus, parts, register, work_orders
 
 router = v1_router(tags=["work orders"])
 
@@ -55,8 +55,6 @@ def create_work_order(
     body: WorkOrderCreate, session: SessionDep, caller: CallerDep
 ) -> WorkOrderRead:
     """Create a work order (officer, chief engineer, shore, admin)."""
-    if body.assignee_id is not None:
-        users.get_user(session, caller, body.assignee_id)
     wo = work_orders.create_work_order(
         session,
         caller,
@@ -85,8 +83,6 @@ def update_work_order(
     """Change a work order's fields or status, or add a note (officer and up)."""
     wo = work_orders.get_work_order(session, caller, work_order_id)
     changes = body.model_dump(exclude_unset=True, exclude={"status", "note"})
-    if changes.get("assignee_id") is not None:
-        users.get_user(session, caller, changes["assignee_id"])
     work_orders.update_work_order(
         session, caller, wo, status=body.status, note=body.note, changes=changes
     )

@@ -1,0 +1,132 @@
+"""`bosun up` on an empty home, in a real subprocess, as a newcomer would run it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.slow
+BOSUN = str(Path(sys.executable).with_name("bosun"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def bosun_up(home: Path, port: int, *extra: str) -> Iterator[tuple[subprocess.Popen[str], Path]]:
+    log = home.parent / f"up-{port}-{time.monotonic_ns()}.log"
+    env = {**os.environ, "BOSUN_HOME": str(home)}
+    env.pop("BOSUN_DATABASE_URL", None)
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [BOSUN, "up", "--port", str(port), *extra],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    try:
+        yield proc, log
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def wait_for(url: str, timeout: float, proc: subprocess.Popen[str], log: Path) -> httpx.Response:
+    deadline = time.monotonic() + timeout
+    last: httpx.Response | None = None
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"bosun up exited with {proc.returncode}:\n{log.read_text()}")
+        try:
+            last = httpx.get(url, timeout=2)
+            if last.status_code == 200:
+                return last
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    pytest.fail(f"{url} not ready in {timeout} s (last: {last and last.text}):\n{log.read_text()}")
+
+
+def cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "BOSUN_HOME": str(home)}
+    env.pop("BOSUN_DATABASE_URL", None)
+    return subprocess.run([BOSUN, *args], env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_bosun_up_on_an_empty_home_serves_the_demo(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with bosun_up(home, port) as (proc, log):
+        wait_for(f"{base}/healthz", 60, proc, log)
+        ready = wait_for(f"{base}/readyz", 180, proc, log)
+        assert ready.status_code == 200
+        keys = dict(
+            line.split("\t")[0:3:2] for line in (home / "demo-keys.txt").read_text().splitlines()
+        )
+        assert set(keys) == {"crew", "officer", "chief_engineer", "shore", "admin"}
+        printed = log.read_text()
+        assert keys["admin"] in printed, "the demo keys are printed once on first start"
+        headers = {"Authorization": f"Bearer {keys['chief_engineer']}"}
+        vessels = httpx.get(f"{base}/v1/vessels", headers=headers).json()
+        assert [v["name"] for v in vessels["items"]] == ["MV Northern Bosun"]
+        faults = httpx.get(f"{base}/v1/faults", headers=headers, params={"limit": 200}).json()
+        assert len(faults["items"]) > 100
+        assert httpx.get(f"{base}/v1/vessels").status_code == 401
+
+        # While the server runs, the CLI goes through its local API, not the home.
+        listing = cli(home, "equipment", "list", "--json")
+        assert listing.returncode == 0, listing.stderr
+        register = json.loads(listing.stdout)
+        assert register["vessel"]["imo"] == "9700001"
+        assert any(e["code"].startswith("6") for e in register["equipment"])
+        second = cli(home, "up", "--port", str(free_port()))
+        assert second.returncode != 0 and "another bosun up" in second.stderr
+    assert proc.returncode == 0, log.read_text()
+    assert not (home / "server.json").exists()
+
+    # A second start neither reseeds nor prints keys again.
+    with bosun_up(home, port) as (proc, log):
+        wait_for(f"{base}/readyz", 60, proc, log)
+        assert keys["admin"] not in log.read_text()
+        headers = {"Authorization": f"Bearer {keys['admin']}"}
+        again = httpx.get(f"{base}/v1/faults", headers=headers, params={"limit": 500}).json()
+        assert len(again["items"]) == len(faults["items"])
+
+
+def test_an_interrupted_first_start_finishes_on_the_next(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with bosun_up(home, port) as (proc, log):
+        deadline = time.monotonic() + 120
+        while "generating" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        proc.kill()  # no clean shutdown: as if the power went
+        proc.wait(10)
+    with bosun_up(home, port) as (proc, log):
+        wait_for(f"{base}/readyz", 180, proc, log)
+        text = log.read_text()
+        assert "generating" in text and "importing the register" not in text
+    result = cli(home, "equipment", "list", "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["vessel"]["name"] == "MV Northern Bosun"
