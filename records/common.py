@@ -38,7 +38,10 @@ def scoped(stmt: S, model: type[Base], caller: Caller) -> S:
     """Restrict a select to the caller's organization and visible vessels."""
     stmt = stmt.where(model.org_id == caller.org_id)  # type: ignore[attr-defined]
     if hasattr(model, "vessel_id") and not caller.all_vessels:
-        stmt = stmt.where(model.vessel_id.in_(caller.vessel_ids))
+        column = model.vessel_id
+        visible = column.in_(caller.vessel_ids)
+        # Rows with no vessel (organization-wide documents, actions) are visible to all.
+        stmt = stmt.where(visible | column.is_(None) if column.nullable else visible)
     return stmt
 
 

@@ -62,6 +62,12 @@ def find_by_filename(session: Session, caller: Caller, filename: str) -> Documen
     return session.scalar(stmt.order_by(Document.id.desc()))
 
 
+def find_by_path(session: Session, caller: Caller, path: str) -> Document | None:
+    """Return the organization's document ingested from this source path, if any."""
+    stmt = scoped(select(Document), Document, caller).where(Document.path == path)
+    return session.scalar(stmt.order_by(Document.id.desc()))
+
+
 def list_documents(
     session: Session,
     caller: Caller,
