@@ -28,8 +28,8 @@ class Source(Protocol):
         """Deliver readings to `emit` until the connection fails (raise SourceError)."""
         ...
 
-    async def read_once(self) -> dict[str, Reading | str]:
-        """Read every tag once: a Reading, or the reason it failed."""
+    async def read_once(self, timeout_s: float = 5.0) -> dict[str, Reading | str]:
+        """Read every tag once (waiting up to `timeout_s` for push sources): Reading or reason."""
         ...
 
     async def close(self) -> None:

@@ -141,7 +141,7 @@ class ModbusSource:
                 delay = 0
             await asyncio.sleep(delay)
 
-    async def read_once(self) -> dict[str, Reading | str]:
+    async def read_once(self, timeout_s: float = 5.0) -> dict[str, Reading | str]:
         """Read every tag once."""
         readings, refused = await self.poll()
         out: dict[str, Reading | str] = dict(refused)

@@ -123,8 +123,8 @@ class MqttSource:
             raise SourceError(self.name, f"connection to {self.cfg.broker} lost: {err}") from err
         raise SourceError(self.name, "broker closed the connection")
 
-    async def read_once(self, timeout: float = 5.0) -> dict[str, Reading | str]:
-        """Wait up to `timeout` s for one message per tag (retained messages come at once)."""
+    async def read_once(self, timeout_s: float = 5.0) -> dict[str, Reading | str]:
+        """Wait up to `timeout_s` s for one message per tag (retained messages come at once)."""
         client = self._client
         if client is None:
             raise SourceError(self.name, "not connected")
@@ -139,11 +139,11 @@ class MqttSource:
                     return
 
         try:
-            await asyncio.wait_for(collect(), timeout)
+            await asyncio.wait_for(collect(), timeout_s)
         except TimeoutError:
             pass
         except aiomqtt.MqttError as err:
             raise SourceError(self.name, f"connection lost: {err}") from err
         for tag in want - out.keys():
-            out[tag] = f"no message within {timeout:g}s"
+            out[tag] = f"no message within {timeout_s:g}s"
         return out

@@ -128,7 +128,7 @@ class OpcUaSource:
         if client is not None:
             await _quiet_disconnect(client)
 
-    async def read_once(self) -> dict[str, Reading | str]:
+    async def read_once(self, timeout_s: float = 5.0) -> dict[str, Reading | str]:
         """Read every node once."""
         client = self._require()
         out: dict[str, Reading | str] = {}
