@@ -10,7 +10,13 @@ from connectors.config import (
     load_config,
     parse_config,
 )
-from connectors.errors import ConfigError, ConnectorError, SinkRejected, SinkUnavailable, SourceError
+from connectors.errors import (
+    ConfigError,
+    ConnectorError,
+    SinkRejected,
+    SinkUnavailable,
+    SourceError,
+)
 from connectors.models import (
     AlarmEvent,
     CheckReport,

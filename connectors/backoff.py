@@ -22,4 +22,4 @@ class Backoff:
         """Return the next delay in seconds: uniform in [cap/2, cap], cap doubling."""
         cap = min(self.maximum, self.initial * (2 ** min(self._attempt, 30)))
         self._attempt += 1
-        return cap / 2 + self._rng.random() * cap / 2
+        return float(cap / 2 + self._rng.random() * cap / 2)

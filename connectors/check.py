@@ -47,7 +47,8 @@ async def check_connectors(
                 rows.append(CheckRow(src_cfg.name, tag, None, unit(tag), got))
         if catalog is not None:
             rows = [
-                r if catalog.sensor(r.tag) is not None
+                r
+                if catalog.sensor(r.tag) is not None
                 else CheckRow(r.source, r.tag, r.value, r.unit, "unknown tag (not in the register)")
                 for r in rows
             ]
@@ -55,7 +56,5 @@ async def check_connectors(
 
     results = await asyncio.gather(*(one(i) for i in range(len(config.sources))))
     rows = [row for rs, _ in results for row in rs]
-    errors = {
-        config.sources[i].name: err for i, (_, err) in enumerate(results) if err is not None
-    }
+    errors = {config.sources[i].name: err for i, (_, err) in enumerate(results) if err is not None}
     return CheckReport(rows=rows, source_errors=errors)

@@ -20,8 +20,15 @@ RegisterType = Literal[
     "int16", "uint16", "int32", "uint32", "int64", "uint64", "float32", "float64", "bool"
 ]
 REGISTER_WIDTH: dict[str, int] = {
-    "int16": 1, "uint16": 1, "int32": 2, "uint32": 2, "int64": 4, "uint64": 4,
-    "float32": 2, "float64": 4, "bool": 1,
+    "int16": 1,
+    "uint16": 1,
+    "int32": 2,
+    "uint32": 2,
+    "int64": 4,
+    "uint64": 4,
+    "float32": 2,
+    "float64": 4,
+    "bool": 1,
 }
 
 
@@ -252,7 +259,12 @@ def _format_loc(loc: tuple[int | str, ...]) -> str:
             prev_was_index = True
             continue
         # Drop the discriminator tag pydantic inserts after a union member's index.
-        if prev_was_index and part in _SOURCE_TYPES and i > 0 and loc[i - 2 : i - 1] == ("sources",):
+        if (
+            prev_was_index
+            and part in _SOURCE_TYPES
+            and i > 0
+            and loc[i - 2 : i - 1] == ("sources",)
+        ):
             prev_was_index = False
             continue
         if part.startswith("function-after[") or part.startswith("function-"):

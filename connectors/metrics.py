@@ -19,13 +19,17 @@ class ConnectorsCollector(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         """Yield one family per health field, labelled by source and type."""
         labels = ["source", "type"]
-        up = GaugeMetricFamily("bosun_connector_connected", "1 when the source is connected", labels=labels)
+        up = GaugeMetricFamily(
+            "bosun_connector_connected", "1 when the source is connected", labels=labels
+        )
         last = GaugeMetricFamily(
             "bosun_connector_last_value_timestamp_seconds", "time of the last value", labels=labels
         )
         reads = CounterMetricFamily("bosun_connector_reads", "values read", labels=labels)
         errors = CounterMetricFamily("bosun_connector_errors", "source errors", labels=labels)
-        reconnects = CounterMetricFamily("bosun_connector_reconnects", "reconnections", labels=labels)
+        reconnects = CounterMetricFamily(
+            "bosun_connector_reconnects", "reconnections", labels=labels
+        )
         depth = GaugeMetricFamily(
             "bosun_connector_buffer_depth", "readings waiting in the durable buffer", labels=labels
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Sequence
@@ -88,10 +89,8 @@ class ReadingPipeline:
         """Flush, replay and deliver alarms until cancelled (then flush what is left)."""
         try:
             while True:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.settings.flush_interval_s)
-                except TimeoutError:
-                    pass
                 self._wake.clear()
                 await self.step()
         finally:

@@ -36,7 +36,9 @@ def decode_registers(
     return float(value)
 
 
-def encode_value(value: float, type_: str, word_order: str = "big", byte_order: str = "big") -> list[int]:
+def encode_value(
+    value: float, type_: str, word_order: str = "big", byte_order: str = "big"
+) -> list[int]:
     """Return the registers holding `value` (the inverse of decode_registers)."""
     dt = _TYPES[type_]
     v: int | float = value if type_.startswith("float") else int(value)

@@ -41,9 +41,7 @@ def plan_reads(cfg: ModbusSourceConfig) -> list[ReadRequest]:
                 for a in range(r.address, r.address + r.width):
                     if a not in seen:
                         seen.add(a)
-                        covering = tuple(
-                            x for x in regs if x.address <= a < x.address + x.width
-                        )
+                        covering = tuple(x for x in regs if x.address <= a < x.address + x.width)
                         out.append(ReadRequest(table, a, 1, covering))
             continue
         start = regs[0].address

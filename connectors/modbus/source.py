@@ -13,9 +13,9 @@ from pymodbus.exceptions import ModbusException
 
 from connectors.config import ModbusRegister, ModbusSourceConfig
 from connectors.errors import SourceError
-from connectors.models import Reading, SourceType
 from connectors.modbus.decode import decode_registers
 from connectors.modbus.plan import ReadRequest, plan_reads
+from connectors.models import Reading, SourceType
 from connectors.source import Emit
 
 log = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ class ModbusSource:
         self.requests_sent += 1
         try:
             rr = await call(req.address, **kw)
-        except (ModbusException, OSError, asyncio.TimeoutError) as err:
+        except (TimeoutError, ModbusException, OSError) as err:
             raise SourceError(
                 self.name, f"reading {req.table} {req.address}+{req.count} failed: {err}"
             ) from err

@@ -8,9 +8,13 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from asyncua import Client, Node, ua
+from asyncua import ua
+from asyncua.client.client import Client
+from asyncua.common.node import Node
 from asyncua.common.subscription import DataChangeEvent, StatusChangeEvent, Subscription
 from asyncua.crypto import security_policies
+from asyncua.ua.attribute_ids import AttributeIds
+from asyncua.ua.uaerrors import BadUserAccessDenied, UaError
 from cryptography import x509
 
 from connectors.config import ConnectorsConfig, OpcUaSourceConfig
@@ -24,7 +28,7 @@ _MODES = {
     "Sign": ua.MessageSecurityMode.Sign,
     "SignAndEncrypt": ua.MessageSecurityMode.SignAndEncrypt,
 }
-_LIB_ERRORS = (ua.UaError, OSError, asyncio.TimeoutError, ConnectionError)
+_LIB_ERRORS = (UaError, OSError, asyncio.TimeoutError, ConnectionError)
 
 
 def _quality(status: ua.StatusCode | None) -> Quality:
@@ -110,14 +114,18 @@ class OpcUaSource:
             raise SourceError(
                 self.name, f"certificate or key file missing: {err.filename}", transient=False
             ) from err
-        except ua.uaerrors.BadUserAccessDenied as err:
-            raise SourceError(self.name, "server refused the username/password", transient=False) from err
+        except BadUserAccessDenied as err:
+            raise SourceError(
+                self.name, "server refused the username/password", transient=False
+            ) from err
         except (*_LIB_ERRORS, ValueError) as err:
             await _quiet_disconnect(client)
             raise SourceError(self.name, f"cannot connect to {self.cfg.endpoint}: {err!r}") from err
         self._client = client
         self._nodes = [client.get_node(t.node) for t in self.cfg.tags]
-        self._tag_of = {n.nodeid.to_string(): t.tag for n, t in zip(self._nodes, self.cfg.tags, strict=True)}
+        self._tag_of = {
+            n.nodeid.to_string(): t.tag for n, t in zip(self._nodes, self.cfg.tags, strict=True)
+        }
 
     async def _on_lost(self, exc: Exception) -> None:
         self._lost.set()
@@ -133,7 +141,7 @@ class OpcUaSource:
         client = self._require()
         out: dict[str, Reading | str] = {}
         try:
-            values = await client.read_attributes(self._nodes, ua.AttributeIds.Value)
+            values = await client.read_attributes(self._nodes, AttributeIds.Value)
         except _LIB_ERRORS as err:
             raise SourceError(self.name, f"read failed: {err!r}") from err
         now = datetime.now(UTC)
@@ -152,9 +160,10 @@ class OpcUaSource:
         value = _number(dv.Value.Value if dv.Value is not None else None)
         if value is None:
             return "not a number"
-        t = dv.SourceTimestamp or dv.ServerTimestamp
-        t = t.replace(tzinfo=UTC) if t is not None and t.tzinfo is None else (t or now)
-        return Reading(tag, t, value, _quality(status), self.name)
+        stamp: datetime = dv.SourceTimestamp or dv.ServerTimestamp or now
+        if stamp.tzinfo is None:
+            stamp = stamp.replace(tzinfo=UTC)
+        return Reading(tag, stamp, value, _quality(status), self.name)
 
     def _require(self) -> Client:
         if self._client is None:
@@ -228,7 +237,7 @@ class OpcUaSource:
         if plain:
             results += await sub.subscribe_data_change(plain, queuesize=1)
         for db, nodes in banded.items():
-            results += await sub.deadband_monitor(nodes, db, queuesize=1)
+            results += await sub.deadband_monitor(nodes, ua.Double(db), queuesize=1)
         bad = [r for r in results if isinstance(r, ua.StatusCode)]
         if bad:
             log.warning("%s: %d node(s) could not be monitored: %s", self.name, len(bad), bad[:3])

@@ -42,12 +42,16 @@ def plan_degradations(
     while t < end:
         ramp = rng.uniform(3, 14) * 86_400
         repair_after = rng.uniform(0.25, 2.0) * 86_400
-        out.append(Degradation(model.sensor.tag, t, t + ramp, t + ramp + repair_after, model.drift_size()))
+        out.append(
+            Degradation(model.sensor.tag, t, t + ramp, t + ramp + repair_after, model.drift_size())
+        )
         t += ramp + repair_after + rng.exponential(mean_days * 86_400)
     return out
 
 
-def _fault(sensor: SimSensor, model: SignalModel, d: Degradation, at: float, value: float) -> SimulatedFault:
+def _fault(
+    sensor: SimSensor, model: SignalModel, d: Degradation, at: float, value: float
+) -> SimulatedFault:
     lim = model.limit()
     word = "above" if model.direction > 0 else "below"
     unit = f" {sensor.unit}" if sensor.unit else ""
@@ -118,7 +122,10 @@ class SimulatedHistory:
         if not self.models or len(self.times) == 0:
             return
         per_slice = max(1, batch_size // len(self.models))
-        rngs = [np.random.default_rng(stable_seed(self.seed, "noise", m.sensor.tag)) for m in self.models]
+        rngs = [
+            np.random.default_rng(stable_seed(self.seed, "noise", m.sensor.tag))
+            for m in self.models
+        ]
         for i in range(0, len(self.times), per_slice):
             t = self.times[i : i + per_slice]
             stamps = [datetime.fromtimestamp(float(x), UTC) for x in t]
@@ -127,7 +134,8 @@ class SimulatedHistory:
                 vals = m.values(t, self.degradations[m.sensor.tag], rng).tolist()
                 tag = m.sensor.tag
                 batch.extend(
-                    Reading(tag, ts, v, "good", "simulator") for ts, v in zip(stamps, vals, strict=True)
+                    Reading(tag, ts, v, "good", "simulator")
+                    for ts, v in zip(stamps, vals, strict=True)
                 )
             yield batch
 
@@ -143,6 +151,10 @@ def simulate_history(
 ) -> SimulatedHistory:
     """Return `days` of simulated history ending at `end` (now): `.readings()`, `.faults`."""
     return SimulatedHistory(
-        register, days=days, step=step, seed=seed, end=end,
+        register,
+        days=days,
+        step=step,
+        seed=seed,
+        end=end,
         mean_days_between_degradations=mean_days_between_degradations,
     )

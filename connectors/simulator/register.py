@@ -48,7 +48,9 @@ def load_register(path: str | Path) -> SimRegister:
     except (OSError, yaml.YAMLError) as err:
         raise ConnectorError(f"cannot read register {p}: {err}") from err
     if not isinstance(data, dict) or not isinstance(data.get("vessel"), dict):
-        raise ConnectorError(f"{p}: not a register file (needs vessel: {{name, imo}} and equipment)")
+        raise ConnectorError(
+            f"{p}: not a register file (needs vessel: {{name, imo}} and equipment)"
+        )
     vessel = data["vessel"]
     sensors: list[SimSensor] = []
 
@@ -72,5 +74,6 @@ def load_register(path: str | Path) -> SimRegister:
             walk(eq.get("children") or [])
 
     walk(data.get("equipment") or [])
-    return SimRegister(imo=str(vessel.get("imo", "")), vessel_name=str(vessel.get("name", "")),
-                       sensors=sensors)
+    return SimRegister(
+        imo=str(vessel.get("imo", "")), vessel_name=str(vessel.get("name", "")), sensors=sensors
+    )

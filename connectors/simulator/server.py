@@ -16,13 +16,14 @@ from typing import Literal
 
 import numpy as np
 import yaml
-from asyncua import Server, ua
+from asyncua import ua
+from asyncua.server.server import Server
 from pymodbus.constants import ExcCodes
 from pymodbus.server import ModbusTcpServer
 from pymodbus.simulator import DataType, SimData, SimDevice
 
 from connectors.modbus.decode import encode_value
-from connectors.simulator.register import SimRegister, SimSensor, load_register
+from connectors.simulator.register import SimRegister, load_register
 from connectors.simulator.signals import Degradation, SignalModel, stable_seed
 
 log = logging.getLogger(__name__)
@@ -154,10 +155,16 @@ class VesselSimulator:
                 fault.stuck_value = v
             return fault.stuck_value
         lim = m.limit() if m.degradable else v
-        return lim + m.direction * (max(abs(lim) * 0.1, 1.0) + abs(float(self._rng.normal(0, m.noise))))
+        return lim + m.direction * (
+            max(abs(lim) * 0.1, 1.0) + abs(float(self._rng.normal(0, m.noise)))
+        )
 
     def inject_fault(
-        self, tag: str, kind: FaultKind = "breach", *, magnitude: float | None = None,
+        self,
+        tag: str,
+        kind: FaultKind = "breach",
+        *,
+        magnitude: float | None = None,
         duration_s: float = 60.0,
     ) -> None:
         """Make a sensor misbehave for a while: spike (+magnitude), stuck, or breach its limit."""
@@ -170,10 +177,17 @@ class VesselSimulator:
     # Servers -------------------------------------------------------------------------
 
     async def _action(
-        self, func_code: int, start: int, address: int, count: int,
-        registers: list[int], values: list[int] | list[bool] | None,
+        self,
+        func_code: int,
+        start: int,
+        address: int,
+        count: int,
+        registers: list[int],
+        values: list[int] | list[bool] | None,
     ) -> ExcCodes | None:
-        registers[address - start : address - start + count] = self._holding[address : address + count]
+        registers[address - start : address - start + count] = self._holding[
+            address : address + count
+        ]
         return None
 
     async def start(self) -> SimulatorInfo:
@@ -184,9 +198,13 @@ class VesselSimulator:
         server.set_server_name(f"Bosun simulator: {self.register.vessel_name}")
         server.set_security_policy([ua.SecurityPolicyType.NoSecurity])
         self._ns = await server.register_namespace(NAMESPACE)
-        vessel = await server.nodes.objects.add_object(self._ns, self.register.vessel_name or "Vessel")
+        vessel = await server.nodes.objects.add_object(
+            self._ns, self.register.vessel_name or "Vessel"
+        )
         for s in self.opcua_sensors:
-            node = await vessel.add_variable(ua.NodeId(s.tag, self._ns), s.tag, self.value_now(s.tag))
+            node = await vessel.add_variable(
+                ua.NodeId(ua.String(s.tag), ua.Int16(self._ns)), s.tag, self.value_now(s.tag)
+            )
             self._opc_nodes[s.tag] = node.nodeid
         await server.start()
         self._opc = server
@@ -218,8 +236,11 @@ class VesselSimulator:
             assert self._opc is not None
             stamp = datetime.now(UTC)
             for tag, nodeid in self._opc_nodes.items():
-                dv = ua.DataValue(ua.Variant(self.value_now(tag, t), ua.VariantType.Double),
-                                  SourceTimestamp=stamp, ServerTimestamp=stamp)
+                dv = ua.DataValue(
+                    ua.Variant(self.value_now(tag, t), ua.VariantType.Double),
+                    SourceTimestamp=stamp,  # type: ignore[arg-type]
+                    ServerTimestamp=stamp,  # type: ignore[arg-type]
+                )
                 await self._opc.write_attribute_value(nodeid, dv)
             self._refresh_modbus(t)
             await asyncio.sleep(max(0.0, self.update_interval_s - (time.time() - t)))
@@ -232,7 +253,7 @@ class VesselSimulator:
                 await self._task
             self._task = None
         if self._modbus is not None:
-            await self._modbus.shutdown()
+            await self._modbus.shutdown()  # type: ignore[no-untyped-call]
             self._modbus = None
         if self._opc is not None:
             with contextlib.suppress(Exception):
@@ -241,37 +262,62 @@ class VesselSimulator:
 
     # Configuration -------------------------------------------------------------------
 
-    def connectors_yaml(self, *, publishing_interval_ms: int = 1000, poll_interval_ms: int = 1000) -> str:
+    def connectors_yaml(
+        self, *, publishing_interval_ms: int = 1000, poll_interval_ms: int = 1000
+    ) -> str:
         """Return the connectors.yaml that reads this simulator."""
         sources: list[dict[str, object]] = []
         if self.opcua_sensors:
-            sources.append({
-                "name": "simulator-opcua",
-                "type": "opcua",
-                "endpoint": self.info.opcua_endpoint,
-                "subscription": {"publishing_interval_ms": publishing_interval_ms, "deadband": 0.0},
-                "tags": [{"node": f"ns={self._ns};s={s.tag}", "tag": s.tag} for s in self.opcua_sensors],
-            })
+            sources.append(
+                {
+                    "name": "simulator-opcua",
+                    "type": "opcua",
+                    "endpoint": self.info.opcua_endpoint,
+                    "subscription": {
+                        "publishing_interval_ms": publishing_interval_ms,
+                        "deadband": 0.0,
+                    },
+                    "tags": [
+                        {"node": f"ns={self._ns};s={s.tag}", "tag": s.tag}
+                        for s in self.opcua_sensors
+                    ],
+                }
+            )
         if self.modbus_sensors:
-            sources.append({
-                "name": "simulator-modbus",
-                "type": "modbus",
-                "host": self.host,
-                "port": self.modbus_port,
-                "unit": 1,
-                "poll_interval_ms": poll_interval_ms,
-                "single_register_reads": False,
-                "registers": [
-                    {"address": p.address, "table": "holding", "type": p.type,
-                     "word_order": p.word_order, "byte_order": "big", "scale": p.scale,
-                     "offset": 0.0, "tag": p.tag}
-                    for p in self.points
-                ],
-            })
-        header = (f"# Written by the Bosun simulator for {self.register.vessel_name} "
-                  f"(IMO {self.register.imo}).\n")
-        return header + yaml.safe_dump({"vessel": self.register.imo, "sources": sources},
-                                       sort_keys=False, default_flow_style=None, width=120)
+            sources.append(
+                {
+                    "name": "simulator-modbus",
+                    "type": "modbus",
+                    "host": self.host,
+                    "port": self.modbus_port,
+                    "unit": 1,
+                    "poll_interval_ms": poll_interval_ms,
+                    "single_register_reads": False,
+                    "registers": [
+                        {
+                            "address": p.address,
+                            "table": "holding",
+                            "type": p.type,
+                            "word_order": p.word_order,
+                            "byte_order": "big",
+                            "scale": p.scale,
+                            "offset": 0.0,
+                            "tag": p.tag,
+                        }
+                        for p in self.points
+                    ],
+                }
+            )
+        header = (
+            f"# Written by the Bosun simulator for {self.register.vessel_name} "
+            f"(IMO {self.register.imo}).\n"
+        )
+        return header + yaml.safe_dump(
+            {"vessel": self.register.imo, "sources": sources},
+            sort_keys=False,
+            default_flow_style=None,
+            width=120,
+        )
 
 
 async def serve_simulator(
@@ -290,8 +336,13 @@ async def serve_simulator(
     """Serve a register until cancelled; write the connectors YAML, then signal readiness."""
     register = load_register(register_path)
     sim = VesselSimulator(
-        register, opcua_port=opcua_port, modbus_port=modbus_port, seed=seed,
-        update_interval_s=update_interval_s, degrade_minutes=degrade_minutes, degrading=degrading,
+        register,
+        opcua_port=opcua_port,
+        modbus_port=modbus_port,
+        seed=seed,
+        update_interval_s=update_interval_s,
+        degrade_minutes=degrade_minutes,
+        degrading=degrading,
     )
     await sim.start()
     try:

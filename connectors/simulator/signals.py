@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,9 +13,17 @@ from numpy.typing import NDArray
 from connectors.simulator.register import SimSensor
 
 _DEFAULTS: dict[str, tuple[float, float]] = {
-    "degc": (60.0, 10.0), "bar": (5.0, 1.0), "rpm": (700.0, 150.0), "%": (50.0, 20.0),
-    "a": (100.0, 30.0), "kw": (800.0, 250.0), "mm/s": (2.0, 0.5), "v": (440.0, 5.0),
-    "hz": (60.0, 0.2), "m3/h": (30.0, 8.0), "l/h": (150.0, 40.0),
+    "degc": (60.0, 10.0),
+    "bar": (5.0, 1.0),
+    "rpm": (700.0, 150.0),
+    "%": (50.0, 20.0),
+    "a": (100.0, 30.0),
+    "kw": (800.0, 250.0),
+    "mm/s": (2.0, 0.5),
+    "v": (440.0, 5.0),
+    "hz": (60.0, 0.2),
+    "m3/h": (30.0, 8.0),
+    "l/h": (150.0, 40.0),
 }
 
 
@@ -86,7 +95,9 @@ class SignalModel:
         out: NDArray[np.float64] = np.sin(2 * math.pi * (hours - 9.0 - self.phase_h) / 24.0)
         return out
 
-    def clean(self, t: NDArray[np.float64], degradations: list[Degradation] = ()) -> NDArray[np.float64]:  # type: ignore[assignment]
+    def clean(
+        self, t: NDArray[np.float64], degradations: Sequence[Degradation] = ()
+    ) -> NDArray[np.float64]:
         """Return the noise-free value at times `t` (epoch seconds)."""
         if self.is_counter:
             return self.hours0 + self.duty * (t - COUNTER_EPOCH) / 3600.0
@@ -97,8 +108,9 @@ class SignalModel:
             v = v + np.where(active, d.size * np.minimum(ramp, 1.0) ** 2, 0.0)
         return v
 
-    def values(self, t: NDArray[np.float64], degradations: list[Degradation],
-               rng: np.random.Generator) -> NDArray[np.float64]:
+    def values(
+        self, t: NDArray[np.float64], degradations: list[Degradation], rng: np.random.Generator
+    ) -> NDArray[np.float64]:
         """Return values with noise (counters carry none)."""
         v = self.clean(t, degradations)
         if self.is_counter:

@@ -105,8 +105,13 @@ class _Users:
     def __init__(self, users: dict[str, str]) -> None:
         self.users = users
 
-    def get_user(self, iserver: Any, username: str | None = None, password: str | None = None,
-                 certificate: Any = None) -> Any:
+    def get_user(
+        self,
+        iserver: Any,
+        username: str | None = None,
+        password: str | None = None,
+        certificate: Any = None,
+    ) -> Any:
         from asyncua.crypto.permission_rules import User, UserRole
 
         if username in self.users and self.users[username] == password:
@@ -117,8 +122,14 @@ class _Users:
 class ModbusTestServer:
     """A pymodbus TCP server built from SimDevice/SimData, counting requests."""
 
-    def __init__(self, port: int, holding: list[SimData], inputs: list[SimData] | None = None,
-                 coils: list[SimData] | None = None, discretes: list[SimData] | None = None) -> None:
+    def __init__(
+        self,
+        port: int,
+        holding: list[SimData],
+        inputs: list[SimData] | None = None,
+        coils: list[SimData] | None = None,
+        discretes: list[SimData] | None = None,
+    ) -> None:
         self.port = port
         filler = [SimData(60000, values=0, datatype=DataType.REGISTERS)]
         bits = [SimData(60000, values=False, datatype=DataType.BITS)]

@@ -8,10 +8,26 @@ from connectors import parse_config
 from connectors.modbus.decode import decode_registers, encode_value
 from connectors.modbus.plan import plan_reads
 
-FMT = {"int16": "h", "uint16": "H", "int32": "i", "uint32": "I", "int64": "q", "uint64": "Q",
-       "float32": "f", "float64": "d"}
-SAMPLES = {"int16": -12345, "uint16": 54321, "int32": -123456789, "uint32": 3_000_000_000,
-           "int64": -(2**40) - 7, "uint64": 2**50 + 3, "float32": 123.456, "float64": -9876.54321}
+FMT = {
+    "int16": "h",
+    "uint16": "H",
+    "int32": "i",
+    "uint32": "I",
+    "int64": "q",
+    "uint64": "Q",
+    "float32": "f",
+    "float64": "d",
+}
+SAMPLES = {
+    "int16": -12345,
+    "uint16": 54321,
+    "int32": -123456789,
+    "uint32": 3_000_000_000,
+    "int64": -(2**40) - 7,
+    "uint64": 2**50 + 3,
+    "float32": 123.456,
+    "float64": -9876.54321,
+}
 
 
 def manual_registers(value: float, type_: str, word: str, byte: str) -> list[int]:
@@ -38,9 +54,16 @@ def test_decode_every_type_and_order(type_: str, word: str, byte: str) -> None:
 
 def test_float32_word_order_known_registers() -> None:
     # 123.456 as IEEE-754 float32 is 0x42F6E979
-    assert decode_registers([0x42F6, 0xE979], "float32", "big") == struct.unpack(">f", bytes.fromhex("42F6E979"))[0]
-    assert decode_registers([0xE979, 0x42F6], "float32", "little") == decode_registers([0x42F6, 0xE979], "float32")
-    assert decode_registers([0xF642, 0x79E9], "float32", "big", "little") == decode_registers([0x42F6, 0xE979], "float32")
+    assert (
+        decode_registers([0x42F6, 0xE979], "float32", "big")
+        == struct.unpack(">f", bytes.fromhex("42F6E979"))[0]
+    )
+    assert decode_registers([0xE979, 0x42F6], "float32", "little") == decode_registers(
+        [0x42F6, 0xE979], "float32"
+    )
+    assert decode_registers([0xF642, 0x79E9], "float32", "big", "little") == decode_registers(
+        [0x42F6, 0xE979], "float32"
+    )
 
 
 def _cfg(regs: str, single: bool = False, max_regs: int = 125) -> object:

@@ -29,11 +29,18 @@ def layout() -> tuple[list[int], list[str]]:
     lines: list[str] = []
     for word in ("big", "little"):
         for t in TYPES:
-            lines.append(f"      - {{address: {len(regs)}, type: {t}, word_order: {word}, tag: {t.upper()}_{word.upper()}}}")
+            tag = f"{t.upper()}_{word.upper()}"
+            lines.append(
+                f"      - {{address: {len(regs)}, type: {t}, word_order: {word}, tag: {tag}}}"
+            )
             regs += manual_registers(SAMPLES[t], t, word, "big")
-    lines.append(f"      - {{address: {len(regs)}, type: float32, byte_order: little, tag: F32_BYTESWAP}}")
+    lines.append(
+        f"      - {{address: {len(regs)}, type: float32, byte_order: little, tag: F32_BYTESWAP}}"
+    )
     regs += manual_registers(SAMPLES["float32"], "float32", "big", "little")
-    lines.append(f"      - {{address: {len(regs)}, type: uint16, scale: 0.1, offset: -40, tag: SCALED}}")
+    lines.append(
+        f"      - {{address: {len(regs)}, type: uint16, scale: 0.1, offset: -40, tag: SCALED}}"
+    )
     regs += [1234]
     lines.append("      - {address: 3, table: input, type: int16, tag: INPUT_REG}")
     lines.append("      - {address: 8, table: coil, tag: COIL_ON}")
@@ -47,8 +54,14 @@ def make_server(port: int) -> tuple[ModbusTestServer, str]:
     server = ModbusTestServer(
         port,
         holding=[SimData(0, values=regs, datatype=DataType.REGISTERS)],
-        inputs=[SimData(0, values=[0, 0, 0, encode_value(-321, "int16")[0]], datatype=DataType.REGISTERS)],
-        coils=[SimData(0, values=[False] * 8 + [True, False] + [False] * 6, datatype=DataType.BITS)],
+        inputs=[
+            SimData(
+                0, values=[0, 0, 0, encode_value(-321, "int16")[0]], datatype=DataType.REGISTERS
+            )
+        ],
+        coils=[
+            SimData(0, values=[False] * 8 + [True, False] + [False] * 6, datatype=DataType.BITS)
+        ],
         discretes=[SimData(0, values=[False, False, True] + [False] * 13, datatype=DataType.BITS)],
     )
     return server, "\n".join(lines)
@@ -140,7 +153,10 @@ async def test_dropped_tcp_connection_is_reconnected(settings: ConnectorsSetting
 
 async def test_limit_crossing_gives_one_alarm(settings: ConnectorsSettings) -> None:
     port = free_port()
-    server = ModbusTestServer(port, holding=[SimData(0, values=encode_value(400.0, "float32"), datatype=DataType.REGISTERS)])
+    server = ModbusTestServer(
+        port,
+        holding=[SimData(0, values=encode_value(400.0, "float32"), datatype=DataType.REGISTERS)],
+    )
     await server.start()
     events: list[object] = []
 
@@ -151,8 +167,13 @@ async def test_limit_crossing_gives_one_alarm(settings: ConnectorsSettings) -> N
     catalog = StaticCatalog([SensorSpec("ME1_EXH_T", unit="degC", high=480.0)])
     text = config(port, "      - {address: 0, type: float32, tag: ME1_EXH_T}", poll_ms=50)
     sink = MemorySink()
-    runtime = ConnectorRuntime(parse_config(text, catalog=catalog), sink, settings=settings,
-                               catalog=catalog, alarms=Alarms())
+    runtime = ConnectorRuntime(
+        parse_config(text, catalog=catalog),
+        sink,
+        settings=settings,
+        catalog=catalog,
+        alarms=Alarms(),
+    )
     registry = CollectorRegistry()
     registry.register(runtime.metrics_collector())
     await runtime.start()
@@ -179,7 +200,9 @@ async def test_check_reports_rows_and_failures() -> None:
     server, lines = make_server(port)
     await server.start()
     dead = free_port()
-    text = config(port, lines + "\n      - {address: 5000, type: uint16, tag: MISSING_REG}") + f"""
+    text = (
+        config(port, lines + "\n      - {address: 5000, type: uint16, tag: MISSING_REG}")
+        + f"""
   - name: dead-plc
     type: modbus
     host: 127.0.0.1
@@ -188,6 +211,7 @@ async def test_check_reports_rows_and_failures() -> None:
     registers:
       - {{address: 0, tag: DEAD_TAG}}
 """
+    )
     known = [t for t in expected() if t != "FLOAT64_LITTLE"] + ["MISSING_REG", "DEAD_TAG"]
     catalog = StaticCatalog([SensorSpec(t, unit="degC" if t == "SCALED" else None) for t in known])
     try:

@@ -7,8 +7,8 @@ import aiomqtt
 import pytest
 
 from connectors import ConnectorRuntime, ConnectorsSettings, check_connectors, parse_config
-from connectors.mqtt.source import payload_value
 from connectors.mqtt.jsonpath import parse_json_path
+from connectors.mqtt.source import payload_value
 
 from .helpers import MemorySink, wait_until
 
@@ -40,7 +40,9 @@ sources:
 
 
 @pytest.mark.mosquitto
-async def test_values_flow_from_broker(mosquitto: tuple[str, int], settings: ConnectorsSettings) -> None:
+async def test_values_flow_from_broker(
+    mosquitto: tuple[str, int], settings: ConnectorsSettings
+) -> None:
     prefix = f"bosun-test/{uuid.uuid4().hex[:8]}"
     sink = MemorySink()
     runtime = ConnectorRuntime(parse_config(yaml_for(prefix)), sink, settings=settings)
@@ -48,7 +50,9 @@ async def test_values_flow_from_broker(mosquitto: tuple[str, int], settings: Con
     try:
         await wait_until(lambda: runtime.health()[0].connected)
         async with aiomqtt.Client(*mosquitto) as pub:
-            await pub.publish(f"{prefix}/fo1/level", json.dumps({"value": 81.5, "unit": "%"}), qos=1)
+            await pub.publish(
+                f"{prefix}/fo1/level", json.dumps({"value": 81.5, "unit": "%"}), qos=1
+            )
             await pub.publish(f"{prefix}/fo2/level", "12.25", qos=1)
             await pub.publish(f"{prefix}/fo2/temp", json.dumps({"t": 38}), qos=1)
             await pub.publish(f"{prefix}/fo1/level", "not json", qos=1)

@@ -32,8 +32,10 @@ def make_cert(folder: Path, name: str, uri: str, usage: x509.ObjectIdentifier) -
     return der, pem
 
 
-def yaml_for(endpoint: str, extra: str = "", mode: str = "subscription: {publishing_interval_ms: 50}") -> str:
-    tags = "\n".join(f"      - {{node: \"ns=2;s={t}\", tag: {t}}}" for t in TAGS)
+def yaml_for(
+    endpoint: str, extra: str = "", mode: str = "subscription: {publishing_interval_ms: 50}"
+) -> str:
+    tags = "\n".join(f'      - {{node: "ns=2;s={t}", tag: {t}}}' for t in TAGS)
     return f"""
 vessel: "9700001"
 sources:
@@ -56,8 +58,9 @@ async def opc_server():
     await server.stop()
 
 
-async def test_subscription_survives_server_restart(opc_server: OpcUaTestServer,
-                                                    settings: ConnectorsSettings) -> None:
+async def test_subscription_survives_server_restart(
+    opc_server: OpcUaTestServer, settings: ConnectorsSettings
+) -> None:
     sink = MemorySink()
     runtime = ConnectorRuntime(parse_config(yaml_for(opc_server.endpoint)), sink, settings=settings)
     await runtime.start()
@@ -79,8 +82,12 @@ async def test_subscription_survives_server_restart(opc_server: OpcUaTestServer,
         await runtime.stop()
 
 
-async def test_deadband_filters_small_changes(opc_server: OpcUaTestServer, settings: ConnectorsSettings) -> None:
-    text = yaml_for(opc_server.endpoint, mode="subscription: {publishing_interval_ms: 50, deadband: 5.0}")
+async def test_deadband_filters_small_changes(
+    opc_server: OpcUaTestServer, settings: ConnectorsSettings
+) -> None:
+    text = yaml_for(
+        opc_server.endpoint, mode="subscription: {publishing_interval_ms: 50, deadband: 5.0}"
+    )
     sink = MemorySink()
     runtime = ConnectorRuntime(parse_config(text), sink, settings=settings)
     await runtime.start()
@@ -88,7 +95,9 @@ async def test_deadband_filters_small_changes(opc_server: OpcUaTestServer, setti
         await wait_until(lambda: 1.0 in sink.values("ME1_EXH_T"))
         for v in (2.0, 3.0, 4.0, 10.0, 11.0, 20.0):
             await opc_server.set("ME1_EXH_T", v)
-            await wait_until(lambda: runtime.snapshots()[0].values["ME1_EXH_T"].value >= 1.0, timeout=1)
+            await wait_until(
+                lambda: runtime.snapshots()[0].values["ME1_EXH_T"].value >= 1.0, timeout=1
+            )
             import asyncio
 
             await asyncio.sleep(0.12)
@@ -130,15 +139,22 @@ async def test_username_auth() -> None:
         await server.stop()
 
 
-async def test_basic256sha256_sign_and_encrypt(tmp_path: Path, settings: ConnectorsSettings,
-                                              caplog: pytest.LogCaptureFixture) -> None:
+async def test_basic256sha256_sign_and_encrypt(
+    tmp_path: Path, settings: ConnectorsSettings, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.WARNING)
-    server_cert = make_cert(tmp_path, "server", "urn:freeopcua:python:server", ExtendedKeyUsageOID.SERVER_AUTH)
-    client_cert = make_cert(tmp_path, "bosun", "urn:bosun:connectors", ExtendedKeyUsageOID.CLIENT_AUTH)
+    server_cert = make_cert(
+        tmp_path, "server", "urn:freeopcua:python:server", ExtendedKeyUsageOID.SERVER_AUTH
+    )
+    client_cert = make_cert(
+        tmp_path, "bosun", "urn:bosun:connectors", ExtendedKeyUsageOID.CLIENT_AUTH
+    )
     server = OpcUaTestServer(free_port(), certs=server_cert, encrypted_only=True)
     await server.start(TAGS, initial=3.5)
-    sec = ("    security: {policy: Basic256Sha256, mode: SignAndEncrypt, "
-           f"certificate: {client_cert[0].name}, private_key: {client_cert[1].name}}}")
+    sec = (
+        "    security: {policy: Basic256Sha256, mode: SignAndEncrypt, "
+        f"certificate: {client_cert[0].name}, private_key: {client_cert[1].name}}}"
+    )
     f = tmp_path / "connectors.yaml"
     f.write_text(yaml_for(server.endpoint, sec))
     try:

@@ -70,9 +70,13 @@ def pg_table() -> str:
         conn.execute(f"DROP TABLE IF EXISTS {table}")
 
 
-async def test_database_outage_every_reading_exactly_once(pg_table: str, settings: ConnectorsSettings) -> None:
+async def test_database_outage_every_reading_exactly_once(
+    pg_table: str, settings: ConnectorsSettings
+) -> None:
     port = free_port()
-    server = ModbusTestServer(port, holding=[SimData(0, values=list(range(10)), datatype=DataType.REGISTERS)])
+    server = ModbusTestServer(
+        port, holding=[SimData(0, values=list(range(10)), datatype=DataType.REGISTERS)]
+    )
     await server.start()
     proxy = TcpProxy(5432)
     await proxy.start()

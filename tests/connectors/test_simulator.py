@@ -60,16 +60,27 @@ def register_file(tmp_path: Path) -> Path:
 
 def catalog_of(path: Path) -> StaticCatalog:
     reg = load_register(path)
-    return StaticCatalog(SensorSpec(s.tag, s.unit, s.low, s.high, s.counter, s.name) for s in reg.sensors)
+    return StaticCatalog(
+        SensorSpec(s.tag, s.unit, s.low, s.high, s.counter, s.name) for s in reg.sensors
+    )
 
 
 async def test_serve_writes_config_that_checks_clean(register_file: Path, tmp_path: Path) -> None:
     ready = asyncio.Event()
     sims: list[VesselSimulator] = []
     out = tmp_path / "connectors.yaml"
-    task = asyncio.create_task(serve_simulator(
-        register_file, out, 0, 0, update_interval_s=0.1, degrade_minutes=None, on_ready=sims.append, ready=ready,
-    ))
+    task = asyncio.create_task(
+        serve_simulator(
+            register_file,
+            out,
+            0,
+            0,
+            update_interval_s=0.1,
+            degrade_minutes=None,
+            on_ready=sims.append,
+            ready=ready,
+        )
+    )
     try:
         await asyncio.wait_for(ready.wait(), 15)
         sim = sims[0]
@@ -85,7 +96,10 @@ async def test_serve_writes_config_that_checks_clean(register_file: Path, tmp_pa
         for tag, row in rows.items():
             assert row.value is not None
             model = sim.models[tag]
-            assert abs(row.value - model.clean(__import__("numpy").array([time.time()]))[0]) < 6 * model.noise + 0.2, tag
+            assert (
+                abs(row.value - model.clean(__import__("numpy").array([time.time()]))[0])
+                < 6 * model.noise + 0.2
+            ), tag
         rh = [r.value for t, r in rows.items() if t.endswith("_RH")]
         assert all(v is not None and v > 1000 for v in rh)
     finally:
@@ -93,10 +107,16 @@ async def test_serve_writes_config_that_checks_clean(register_file: Path, tmp_pa
         await asyncio.gather(task, return_exceptions=True)
 
 
-async def test_injected_breach_gives_one_alarm_then_clears(register_file: Path, tmp_path: Path,
-                                                          settings: ConnectorsSettings) -> None:
-    sim = VesselSimulator(load_register(register_file), opcua_port=0, modbus_port=0,
-                          update_interval_s=0.05, degrade_minutes=None)
+async def test_injected_breach_gives_one_alarm_then_clears(
+    register_file: Path, tmp_path: Path, settings: ConnectorsSettings
+) -> None:
+    sim = VesselSimulator(
+        load_register(register_file),
+        opcua_port=0,
+        modbus_port=0,
+        update_interval_s=0.05,
+        degrade_minutes=None,
+    )
     await sim.start()
     out = tmp_path / "c.yaml"
     out.write_text(sim.connectors_yaml(publishing_interval_ms=50, poll_interval_ms=50))
@@ -113,8 +133,14 @@ async def test_injected_breach_gives_one_alarm_then_clears(register_file: Path, 
         hours[tag] = value
 
     sink = MemorySink()
-    runtime = ConnectorRuntime(load_config(out, catalog=catalog), sink, settings=settings,
-                               catalog=catalog, alarms=Alarms(), running_hours=running_hours)
+    runtime = ConnectorRuntime(
+        load_config(out, catalog=catalog),
+        sink,
+        settings=settings,
+        catalog=catalog,
+        alarms=Alarms(),
+        running_hours=running_hours,
+    )
     await runtime.start()
     try:
         await wait_until(lambda: all(h.connected and h.reads > 0 for h in runtime.health()))
@@ -134,17 +160,31 @@ def test_backfill_is_deterministic_and_ends_degradations_in_faults(register_file
     reg = load_register(register_file)
     end = datetime(2026, 6, 1, tzinfo=UTC)
     started = time.perf_counter()
-    h1 = simulate_history(reg, days=180, step=timedelta(minutes=10), seed=7, end=end,
-                          mean_days_between_degradations=60)
+    h1 = simulate_history(
+        reg,
+        days=180,
+        step=timedelta(minutes=10),
+        seed=7,
+        end=end,
+        mean_days_between_degradations=60,
+    )
     batches = list(h1.readings(batch_size=20_000))
     elapsed = time.perf_counter() - started
     n = sum(len(b) for b in batches)
     assert n == h1.reading_count == 180 * 144 * len(reg.sensors)
     assert elapsed < 20  # 180 days of 7 sensors in seconds, far faster than real time
-    h2 = simulate_history(reg, days=180, step=timedelta(minutes=10), seed=7, end=end,
-                          mean_days_between_degradations=60)
+    h2 = simulate_history(
+        reg,
+        days=180,
+        step=timedelta(minutes=10),
+        seed=7,
+        end=end,
+        mean_days_between_degradations=60,
+    )
     assert h1.faults == h2.faults
-    assert [r.value for r in next(h2.readings(batch_size=20_000))[:50]] == [r.value for r in batches[0][:50]]
+    assert [r.value for r in next(h2.readings(batch_size=20_000))[:50]] == [
+        r.value for r in batches[0][:50]
+    ]
     assert h1.faults, "degradations must end in faults"
     by_tag = {s.tag: s for s in reg.sensors}
     for f in h1.faults:
@@ -158,10 +198,15 @@ def test_backfill_is_deterministic_and_ends_degradations_in_faults(register_file
     f = h1.faults[0]
     series = [(r.time, r.value) for b in batches for r in b if r.tag == f.tag]
     before = [v for t, v in series if f.time - timedelta(days=1) <= t < f.time]
-    long_before = [v for t, v in series if f.time - timedelta(days=40) <= t < f.time - timedelta(days=30)]
+    long_before = [
+        v for t, v in series if f.time - timedelta(days=40) <= t < f.time - timedelta(days=30)
+    ]
     if long_before:
         if by_tag[f.tag].high is not None:
             assert sum(before) / len(before) > sum(long_before) / len(long_before)
         else:
             assert sum(before) / len(before) < sum(long_before) / len(long_before)
-    assert simulate_history(reg, days=180, seed=8, end=end, mean_days_between_degradations=60).faults != h1.faults
+    assert (
+        simulate_history(reg, days=180, seed=8, end=end, mean_days_between_degradations=60).faults
+        != h1.faults
+    )

@@ -12,10 +12,15 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def readings(n: int, start: int = 0, tag: str = "T1", source: str = "s") -> list[Reading]:
-    return [Reading(tag, T0 + timedelta(seconds=i), float(i), "good", source) for i in range(start, start + n)]
+    return [
+        Reading(tag, T0 + timedelta(seconds=i), float(i), "good", source)
+        for i in range(start, start + n)
+    ]
 
 
-async def test_sink_outage_buffers_then_replays_in_order_exactly_once(settings: ConnectorsSettings) -> None:
+async def test_sink_outage_buffers_then_replays_in_order_exactly_once(
+    settings: ConnectorsSettings,
+) -> None:
     sink = MemorySink()
     buf = ReadingBuffer(settings.buffer_path, max_readings=10_000)
     pipe = ReadingPipeline(sink, buf, settings)
@@ -141,7 +146,13 @@ async def test_running_hours_hook(settings: ConnectorsSettings) -> None:
     catalog = StaticCatalog([SensorSpec("ME1_RH", counter="running_hours"), SensorSpec("X")])
     buf = ReadingBuffer(settings.buffer_path, max_readings=100)
     pipe = ReadingPipeline(MemorySink(), buf, settings, catalog=catalog, running_hours=hook)
-    pipe.submit([Reading("ME1_RH", T0, 1000.0), Reading("X", T0, 1.0), Reading("ME1_RH", T0 + timedelta(seconds=1), 1000.5)])
+    pipe.submit(
+        [
+            Reading("ME1_RH", T0, 1000.0),
+            Reading("X", T0, 1.0),
+            Reading("ME1_RH", T0 + timedelta(seconds=1), 1000.5),
+        ]
+    )
     await pipe.step()
     assert calls == [("ME1_RH", 1000.5)]
     buf.close()
