@@ -132,8 +132,18 @@ def main() -> None:
         home = Path(tmp)
         config = home / "connectors.yaml"
         server = subprocess.Popen(
-            [sys.executable, "-m", "bench.connectors", "--serve", "--config", str(config),
-             "--opcua-tags", str(args.opcua_tags), "--modbus-tags", str(args.modbus_tags)],
+            [
+                sys.executable,
+                "-m",
+                "bench.connectors",
+                "--serve",
+                "--config",
+                str(config),
+                "--opcua-tags",
+                str(args.opcua_tags),
+                "--modbus-tags",
+                str(args.modbus_tags),
+            ],
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -142,7 +152,10 @@ def main() -> None:
             line = server.stdout.readline().strip()
             if line != "ready":
                 raise SystemExit(f"simulator did not start: {line!r}")
-            print(f"servers ready (pid {server.pid}); measuring {args.seconds:g}s ...", file=sys.stderr)
+            print(
+                f"servers ready (pid {server.pid}); measuring {args.seconds:g}s ...",
+                file=sys.stderr,
+            )
             result = asyncio.run(client(config, args.seconds, args.warmup, home))
             server_cpu = psutil.Process(server.pid).cpu_times()
         finally:

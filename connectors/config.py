@@ -84,6 +84,20 @@ class OpcUaTag(_Strict):
     tag: str
     deadband: Annotated[float, Field(ge=0)] | None = None
 
+    @field_validator("node")
+    @classmethod
+    def _node_syntax(cls, v: str) -> str:
+        from asyncua.ua import NodeId
+        from asyncua.ua.uaerrors import UaStringParsingError
+
+        try:
+            NodeId.from_string(v)
+        except (UaStringParsingError, ValueError, IndexError, TypeError) as err:
+            raise ValueError(
+                f"{v!r} is not an OPC-UA node id (e.g. ns=2;s=ME1.ExhaustTemp or ns=2;i=1001)"
+            ) from err
+        return v
+
 
 class OpcUaSourceConfig(_Strict):
     """An OPC-UA server."""

@@ -12,7 +12,7 @@ from connectors.backoff import Backoff
 from connectors.buffer import ReadingBuffer
 from connectors.errors import SinkRejected, SinkUnavailable
 from connectors.limits import LimitMonitor
-from connectors.models import AlarmEvent, Reading
+from connectors.models import Reading
 from connectors.ports import AlarmHandler, ReadingSink, RunningHoursHook, SensorCatalog
 from connectors.settings import ConnectorsSettings
 
@@ -225,8 +225,3 @@ class ReadingPipeline:
                 continue
             self._counter_sent[tag] = now
             del self._counter_latest[tag]
-
-    def pending_alarms(self) -> list[AlarmEvent]:
-        """Return alarm events not yet delivered (oldest first, for diagnostics)."""
-        item = self.buffer.peek_alarm()
-        return [item[1]] if item else []

@@ -94,3 +94,23 @@ def test_duplicate_tag_across_sources() -> None:
     bad = ISSUE_EXAMPLE.replace("tag: FO1_LEVEL", "tag: ME1_EXH_T")
     with pytest.raises(ConfigError, match="ME1_EXH_T is fed by both"):
         parse_config(bad, env={"PLC_PASSWORD": "x"})
+
+
+def test_bad_node_id_is_a_config_error() -> None:
+    bad = ISSUE_EXAMPLE.replace('"ns=2;s=ME1.ExhaustTemp"', '"ns=2;x=ME1"')
+    with pytest.raises(ConfigError, match=r"sources\[0\].tags\[0\].node.*not an OPC-UA node id"):
+        parse_config(bad, env={"PLC_PASSWORD": "x"})
+
+
+def test_backoff_grows_with_jitter_and_resets() -> None:
+    import random
+
+    from connectors.backoff import Backoff
+
+    b = Backoff(1.0, 8.0, rng=random.Random(1))
+    delays = [b.next_delay() for _ in range(6)]
+    caps = [1, 2, 4, 8, 8, 8]
+    assert all(c / 2 <= d <= c for d, c in zip(delays, caps, strict=True))
+    assert len(set(delays)) == 6  # jittered
+    b.reset()
+    assert b.next_delay() <= 1.0

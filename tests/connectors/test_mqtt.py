@@ -88,3 +88,33 @@ async def test_unreachable_broker_is_a_source_error() -> None:
     text = yaml_for("x").replace("127.0.0.1:1883", "127.0.0.1:1")
     report = await check_connectors(parse_config(text), timeout_s=3)
     assert report.failed and "tanks" in report.source_errors
+
+
+@pytest.mark.mosquitto
+async def test_broker_connection_drop_reconnects(
+    mosquitto: tuple[str, int], settings: ConnectorsSettings
+) -> None:
+    from .helpers import TcpProxy
+
+    proxy = TcpProxy(mosquitto[1])
+    await proxy.start()
+    prefix = f"bosun-test/{uuid.uuid4().hex[:8]}"
+    text = yaml_for(prefix).replace("127.0.0.1:1883", f"127.0.0.1:{proxy.port}")
+    sink = MemorySink()
+    runtime = ConnectorRuntime(parse_config(text), sink, settings=settings)
+    await runtime.start()
+    try:
+        await wait_until(lambda: runtime.health()[0].connected)
+        async with aiomqtt.Client(*mosquitto) as pub:
+            await pub.publish(f"{prefix}/fo2/level", "1", qos=1)
+            await wait_until(lambda: sink.values("FO2_LEVEL") == [1.0])
+            await proxy.cut()
+            await wait_until(lambda: not runtime.health()[0].connected)
+            await proxy.restore()
+            await wait_until(lambda: runtime.health()[0].connected, timeout=10)
+            await pub.publish(f"{prefix}/fo2/level", "2", qos=1)
+            await wait_until(lambda: sink.values("FO2_LEVEL") == [1.0, 2.0])
+        assert runtime.health()[0].reconnects >= 1
+    finally:
+        await runtime.stop()
+        await proxy.stop()
