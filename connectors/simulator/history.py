@@ -90,7 +90,10 @@ class SimulatedHistory:
         self.seed = seed
         self.end = (end or datetime.now(UTC)).astimezone(UTC)
         self.step_s = step.total_seconds()
-        end_s = self.end.timestamp()
+        # Align to the step so a re-run covers the same timestamps (the idempotent insert
+        # then skips what an earlier backfill already stored).
+        end_s = (self.end.timestamp() // self.step_s) * self.step_s
+        self.end = datetime.fromtimestamp(end_s, UTC)
         n = int(days * 86_400 // self.step_s)
         self.times = end_s - self.step_s * np.arange(n, 0, -1, dtype=np.float64)
         self.models = [SignalModel(s, seed) for s in register.sensors]
