@@ -104,20 +104,13 @@ class ReadingPipeline:
         await self._counters()
 
     async def drain_to_disk(self) -> None:
-        """On stop: try the sink once, else keep pending readings in the buffer."""
-        if not self._pending:
-            return
-        batch, self._pending = self._pending, []
-        if self._sink_ok and self.buffer.depth == 0:
-            try:
-                await self._write(batch)
-                return
-            except SinkUnavailable:
-                pass
-            except SinkRejected:
-                self.rejected += len(batch)
-                return
-        self.buffer.append(batch)
+        """On stop: make pending readings durable, then try once to deliver the buffer."""
+        if self._pending:
+            batch, self._pending = self._pending, []
+            self.buffer.append(batch)
+        if self._sink_ok and self.buffer.depth:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._replay(), self.settings.sink_timeout_s)
 
     async def _write(self, batch: Sequence[Reading]) -> None:
         try:
@@ -161,6 +154,11 @@ class ReadingPipeline:
                     self._mark_down(err)
                     self.buffer.append(batch[i:])
                     return
+                except asyncio.CancelledError:
+                    # Stopped mid-write: keep the rest durable (a chunk the sink did
+                    # commit is replayed later and skipped by the idempotent insert).
+                    self.buffer.append(batch[i:])
+                    raise
                 except SinkRejected as err:
                     log.error("reading sink rejected %d readings: %s", len(chunk), err)
                     self.rejected += len(chunk)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import psycopg
 import pytest
@@ -103,16 +104,20 @@ sources:
         forward(readings)
 
     coordinator._emit = tap
+    marks: dict[str, datetime] = {}
     await runtime.start()
     try:
         await wait_until(lambda: sink.attempted >= 50)
+        marks["cut"] = datetime.now(UTC)
         await proxy.cut()  # the database goes away mid-run
         await wait_until(lambda: runtime.buffer.depth >= 300)
         assert runtime.health()[0].buffer_depth >= 300
         await asyncio.sleep(0.3)
+        marks["restore"] = datetime.now(UTC)
         await proxy.restore()
         await wait_until(lambda: runtime.buffer.depth == 0, timeout=10)
         await asyncio.sleep(0.2)
+        marks["stop"] = datetime.now(UTC)
     finally:
         await runtime.stop()  # flushes what is still in memory
         await sink.close()
@@ -124,5 +129,7 @@ sources:
     stored = {(t, ts) for t, ts, _ in rows}
     want = {(r.tag, r.time) for r in produced}
     assert len(produced) == len(want)  # each poll time is distinct per tag
+    missing = sorted(t for _, t in want - stored)
+    assert not missing, (len(missing), missing[0], missing[-1], marks, runtime.pipeline.rejected)
     assert stored == want  # nothing lost, nothing extra; the primary key forbids duplicates
     assert len(rows) == len(produced)
