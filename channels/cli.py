@@ -31,6 +31,16 @@ app.add_typer(equipment_app, name="equipment")
 app.add_typer(users_app, name="users")
 app.add_typer(keys_app, name="keys")
 
+
+def _register_extensions() -> None:
+    from channels.connectors_cli import connectors_app, simulate
+
+    app.add_typer(connectors_app, name="connectors")
+    app.command("simulate")(simulate)
+
+
+_register_extensions()
+
 out = Console()
 err = Console(stderr=True)
 
@@ -323,7 +333,7 @@ def _user_id_by_email(server: LocalServer, email: str) -> int:
 def main() -> None:
     """Entry point of the ``bosun`` console script."""
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    for noisy in ("httpx", "alembic", "uvicorn.access"):
+    for noisy in ("httpx", "alembic", "uvicorn.access", "asyncua", "pymodbus"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     app()
 

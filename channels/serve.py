@@ -105,6 +105,12 @@ def serve(settings: Settings, *, demo: bool | None, console: Console) -> None:
             for name, step in EXTRA_FIRST_START:
                 bosun.startup.step(f"first start: {name}")
                 step(bosun, progress)
+            from channels.connectors_service import start_connectors
+
+            connectors = start_connectors(bosun)
+            if connectors is not None:
+                app.state.metrics.add_collector(connectors.runtime.metrics_collector())
+                progress(f"connectors: reading {len(connectors.runtime.config.sources)} source(s)")
             if settings.is_embedded:
                 _ensure_cli_key(bosun)
                 write_server_file(settings.home, url)
@@ -135,6 +141,8 @@ def serve(settings: Settings, *, demo: bool | None, console: Console) -> None:
     except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it handled: a normal stop
         console.print("Bosun stopped")
     finally:
+        if "connectors" in bosun.extras:
+            bosun.extras["connectors"].stop()
         if settings.is_embedded:
             remove_server_file(settings.home)
         bosun.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -20,6 +22,11 @@ class Settings(RecordsSettings):
     )
     max_upload_bytes: int = Field(
         default=50_000_000, description="Largest document upload accepted (bytes)."
+    )
+    connectors_config: Path | None = Field(
+        default=None,
+        description="connectors.yaml that bosun up runs (default: BOSUN_HOME/connectors.yaml "
+        "when it exists).",
     )
     public_url: str | None = Field(
         default=None, description="URL users reach Bosun at (links in chat replies)."

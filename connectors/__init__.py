@@ -1,5 +1,6 @@
 """Live equipment values from OPC-UA, Modbus TCP and MQTT into the readings store."""
 
+from connectors import simulator
 from connectors.buffer import ReadingBuffer
 from connectors.check import check_connectors
 from connectors.config import (
@@ -66,4 +67,5 @@ __all__ = [
     "check_connectors",
     "load_config",
     "parse_config",
+    "simulator",
 ]

@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from channels.api.routes import (
     audit,
+    connectors,
     faults,
     parts,
     pending,
@@ -17,7 +18,18 @@ from channels.api.routes import (
 
 def v1_routers() -> list[APIRouter]:
     """Return the routers of every ``/v1`` resource (each carries the /v1 prefix)."""
-    modules = (register, register_file, readings, faults, work_orders, parts, users, pending, audit)
+    modules = (
+        register,
+        register_file,
+        readings,
+        connectors,
+        faults,
+        work_orders,
+        parts,
+        users,
+        pending,
+        audit,
+    )
     return [module.router for module in modules]
 
 

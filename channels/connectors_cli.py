@@ -1,0 +1,244 @@
+"""``bosun connectors check|run`` and ``bosun simulate``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import signal
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from channels.settings import Settings
+from connectors import (
+    ConfigError,
+    ConnectorRuntime,
+    ConnectorsConfig,
+    ConnectorsSettings,
+    StaticCatalog,
+    check_connectors,
+    load_config,
+    simulator,
+)
+from records import ALL_TENANTS, BosunError, Database, register_import
+
+connectors_app = typer.Typer(no_args_is_help=True, help="Live readings from OPC-UA, Modbus, MQTT.")
+out = Console()
+err = Console(stderr=True)
+
+
+def _exit(message: str) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(1)
+
+
+def _vessel_of(db: Database, imo: str) -> tuple[int, int] | None:
+    """Return (org id, vessel id) of the vessel with this IMO, if it is in the database."""
+    try:
+        with db.transaction(ALL_TENANTS) as s:
+            vessel_id, org_id = register_import.pick_vessel(s, imo)
+    except BosunError:
+        return None
+    return org_id, vessel_id
+
+
+def connectors_settings(settings: Settings) -> ConnectorsSettings:
+    """Connectors settings rooted at the same home as everything else."""
+    return ConnectorsSettings(home=settings.home)
+
+
+@connectors_app.command("check")
+def check(
+    config: Annotated[Path, typer.Argument(help="connectors.yaml to test")],
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for each source.")] = 10.0,
+) -> None:
+    """Connect to every source and read each tag once; store nothing. Non-zero if any failed."""
+    from channels.connectors_wiring import VesselSensors
+    from channels.runtime import open_bosun
+
+    try:
+        parsed = load_config(config)
+    except ConfigError as error:
+        raise _exit(str(error)) from error
+    settings = Settings()
+    catalog: StaticCatalog | None = None
+    database_present = not settings.is_embedded or (settings.home / "bosun.db").exists()
+    if database_present:
+        bosun = open_bosun(settings)
+        found = _vessel_of(bosun.db, parsed.vessel)
+        if found is not None:
+            catalog = VesselSensors(bosun.db, *found).catalog()
+            try:
+                parsed = load_config(config, catalog=catalog)
+            except ConfigError as error:
+                raise _exit(str(error)) from error
+        bosun.db.dispose()
+    report = asyncio.run(check_connectors(parsed, catalog=catalog, timeout_s=timeout))
+    table = Table(title=f"{config.name}: one read of every tag (nothing stored)")
+    for column in ("source", "tag", "value", "unit", "status"):
+        table.add_column(column)
+    for row in report.rows:
+        value = "" if row.value is None else f"{row.value:g}"
+        table.add_row(row.source, row.tag, value, row.unit or "", row.status)
+    out.print(table)
+    if catalog is None:
+        out.print(
+            f"vessel {parsed.vessel} is not in the database: tags were not checked "
+            "against the register"
+        )
+    if report.failed:
+        raise _exit("some sources or tags failed (see the status column)")
+    out.print("all sources and tags answered")
+
+
+def build_runtime(
+    settings: Settings,
+    db: Database,
+    config: ConnectorsConfig,
+    tuning: ConnectorsSettings | None = None,
+) -> tuple[ConnectorRuntime, object]:
+    """Build the runtime for a config whose vessel is in the database."""
+    from channels.connectors_wiring import (
+        AlarmsToFaults,
+        RecordsSink,
+        VesselSensors,
+        running_hours_hook,
+    )
+
+    found = _vessel_of(db, config.vessel)
+    if found is None:
+        raise ConfigError(
+            str(config.vessel),
+            [
+                f"vessel {config.vessel} is not in the database; import its "
+                "register first (bosun import register FILE)"
+            ],
+        )
+    sensors = VesselSensors(db, *found)
+    runtime = ConnectorRuntime(
+        config,
+        RecordsSink(sensors),
+        settings=connectors_settings(settings),
+        catalog=sensors.catalog(),
+        alarms=AlarmsToFaults(sensors),
+        running_hours=running_hours_hook(sensors),  # type: ignore[arg-type]
+    )
+    return runtime, sensors
+
+
+@connectors_app.command("run")
+def run(config: Annotated[Path, typer.Argument(help="connectors.yaml")]) -> None:
+    """Read the configured sources into the database until stopped (Ctrl-C)."""
+    from channels.runtime import open_bosun
+
+    settings = Settings()
+    bosun = open_bosun(settings)
+    try:
+        parsed = load_config(config)
+        if _vessel_of(bosun.db, parsed.vessel) is None:
+            raise _exit(
+                f"vessel {parsed.vessel} is not in the database; import its register "
+                "first (bosun import register FILE)"
+            )
+        runtime, _ = build_runtime(settings, bosun.db, parsed)
+    except ConfigError as error:
+        raise _exit(str(error)) from error
+
+    async def main() -> None:
+        task = asyncio.create_task(runtime.run())
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, task.cancel)
+        out.print(f"reading {len(parsed.sources)} source(s) into the database; Ctrl-C stops")
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    asyncio.run(main())
+    for health in runtime.health():
+        out.print(
+            f"{health.name}: {health.reads} reads, {health.errors} errors, "
+            f"{health.reconnects} reconnects, buffer {health.buffer_depth}"
+        )
+
+
+def parse_days(text: str) -> float:
+    """Parse a duration like ``180d``, ``12h`` or ``30m`` into days."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([dhm])\s*", text)
+    if not match:
+        raise typer.BadParameter(f"{text!r}: give a duration like 180d, 12h or 30m")
+    value, unit = float(match[1]), match[2]
+    return value / {"d": 1, "h": 24, "m": 1440}[unit]
+
+
+def simulate(
+    register: Annotated[Path, typer.Option(help="Register YAML whose sensors to simulate.")],
+    connectors_out: Annotated[
+        Path | None, typer.Option(help="Where to write the matching connectors.yaml.")
+    ] = None,
+    opcua_port: Annotated[int, typer.Option(help="OPC-UA port (0: pick a free one).")] = 4840,
+    modbus_port: Annotated[int, typer.Option(help="Modbus TCP port (0: pick a free one).")] = 5020,
+    backfill: Annotated[
+        str | None,
+        typer.Option(
+            help="Instead of serving, write this much history (e.g. 180d) into the "
+            "database of the imported register's vessel."
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same signals).")] = 0,
+) -> None:
+    """Serve a register's sensors over OPC-UA and Modbus TCP on 127.0.0.1, or backfill history."""
+    if backfill is not None:
+        backfill_history(register, parse_days(backfill), seed=seed)
+        return
+
+    def ready(sim: simulator.VesselSimulator) -> None:
+        info = sim.info
+        err.print(
+            f"OPC-UA {info.opcua_endpoint} ({len(info.opcua_tags)} tags), Modbus TCP "
+            f"127.0.0.1:{info.modbus_port} ({len(info.modbus_tags)} registers)"
+            + (f"; connectors config in {info.connectors_path}" if info.connectors_path else "")
+        )
+        print("ready", flush=True)
+
+    async def main() -> None:
+        task = asyncio.create_task(
+            simulator.serve_simulator(
+                register, connectors_out, opcua_port, modbus_port, seed=seed, on_ready=ready
+            )
+        )
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, task.cancel)
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    asyncio.run(main())
+
+
+def backfill_history(register: Path, days: float, *, seed: int = 0) -> None:
+    """Write simulated readings and the faults they end in into the vessel's database."""
+    from channels.runtime import open_bosun
+    from channels.simulated_history import write_history
+
+    settings = Settings()
+    bosun = open_bosun(settings)
+    sim_register = simulator.load_register(register)
+    history = simulator.simulate_history(sim_register, days=days, seed=seed)
+    found = _vessel_of(bosun.db, sim_register.imo)
+    if found is None:
+        raise _exit(
+            f"vessel {sim_register.imo} is not in the database; import the register "
+            f"first: bosun import register {register}"
+        )
+    with Progress(console=err) as progress:
+        written = write_history(bosun.db, *found, history, progress=progress)
+    out.print(
+        f"backfilled {days:g} days: {written.readings:,} readings, "
+        f"{written.faults} faults (step {timedelta(seconds=history.step_s)})"
+    )
