@@ -1,0 +1,590 @@
+"""The knowledge base: index document passages, search them hybrid and scoped, pin answers."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from knowledge.embedder import Embedder, FloatArray
+from knowledge.errors import KnowledgeError
+from knowledge.fusion import FusionWeights, rrf
+from knowledge.index import (
+    DENSE,
+    SPARSE,
+    IndexPoint,
+    MatchAny,
+    PayloadFilter,
+    ScoredPoint,
+    StoredPoint,
+    VectorIndex,
+    VectorQuery,
+)
+from knowledge.rerank import Reranker
+from knowledge.sparse import Bm25Encoder
+from knowledge.types import Citation, DocumentKind, Hit, Passage, SearchScope
+from knowledge.visibility import VisibilityGate
+
+_NS = uuid.UUID("6f1c6b2e-3c55-4d7e-9a51-8a4b0e1f3b7d")
+PASSAGE = "passage"
+PIN = "pin"
+ENABLED = "enabled"
+DISABLED = "disabled"
+
+
+def _status(enabled: bool) -> str:
+    return ENABLED if enabled else DISABLED
+
+
+@dataclass(frozen=True, slots=True)
+class IndexReport:
+    """What index_document did."""
+
+    document_id: int
+    chunks: int
+    embedded: int
+    """Passages whose text had to be embedded (0 when nothing changed)."""
+    reused: int
+    """Passages whose vector was reused from the previous version (same text)."""
+    unchanged: bool
+    """True when the same passages were already indexed: nothing was written."""
+
+
+@dataclass(frozen=True, slots=True)
+class PinnedAnswer:
+    """A curated answer pinned to a question for an organization."""
+
+    id: str
+    org_id: int
+    question: str
+    answer: str
+    vessel_id: int | None = None
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SearchTuning:
+    """How many candidates each signal contributes and how they are fused."""
+
+    candidates: int = 50
+    fusion: FusionWeights = field(default_factory=FusionWeights)
+    rerank_candidates: int = 30
+
+
+def embedding_text(p: Passage) -> str:
+    """Return the text embedded for a passage: document title, section, then the text."""
+    head = [p.title]
+    if p.section and p.section.strip() and p.section.strip() != p.title.strip():
+        head.append(p.section)
+    return "\n".join([*head, p.text])
+
+
+def keyword_text(p: Passage) -> str:
+    """Return the text indexed for keywords: title and section count twice (field weighting)."""
+    section = p.section or ""
+    return f"{p.title} {section} {p.title} {section}\n{p.text}"
+
+
+def citation_url(document_id: int, page: int | None) -> str:
+    """Return the link that opens a document at a page."""
+    url = f"/v1/documents/{document_id}/file"
+    return f"{url}#page={page}" if page else url
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _passage_fingerprint(p: Passage) -> str:
+    """Hash everything that is stored for a passage, except its generation."""
+    return _sha(
+        json.dumps(
+            [
+                p.id,
+                p.org_id,
+                p.document_id,
+                p.document_version,
+                p.text,
+                p.title,
+                p.kind,
+                p.section,
+                p.page,
+                p.vessel_id,
+                list(p.equipment_codes),
+                list(p.tags),
+                p.ordinal,
+            ]
+        )
+    )
+
+
+def _payload(p: Passage, *, doc_key: str, doc_hash: str, enabled: bool) -> dict[str, Any]:
+    return {
+        "rtype": PASSAGE,
+        "org_id": p.org_id,
+        "document_id": p.document_id,
+        "document_version": p.document_version,
+        "doc_key": doc_key,
+        "doc_hash": doc_hash,
+        "content_hash": _sha(embedding_text(p)),
+        "status": _status(enabled),
+        "passage_id": p.id,
+        "text": p.text,
+        "title": p.title,
+        "kind": p.kind,
+        "section": p.section,
+        "page": p.page,
+        "vessel_id": p.vessel_id,
+        "vessel_key": p.vessel_id or 0,
+        "equipment_codes": list(p.equipment_codes),
+        "tags": list(p.tags),
+        "ordinal": p.ordinal,
+    }
+
+
+def passage_from_payload(payload: dict[str, Any]) -> Passage:
+    """Rebuild a Passage from a stored payload."""
+    return Passage(
+        id=str(payload["passage_id"]),
+        org_id=int(payload["org_id"]),
+        document_id=int(payload["document_id"]),
+        document_version=int(payload["document_version"]),
+        text=str(payload["text"]),
+        title=str(payload["title"]),
+        kind=payload.get("kind", "manual"),
+        section=payload.get("section"),
+        page=payload.get("page"),
+        vessel_id=payload.get("vessel_id"),
+        equipment_codes=tuple(payload.get("equipment_codes") or ()),
+        tags=tuple(payload.get("tags") or ()),
+        ordinal=int(payload.get("ordinal", 0)),
+    )
+
+
+def scope_filter(scope: SearchScope, hidden: frozenset[str]) -> PayloadFilter:
+    """Build the payload filter of a search: organization always, then the optional scopes."""
+    must: list[MatchAny] = [
+        MatchAny("rtype", (PASSAGE,)),
+        MatchAny("org_id", (scope.org_id,)),
+        MatchAny("status", (ENABLED,)),
+    ]
+    if scope.vessel_id is not None:
+        must.append(MatchAny("vessel_key", (scope.vessel_id, 0)))
+    if scope.equipment_codes is not None:
+        must.append(MatchAny("equipment_codes", tuple(scope.equipment_codes) or ("\x00none",)))
+    if scope.kinds is not None:
+        must.append(MatchAny("kind", tuple(scope.kinds) or ("\x00none",)))
+    if scope.tags is not None:
+        must.append(MatchAny("tags", tuple(scope.tags) or ("\x00none",)))
+    must_not = (MatchAny("doc_key", tuple(sorted(hidden))),) if hidden else ()
+    return PayloadFilter(must=tuple(must), must_not=must_not)
+
+
+def _document_filter(org_id: int, document_id: int) -> PayloadFilter:
+    return PayloadFilter(
+        must=(
+            MatchAny("rtype", (PASSAGE,)),
+            MatchAny("org_id", (org_id,)),
+            MatchAny("document_id", (document_id,)),
+        )
+    )
+
+
+class KnowledgeBase:
+    """Index passages and search them: dense + BM25, fused, scoped, optionally reranked.
+
+    Writers are serialised by a lock; searches run concurrently with writes and always see
+    exactly one version of each document (see knowledge.visibility). An interrupted write
+    is rolled back or completed from a small journal file when the base is opened again.
+    """
+
+    def __init__(
+        self,
+        index: VectorIndex,
+        embedder: Embedder,
+        *,
+        journal_dir: Path | None = None,
+        reranker: Reranker | None = None,
+        tuning: SearchTuning | None = None,
+        pin_threshold: float = 0.85,
+    ) -> None:
+        self._index = index
+        self._embedder = embedder
+        self._sparse = Bm25Encoder()
+        self._reranker = reranker
+        self._tuning = tuning or SearchTuning()
+        self._pin_threshold = pin_threshold
+        self._gate = VisibilityGate()
+        self._write_lock = threading.Lock()
+        self._journal = journal_dir / "knowledge-journal.json" if journal_dir else None
+        self._recover()
+
+    @property
+    def embedder(self) -> Embedder:
+        """Return the embedder (shared with callers that embed queries themselves)."""
+        return self._embedder
+
+    @property
+    def index(self) -> VectorIndex:
+        """Return the vector index."""
+        return self._index
+
+    # ---------------------------------------------------------------- journal
+    def _write_journal(self, entry: dict[str, Any] | None) -> None:
+        if self._journal is None:
+            return
+        if entry is None:
+            self._journal.unlink(missing_ok=True)
+            return
+        self._journal.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self._journal.with_suffix(".tmp")
+        tmp.write_text(json.dumps(entry))
+        tmp.replace(self._journal)
+
+    def _recover(self) -> None:
+        """Finish or undo a replacement interrupted by a crash."""
+        if self._journal is None or not self._journal.exists():
+            return
+        entry = json.loads(self._journal.read_text())
+        org_id, document_id = int(entry["org_id"]), int(entry["document_id"])
+        base = _document_filter(org_id, document_id)
+        doomed = [entry["new"]] if entry["phase"] == "writing" else list(entry["old"])
+        if doomed:
+            self._index.delete(PayloadFilter(must=(*base.must, MatchAny("doc_key", tuple(doomed)))))
+        self._write_journal(None)
+
+    # ---------------------------------------------------------------- writes
+    def index_document(
+        self, passages: Sequence[Passage], *, enabled: bool | None = None
+    ) -> IndexReport:
+        """Index a document's passages, replacing its previous version in one visible step.
+
+        All passages must belong to one organization and document. Passages whose text was
+        already embedded for this document reuse their vectors; when every passage is
+        identical to what is indexed, nothing is written (``unchanged=True``). ``enabled``
+        None keeps the document's current state (new documents are enabled).
+        """
+        if not passages:
+            raise KnowledgeError("index_document needs at least one passage; use delete_document")
+        org_id, document_id = passages[0].org_id, passages[0].document_id
+        for p in passages:
+            if p.org_id != org_id or p.document_id != document_id:
+                raise KnowledgeError(
+                    "all passages of one index_document call must share org_id and document_id"
+                )
+        fingerprints = sorted(_passage_fingerprint(p) for p in passages)
+        doc_hash = _sha("".join(fingerprints))
+        with self._write_lock:
+            existing = self._index.scroll(_document_filter(org_id, document_id), with_dense=True)
+            old_keys = sorted({str(s.payload["doc_key"]) for s in existing})
+            current_enabled = all(s.payload.get("status", ENABLED) == ENABLED for s in existing)
+            want_enabled = current_enabled if enabled is None else enabled
+            if (
+                len(old_keys) == 1
+                and len(existing) == len(passages)
+                and all(s.payload.get("doc_hash") == doc_hash for s in existing)
+            ):
+                if want_enabled != current_enabled:
+                    self._set_enabled_locked(org_id, document_id, want_enabled, old_keys)
+                return IndexReport(document_id, len(passages), 0, 0, unchanged=True)
+            reusable = self._reusable_vectors(existing)
+            vectors, embedded = self._vectors_for(passages, reusable)
+            new_key = f"{document_id}:{passages[0].document_version}:{time.time_ns():x}"
+            points = [
+                IndexPoint(
+                    id=str(uuid.uuid5(_NS, f"{new_key}|{p.id}|{i}")),
+                    dense=vectors[i],
+                    sparse=self._sparse.encode_document(keyword_text(p)),
+                    payload=_payload(p, doc_key=new_key, doc_hash=doc_hash, enabled=want_enabled),
+                )
+                for i, p in enumerate(passages)
+            ]
+            self._replace(org_id, document_id, new_key, old_keys, points)
+        return IndexReport(
+            document_id,
+            len(passages),
+            embedded=embedded,
+            reused=len(passages) - embedded,
+            unchanged=False,
+        )
+
+    def _reusable_vectors(self, existing: Sequence[StoredPoint]) -> dict[str, tuple[float, ...]]:
+        out: dict[str, tuple[float, ...]] = {}
+        for s in existing:
+            h = s.payload.get("content_hash")
+            if isinstance(h, str) and s.dense is not None:
+                out[h] = s.dense
+        return out
+
+    def _vectors_for(
+        self, passages: Sequence[Passage], reusable: dict[str, tuple[float, ...]]
+    ) -> tuple[FloatArray, int]:
+        texts = [embedding_text(p) for p in passages]
+        vectors = np.zeros((len(passages), self._embedder.dimension), dtype=np.float32)
+        todo: list[int] = []
+        for i, t in enumerate(texts):
+            known = reusable.get(_sha(t))
+            if known is None:
+                todo.append(i)
+            else:
+                vectors[i] = known
+        if todo:
+            vectors[np.asarray(todo)] = self._embedder.embed_documents([texts[i] for i in todo])
+        return vectors, len(todo)
+
+    def _replace(
+        self,
+        org_id: int,
+        document_id: int,
+        new_key: str,
+        old_keys: Sequence[str],
+        points: Sequence[IndexPoint],
+    ) -> None:
+        """Write the new generation hidden, swap visibility in one step, then drop the old."""
+        journal = {"org_id": org_id, "document_id": document_id, "new": new_key, "old": old_keys}
+        self._write_journal({**journal, "phase": "writing"})
+        self._gate.change(hide=[new_key])
+        try:
+            self._index.upsert(points)
+        except Exception:
+            self._gate.change(show=[new_key])
+            self._index.delete(
+                PayloadFilter(
+                    must=(
+                        *_document_filter(org_id, document_id).must,
+                        MatchAny("doc_key", (new_key,)),
+                    )
+                )
+            )
+            self._write_journal(None)
+            raise
+        self._write_journal({**journal, "phase": "swapped"})
+        epoch = self._gate.change(hide=old_keys, show=[new_key])
+        self._drop_hidden(org_id, document_id, old_keys, epoch)
+        self._write_journal(None)
+
+    def _drop_hidden(self, org_id: int, document_id: int, keys: Sequence[str], epoch: int) -> None:
+        if not keys:
+            return
+        self._gate.wait_for_readers_before(epoch)
+        self._index.delete(
+            PayloadFilter(
+                must=(*_document_filter(org_id, document_id).must, MatchAny("doc_key", tuple(keys)))
+            )
+        )
+        self._gate.change(show=keys)
+
+    def delete_document(self, org_id: int, document_id: int) -> int:
+        """Remove every passage of a document at once; return how many were removed."""
+        with self._write_lock:
+            existing = self._index.scroll(_document_filter(org_id, document_id))
+            keys = sorted({str(s.payload["doc_key"]) for s in existing})
+            epoch = self._gate.change(hide=keys)
+            self._drop_hidden(org_id, document_id, keys, epoch)
+            return len(existing)
+
+    def set_enabled(self, org_id: int, document_id: int, enabled: bool) -> int:
+        """Enable or disable a document (disabled passages are never returned); return chunks."""
+        with self._write_lock:
+            existing = self._index.scroll(_document_filter(org_id, document_id))
+            keys = sorted({str(s.payload["doc_key"]) for s in existing})
+            self._set_enabled_locked(org_id, document_id, enabled, keys)
+            return len(existing)
+
+    def _set_enabled_locked(
+        self, org_id: int, document_id: int, enabled: bool, keys: Sequence[str]
+    ) -> None:
+        # Hiding first makes a disable take effect for all passages at once.
+        if not enabled:
+            epoch = self._gate.change(hide=keys)
+            self._gate.wait_for_readers_before(epoch)
+        self._index.set_payload(_document_filter(org_id, document_id), {"status": _status(enabled)})
+        if not enabled:
+            self._gate.change(show=keys)
+
+    def optimize(self) -> None:
+        """Build the index's search structures after bulk indexing (blocking)."""
+        self._index.optimize()
+
+    # ---------------------------------------------------------------- reads
+    def count_chunks(self, org_id: int, document_id: int) -> int:
+        """Count the indexed passages of a document (enabled or not)."""
+        return self._index.count(_document_filter(org_id, document_id))
+
+    def chunk_counts(self, org_id: int) -> dict[int, int]:
+        """Return the number of indexed passages per document of an organization."""
+        counts: dict[int, int] = {}
+        flt = PayloadFilter(must=(MatchAny("rtype", (PASSAGE,)), MatchAny("org_id", (org_id,))))
+        for s in self._index.scroll(flt):
+            doc = int(s.payload["document_id"])
+            counts[doc] = counts.get(doc, 0) + 1
+        return counts
+
+    def document_passages(self, org_id: int, document_id: int) -> list[Passage]:
+        """Return a document's indexed passages in document order."""
+        stored = self._index.scroll(_document_filter(org_id, document_id))
+        passages = [passage_from_payload(s.payload) for s in stored]
+        return sorted(passages, key=lambda p: p.ordinal)
+
+    def search(
+        self,
+        query: str,
+        scope: SearchScope,
+        *,
+        limit: int = 5,
+        include_pinned: bool = True,
+    ) -> list[Hit]:
+        """Return the passages that best answer the query within the scope, best first.
+
+        A pinned answer whose question matches the query closely comes first.
+        """
+        if not isinstance(scope, SearchScope):
+            raise KnowledgeError("search needs a SearchScope with the caller's org_id")
+        dense = self._embedder.embed_query(query)
+        sparse = self._sparse.encode_query(query)
+        n = max(self._tuning.candidates, limit)
+        with self._gate.reading() as hidden:
+            flt = scope_filter(scope, hidden)
+            queries = [
+                VectorQuery(DENSE, dense.tolist(), flt, n),
+                VectorQuery(SPARSE, sparse, flt, n),
+            ]
+            if include_pinned:
+                queries.append(VectorQuery(DENSE, dense.tolist(), _pin_filter(scope), 1))
+            results = self._index.search(queries)
+        fused = rrf(results[0], results[1], self._tuning.fusion)
+        if self._reranker is not None and fused:
+            head = fused[: self._tuning.rerank_candidates]
+            scores = self._reranker.score(query, [p.point.payload["text"] for p in head])
+            for f, s in zip(head, scores, strict=True):
+                f.signals["rerank"] = s
+                f.score = s
+            fused = sorted(head, key=lambda f: f.score, reverse=True) + fused[len(head) :]
+        hits = [
+            _hit(passage_from_payload(f.point.payload), f.score, f.signals) for f in fused[:limit]
+        ]
+        if include_pinned and results[2] and results[2][0].score >= self._pin_threshold:
+            hits = [_pin_hit(results[2][0]), *hits][:limit]
+        return hits
+
+    # ---------------------------------------------------------------- pins
+    def pin_answer(
+        self,
+        org_id: int,
+        question: str,
+        answer: str,
+        *,
+        vessel_id: int | None = None,
+        tags: Sequence[str] = (),
+        pin_id: str | None = None,
+    ) -> PinnedAnswer:
+        """Pin a curated answer to a question; it is returned first for matching queries."""
+        pid = pin_id or str(uuid.uuid4())
+        point_id = str(uuid.uuid5(_NS, f"pin|{org_id}|{pid}"))
+        vector = self._embedder.embed_query(question)
+        payload: dict[str, Any] = {
+            "rtype": PIN,
+            "org_id": org_id,
+            "pin_id": pid,
+            "question": question,
+            "answer": answer,
+            "vessel_id": vessel_id,
+            "vessel_key": vessel_id or 0,
+            "tags": list(tags),
+            "status": ENABLED,
+        }
+        with self._write_lock:
+            self._index.upsert(
+                [
+                    IndexPoint(
+                        point_id,
+                        vector.tolist(),
+                        self._sparse.encode_document(question),
+                        payload,
+                    )
+                ]
+            )
+        return PinnedAnswer(pid, org_id, question, answer, vessel_id, tuple(tags))
+
+    def unpin(self, org_id: int, pin_id: str) -> bool:
+        """Remove a pinned answer; return whether it existed."""
+        flt = PayloadFilter(
+            must=(
+                MatchAny("rtype", (PIN,)),
+                MatchAny("org_id", (org_id,)),
+                MatchAny("pin_id", (pin_id,)),
+            )
+        )
+        with self._write_lock:
+            found = self._index.count(flt) > 0
+            if found:
+                self._index.delete(flt)
+        return found
+
+    def list_pins(self, org_id: int) -> list[PinnedAnswer]:
+        """Return the organization's pinned answers."""
+        flt = PayloadFilter(must=(MatchAny("rtype", (PIN,)), MatchAny("org_id", (org_id,))))
+        return [
+            PinnedAnswer(
+                str(s.payload["pin_id"]),
+                org_id,
+                str(s.payload["question"]),
+                str(s.payload["answer"]),
+                s.payload.get("vessel_id"),
+                tuple(s.payload.get("tags") or ()),
+            )
+            for s in self._index.scroll(flt)
+        ]
+
+    def close(self) -> None:
+        """Close the index."""
+        self._index.close()
+
+
+def _pin_filter(scope: SearchScope) -> PayloadFilter:
+    must = [MatchAny("rtype", (PIN,)), MatchAny("org_id", (scope.org_id,))]
+    if scope.vessel_id is not None:
+        must.append(MatchAny("vessel_key", (scope.vessel_id, 0)))
+    return PayloadFilter(must=tuple(must))
+
+
+def _hit(p: Passage, score: float, signals: dict[str, float]) -> Hit:
+    return Hit(
+        passage=p,
+        score=score,
+        citation=Citation(
+            document_id=p.document_id,
+            title=p.title,
+            page=p.page,
+            section=p.section,
+            url=citation_url(p.document_id, p.page),
+        ),
+        signals=dict(signals),
+    )
+
+
+def _pin_hit(point: ScoredPoint) -> Hit:
+    payload = point.payload
+    kind: DocumentKind = "curated"
+    pid = str(payload["pin_id"])
+    passage = Passage(
+        id=pid,
+        org_id=int(payload["org_id"]),
+        document_id=0,
+        document_version=0,
+        text=str(payload["answer"]),
+        title=str(payload["question"]),
+        kind=kind,
+        vessel_id=payload.get("vessel_id"),
+        tags=tuple(payload.get("tags") or ()),
+    )
+    citation = Citation(0, "Curated answer", None, None, f"/v1/knowledge/pins/{pid}")
+    return Hit(passage, 1.0 + point.score, citation, {"pinned": point.score})
