@@ -58,6 +58,23 @@ class IndexReport:
     """True when the same passages were already indexed: nothing was written."""
 
 
+@dataclass(slots=True)
+class _Plan:
+    """What indexing one document needs: which passages to embed, which vectors to reuse."""
+
+    passages: Sequence[Passage]
+    org_id: int
+    document_id: int
+    doc_hash: str
+    old_keys: list[str]
+    current_enabled: bool
+    want_enabled: bool
+    texts: list[str]
+    vectors: FloatArray
+    todo: list[int] = field(default_factory=list)
+    unchanged: bool = False
+
+
 @dataclass(frozen=True, slots=True)
 class PinnedAnswer:
     """A curated answer pinned to a question for an organization."""
@@ -272,6 +289,25 @@ class KnowledgeBase:
         identical to what is indexed, nothing is written (``unchanged=True``). ``enabled``
         None keeps the document's current state (new documents are enabled).
         """
+        return self.index_documents([passages], enabled=enabled)[0]
+
+    def index_documents(
+        self, documents: Sequence[Sequence[Passage]], *, enabled: bool | None = None
+    ) -> list[IndexReport]:
+        """Index several documents (each a list of passages), embedding them in one pass.
+
+        Each document is replaced atomically on its own, as in index_document.
+        """
+        with self._write_lock:
+            plans = [self._plan(passages, enabled) for passages in documents]
+            todo = [(plan, i) for plan in plans if not plan.unchanged for i in plan.todo]
+            if todo:
+                vectors = self._embedder.embed_documents([plan.texts[i] for plan, i in todo])
+                for row, (plan, i) in enumerate(todo):
+                    plan.vectors[i] = vectors[row]
+            return [self._apply(plan) for plan in plans]
+
+    def _plan(self, passages: Sequence[Passage], enabled: bool | None) -> _Plan:
         if not passages:
             raise KnowledgeError("index_document needs at least one passage; use delete_document")
         org_id, document_id = passages[0].org_id, passages[0].document_id
@@ -280,41 +316,61 @@ class KnowledgeBase:
                 raise KnowledgeError(
                     "all passages of one index_document call must share org_id and document_id"
                 )
-        fingerprints = sorted(_passage_fingerprint(p) for p in passages)
-        doc_hash = _sha("".join(fingerprints))
-        with self._write_lock:
-            existing = self._index.scroll(_document_filter(org_id, document_id), with_dense=True)
-            old_keys = sorted({str(s.payload["doc_key"]) for s in existing})
-            current_enabled = all(s.payload.get("status", ENABLED) == ENABLED for s in existing)
-            want_enabled = current_enabled if enabled is None else enabled
-            if (
-                len(old_keys) == 1
-                and len(existing) == len(passages)
-                and all(s.payload.get("doc_hash") == doc_hash for s in existing)
-            ):
-                if want_enabled != current_enabled:
-                    self._set_enabled_locked(org_id, document_id, want_enabled, old_keys)
-                return IndexReport(document_id, len(passages), 0, 0, unchanged=True)
-            reusable = self._reusable_vectors(existing)
-            vectors, embedded = self._vectors_for(passages, reusable)
-            new_key = f"{document_id}:{passages[0].document_version}:{time.time_ns():x}"
-            points = [
-                IndexPoint(
-                    id=str(uuid.uuid5(_NS, f"{new_key}|{p.id}|{i}")),
-                    dense=vectors[i],
-                    sparse=self._sparse.encode_document(keyword_text(p)),
-                    payload=_payload(p, doc_key=new_key, doc_hash=doc_hash, enabled=want_enabled),
-                )
-                for i, p in enumerate(passages)
-            ]
-            self._replace(org_id, document_id, new_key, old_keys, points)
-        return IndexReport(
-            document_id,
-            len(passages),
-            embedded=embedded,
-            reused=len(passages) - embedded,
-            unchanged=False,
+        doc_hash = _sha("".join(sorted(_passage_fingerprint(p) for p in passages)))
+        existing = self._index.scroll(_document_filter(org_id, document_id), with_dense=True)
+        old_keys = sorted({str(s.payload["doc_key"]) for s in existing})
+        current_enabled = all(s.payload.get("status", ENABLED) == ENABLED for s in existing)
+        plan = _Plan(
+            passages=passages,
+            org_id=org_id,
+            document_id=document_id,
+            doc_hash=doc_hash,
+            old_keys=old_keys,
+            current_enabled=current_enabled,
+            want_enabled=current_enabled if enabled is None else enabled,
+            texts=[embedding_text(p) for p in passages],
+            vectors=np.zeros((len(passages), self._embedder.dimension), dtype=np.float32),
         )
+        plan.unchanged = (
+            len(old_keys) == 1
+            and len(existing) == len(passages)
+            and all(s.payload.get("doc_hash") == doc_hash for s in existing)
+        )
+        if plan.unchanged:
+            return plan
+        reusable = self._reusable_vectors(existing)
+        for i, t in enumerate(plan.texts):
+            known = reusable.get(_sha(t))
+            if known is None:
+                plan.todo.append(i)
+            else:
+                plan.vectors[i] = known
+        return plan
+
+    def _apply(self, plan: _Plan) -> IndexReport:
+        n = len(plan.passages)
+        if plan.unchanged:
+            if plan.want_enabled != plan.current_enabled:
+                self._set_enabled_locked(
+                    plan.org_id, plan.document_id, plan.want_enabled, plan.old_keys
+                )
+            return IndexReport(plan.document_id, n, 0, 0, unchanged=True)
+        version = plan.passages[0].document_version
+        new_key = f"{plan.document_id}:{version}:{time.time_ns():x}"
+        points = [
+            IndexPoint(
+                id=str(uuid.uuid5(_NS, f"{new_key}|{p.id}|{i}")),
+                dense=plan.vectors[i],
+                sparse=self._sparse.encode_document(keyword_text(p)),
+                payload=_payload(
+                    p, doc_key=new_key, doc_hash=plan.doc_hash, enabled=plan.want_enabled
+                ),
+            )
+            for i, p in enumerate(plan.passages)
+        ]
+        self._replace(plan.org_id, plan.document_id, new_key, plan.old_keys, points)
+        embedded = len(plan.todo)
+        return IndexReport(plan.document_id, n, embedded, n - embedded, unchanged=False)
 
     def _reusable_vectors(self, existing: Sequence[StoredPoint]) -> dict[str, tuple[float, ...]]:
         out: dict[str, tuple[float, ...]] = {}
@@ -323,22 +379,6 @@ class KnowledgeBase:
             if isinstance(h, str) and s.dense is not None:
                 out[h] = s.dense
         return out
-
-    def _vectors_for(
-        self, passages: Sequence[Passage], reusable: dict[str, tuple[float, ...]]
-    ) -> tuple[FloatArray, int]:
-        texts = [embedding_text(p) for p in passages]
-        vectors = np.zeros((len(passages), self._embedder.dimension), dtype=np.float32)
-        todo: list[int] = []
-        for i, t in enumerate(texts):
-            known = reusable.get(_sha(t))
-            if known is None:
-                todo.append(i)
-            else:
-                vectors[i] = known
-        if todo:
-            vectors[np.asarray(todo)] = self._embedder.embed_documents([texts[i] for i in todo])
-        return vectors, len(todo)
 
     def _replace(
         self,

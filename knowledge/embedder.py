@@ -71,7 +71,7 @@ class SentenceTransformerEmbedder:
         except OSError as err:
             raise EmbedderError(f"Cannot load the embedding model from {path}: {err}") from err
         self._batch_size = batch_size
-        dim = self._model.get_sentence_embedding_dimension()
+        dim = self._model.get_embedding_dimension()
         self._dimension = int(dim) if dim is not None else 384
 
     @property

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from qdrant_client import QdrantClient, models
@@ -60,6 +62,9 @@ class QdrantClientIndex:
         self._client = client
         self._collection = collection
         self._hnsw_ef = hnsw_ef
+        # qdrant-client's local mode is plain Python and not thread-safe: serialise its calls.
+        local = type(getattr(client, "_client", None)).__name__ == "QdrantLocal"
+        self._lock: AbstractContextManager[Any] = threading.RLock() if local else nullcontext()
         try:
             if not client.collection_exists(collection):
                 client.create_collection(
@@ -110,22 +115,25 @@ class QdrantClientIndex:
             )
             for p in points
         ]
-        for start in range(0, len(structs), 256):
-            self._client.upsert(self._collection, structs[start : start + 256], wait=True)
+        with self._lock:
+            for start in range(0, len(structs), 256):
+                self._client.upsert(self._collection, structs[start : start + 256], wait=True)
 
     def delete(self, flt: PayloadFilter) -> None:
         """Delete every point matching the filter."""
         q = to_qdrant_filter(flt)
         if q is None:
             raise VectorIndexError("refusing to delete with an empty filter")
-        self._client.delete(self._collection, models.FilterSelector(filter=q), wait=True)
+        with self._lock:
+            self._client.delete(self._collection, models.FilterSelector(filter=q), wait=True)
 
     def set_payload(self, flt: PayloadFilter, payload: dict[str, Any]) -> None:
         """Set payload fields on every point matching the filter."""
         q = to_qdrant_filter(flt)
         if q is None:
             raise VectorIndexError("refusing to update payload with an empty filter")
-        self._client.set_payload(self._collection, payload, points=q, wait=True)
+        with self._lock:
+            self._client.set_payload(self._collection, payload, points=q, wait=True)
 
     def _request(self, q: VectorQuery) -> models.QueryRequest:
         if isinstance(q.vector, SparseVector):
@@ -149,9 +157,11 @@ class QdrantClientIndex:
         """Run several queries in one batch request."""
         if not queries:
             return []
-        responses = self._client.query_batch_points(
-            self._collection, [self._request(q) for q in queries]
-        )
+        with self._lock, warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # local mode: "search_params has no effect"
+            responses = self._client.query_batch_points(
+                self._collection, [self._request(q) for q in queries]
+            )
         return [
             [ScoredPoint(str(p.id), float(p.score), dict(p.payload or {})) for p in r.points]
             for r in responses
@@ -162,14 +172,15 @@ class QdrantClientIndex:
         out: list[StoredPoint] = []
         offset: Any = None
         while True:
-            records, offset = self._client.scroll(
-                self._collection,
-                scroll_filter=to_qdrant_filter(flt),
-                limit=_SCROLL_PAGE,
-                offset=offset,
-                with_payload=True,
-                with_vectors=[DENSE] if with_dense else False,
-            )
+            with self._lock:
+                records, offset = self._client.scroll(
+                    self._collection,
+                    scroll_filter=to_qdrant_filter(flt),
+                    limit=_SCROLL_PAGE,
+                    offset=offset,
+                    with_payload=True,
+                    with_vectors=[DENSE] if with_dense else False,
+                )
             for r in records:
                 dense = None
                 if with_dense and isinstance(r.vector, dict) and DENSE in r.vector:
@@ -180,11 +191,12 @@ class QdrantClientIndex:
 
     def count(self, flt: PayloadFilter) -> int:
         """Count the points matching the filter."""
-        return int(
-            self._client.count(
-                self._collection, count_filter=to_qdrant_filter(flt), exact=True
-            ).count
-        )
+        with self._lock:
+            return int(
+                self._client.count(
+                    self._collection, count_filter=to_qdrant_filter(flt), exact=True
+                ).count
+            )
 
     def optimize(self) -> None:
         """Do nothing: a Qdrant server optimises in the background."""
