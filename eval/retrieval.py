@@ -20,15 +20,15 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-import numpy as np  # noqa: E402
-from rich.console import Console  # noqa: E402
-from rich.progress import track  # noqa: E402
-from rich.table import Table  # noqa: E402
+import numpy as np
+from rich.console import Console
+from rich.progress import track
+from rich.table import Table
 
-from eval.retrieval_metrics import BeirSet, load_beir, summarize  # noqa: E402
-from eval.retrieval_pipeline import BosunPipeline, PipelineOptions  # noqa: E402
-from knowledge import Embedder, KnowledgeSettings, SentenceTransformerEmbedder  # noqa: E402
-from knowledge.embedder import build_embedder  # noqa: E402
+from eval.retrieval_metrics import BeirSet, load_beir, summarize
+from eval.retrieval_pipeline import BosunPipeline, PipelineOptions
+from knowledge import Embedder, KnowledgeSettings, SentenceTransformerEmbedder
+from knowledge.embedder import build_embedder
 
 err = Console(stderr=True)
 

@@ -8,7 +8,7 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from knowledge import SentenceTransformerEmbedder  # noqa: E402
+from knowledge import SentenceTransformerEmbedder
 
 
 @pytest.fixture(scope="session")

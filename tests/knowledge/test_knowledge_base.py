@@ -289,7 +289,7 @@ def test_replacement_is_atomic_for_concurrent_searchers(kb: KnowledgeBase) -> No
                 seen.append({h.passage.document_version for h in hits})
                 if len(hits) != 4:
                     seen.append({-len(hits)})
-        except BaseException as err:  # noqa: BLE001 - reported by the main thread
+        except BaseException as err:
             errors.append(err)
 
     thread = threading.Thread(target=searcher)
@@ -321,7 +321,7 @@ def test_interrupted_write_is_rolled_back_on_open(
         raise Crash
 
     # simulate dying after the new version's points were written, before the swap
-    original = kb._gate.change  # noqa: SLF001
+    original = kb._gate.change
     calls = {"n": 0}
 
     def change(**kwargs: object) -> int:
@@ -330,7 +330,7 @@ def test_interrupted_write_is_rolled_back_on_open(
             raise Crash
         return original(**kwargs)  # type: ignore[arg-type]
 
-    kb._gate.change = change  # type: ignore[method-assign]  # noqa: SLF001
+    kb._gate.change = change  # type: ignore[method-assign]
     with pytest.raises(Crash):
         kb.index_document(manual(version=2, texts=[("New", 1, "new text")]))
     assert kb.count_chunks(1, 10) == 5  # both generations on disk, journal says "swapped"
