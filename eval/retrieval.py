@@ -62,7 +62,8 @@ def bm25_baseline(data: BeirSet) -> dict[str, float]:
         return [ids[int(i)] for i in found[0]]
 
     rank("warm up")
-    return summarize(*_timed_runs(data, rank, "bm25"))
+    runs, lat = _timed_runs(data, rank, "bm25")
+    return summarize(runs, data.qrels, lat)
 
 
 def dense_baseline(data: BeirSet, embedder: Embedder) -> dict[str, float]:
@@ -76,7 +77,8 @@ def dense_baseline(data: BeirSet, embedder: Embedder) -> dict[str, float]:
         return [ids[int(i)] for i in top]
 
     rank("warm up")
-    return summarize(*_timed_runs(data, rank, "dense"))
+    runs, lat = _timed_runs(data, rank, "dense")
+    return summarize(runs, data.qrels, lat)
 
 
 def bosun_pipeline(data: BeirSet, embedder: Embedder, options: PipelineOptions) -> dict[str, float]:
@@ -85,7 +87,8 @@ def bosun_pipeline(data: BeirSet, embedder: Embedder, options: PipelineOptions) 
         try:
             pipeline.index(data, console=err)
             pipeline.rank("warm up")
-            return summarize(*_timed_runs(data, pipeline.rank, "bosun"))
+            runs, lat = _timed_runs(data, pipeline.rank, "bosun")
+            return summarize(runs, data.qrels, lat)
         finally:
             pipeline.close()
 

@@ -21,6 +21,9 @@ class PipelineOptions:
     overlap_words: int = 40
     candidates: int = 50
     fusion: FusionWeights = field(default_factory=FusionWeights)
+    title_weight: int = 3
+    bm25_k: float = 1.2
+    bm25_b: float = 0.75
 
 
 def chunk_words(text: str, size: int, overlap: int) -> list[str]:
@@ -42,7 +45,13 @@ class BosunPipeline:
 
     def __init__(self, folder: Path, embedder: Embedder, options: PipelineOptions) -> None:
         self.options = options
-        tuning = SearchTuning(candidates=options.candidates, fusion=options.fusion)
+        tuning = SearchTuning(
+            candidates=options.candidates,
+            fusion=options.fusion,
+            title_weight=options.title_weight,
+            bm25_k=options.bm25_k,
+            bm25_b=options.bm25_b,
+        )
         self.kb = KnowledgeBase(
             EdgeVectorIndex(folder / "store", dimension=embedder.dimension),
             embedder,

@@ -16,7 +16,7 @@ import numpy as np
 
 from knowledge.embedder import Embedder, FloatArray
 from knowledge.errors import KnowledgeError
-from knowledge.fusion import FusionWeights, rrf
+from knowledge.fusion import FusionWeights, fuse
 from knowledge.index import (
     DENSE,
     SPARSE,
@@ -94,6 +94,10 @@ class SearchTuning:
     candidates: int = 50
     fusion: FusionWeights = field(default_factory=FusionWeights)
     rerank_candidates: int = 30
+    title_weight: int = 3
+    """How many times title and section are repeated in the keyword text (field weighting)."""
+    bm25_k: float = 1.2
+    bm25_b: float = 0.75
 
 
 def embedding_text(p: Passage) -> str:
@@ -104,10 +108,10 @@ def embedding_text(p: Passage) -> str:
     return "\n".join([*head, p.text])
 
 
-def keyword_text(p: Passage) -> str:
-    """Return the text indexed for keywords: title and section count twice (field weighting)."""
-    section = p.section or ""
-    return f"{p.title} {section} {p.title} {section}\n{p.text}"
+def keyword_text(p: Passage, title_weight: int = 3) -> str:
+    """Return the text indexed for keywords: title and section repeated (field weighting)."""
+    head = f"{p.title} {p.section or ''} " * title_weight
+    return f"{head}\n{p.text}"
 
 
 def citation_url(document_id: int, page: int | None) -> str:
@@ -235,9 +239,9 @@ class KnowledgeBase:
     ) -> None:
         self._index = index
         self._embedder = embedder
-        self._sparse = Bm25Encoder()
         self._reranker = reranker
         self._tuning = tuning or SearchTuning()
+        self._sparse = Bm25Encoder(k=self._tuning.bm25_k, b=self._tuning.bm25_b)
         self._pin_threshold = pin_threshold
         self._gate = VisibilityGate()
         self._write_lock = threading.Lock()
@@ -361,7 +365,7 @@ class KnowledgeBase:
             IndexPoint(
                 id=str(uuid.uuid5(_NS, f"{new_key}|{p.id}|{i}")),
                 dense=plan.vectors[i],
-                sparse=self._sparse.encode_document(keyword_text(p)),
+                sparse=self._sparse.encode_document(keyword_text(p, self._tuning.title_weight)),
                 payload=_payload(
                     p, doc_key=new_key, doc_hash=plan.doc_hash, enabled=plan.want_enabled
                 ),
@@ -500,7 +504,7 @@ class KnowledgeBase:
             if include_pinned:
                 queries.append(VectorQuery(DENSE, dense.tolist(), _pin_filter(scope), 1))
             results = self._index.search(queries)
-        fused = rrf(results[0], results[1], self._tuning.fusion)
+        fused = fuse(results[0], results[1], self._tuning.fusion)
         if self._reranker is not None and fused:
             head = fused[: self._tuning.rerank_candidates]
             scores = self._reranker.score(query, [p.point.payload["text"] for p in head])
