@@ -90,7 +90,10 @@ def main() -> None:
             for q in data.queries.values():
                 emb.embed_query(q)
             emb.save()
-            configs: list[tuple[str, FusionWeights]] = [("sparse only", FusionWeights(0, 1, 60))]
+            configs: list[tuple[str, FusionWeights]] = [
+                ("sparse only", FusionWeights(0, 1, 60)),
+                ("dense only", FusionWeights(1, 0, 60)),
+            ]
             for k in (5, 10):
                 for ws in (2, 3, 4):
                     configs.append((f"rrf k={k} d=1 s={ws}", FusionWeights(1, ws, k)))
