@@ -34,7 +34,9 @@ class CachedEmbedder:
     def __init__(self, inner: Embedder, cache: Path) -> None:
         self.inner = inner
         self.cache = cache
-        self.memo: dict[str, FloatArray] = pickle.loads(cache.read_bytes()) if cache.exists() else {}
+        self.memo: dict[str, FloatArray] = (
+            pickle.loads(cache.read_bytes()) if cache.exists() else {}
+        )
 
     @property
     def name(self) -> str:

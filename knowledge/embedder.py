@@ -107,7 +107,8 @@ class SentenceTransformerEmbedder:
 
     def embed_query(self, text: str) -> FloatArray:
         """Embed one query."""
-        return self.embed_documents([text])[0]
+        vector: FloatArray = self.embed_documents([text])[0]
+        return vector
 
 
 class OnnxEmbedder:
@@ -178,7 +179,8 @@ class OnnxEmbedder:
         mask = enc["attention_mask"][..., None].astype(np.float32)
         pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+        unit: FloatArray = (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+        return unit
 
     def embed_documents(self, texts: Sequence[str]) -> FloatArray:
         """Embed passages, batching them by length."""
@@ -191,7 +193,8 @@ class OnnxEmbedder:
 
     def embed_query(self, text: str) -> FloatArray:
         """Embed one query."""
-        return self._run([text])[0]
+        vector: FloatArray = self._run([text])[0]
+        return vector
 
 
 def _max_seq_length(model_path: Path) -> int:

@@ -161,7 +161,8 @@ class EdgeVectorIndex:
             for r in records:
                 dense = None
                 if with_dense and isinstance(r.vector, dict) and DENSE in r.vector:
-                    dense = tuple(float(x) for x in r.vector[DENSE])  # type: ignore[union-attr]
+                    raw: Any = r.vector[DENSE]
+                    dense = tuple(float(x) for x in raw)
                 out.append(StoredPoint(_point_id(r.id), dict(r.payload or {}), dense))
             if offset is None:
                 return out

@@ -35,7 +35,7 @@ def _condition(m: MatchAny) -> models.FieldCondition:
         raise VectorIndexError(f"match on {m.key}: store booleans as keywords to filter on them")
     if len(values) == 1:
         return models.FieldCondition(key=m.key, match=models.MatchValue(value=values[0]))
-    return models.FieldCondition(key=m.key, match=models.MatchAny(any=list(values)))  # type: ignore[arg-type]
+    return models.FieldCondition(key=m.key, match=models.MatchAny(any=list(values)))
 
 
 def to_qdrant_filter(flt: PayloadFilter) -> models.Filter | None:
@@ -43,8 +43,8 @@ def to_qdrant_filter(flt: PayloadFilter) -> models.Filter | None:
     if not flt.must and not flt.must_not:
         return None
     return models.Filter(
-        must=[_condition(m) for m in flt.must] or None,  # type: ignore[arg-type]
-        must_not=[_condition(m) for m in flt.must_not] or None,  # type: ignore[arg-type]
+        must=[_condition(m) for m in flt.must] or None,
+        must_not=[_condition(m) for m in flt.must_not] or None,
     )
 
 
@@ -184,7 +184,8 @@ class QdrantClientIndex:
             for r in records:
                 dense = None
                 if with_dense and isinstance(r.vector, dict) and DENSE in r.vector:
-                    dense = tuple(float(x) for x in r.vector[DENSE])  # type: ignore[union-attr]
+                    raw: Any = r.vector[DENSE]
+                    dense = tuple(float(x) for x in raw)
                 out.append(StoredPoint(str(r.id), dict(r.payload or {}), dense))
             if offset is None:
                 return out
