@@ -1,1 +1,59 @@
 """Knowledge base: embedder, vector index, hybrid search with citations."""
+
+from knowledge.base import (
+    IndexReport,
+    KnowledgeBase,
+    PinnedAnswer,
+    SearchTuning,
+    citation_url,
+    embedding_text,
+)
+from knowledge.embedder import (
+    Embedder,
+    OnnxEmbedder,
+    SentenceTransformerEmbedder,
+    build_embedder,
+    packaged_model_path,
+)
+from knowledge.errors import (
+    DocumentNotFoundError,
+    EmbedderError,
+    KnowledgeError,
+    VectorIndexError,
+)
+from knowledge.factory import build_index, open_knowledge_base
+from knowledge.fusion import FusionWeights
+from knowledge.index import VectorIndex
+from knowledge.rerank import CrossEncoderReranker, Reranker
+from knowledge.settings import KnowledgeSettings
+from knowledge.types import Citation, DocumentKind, Hit, Passage, SearchScope
+
+__all__ = [
+    "Citation",
+    "CrossEncoderReranker",
+    "DocumentKind",
+    "DocumentNotFoundError",
+    "Embedder",
+    "EmbedderError",
+    "FusionWeights",
+    "Hit",
+    "IndexReport",
+    "KnowledgeBase",
+    "KnowledgeError",
+    "KnowledgeSettings",
+    "OnnxEmbedder",
+    "Passage",
+    "PinnedAnswer",
+    "Reranker",
+    "SearchScope",
+    "SearchTuning",
+    "SentenceTransformerEmbedder",
+    "VectorIndex",
+    "VectorIndexError",
+    "build_embedder",
+    "build_index",
+    "citation_url",
+    "embedding_text",
+    "open_knowledge_base",
+    "packaged_model_path",
+]

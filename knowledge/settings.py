@@ -1,0 +1,54 @@
+"""Configuration of the knowledge base, read from BOSUN_* environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EmbedderBackend = Literal["torch", "onnx-int8", "onnx"]
+
+
+class KnowledgeSettings(BaseSettings):
+    """Settings for the embedder, the vector index and hybrid search."""
+
+    model_config = SettingsConfigDict(env_prefix="BOSUN_", extra="ignore")
+
+    home: Path = Field(
+        default=Path.home() / ".bosun",
+        description="Root directory for embedded data (vector store, model caches).",
+    )
+    qdrant_url: str | None = Field(
+        default=None,
+        description="URL of a Qdrant server; when unset the embedded engine under home is used.",
+    )
+    qdrant_api_key: SecretStr | None = Field(default=None, description="API key for the server.")
+    qdrant_collection: str = Field(default="bosun_knowledge", description="Collection name.")
+    embedder: EmbedderBackend = Field(
+        default="onnx-int8",
+        description="Embedding backend: torch (sentence-transformers), onnx (fp32) or onnx-int8.",
+    )
+    embed_batch_size: int = Field(default=32, ge=1, description="Passages per embedding batch.")
+    reranker_path: Path | None = Field(
+        default=None,
+        description="Folder of a sentence-transformers cross-encoder; unset disables reranking.",
+    )
+    hnsw_ef: int = Field(default=128, ge=8, description="HNSW search breadth (recall vs speed).")
+    pin_threshold: float = Field(
+        default=0.85,
+        ge=0.0,
+        le=1.0,
+        description="Cosine similarity above which a pinned answer is returned first.",
+    )
+
+    @property
+    def store_dir(self) -> Path:
+        """Return the directory of the embedded vector store."""
+        return self.home / "knowledge" / "qdrant-edge"
+
+    @property
+    def model_cache_dir(self) -> Path:
+        """Return the directory where exported embedding models are cached."""
+        return self.home / "knowledge" / "models"

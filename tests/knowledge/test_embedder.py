@@ -1,0 +1,60 @@
+"""Embedders: the reference torch model and the ONNX int8 export made on this machine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from knowledge import Embedder, OnnxEmbedder, SentenceTransformerEmbedder
+
+TEXTS = [
+    "Replace the lube oil filter cartridge every 500 running hours.",
+    "The fuel injection pump delivers fuel at 1200 bar.",
+    "Jacket cooling water outlet temperature is 80 to 85 degrees C, alarm at 95.",
+    "short",
+    "A much longer passage about the turbocharger: wash the compressor side with fresh water "
+    "every 48 hours while the engine runs at half load, and check the exhaust temperatures.",
+]
+
+
+@pytest.fixture(scope="session")
+def onnx_int8(pytestconfig: pytest.Config, embedder: SentenceTransformerEmbedder) -> OnnxEmbedder:
+    cache = Path(pytestconfig.cache.mkdir("bosun-onnx-export"))  # export once per checkout
+    return OnnxEmbedder(cache, quantize=True)
+
+
+def test_reference_vectors_are_unit_length_and_in_input_order(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    assert isinstance(embedder, Embedder)
+    vectors = embedder.embed_documents(TEXTS)
+    assert vectors.shape == (len(TEXTS), 384)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    # sorting by length inside must not change the order of the results
+    for text, vector in zip(TEXTS, vectors, strict=True):
+        assert np.allclose(embedder.embed_query(text), vector, atol=1e-5)
+    assert embedder.embed_documents([]).shape == (0, 384)
+
+
+def test_onnx_int8_matches_torch(
+    onnx_int8: OnnxEmbedder, embedder: SentenceTransformerEmbedder
+) -> None:
+    assert onnx_int8.name.endswith("onnx-int8")
+    reference = embedder.embed_documents(TEXTS)
+    vectors = onnx_int8.embed_documents(TEXTS)
+    cos = (reference * vectors).sum(axis=1)
+    assert cos.min() > 0.95, cos
+    assert cos.mean() > 0.98, cos
+    query = onnx_int8.embed_query("how often is the oil filter changed")
+    assert int(np.argmax(vectors @ query)) == 0
+    # dynamic int8 quantisation scales activations per batch, so a text embedded alone and
+    # in a batch differ slightly
+    assert float(onnx_int8.embed_query(TEXTS[1]) @ vectors[1]) > 0.98
+
+
+def test_export_is_cached(pytestconfig: pytest.Config, onnx_int8: OnnxEmbedder) -> None:
+    cache = Path(pytestconfig.cache.mkdir("bosun-onnx-export"))
+    files = sorted(p.name for p in cache.rglob("*.onnx"))
+    assert files == ["model.onnx", "model_qint8.onnx"]
