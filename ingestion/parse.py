@@ -114,12 +114,13 @@ def _parse_pdf(path: Path, settings: IngestionSettings, title: str | None) -> Pa
             )
     items = _pdf_items(elements, info.outline)
     warnings = _missing_page_warnings(items, info)
-    doc_title = title or info.title or _first_heading(items) or _title_from_name(path)
+    title_item = _find_title_item(items, title or info.title)
+    doc_title = title or info.title or (title_item.text if title_item else _title_from_name(path))
     return ParsedDocument(
         title=doc_title,
         kind=FileKind.PDF,
         page_count=info.page_count,
-        sections=_build_sections(items, doc_title),
+        sections=_build_sections(items, title_item),
         ocr_used=ocr_used,
         warnings=warnings,
     )
@@ -149,12 +150,13 @@ def _parse_other(path: Path, kind: FileKind, title: str | None) -> ParsedDocumen
     if not items:
         raise EmptyDocumentError("the document contains no text to index", path=str(path))
     pages = [it.page for it in items if it.page is not None]
-    doc_title = title or meta_title or _first_heading(items) or _title_from_name(path)
+    title_item = _find_title_item(items, title or meta_title)
+    doc_title = title or meta_title or (title_item.text if title_item else _title_from_name(path))
     return ParsedDocument(
         title=doc_title,
         kind=kind,
         page_count=max(pages) if pages else None,
-        sections=_build_sections(items, doc_title),
+        sections=_build_sections(items, title_item),
     )
 
 
@@ -228,9 +230,7 @@ def _looks_like_heading(text: str) -> bool:
 
 def _pdf_items(elements: Sequence[Any], outline: tuple[OutlineEntry, ...]) -> list[_Item]:
     """Items for PDFs: headings from the outline when there is one, else from numbering."""
-    levels: dict[str, int] = {}
-    for entry in outline:
-        levels.setdefault(_normalise(entry.title), entry.level)
+    remaining = list(outline)
     raw = [(e, _body_item(e)) for e in elements]
     kept = [(e, it) for e, it in raw if it is not None]
     items: list[_Item] = []
@@ -239,11 +239,16 @@ def _pdf_items(elements: Sequence[Any], outline: tuple[OutlineEntry, ...]) -> li
         if item.is_table:
             items.append(item)
             continue
-        if levels:
-            level = levels.get(_normalise(item.text))
-            if level is not None:
-                item.heading_depth = level
-            items.append(item)
+        if remaining:
+            found = _match_outline(item, remaining)
+            if found is None:
+                items.append(item)
+                continue
+            entry, rest = found
+            remaining.remove(entry)
+            items.append(_Item(text=entry.title, page=item.page, heading_depth=entry.level))
+            if rest:
+                items.append(_Item(text=rest, page=item.page))
             continue
         if element.category != "Title":
             items.append(item)
@@ -261,6 +266,26 @@ def _pdf_items(elements: Sequence[Any], outline: tuple[OutlineEntry, ...]) -> li
     return items
 
 
+def _match_outline(item: _Item, remaining: list[OutlineEntry]) -> tuple[OutlineEntry, str] | None:
+    """Match an element to a pending outline entry: equal text, or heading glued to a paragraph.
+
+    Returns the entry and the body text that followed the heading in the same element.
+    """
+    normalised = _normalise(item.text)
+    for position, entry in enumerate(remaining):
+        if entry.page is not None and item.page is not None and entry.page != item.page:
+            continue
+        if normalised == _normalise(entry.title):
+            return entry, ""
+        if position < 3:
+            words = [re.escape(w) for w in entry.title.split()]
+            pattern = r"\W*".join(words) + r"(?:\s+|\s*[:.\-]\s*)(.+)$"
+            match = re.match(pattern, item.text, re.IGNORECASE | re.DOTALL)
+            if match:
+                return entry, match.group(1).strip()
+    return None
+
+
 def _missing_page_warnings(items: list[_Item], info: PdfInfo) -> tuple[str, ...]:
     seen = {it.page for it in items if it.page is not None}
     missing = [p for p in range(1, info.page_count + 1) if p not in seen]
@@ -270,8 +295,18 @@ def _missing_page_warnings(items: list[_Item], info: PdfInfo) -> tuple[str, ...]
     return (f"no extractable text on {len(missing)} page(s): {shown}",)
 
 
-def _first_heading(items: list[_Item]) -> str | None:
-    return next((it.text for it in items if it.heading_depth is not None), None)
+def _find_title_item(items: list[_Item], known_title: str | None) -> _Item | None:
+    """Find the element that is the document's own title (not a section heading)."""
+    if known_title:
+        wanted = _normalise(known_title)
+        return next((it for it in items[:3] if _normalise(it.text) == wanted), None)
+    headings = [it for it in items if it.heading_depth is not None]
+    if len(headings) < 2:
+        return None
+    top = min(h.heading_depth for h in headings if h.heading_depth is not None)
+    first = headings[0]
+    at_top = sum(1 for h in headings if h.heading_depth == top)
+    return first if at_top == 1 and first.heading_depth == top else None
 
 
 def _title_from_name(path: Path) -> str:
@@ -299,19 +334,11 @@ def _html_title(path: Path) -> str | None:
     return " ".join(found.split()) or None if found else None
 
 
-def _build_sections(items: list[_Item], doc_title: str) -> tuple[Section, ...]:
+def _build_sections(items: list[_Item], title_item: _Item | None) -> tuple[Section, ...]:
     """Group body items under their heading path; the document's own title is not a level."""
-    headings = [it for it in items if it.heading_depth is not None]
-    title_item: _Item | None = next(
-        (it for it in items[:3] if _normalise(it.text) == _normalise(doc_title)), None
-    )
-    if headings and title_item is None:
-        first = headings[0]
-        top = min(h.heading_depth for h in headings if h.heading_depth is not None)
-        unique_top = sum(1 for h in headings if h.heading_depth == top) == 1
-        if unique_top and first.heading_depth == top and len(headings) > 1:
-            title_item = first
-    rest = [h.heading_depth for h in headings if h is not title_item]
+    rest = [
+        it.heading_depth for it in items if it.heading_depth is not None and it is not title_item
+    ]
     base = min((d for d in rest if d is not None), default=0)
 
     sections: list[Section] = []

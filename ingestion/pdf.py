@@ -62,7 +62,7 @@ def inspect_pdf(path: Path) -> PdfInfo:
         image_pages = 0
         for page in pages:
             try:
-                if len(page.images) > 0:
+                if len(page.get_images()) > 0:
                     image_pages += 1
             except (pikepdf.PdfError, ValueError, KeyError):
                 continue
