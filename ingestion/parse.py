@@ -234,7 +234,8 @@ def _pdf_items(elements: Sequence[Any], outline: tuple[OutlineEntry, ...]) -> li
     raw = [(e, _body_item(e)) for e in elements]
     kept = [(e, it) for e, it in raw if it is not None]
     items: list[_Item] = []
-    numbered_depth: int | None = None
+    # In a document with numbered headings, unnumbered "titles" are table cells or captions.
+    numbered = any(e.category == "Title" and _numbered_depth(it.text) is not None for e, it in kept)
     for index, (element, item) in enumerate(kept):
         if item.is_table:
             items.append(item)
@@ -253,17 +254,23 @@ def _pdf_items(elements: Sequence[Any], outline: tuple[OutlineEntry, ...]) -> li
         if element.category != "Title":
             items.append(item)
             continue
-        match = _NUMBERED_RE.match(item.text)
-        if match and _WORD_RE.search(match.group(2)) and len(item.text.split()) <= 14:
-            numbered_depth = match.group(1).count(".")
-            item.heading_depth = numbered_depth
-            items.append(item)
-            continue
-        next_is_title = index + 1 < len(kept) and kept[index + 1][0].category == "Title"
-        if _looks_like_heading(item.text) and not next_is_title:
-            item.heading_depth = 0 if numbered_depth is None else numbered_depth + 1
+        depth = _numbered_depth(item.text)
+        if depth is not None:
+            item.heading_depth = depth
+        elif not numbered and _looks_like_heading(item.text):
+            # A run of short "titles" is usually a table or a list pdfminer split up.
+            next_is_title = index + 1 < len(kept) and kept[index + 1][0].category == "Title"
+            item.heading_depth = None if next_is_title else 0
         items.append(item)
     return items
+
+
+def _numbered_depth(text: str) -> int | None:
+    """Return the depth of a numbered heading ('3.1 Oil Cooler' -> 1), None if not one."""
+    match = _NUMBERED_RE.match(text)
+    if match and _WORD_RE.search(match.group(2)) and len(text.split()) <= 14:
+        return match.group(1).count(".")
+    return None
 
 
 def _match_outline(item: _Item, remaining: list[OutlineEntry]) -> tuple[OutlineEntry, str] | None:
