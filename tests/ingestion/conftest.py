@@ -46,8 +46,10 @@ MANUAL = [
         1,
         "Jacket Water Pump",
         3,
-        ["Replace the mechanical seal of the jacket water pump when it weeps more than "
-         "ten drops per minute."],
+        [
+            "Replace the mechanical seal of the jacket water pump when it weeps more than "
+            "ten drops per minute."
+        ],
     ),
 ]
 
@@ -60,7 +62,7 @@ def _make_manual_pdf(path: Path, *, outline: bool, numbered: bool = False) -> No
     styles = getSampleStyleSheet()
 
     class OutlinedDoc(SimpleDocTemplate):
-        def afterFlowable(self, flowable: object) -> None:  # noqa: N802 (reportlab hook)
+        def afterFlowable(self, flowable: object) -> None:
             if outline and isinstance(flowable, Paragraph):
                 level = {"Heading1": 0, "Heading2": 1}.get(flowable.style.name)
                 if level is not None:

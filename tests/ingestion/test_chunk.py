@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from ingestion import (
@@ -27,7 +29,9 @@ SCOPE = DocumentScope(
 
 
 def _long_doc() -> ParsedDocument:
-    sentences = [f"Sentence {i} explains step {i} of the overhaul in plain words." for i in range(80)]
+    sentences = [
+        f"Sentence {i} explains step {i} of the overhaul in plain words." for i in range(80)
+    ]
     return ParsedDocument(
         title="Overhaul",
         kind=FileKind.TEXT,
@@ -61,9 +65,7 @@ def test_passages_carry_scope_citation_and_stable_ids() -> None:
     assert [p.id for p in passages] == [passage_id(42, 2, i) for i in range(len(passages))]
     again = chunk_document(_long_doc(), SCOPE)
     assert [p.id for p in again] == [p.id for p in passages]
-    other_version = chunk_document(
-        _long_doc(), DocumentScope(org_id=3, document_id=42, version=3)
-    )
+    other_version = chunk_document(_long_doc(), DocumentScope(org_id=3, document_id=42, version=3))
     assert not {p.id for p in other_version} & {p.id for p in passages}
 
 
@@ -76,7 +78,7 @@ def test_long_section_is_split_within_bound_with_overlap() -> None:
         assert approx_token_count(passage.text) <= 120
         assert passage.text.startswith("Overhaul > Dismantling\n")
     # Consecutive chunks share a sentence (overlap) and nothing is lost.
-    for before, after in zip(dismantling, dismantling[1:], strict=False):
+    for before, after in itertools.pairwise(dismantling):
         last_sentence = before.text.rsplit(". ", 1)[-1].split("\n")[-1]
         assert last_sentence.rstrip(".") in after.text
     body = " ".join(p.text for p in dismantling)

@@ -138,7 +138,7 @@ def test_pdf_with_only_an_owner_password_is_read(corpus: dict[str, Path]) -> Non
 
 @pytest.mark.skipif(ocr_available(), reason="tesseract is installed: the scan is OCRed instead")
 def test_scanned_pdf_without_ocr_says_so(corpus: dict[str, Path]) -> None:
-    with pytest.raises(NoTextLayerError, match="no text layer.*install tesseract") as info:
+    with pytest.raises(NoTextLayerError, match=r"no text layer.*install tesseract") as info:
         parse_document(corpus["scanned.pdf"])
     assert "1 of 1 pages are images" in str(info.value)
 
