@@ -103,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", type=int, default=300, help="rendered corpus pages to use")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--no-glossary", action="store_true", help="rendered pages only")
+    parser.add_argument("--executor", choices=["process", "thread"], default="process")
+    parser.add_argument("--workers", type=int, default=1, help="parser workers in the pipeline")
     args = parser.parse_args(argv)
     if not (args.dataset / "corpus.jsonl").exists():
         print(f"no corpus.jsonl in {args.dataset}", file=sys.stderr)
@@ -112,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch
     from sentence_transformers import SentenceTransformer
 
-    settings = IngestionSettings()
+    settings = IngestionSettings(parse_executor=args.executor, parse_workers=args.workers)
     with tempfile.TemporaryDirectory(prefix="bosun-bench-") as tmp:
         started = time.perf_counter()
         files = render_corpus(args.dataset, Path(tmp), args.pages)
@@ -164,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         if summary.failed:
             print(summary.render(), file=sys.stderr)
         print(
-            f"pipeline: {summary.pages} pages, {summary.chunks} chunks in {pipe_s:.1f} s = "
+            f"pipeline ({args.workers} {args.executor} parser(s)): {summary.pages} pages, {summary.chunks} chunks in {pipe_s:.1f} s = "
             f"{summary.pages / pipe_s:.2f} pages/s, {summary.chunks / pipe_s:.1f} chunks/s "
             f"(parse worker busy {summary.parse_seconds:.1f} s, sink busy "
             f"{summary.index_seconds:.1f} s)",

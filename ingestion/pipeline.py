@@ -5,9 +5,15 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import time
-from collections import deque
 from collections.abc import Iterable
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -222,11 +228,14 @@ def ingest_files(
 
     with bar, _make_executor(settings) as executor:
         task = bar.add_task("ingest", total=len(items), pages=0, chunks=0, current="")
-        pending: deque[_Pending] = deque()
+        pending: list[_Pending] = []
         window = settings.parse_workers + settings.prefetch
 
-        def finish_oldest() -> None:
-            job = pending.popleft()
+        def finish_next() -> None:
+            """Index the first parsed document that is ready (or record its failure)."""
+            wait([job.future for job in pending], return_when=FIRST_COMPLETED)
+            job = next(job for job in pending if job.future.done())
+            pending.remove(job)
             bar.update(task, current=job.source.path.name)
             try:
                 prepared = job.future.result()
@@ -283,8 +292,8 @@ def ingest_files(
             future = executor.submit(prepare_source, source, scope, settings, count_tokens)
             pending.append(_Pending(source, scope, future))
             if len(pending) >= window:
-                finish_oldest()
+                finish_next()
         while pending:
-            finish_oldest()
+            finish_next()
     summary.seconds = time.perf_counter() - started
     return summary
