@@ -166,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
         if summary.failed:
             print(summary.render(), file=sys.stderr)
         print(
-            f"pipeline ({args.workers} {args.executor} parser(s)): {summary.pages} pages, {summary.chunks} chunks in {pipe_s:.1f} s = "
+            f"pipeline ({args.workers} {args.executor} parser(s)): {summary.pages} pages, "
+            f"{summary.chunks} chunks in {pipe_s:.1f} s = "
             f"{summary.pages / pipe_s:.2f} pages/s, {summary.chunks / pipe_s:.1f} chunks/s "
             f"(parse worker busy {summary.parse_seconds:.1f} s, sink busy "
             f"{summary.index_seconds:.1f} s)",
