@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterable
 from concurrent.futures import (
     FIRST_COMPLETED,
+    BrokenExecutor,
     Executor,
     Future,
     ProcessPoolExecutor,
@@ -22,6 +23,7 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
 )
@@ -148,11 +150,6 @@ def sources_in_folder(
     ]
 
 
-def _warm_worker() -> None:
-    configure_unstructured()
-    import unstructured.partition.pdf  # noqa: F401  (slow import, paid once per worker)
-
-
 def _make_executor(settings: IngestionSettings) -> Executor:
     if settings.parse_executor == "thread":
         return ThreadPoolExecutor(max_workers=settings.parse_workers, thread_name_prefix="parse")
@@ -160,7 +157,7 @@ def _make_executor(settings: IngestionSettings) -> Executor:
     return ProcessPoolExecutor(
         max_workers=settings.parse_workers,
         mp_context=multiprocessing.get_context("spawn"),
-        initializer=_warm_worker,
+        initializer=configure_unstructured,
     )
 
 
@@ -177,6 +174,155 @@ def _as_ingestion_error(err: BaseException, path: Path) -> IngestionError:
             err.path = str(path)
         return err
     return IngestionError(f"unexpected {type(err).__name__}: {err}", path=str(path))
+
+
+class _Run:
+    """State of one ingest_files call; registry and sink are used from this thread only."""
+
+    def __init__(
+        self,
+        *,
+        registry: DocumentRegistry,
+        sink: PassageSink,
+        settings: IngestionSettings,
+        count_tokens: TokenCounter | None,
+        bar: Progress,
+        task: TaskID,
+    ) -> None:
+        self.registry = registry
+        self.sink = sink
+        self.settings = settings
+        self.count_tokens = count_tokens
+        self.bar = bar
+        self.task = task
+        self.summary = IngestSummary()
+        self.pending: list[_Pending] = []
+        self.executor = _make_executor(settings)
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+    def submit(self, source: SourceFile, scope: DocumentScope) -> _Pending:
+        future = self.executor.submit(
+            prepare_source, source, scope, self.settings, self.count_tokens
+        )
+        job = _Pending(source, scope, future)
+        self.pending.append(job)
+        return job
+
+    def add(self, source: SourceFile) -> None:
+        """Hash the file, ask the registry, and queue it for parsing unless unchanged."""
+        scope: DocumentScope | None = None
+        try:
+            check_size(source.path, self.settings.max_file_bytes)
+            scope = self.registry.begin(source, file_sha256(source.path))
+        except Exception as err:  # a registry error fails this file, not the run
+            self.fail(source, scope, _as_ingestion_error(err, source.path))
+            return
+        if scope is None:
+            self.summary.unchanged.append(source.path)
+            self.bar.advance(self.task)
+            return
+        self.submit(source, scope)
+        if len(self.pending) >= self.settings.parse_workers + self.settings.prefetch:
+            self.finish_next()
+
+    def finish_next(self) -> None:
+        """Index the first parsed document that is ready (or record its failure)."""
+        wait([job.future for job in self.pending], return_when=FIRST_COMPLETED)
+        job = next(job for job in self.pending if job.future.done())
+        if isinstance(job.future.exception(), BrokenExecutor):
+            self._recover()
+            return
+        self.pending.remove(job)
+        self._finish(job)
+
+    def _recover(self) -> None:
+        """Find the file that kills the parser process by retrying the unfinished one by one."""
+        wait([job.future for job in self.pending])
+        survivors = [
+            j for j in self.pending if not isinstance(j.future.exception(), BrokenExecutor)
+        ]
+        suspects = [(j.source, j.scope) for j in self.pending if j not in survivors]
+        self.pending.clear()
+        for job in survivors:
+            self._finish(job)
+        self.executor.shutdown(wait=True, cancel_futures=True)
+        self.executor = _make_executor(self.settings)
+        for source, scope in suspects:
+            job = self.submit(source, scope)
+            wait([job.future])
+            self.pending.remove(job)
+            if isinstance(job.future.exception(), BrokenExecutor):
+                self.executor.shutdown(wait=True, cancel_futures=True)
+                self.executor = _make_executor(self.settings)
+                error = IngestionError(
+                    "the parser process died on this file (crash or out of memory); "
+                    "check the file or raise the worker's memory"
+                )
+                self.fail(source, scope, _as_ingestion_error(error, source.path))
+                continue
+            self._finish(job)
+
+    def _finish(self, job: _Pending) -> None:
+        self.bar.update(self.task, current=job.source.path.name)
+        try:
+            prepared = job.future.result()
+        except Exception as err:  # parse errors of the worker arrive here
+            self.fail(job.source, job.scope, _as_ingestion_error(err, job.source.path))
+            return
+        self.summary.parse_seconds += prepared.parse_seconds
+        index_started = time.perf_counter()
+        try:
+            self.sink.index_document(
+                job.scope.org_id, job.scope.document_id, job.scope.version, prepared.passages
+            )
+        except Exception as err:
+            error = IndexingError(f"indexing failed ({type(err).__name__}: {err})")
+            self.fail(job.source, job.scope, _as_ingestion_error(error, job.source.path))
+            return
+        finally:
+            self.summary.index_seconds += time.perf_counter() - index_started
+        result = IndexedFile(
+            path=job.source.path,
+            document_id=job.scope.document_id,
+            version=job.scope.version,
+            title=prepared.title,
+            pages=prepared.page_count,
+            chunks=len(prepared.passages),
+            warnings=prepared.warnings,
+        )
+        self.summary.indexed.append(result)
+        try:
+            self.registry.mark_indexed(job.scope, result)
+        except Exception as err:
+            self.summary.failed.append(
+                FailedFile(job.source.path, "registry", f"indexed but not recorded: {err}")
+            )
+        self.bar.update(
+            self.task,
+            advance=1,
+            pages=self.summary.pages,
+            chunks=self.summary.chunks,
+            current="",
+        )
+
+    def fail(self, source: SourceFile, scope: DocumentScope | None, error: IngestionError) -> None:
+        self.summary.failed.append(
+            FailedFile(
+                path=source.path,
+                code=error.code.value,
+                reason=error.message,
+                document_id=scope.document_id if scope else None,
+            )
+        )
+        try:
+            self.registry.mark_failed(source, scope, error)
+        except Exception as err:  # the run goes on; the summary still carries the reason
+            self.summary.failed.append(
+                FailedFile(source.path, "registry", f"could not record the failure: {err}")
+            )
+        self.bar.advance(self.task)
 
 
 def ingest_files(
@@ -196,7 +342,6 @@ def ingest_files(
     """
     settings = settings or IngestionSettings()
     items = list(sources)
-    summary = IngestSummary()
     started = time.perf_counter()
     bar = Progress(
         TextColumn("[bold]ingest"),
@@ -207,93 +352,23 @@ def ingest_files(
         TextColumn("{task.fields[current]}"),
         console=console or Console(stderr=True),
         disable=not progress,
-        transient=False,
     )
-
-    def fail(source: SourceFile, scope: DocumentScope | None, error: IngestionError) -> None:
-        summary.failed.append(
-            FailedFile(
-                path=source.path,
-                code=error.code.value,
-                reason=error.message,
-                document_id=scope.document_id if scope else None,
-            )
+    with bar:
+        task = bar.add_task("ingest", total=len(items), pages=0, chunks=0, current="")
+        run = _Run(
+            registry=registry,
+            sink=sink,
+            settings=settings,
+            count_tokens=count_tokens,
+            bar=bar,
+            task=task,
         )
         try:
-            registry.mark_failed(source, scope, error)
-        except Exception as err:  # the run goes on; the summary still carries the reason
-            summary.failed.append(
-                FailedFile(source.path, "registry", f"could not record the failure: {err}")
-            )
-
-    with bar, _make_executor(settings) as executor:
-        task = bar.add_task("ingest", total=len(items), pages=0, chunks=0, current="")
-        pending: list[_Pending] = []
-        window = settings.parse_workers + settings.prefetch
-
-        def finish_next() -> None:
-            """Index the first parsed document that is ready (or record its failure)."""
-            wait([job.future for job in pending], return_when=FIRST_COMPLETED)
-            job = next(job for job in pending if job.future.done())
-            pending.remove(job)
-            bar.update(task, current=job.source.path.name)
-            try:
-                prepared = job.future.result()
-            except BaseException as err:  # worker errors arrive here, re-raised from the pool
-                if isinstance(err, KeyboardInterrupt):
-                    raise
-                fail(job.source, job.scope, _as_ingestion_error(err, job.source.path))
-                bar.advance(task)
-                return
-            summary.parse_seconds += prepared.parse_seconds
-            index_started = time.perf_counter()
-            try:
-                sink.index_document(
-                    job.scope.org_id, job.scope.document_id, job.scope.version, prepared.passages
-                )
-            except Exception as err:
-                error = IndexingError(f"indexing failed ({type(err).__name__}: {err})")
-                fail(job.source, job.scope, _as_ingestion_error(error, job.source.path))
-                bar.advance(task)
-                return
-            finally:
-                summary.index_seconds += time.perf_counter() - index_started
-            result = IndexedFile(
-                path=job.source.path,
-                document_id=job.scope.document_id,
-                version=job.scope.version,
-                title=prepared.title,
-                pages=prepared.page_count,
-                chunks=len(prepared.passages),
-                warnings=prepared.warnings,
-            )
-            summary.indexed.append(result)
-            try:
-                registry.mark_indexed(job.scope, result)
-            except Exception as err:
-                summary.failed.append(
-                    FailedFile(job.source.path, "registry", f"indexed but not recorded: {err}")
-                )
-            bar.update(task, advance=1, pages=summary.pages, chunks=summary.chunks, current="")
-
-        for source in items:
-            scope: DocumentScope | None = None
-            try:
-                check_size(source.path, settings.max_file_bytes)
-                scope = registry.begin(source, file_sha256(source.path))
-            except Exception as err:  # a registry error fails this file, not the run
-                fail(source, scope, _as_ingestion_error(err, source.path))
-                bar.advance(task)
-                continue
-            if scope is None:
-                summary.unchanged.append(source.path)
-                bar.advance(task)
-                continue
-            future = executor.submit(prepare_source, source, scope, settings, count_tokens)
-            pending.append(_Pending(source, scope, future))
-            if len(pending) >= window:
-                finish_next()
-        while pending:
-            finish_next()
-    summary.seconds = time.perf_counter() - started
-    return summary
+            for source in items:
+                run.add(source)
+            while run.pending:
+                run.finish_next()
+        finally:
+            run.close()
+    run.summary.seconds = time.perf_counter() - started
+    return run.summary

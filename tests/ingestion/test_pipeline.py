@@ -205,3 +205,30 @@ def test_errors_are_typed(folder: Path) -> None:
         progress=False,
     )
     assert [(f.code, "cannot read" in f.reason) for f in summary.failed] == [("unreadable", True)]
+
+
+def test_a_file_that_kills_the_parser_process_fails_alone(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ingestion import pipeline
+    from tests.ingestion import crashing
+
+    monkeypatch.setattr(pipeline, "prepare_source", crashing.prepare_or_crash)
+    crash = tmp_path / "crash.md"
+    crash.write_text("# Crash\n\nThis file kills the parser.\n", encoding="utf-8")
+    names = ["boiler.md", "notes.txt", "steering.html"]
+    sources = [SourceFile(folder / names[0], org_id=8), SourceFile(crash, org_id=8)]
+    sources += [SourceFile(folder / n, org_id=8) for n in names[1:]]
+    registry = MemoryDocumentRegistry()
+    summary = ingest_files(
+        sources,
+        registry=registry,
+        sink=MemoryPassageSink(),
+        settings=IngestionSettings(parse_executor="process", parse_workers=1),
+        progress=False,
+    )
+    assert sorted(f.path.name for f in summary.indexed) == sorted(names)
+    assert [(f.path.name, "parser process died" in f.reason) for f in summary.failed] == [
+        ("crash.md", True)
+    ]
+    assert registry.status(8, crash)[0] == "failed"
