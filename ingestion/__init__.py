@@ -1,1 +1,107 @@
 """Ingestion: parse and chunk manuals, import fault histories into the knowledge base."""
+
+from ingestion.chunk import (
+    DocumentScope,
+    TokenCounter,
+    TokenizerCounter,
+    approx_token_count,
+    chunk_document,
+    passage_id,
+)
+from ingestion.documents import Block, FileKind, ParsedDocument, Section
+from ingestion.errors import (
+    EmptyDocumentError,
+    EncryptedDocumentError,
+    FileTooLargeError,
+    IndexingError,
+    IngestionError,
+    IngestionErrorCode,
+    MalformedDocumentError,
+    MappingError,
+    NoTextLayerError,
+    UnreadableFileError,
+    UnsupportedFileTypeError,
+)
+from ingestion.faults import (
+    FaultImportResult,
+    FaultMapping,
+    FaultRecord,
+    JoinSpec,
+    RowError,
+    fault_passages,
+    fault_text,
+    import_fault_csv,
+    import_fault_mapping,
+    mapping_from_cli,
+)
+from ingestion.filetypes import detect_file_kind
+from ingestion.memory import MemoryDocumentRegistry, MemoryPassageSink
+from ingestion.parse import parse_document
+from ingestion.pipeline import (
+    file_sha256,
+    ingest_files,
+    prepare_document,
+    prepare_source,
+    sources_in_folder,
+)
+from ingestion.ports import (
+    DocumentRegistry,
+    FailedFile,
+    IndexedFile,
+    IngestSummary,
+    PassageSink,
+    PreparedDocument,
+    SourceFile,
+)
+from ingestion.settings import IngestionSettings
+
+__all__ = [
+    "Block",
+    "DocumentRegistry",
+    "DocumentScope",
+    "EmptyDocumentError",
+    "EncryptedDocumentError",
+    "FailedFile",
+    "FaultImportResult",
+    "FaultMapping",
+    "FaultRecord",
+    "FileKind",
+    "FileTooLargeError",
+    "IndexedFile",
+    "IndexingError",
+    "IngestSummary",
+    "IngestionError",
+    "IngestionErrorCode",
+    "IngestionSettings",
+    "JoinSpec",
+    "MalformedDocumentError",
+    "MappingError",
+    "MemoryDocumentRegistry",
+    "MemoryPassageSink",
+    "NoTextLayerError",
+    "ParsedDocument",
+    "PassageSink",
+    "PreparedDocument",
+    "RowError",
+    "Section",
+    "SourceFile",
+    "TokenCounter",
+    "TokenizerCounter",
+    "UnreadableFileError",
+    "UnsupportedFileTypeError",
+    "approx_token_count",
+    "chunk_document",
+    "detect_file_kind",
+    "fault_passages",
+    "fault_text",
+    "file_sha256",
+    "import_fault_csv",
+    "import_fault_mapping",
+    "ingest_files",
+    "mapping_from_cli",
+    "parse_document",
+    "passage_id",
+    "prepare_document",
+    "prepare_source",
+    "sources_in_folder",
+]

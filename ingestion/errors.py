@@ -1,0 +1,87 @@
+"""Errors raised while reading a source file; each names its reason and what to do next."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class IngestionErrorCode(StrEnum):
+    """Stable reason codes, suitable for a Document row's status/error columns."""
+
+    TOO_LARGE = "too_large"
+    UNSUPPORTED_TYPE = "unsupported_type"
+    ENCRYPTED = "encrypted"
+    MALFORMED = "malformed"
+    NO_TEXT_LAYER = "no_text_layer"
+    EMPTY = "empty"
+    UNREADABLE = "unreadable"
+    BAD_MAPPING = "bad_mapping"
+    INDEX_FAILED = "index_failed"
+
+
+class IngestionError(Exception):
+    """A source file could not be turned into passages."""
+
+    code: IngestionErrorCode = IngestionErrorCode.MALFORMED
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class FileTooLargeError(IngestionError):
+    """The file exceeds the configured size limit."""
+
+    code = IngestionErrorCode.TOO_LARGE
+
+
+class UnsupportedFileTypeError(IngestionError):
+    """The file's content is not one of the supported formats."""
+
+    code = IngestionErrorCode.UNSUPPORTED_TYPE
+
+
+class EncryptedDocumentError(IngestionError):
+    """The document is password-protected."""
+
+    code = IngestionErrorCode.ENCRYPTED
+
+
+class MalformedDocumentError(IngestionError):
+    """The file is damaged or not what its format claims."""
+
+    code = IngestionErrorCode.MALFORMED
+
+
+class NoTextLayerError(IngestionError):
+    """The PDF has no extractable text (a scan) and OCR is not available."""
+
+    code = IngestionErrorCode.NO_TEXT_LAYER
+
+
+class EmptyDocumentError(IngestionError):
+    """The document parsed but contains no text to index."""
+
+    code = IngestionErrorCode.EMPTY
+
+
+class UnreadableFileError(IngestionError):
+    """The file could not be read from disk."""
+
+    code = IngestionErrorCode.UNREADABLE
+
+
+class MappingError(IngestionError):
+    """A fault-history column mapping is invalid or does not fit the CSV."""
+
+    code = IngestionErrorCode.BAD_MAPPING
+
+
+class IndexingError(IngestionError):
+    """The passage sink (embedding / vector index) failed for this document."""
+
+    code = IngestionErrorCode.INDEX_FAILED

@@ -1,0 +1,108 @@
+"""Decide a file's format from its content (the extension only breaks ties between texts)."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+from ingestion.documents import FileKind
+from ingestion.errors import (
+    FileTooLargeError,
+    MalformedDocumentError,
+    UnreadableFileError,
+    UnsupportedFileTypeError,
+)
+
+_SNIFF_BYTES = 64 * 1024
+_HTML_RE = re.compile(rb"<(!doctype\s+html|html[\s>]|head[\s>]|body[\s>])", re.IGNORECASE)
+_MD_HEADING_RE = re.compile(r"^#{1,6}\s+\S", re.MULTILINE)
+_MD_EXTENSIONS = {".md", ".markdown", ".mdown", ".mkd"}
+_BINARY_EXTENSIONS = {".pdf": FileKind.PDF, ".docx": FileKind.DOCX}
+
+
+def check_size(path: Path, max_bytes: int) -> int:
+    """Return the file's size, raising FileTooLargeError above `max_bytes`."""
+    try:
+        size = path.stat().st_size
+    except OSError as err:
+        raise UnreadableFileError(f"cannot read the file ({err.strerror})", path=str(path)) from err
+    if size > max_bytes:
+        raise FileTooLargeError(
+            f"{size / 1048576:.1f} MiB exceeds the limit of {max_bytes / 1048576:.1f} MiB; "
+            "split the file or raise BOSUN_INGEST_MAX_FILE_MB",
+            path=str(path),
+        )
+    return size
+
+
+def _decode_text(head: bytes) -> str | None:
+    if b"\x00" in head:
+        return None
+    for encoding in ("utf-8", "utf-16"):
+        try:
+            return head.decode(encoding)
+        except UnicodeDecodeError as err:
+            # A multi-byte character cut at the sniff boundary is still text.
+            if encoding == "utf-8" and err.start >= len(head) - 4:
+                return head[: err.start].decode("utf-8")
+    try:
+        text = head.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in text)
+    return text if printable >= 0.95 * max(len(text), 1) else None
+
+
+def _is_docx(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return "word/document.xml" in archive.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
+def detect_file_kind(path: Path) -> FileKind:
+    """Return the format of `path` judged by its bytes; raise when it is not supported."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(_SNIFF_BYTES)
+    except OSError as err:
+        raise UnreadableFileError(f"cannot read the file ({err.strerror})", path=str(path)) from err
+    suffix = path.suffix.lower()
+    if not head.strip():
+        raise MalformedDocumentError("the file is empty", path=str(path))
+    if b"%PDF-" in head[:1024]:
+        return FileKind.PDF
+    if head.startswith(b"PK\x03\x04"):
+        if _is_docx(path):
+            return FileKind.DOCX
+        if suffix == ".docx":
+            raise MalformedDocumentError(
+                "the .docx archive is damaged or lacks word/document.xml; "
+                "re-save it from the word processor",
+                path=str(path),
+            )
+        raise UnsupportedFileTypeError(
+            "a ZIP archive that is not a Word document; unpack it and ingest its files",
+            path=str(path),
+        )
+    expected = _BINARY_EXTENSIONS.get(suffix)
+    if expected is not None:
+        raise MalformedDocumentError(
+            f"the name says {expected.value.upper()} but the content is not; "
+            "the file is damaged or misnamed",
+            path=str(path),
+        )
+    text = _decode_text(head)
+    if text is None:
+        raise UnsupportedFileTypeError(
+            "binary content of an unsupported format; supported are PDF, DOCX, HTML, "
+            "Markdown and plain text",
+            path=str(path),
+        )
+    if suffix in {".html", ".htm", ".xhtml"} or _HTML_RE.search(head[:4096]):
+        return FileKind.HTML
+    if suffix in _MD_EXTENSIONS or _MD_HEADING_RE.search(text):
+        return FileKind.MARKDOWN
+    return FileKind.TEXT

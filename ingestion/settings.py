@@ -1,0 +1,44 @@
+"""Ingestion configuration (environment variables with the BOSUN_INGEST_ prefix)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class IngestionSettings(BaseSettings):
+    """Limits and knobs for parsing, chunking and the ingestion pipeline."""
+
+    model_config = SettingsConfigDict(env_prefix="BOSUN_INGEST_", extra="ignore")
+
+    max_file_mb: float = Field(
+        100.0, gt=0, description="Refuse source files larger than this (MiB)."
+    )
+    ocr: Literal["auto", "never"] = Field(
+        "auto",
+        description="PDFs without a text layer: OCR with tesseract when installed ('auto'), "
+        "or fail with a no_text_layer error ('never').",
+    )
+    ocr_languages: str = Field("eng", description="Tesseract language codes, '+'-separated.")
+    chunk_max_tokens: int = Field(
+        230,
+        ge=32,
+        description="Upper bound of a chunk in embedder tokens (all-MiniLM-L6-v2 reads 256).",
+    )
+    chunk_overlap_tokens: int = Field(
+        30, ge=0, description="Tokens repeated at the start of the next chunk of a split section."
+    )
+    parse_workers: int = Field(
+        1, ge=1, description="Parser processes running beside embedding/indexing."
+    )
+    parse_executor: Literal["process", "thread"] = Field(
+        "process", description="Run parsers in processes (default) or threads."
+    )
+    prefetch: int = Field(4, ge=1, description="Parsed documents allowed to wait for the indexer.")
+
+    @property
+    def max_file_bytes(self) -> int:
+        """Return the size limit in bytes."""
+        return int(self.max_file_mb * 1024 * 1024)
