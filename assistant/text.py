@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Phrases rewritten before tokenising, applied to user text and register names alike, so
 # that "lube oil" and "LO", "starboard" and "stbd", "genny" and "generator" meet.
@@ -93,11 +94,19 @@ def _singular(tok: str) -> str:
     return tok
 
 
+_COMPILED = tuple((re.compile(p), r) for p, r in _PHRASES)
+
+
 def canonical_tokens(text: str) -> list[str]:
     """Return the canonical tokens of a text (lower case, synonyms folded, 'No. 2' -> '2')."""
+    return list(_canonical(text))
+
+
+@lru_cache(maxsize=65536)
+def _canonical(text: str) -> tuple[str, ...]:
     s = text.lower().replace("’", "'")
-    for pattern, repl in _PHRASES:
-        s = re.sub(pattern, repl, s)
+    for pattern, repl in _COMPILED:
+        s = pattern.sub(repl, s)
     raw = _TOKEN.findall(s)
     out: list[str] = []
     for i, tok in enumerate(raw):
@@ -108,7 +117,7 @@ def canonical_tokens(text: str) -> list[str]:
         tok = _WORDS.get(tok, tok)
         for part in tok.split():
             out.append(part)
-    return _join_designators(out)
+    return tuple(_join_designators(out))
 
 
 _DESIGNATOR = re.compile(r"^[a-z]{1,3}$")

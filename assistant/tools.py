@@ -59,9 +59,19 @@ _FAULT_STATUS_NEEDS = {
 }
 
 
+_INDEX_CACHE: dict[tuple[int, int], tuple[int, RegisterIndex]] = {}
+
+
 def load_index(session: Session, caller: Caller, vessel_id: int) -> RegisterIndex:
-    """Build the equipment resolver for one vessel's register."""
+    """Build (or reuse, while the register is unchanged) the resolver for one vessel."""
     rows = register.equipment_of_vessel(session, caller, vessel_id)
+    fingerprint = hash(tuple(
+        (e.id, e.code, e.name, tuple(e.aliases or []), e.parent_id, e.equipment_class, e.maker,
+         e.model) for e in rows))
+    key = (caller.org_id, vessel_id)
+    cached = _INDEX_CACHE.get(key)
+    if cached is not None and cached[0] == fingerprint:
+        return cached[1]
     by_id = {e.id: e for e in rows}
     items = [
         Item(
@@ -74,7 +84,11 @@ def load_index(session: Session, caller: Caller, vessel_id: int) -> RegisterInde
         )
         for e in rows
     ]
-    return RegisterIndex.build(items)
+    index = RegisterIndex.build(items)
+    if len(_INDEX_CACHE) > 64:
+        _INDEX_CACHE.clear()
+    _INDEX_CACHE[key] = (fingerprint, index)
+    return index
 
 
 @dataclass
