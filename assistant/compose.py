@@ -65,9 +65,27 @@ def compose_answer(question: str, passages: list[dict[str, Any]], min_overlap: f
         return Composed("", [], False)
     scored.sort(key=lambda s: -s[0])
     chosen = scored[:3]
+    sentences = {int(p["ref"]): _sentences(str(p.get("text", ""))) for p in passages}
+    kinds = {int(p["ref"]): p.get("kind") for p in passages}
     by_ref: dict[int, list[tuple[int, str]]] = {}
     for _, ref, pos, sent in chosen:
         by_ref.setdefault(ref, []).append((pos, sent))
+    # Keep the sentence that follows a chosen one: steps and fixes often run on.
+    budget = 4 - len(chosen)
+    for _, ref, pos, _sent in chosen:
+        sents = sentences.get(ref, [])
+        taken = {p for p, _ in by_ref[ref]}
+        extra = [i for i in range(pos + 1, min(len(sents), pos + 3))
+                 if i not in taken and not is_manipulation(sents[i])]
+        if kinds.get(ref) == "fault_history":
+            extra = extra[:2]
+        else:
+            extra = extra[:1]
+        for i in extra:
+            if budget <= 0:
+                break
+            by_ref[ref].append((i, sents[i]))
+            budget -= 1
     order = [ref for _, ref, _, _ in chosen]
     lines = []
     for ref in dict.fromkeys(order):

@@ -276,7 +276,11 @@ class RegisterIndex:
             for c in (cand, *self.ancestors(cand)):
                 item = self.items[c]
                 for phrase in (item.name, *item.aliases):
-                    words.update(canonical_tokens(phrase))
+                    for w in canonical_tokens(phrase):
+                        words.add(w)
+                        m2 = re.match(r"^[a-z]+(\d+)$", w)
+                        if m2:
+                            words.add(m2.group(1))
             scores[cand] = sum(1 for t in tokens if t in words)
         top = max(scores.values())
         best = [c for c, s in scores.items() if s == top]
