@@ -13,7 +13,7 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])|\n\s*(?:[-*•]|\d+[.)])\
 _GENERIC_Q = frozenset(
     """procedure steps step checklist manual instruction instructions guide correct normal
     how what which why when where tell show explain find give need know way do done make
-    ok right please pls""".split()
+    ok right please pls""".split()  # noqa: SIM905 (a word list reads best as prose)
 )
 
 
@@ -77,10 +77,7 @@ def compose_answer(question: str, passages: list[dict[str, Any]], min_overlap: f
         taken = {p for p, _ in by_ref[ref]}
         extra = [i for i in range(pos + 1, min(len(sents), pos + 3))
                  if i not in taken and not is_manipulation(sents[i])]
-        if kinds.get(ref) == "fault_history":
-            extra = extra[:2]
-        else:
-            extra = extra[:1]
+        extra = extra[:2] if kinds.get(ref) == "fault_history" else extra[:1]
         for i in extra:
             if budget <= 0:
                 break
@@ -89,8 +86,8 @@ def compose_answer(question: str, passages: list[dict[str, Any]], min_overlap: f
     order = [ref for _, ref, _, _ in chosen]
     lines = []
     for ref in dict.fromkeys(order):
-        sents = " ".join(s for _, s in sorted(by_ref[ref]))
-        lines.append(f"{sents} [{ref}]")
+        joined = " ".join(s for _, s in sorted(by_ref[ref]))
+        lines.append(f"{joined} [{ref}]")
     text = "\n".join(lines)
     if fault_lines:
         text = (text + "\n" if text else "") + "From the fault records:\n- " + \

@@ -28,7 +28,7 @@ from assistant.settings import AssistantSettings
 from assistant.spoken import normalize_spoken
 from assistant.tools import WRITE_TOOLS, ToolContext, build_tools, load_index
 from assistant.types import Outcome, ProposedAction, ToolCall, TurnResult
-from knowledge.types import Citation
+from knowledge import Citation
 from records import (
     BosunError,
     Caller,
@@ -240,8 +240,8 @@ class Assistant:
             if target in pend["duplicates"]:
                 self._supersede(ctx, action)
                 new_args = {**args, "duplicate_of": target}
-                summary = (f"Add to fault #{target} the note '{args.get('description') or args['title']}'"
-                           "? Yes / Cancel")
+                note = args.get("description") or args["title"]
+                summary = f"Add to fault #{target} the note '{note}'? Yes / Cancel"
                 proposed = ctx.propose("report_fault", new_args, summary)
                 return _Reply(summary, "proposed", proposed=proposed)
         prio = explicit_priority(text)
@@ -422,7 +422,7 @@ class Assistant:
         if action.status is PendingStatus.proposed:
             pending.reject(ctx.session, ctx.caller, action.id)
 
-    # --- persistence -------------------------------------------------------------------------------
+    # --- persistence ---------------------------------------------------------------------------
 
     def _finish(self, session: Session, caller: Caller, conv: Conversation, ctx: ToolContext,
                 state: dict[str, Any], reply: _Reply, norm: str) -> TurnResult:

@@ -28,7 +28,7 @@ _KEEP = frozenset(
     engineers engineer weather joke poem music football flight password priority urgent
     order orders fault faults today tomorrow procedure manual change changing clean cleaning
     service overhaul inspect replace renew check stock spare spares open close closed done
-    please thanks thank hello morning readings reading status health doing looking""".split()
+    please thanks thank hello morning readings reading status health doing looking""".split()  # noqa: SIM905 (a word list reads best as prose)
 )
 
 
@@ -194,7 +194,7 @@ class RegisterIndex:
             end = max(positions[t] for t in toks)
             before = tokens[max(0, pos - 2):pos]
             after = tokens[end + 1:end + 2]
-            penalty = int(bool(_LOCATION_BEFORE & set(before)) or bool(_LOCATION_AFTER & set(after)))
+            penalty = int(bool(_LOCATION_BEFORE & set(before) or _LOCATION_AFTER & set(after)))
             groups.append(_Group(set(codes), pos, len(toks), penalty, " ".join(sorted(toks))))
         groups = self._refine(groups)
         unique = [g for g in groups if len(g.codes) == 1]

@@ -32,7 +32,7 @@ def make_chat_model(settings: AssistantSettings) -> BaseChatModel:
         return ChatOpenAI(
             model=model,
             base_url=settings.chat_base_url,
-            api_key=key,  # type: ignore[arg-type]
+            api_key=key,
             timeout=settings.chat_timeout_s,
             temperature=settings.chat_temperature,
             max_retries=1,

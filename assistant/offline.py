@@ -64,7 +64,7 @@ _DOMAIN = frozenset(
     injector nozzle piston liner cylinder coolant lube grease battery ups lighting radar gps dp
     entry enclosed space permit hot work lockout tagout isolation ppe ppm ows sewage freshwater
     refrigeration aircon hvac valve strainer impeller coupling alignment vibration noise smoke
-    load rpm voltage current frequency insulation megger earth""".split()
+    load rpm voltage current frequency insulation megger earth""".split()  # noqa: SIM905 (a word list reads best as prose)
 )
 
 
@@ -188,7 +188,7 @@ class OfflineChatModel(BaseChatModel):
         cands = list(data.get("candidates") or [])
         code = resolved["code"] if resolved else None
         group = bool(resolved and resolved.get("needs_choice"))
-        kind = intent.kind
+        kind: str = intent.kind
         if kind == "unknown":
             kind = self._guess(text, resolved, cands)
             if kind == "clarify_what":
@@ -202,7 +202,7 @@ class OfflineChatModel(BaseChatModel):
                 return _final("Could you tell me a bit more: which equipment, and what is "
                               "happening or what you need?", "clarify")
         if kind in ("report_fault", "create_work_order"):
-            if code and not group:
+            if resolved and code and not group:
                 eq_words = " ".join([resolved["name"], resolved.get("parent") or "",
                                      *resolved.get("aliases", [])])
                 if kind == "report_fault":

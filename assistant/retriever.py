@@ -8,14 +8,14 @@ from collections.abc import Iterable
 from typing import Protocol, runtime_checkable
 
 from assistant.text import content_tokens
-from knowledge.types import Citation, Hit, Passage, SearchScope
+from knowledge import Citation, Hit, Passage, SearchScope
 
 
 @runtime_checkable
 class Retriever(Protocol):
     """Search the knowledge base within a scope; best hits first."""
 
-    def search(self, query: str, scope: SearchScope, limit: int) -> list[Hit]:
+    def search(self, query: str, scope: SearchScope, *, limit: int = 5) -> list[Hit]:
         """Return at most ``limit`` hits for the query inside the scope."""
         ...
 
@@ -23,7 +23,7 @@ class Retriever(Protocol):
 class EmptyRetriever:
     """A knowledge base with nothing in it (the turn evaluation's store holds the register only)."""
 
-    def search(self, query: str, scope: SearchScope, limit: int) -> list[Hit]:
+    def search(self, query: str, scope: SearchScope, *, limit: int = 5) -> list[Hit]:
         """Return no hits."""
         return []
 
@@ -37,11 +37,9 @@ def _in_scope(p: Passage, scope: SearchScope) -> bool:
         return False
     if scope.tags is not None and not set(scope.tags) & set(p.tags):
         return False
-    if scope.equipment_codes is not None and not set(scope.equipment_codes) & set(
-        p.equipment_codes
-    ):
-        return False
-    return True
+    return scope.equipment_codes is None or bool(
+        set(scope.equipment_codes) & set(p.equipment_codes)
+    )
 
 
 class InMemoryRetriever:
@@ -60,7 +58,7 @@ class InMemoryRetriever:
         self._idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
         self.k1, self.b = k1, b
 
-    def search(self, query: str, scope: SearchScope, limit: int) -> list[Hit]:
+    def search(self, query: str, scope: SearchScope, *, limit: int = 5) -> list[Hit]:
         """Return the best-scoring passages in scope; passages sharing no term are left out."""
         terms = set(content_tokens(query))
         scored: list[tuple[float, int]] = []

@@ -104,7 +104,7 @@ def canonical_tokens(text: str) -> list[str]:
 
 @lru_cache(maxsize=65536)
 def _canonical(text: str) -> tuple[str, ...]:
-    s = text.lower().replace("’", "'")
+    s = text.lower().replace("\u2019", "'")
     for pattern, repl in _COMPILED:
         s = pattern.sub(repl, s)
     raw = _TOKEN.findall(s)
@@ -152,7 +152,7 @@ STOPWORDS = frozenset(
     there here we our us i me my you your he she they them do does did has have had can could
     should would will shall may might must what whats what's which who whom how when where why
     any some all no not please pls plz just now then so very too also up down out off over
-    again about as if but into onto than s t im i'm get got""".split()
+    again about as if but into onto than s t im i'm get got""".split()  # noqa: SIM905 (a word list reads best as prose)
 )
 
 

@@ -22,12 +22,13 @@ from assistant.retriever import Retriever
 from assistant.settings import AssistantSettings
 from assistant.text import content_tokens
 from assistant.types import ProposedAction, ToolCall
-from knowledge.types import DocumentKind, Hit, SearchScope
+from knowledge import DocumentKind, Hit, SearchScope
 from records import (
     BosunError,
     Caller,
     Equipment,
     Fault,
+    FaultStatus,
     Permission,
     Sensor,
     WorkOrder,
@@ -141,7 +142,7 @@ class ToolContext:
         return register.get_equipment(self.session, self.caller, self.item(code).id)
 
     def add_hits(self, hits: list[Hit]) -> list[dict[str, Any]]:
-        """Number new passages for citation and return them as tool data."""
+        """Give new passages citation numbers and return them as tool data."""
         out = []
         for hit in hits:
             known = next((i for i, h in enumerate(self.hits) if h.passage.id == hit.passage.id),
@@ -334,9 +335,9 @@ def _search(ctx: ToolContext, query: str, equipment: str | None,
     if code:
         scoped = SearchScope(org_id=base.org_id, vessel_id=base.vessel_id, kinds=kinds,
                              equipment_codes=_scope_codes(ctx, code))
-        hits = ctx.retriever.search(query, scoped, limit)
+        hits = ctx.retriever.search(query, scoped, limit=limit)
     if not hits:
-        hits = ctx.retriever.search(query, base, limit)
+        hits = ctx.retriever.search(query, base, limit=limit)
     floor = ctx.settings.assistant_min_score
     return [h for h in hits if h.score >= floor]
 
@@ -672,7 +673,7 @@ def _update(ctx: ToolContext, work_order_id: int | None = None, fault_id: int | 
                       "acknowledge": "acknowledged", "reopen": "open",
                       "reopened": "open"}.get(status, status)
             try:
-                ftarget = faults.FaultStatus(status)
+                ftarget = FaultStatus(status)
             except ValueError:
                 return _err(f"A fault cannot be '{status}': use acknowledged, in_progress, "
                             "resolved, closed or open.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from knowledge.types import Citation
+from knowledge import Citation
 
 Outcome = Literal["answer", "proposed", "done", "clarify", "refuse", "nothing_found", "error"]
 

@@ -177,7 +177,7 @@ def run(register_path: Path, cases_path: Path, *, quiet: bool = False) -> dict[s
                        f"| {case.text}")
         db.dispose()
     lat = sorted(j.ms for j in judged)
-    p95 = lat[min(len(lat) - 1, max(0, int(round(0.95 * len(lat))) - 1))] if lat else 0.0
+    p95 = lat[min(len(lat) - 1, max(0, round(0.95 * len(lat)) - 1))] if lat else 0.0
     by_action: Counter[str] = Counter()
     ok_by_action: Counter[str] = Counter()
     for j in judged:

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from assistant import Assistant, AssistantSettings, InMemoryRetriever, Retriever, TurnResult
-from knowledge.types import Passage
+from knowledge import Passage
 from records import (
     ALL_TENANTS,
     Caller,

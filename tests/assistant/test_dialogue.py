@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+
 from sqlalchemy import func, select, update
 
 from assistant import Assistant, AssistantSettings, EmptyRetriever

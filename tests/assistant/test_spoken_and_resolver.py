@@ -10,7 +10,8 @@ from assistant import Item, RegisterIndex, normalize_spoken, recognise
 @pytest.mark.parametrize(
     ("spoken", "expected"),
     [
-        ("uh main engine number two fuel pump is leaking", "main engine No. 2 fuel pump is leaking"),
+        ("uh main engine number two fuel pump is leaking",
+         "main engine No. 2 fuel pump is leaking"),
         ("add a note to fault one hundred and five we are waiting",
          "add a note to fault 105 we are waiting"),
         ("mark work order forty two as done", "mark work order 42 as done"),
