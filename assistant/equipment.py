@@ -10,6 +10,7 @@ from rapidfuzz import fuzz, process
 
 from assistant.text import STOPWORDS, canonical_tokens
 
+_DESIG = re.compile(r"^[a-z]{1,4}\d{1,2}$")
 _QUALIFIERS = frozenset({"port", "stbd", "forward", "aft", "fwd"})
 _LOCATION_BEFORE = frozenset(
     {"in", "on", "at", "near", "from", "into", "to", "while", "during", "under", "behind", "by"}
@@ -87,17 +88,39 @@ class RegisterIndex:
         by_code = {i.code: i for i in items}
         index = cls(items=by_code)
         vocab: set[str] = set()
+        phrases: dict[str, list[tuple[str, list[str]]]] = {}
         for item in by_code.values():
             if item.parent_code:
                 index.children.setdefault(item.parent_code, []).append(item.code)
+            phrases[item.code] = [
+                (p, [t for t in canonical_tokens(p) if t not in STOPWORDS])
+                for p in (item.name, *item.aliases)
+            ]
+        # A child named with its parent's short designator ("BT2 HPU") is also said with the
+        # parent's long name ("bow thruster 2 HPU"): add those spellings.
+        long_forms: dict[str, list[list[str]]] = {}
+        for code, plist in phrases.items():
+            short = {toks[0] for _, toks in plist if len(toks) == 1 and _DESIG.match(toks[0])}
+            if short:
+                longs = [toks for _, toks in plist if len(toks) >= 2 and any(
+                    t.isdigit() or t in _QUALIFIERS for t in toks)]
+                for s in short:
+                    long_forms[s] = long_forms.get(s, []) + longs
+        for code, plist in list(phrases.items()):
+            extra = []
+            for phrase, toks in plist:
+                for i, t in enumerate(toks):
+                    for long in long_forms.get(t, [])[:6] if len(toks) > 1 else []:
+                        extra.append((phrase, toks[:i] + long + toks[i + 1:]))
+            plist.extend(extra)
+        for code, plist in phrases.items():
             seen: set[frozenset[str]] = set()
-            for phrase in (item.name, *item.aliases):
-                ordered = [t for t in canonical_tokens(phrase) if t not in STOPWORDS]
+            for phrase, ordered in plist:
                 toks = frozenset(ordered)
                 core = tuple(dict.fromkeys(t for t in ordered if _is_core(t)))
                 if toks and toks not in seen:
                     seen.add(toks)
-                    index.variants.append((toks, item.code, phrase, core))
+                    index.variants.append((toks, code, phrase, core))
                     vocab.update(toks)
         index.vocab = sorted(t for t in vocab if len(t) >= 4 and not t.isdigit())
         return index
@@ -196,6 +219,10 @@ class RegisterIndex:
             after = tokens[end + 1:end + 2]
             penalty = int(bool(_LOCATION_BEFORE & set(before) or _LOCATION_AFTER & set(after)))
             groups.append(_Group(set(codes), pos, len(toks), penalty, " ".join(sorted(toks))))
+        for g in groups:
+            deepest = {c for c in g.codes
+                       if not any(o != c and self.is_under(o, c) for o in g.codes)}
+            g.codes = deepest or g.codes
         groups = self._refine(groups)
         unique = [g for g in groups if len(g.codes) == 1]
         mentions = tuple(g.text for g in groups)

@@ -28,8 +28,10 @@ _MANIPULATION = re.compile(
     r"pretend (?:to be|you are)|\bdan\b|jailbreak|system prompt|developer mode|"
     r"maintenance mode|^\s*system\s*:|\[system\]|do not ask for confirmation|"
     r"without (?:asking|confirmation|confirming)|api ?keys?|passwords?|credentials|"
-    r"drop table|delete from|;\s*--|union select|\bbypass|override (?:the )?(?:alarm|safety|"
-    r"interlock|trip)|disable (?:the )?(?:alarm|interlock|safety|trip|15 ?ppm|oil content)|"
+    r"drop table|delete from|;\s*--|union select|\bbypass|\b(?:disable|defeat|override|inhibit|"
+    r"jumper out|bridge out|switch off|turn off|gag|isolate)\b.{0,40}\b(?:alarms?|trips?|"
+    r"interlocks?|safet(?:y|ies)|shut ?downs?|15 ?ppm|oil content meter|ocm|fire detection|"
+    r"detectors?)\b|"
     r"without (?:the )?(?:15 ?ppm|oil content|ocm|alarm)|(?:pump|discharge|dump) (?:\w+ )?"
     r"overboard|(?:mark|close|set|resolve) (?:every|all) (?:the )?(?:open )?"
     r"(?:faults?|work ?orders?|jobs?)|(?:delete|remove|erase|wipe|purge) (?:all|every|the|"
@@ -97,7 +99,8 @@ _HEALTH = re.compile(
     r"\b|\b(?:health|healthy|condition|risk|likelihood of failure|chance of failure|"
     r"readings?|trend|trending|status of|status|right now|currently|at the moment|live "
     r"values?|sensor|sensors)\b|\bis (?:the |it )?.*\brunning (?:ok|okay|fine|well|normal|"
-    r"alright)\b|\bany (?:abnormal|high|low|odd)\b",
+    r"alright)\b|\bany (?:abnormal|high|low|odd)\b|\bnow\s*\??\s*$|\bcheck (?:on|up on)\b|"
+    r"\b(?:temps|pressures|parameters|values|numbers)\s*\??\s*$",
     re.IGNORECASE,
 )
 
@@ -112,7 +115,9 @@ _HISTORY = re.compile(
 _QUESTION = re.compile(
     r"^\s*(?:how|what|whats|what's|why|where|wheres|where's|when|which|who|can|could|should|"
     r"is|are|does|do|explain|describe|tell me|show me|find|give me|procedure|steps?|"
-    r"checklist|instructions?|manual|guide)\b|\?\s*$|\b(?:procedure|checklist|steps to|"
+    r"checklist|instructions?|manual|guide|walk me|talk me|run me)\b|\?\s*$|"
+    r"\b(?:procedure|checklist|steps to|walk me through|talk me through|run me through|"
+    r"guide me|show me how|how does|"
     r"how to|how do|how often|manual|instructions|setpoint|set point|torque|clearance|"
     r"interval|spec|specification|tolerance|capacity|what oil|which oil|grade|should be|"
     r"correct|allowed|maximum|minimum|max allowed|normal range|meaning|mean|means)\b",
@@ -121,6 +126,7 @@ _QUESTION = re.compile(
 
 _MANUAL_STRONG = re.compile(
     r"\b(?:procedure|checklist|steps to|how to|how do|how often|manual|instructions|setpoint|"
+    r"walk me through|talk me through|run me through|guide me|show me how|how does|"
     r"set point|torque|clearance|interval|spec|specification|tolerance|should|correct|allowed|"
     r"what oil|which oil|grade|mean|meaning)\b",
     re.IGNORECASE,
@@ -199,8 +205,10 @@ def severity_priority(text: str, equipment_words: str = "") -> str | None:
         return "critical"
     safety_kit = re.search(r"\b(?:emergency|rescue|lifeboat|life ?boat|fire pump|frc|mob)\b",
                            f"{eq} {t}")
-    failed = re.search(r"\b(?:fail\w*|didn'?t start|did not start|wont start|won'?t start|"
-                       r"not start\w*|flat|dead|only giving|only|no pressure|low pressure)\b", t)
+    failed = re.search(r"\b(?:fail\w*|flat|dead|only giving|only|no pressure|low pressure)\b|"
+                       r"\b(?:wont|won'?t|will not|didn'?t|did not|doesn'?t|does not|cannot|"
+                       r"can'?t|not)\s+(?:start\w*|crank\w*|run\w*|fire|turn over|work\w*|"
+                       r"deliver\w*|hold\w*|build\w*|pump\w*)", t)
     if safety_kit and failed and re.search(r"\b(?:emergency|fire pump)\b", f"{eq} {t}"):
         return "critical"
     on_dp = re.search(r"\b(?:on dp|in dp|dp mode|while on dp|at the rig|on location)\b", t)
