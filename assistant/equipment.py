@@ -99,14 +99,14 @@ class RegisterIndex:
         # A child named with its parent's short designator ("BT2 HPU") is also said with the
         # parent's long name ("bow thruster 2 HPU"): add those spellings.
         long_forms: dict[str, list[list[str]]] = {}
-        for code, plist in phrases.items():
+        for plist in phrases.values():
             short = {toks[0] for _, toks in plist if len(toks) == 1 and _DESIG.match(toks[0])}
             if short:
                 longs = [toks for _, toks in plist if len(toks) >= 2 and any(
                     t.isdigit() or t in _QUALIFIERS for t in toks)]
                 for s in short:
                     long_forms[s] = long_forms.get(s, []) + longs
-        for code, plist in list(phrases.items()):
+        for plist in list(phrases.values()):
             extra = []
             for phrase, toks in plist:
                 for i, t in enumerate(toks):
