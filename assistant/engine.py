@@ -70,6 +70,11 @@ _RETARGET = re.compile(
     r"(?:the\s+)?(?P<rest>.+)$",
     re.IGNORECASE,
 )
+_EDIT = re.compile(
+    r"^\s*(?:edit|change|set|make|call)\s*(?:it|the)?\s*(?P<field>title|description|text|"
+    r"wording|note)?\s*(?:to|:|=|as)\s*[:\s]*(?P<value>.+)$",
+    re.IGNORECASE,
+)
 _PRONOUN = re.compile(r"\b(?:it|its|it's|that one|this one|same one|the same|there)\b",
                       re.IGNORECASE)
 _CITE = re.compile(r"\[(\d{1,3})\]")
@@ -258,6 +263,24 @@ class Assistant:
             proposed = ctx.propose(action.kind, new_args, summary,
                                    list(pend.get("duplicates") or []))
             return _Reply(summary, "proposed", proposed=proposed)
+        edit = _EDIT.match(text)
+        if edit and not explicit_priority(edit.group("value")) and (
+            edit.group("field") or text.lower().startswith("edit")
+        ):
+            value = edit.group("value").strip().strip("'\"")
+            key = {"description": "description", "text": "description", "note": "note"}.get(
+                (edit.group("field") or "title").lower(), "title")
+            if action.kind == "update_work_order":
+                key = "note"
+            if value and (key in args or key in ("title", "note")):
+                self._supersede(ctx, action)
+                old = str(args.get(key) or "")
+                new_args = {**args, key: value}
+                summary = action.summary.replace(f"'{old}'", f"'{value}'") if old else (
+                    f"{action.summary.rsplit('?', 1)[0]} ({key}: '{value}')? Yes / Cancel")
+                proposed = ctx.propose(action.kind, new_args, summary,
+                                       list(pend.get("duplicates") or []))
+                return _Reply(summary, "proposed", proposed=proposed)
         m = _RETARGET.match(text)
         if m and action.kind in ("report_fault", "create_work_order"):
             moved = self._retarget(ctx, state, action, args, m.group("rest"), supersede=True)

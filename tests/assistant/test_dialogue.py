@@ -220,3 +220,14 @@ def test_empty_knowledge_base_still_decides(world: World) -> None:
     assert r.outcome == "nothing_found"
     assert [c.name for c in r.tool_calls] == ["lookup_equipment", "search_manuals"]
     assert r.tool_calls[1].args["equipment"] == "701.2"
+
+
+def test_edit_changes_the_proposal_before_yes(world: World, say: Say) -> None:
+    r = say("DG1 smoking on load")
+    assert r.proposed_action is not None
+    r = say("edit title to black smoke from DG1 exhaust at 80% load")
+    assert r.proposed_action is not None
+    assert r.proposed_action.arguments["title"] == "black smoke from DG1 exhaust at 80% load"
+    assert "'black smoke from DG1 exhaust at 80% load'" in r.reply
+    say("yes")
+    assert [f.title for f in _faults(world)] == ["black smoke from DG1 exhaust at 80% load"]
