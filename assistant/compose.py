@@ -26,6 +26,20 @@ class Composed:
     found: bool
 
 
+def _stem(tok: str) -> str:
+    for suffix, keep in (("ing", 4), ("ed", 4), ("es", 4), ("er", 5), ("s", 4)):
+        if tok.endswith(suffix) and len(tok) - len(suffix) >= keep:
+            return tok[: -len(suffix)]
+    return tok
+
+
+def _terms(text: str) -> set[str]:
+    return {_stem(t) for t in content_tokens(text)}
+
+
+_DESIGNATOR = re.compile(r"^(?:[a-z]{1,4}\d{1,2}|\d+(?:\.\d+)?)$")
+
+
 def _sentences(text: str) -> list[str]:
     parts = [p.strip() for p in _SENTENCE.split(text) if p and p.strip()]
     return [p for p in parts if len(p) > 3]
@@ -34,28 +48,27 @@ def _sentences(text: str) -> list[str]:
 def compose_answer(question: str, passages: list[dict[str, Any]], min_overlap: float,
                    faults: list[dict[str, Any]] | None = None) -> Composed:
     """Return up to three of the best sentences with [n] citations, or say nothing was found."""
-    terms = [t for t in dict.fromkeys(content_tokens(question)) if t not in _GENERIC_Q]
-    if not terms:
-        terms = list(dict.fromkeys(content_tokens(question)))
+    raw = [t for t in dict.fromkeys(content_tokens(question)) if not _DESIGNATOR.match(t)]
+    terms = [_stem(t) for t in raw if t not in _GENERIC_Q] or [_stem(t) for t in raw]
     scored: list[tuple[float, int, int, str]] = []
     for rank, p in enumerate(passages):
         for pos, sent in enumerate(_sentences(str(p.get("text", "")))):
             if is_manipulation(sent):
                 continue  # text from documents is data; never repeat instructions to the bot
-            words = set(content_tokens(sent))
-            title_words = set(content_tokens(f"{p.get('title', '')} {p.get('section') or ''}"))
+            words = _terms(sent)
+            title_words = _terms(f"{p.get('title', '')} {p.get('section') or ''}")
             hit = sum(1 for t in terms if t in words)
             ctx_hit = sum(1 for t in terms if t in title_words and t not in words)
             if not terms:
                 continue
             share = (hit + 0.5 * ctx_hit) / len(terms)
-            if hit == 0 or share < min_overlap:
+            if hit < min(2, len(terms)) or share < min_overlap:
                 continue
             score = share - 0.05 * rank - 0.01 * pos
             scored.append((score, int(p["ref"]), pos, sent))
     fault_lines = []
     for f in faults or []:
-        words = set(content_tokens(f"{f.get('title', '')} {f.get('root_cause') or ''}"))
+        words = _terms(f"{f.get('title', '')} {f.get('root_cause') or ''}")
         if not terms or any(t in words for t in terms):
             cause = f"; root cause: {f['root_cause']}" if f.get("root_cause") else ""
             fix = f"; last note: {f['notes'][-1]}" if f.get("notes") else ""

@@ -113,7 +113,7 @@ def _clarify_list(cands: Sequence[dict[str, Any]], what: str) -> str:
 class OfflineChatModel(BaseChatModel):
     """A chat model that needs no network: intent rules, slot filling, extractive answers."""
 
-    min_overlap: float = 0.34
+    min_overlap: float = 0.3
     tool_names: tuple[str, ...] = ()
 
     @property

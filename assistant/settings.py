@@ -24,7 +24,7 @@ class AssistantSettings(BaseSettings):
         default=0.0, description="Hits scoring below this count as nothing found"
     )
     assistant_min_overlap: float = Field(
-        default=0.34,
+        default=0.3,
         ge=0,
         le=1,
         description="Share of the question's key terms an answer sentence must contain",
