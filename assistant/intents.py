@@ -29,14 +29,14 @@ _MANIPULATION = re.compile(
     r"maintenance mode|^\s*system\s*:|\[system\]|do not ask for confirmation|"
     r"without (?:asking|confirmation|confirming)|api ?keys?|passwords?|credentials|"
     r"drop table|delete from|;\s*--|union select|\bbypass|\b(?:disable|defeat|override|inhibit|"
-    r"jumper out|bridge out|switch off|turn off|gag|isolate)\b.{0,40}\b(?:alarms?|trips?|"
+    r"jumper out|bridge out|gag)\b.{0,40}\b(?:alarms?|trips?|"
     r"interlocks?|safet(?:y|ies)|shut ?downs?|15 ?ppm|oil content meter|ocm|fire detection|"
     r"detectors?)\b|"
     r"without (?:the )?(?:15 ?ppm|oil content|ocm|alarm)|(?:pump|discharge|dump) (?:\w+ )?"
     r"overboard|(?:mark|close|set|resolve) (?:every|all) (?:the )?(?:open )?"
     r"(?:faults?|work ?orders?|jobs?)|(?:delete|remove|erase|wipe|purge) (?:all|every|the|"
     r"this|that|a)?\s*(?:faults?|work ?orders?|wos?|jobs?|records?|history|data)|"
-    r"\b(?:delete|erase|wipe|purge)\b",
+    r"\b(?:delete|erase)\b",
     re.IGNORECASE,
 )
 
@@ -72,6 +72,19 @@ _CREATE_WO = re.compile(
     re.IGNORECASE,
 )
 
+_REPORT = re.compile(
+    r"(?:\b(?:report|log|file|raise|create|record|register|enter|submit|put in|write up|"
+    r"make)\s+(?:a\s+|an\s+|new\s+|the\s+)*|\bopen\s+(?:a|an|new)\s+(?:new\s+)?)"
+    r"(?:fault|defect|breakdown|failure|problem|"
+    r"issue|fault report|defect report)s?\b|^\s*(?:new\s+)?(?:fault|defect)\s*[:-]|"
+    r"\bi (?:want|need|would like|'d like) to report\b|^\s*report\s*[:-]",
+    re.IGNORECASE,
+)
+_LIST_ALL = re.compile(
+    r"^\s*(?:please\s+)?(?:list|show|display|give me|get)(?: me)?(?: all| the| our| any)*\s+"
+    r"(?:current\s+|active\s+)?(?:faults|defects|work ?orders|wos|jobs|issues)\b",
+    re.IGNORECASE,
+)
 _LIST_OPEN = re.compile(
     r"\b(?:open|outstanding|pending|unresolved|still open|active|overdue|backlog|not closed)"
     r"\b.*\b(?:faults?|defects?|work ?orders?|w\.?o\.?s?|jobs?|tasks?|issues?)\b|"
@@ -228,7 +241,7 @@ def severity_priority(text: str, equipment_words: str = "") -> str | None:
                  r"(?:low|dropping|dropped|drop)\b|\blow (?:lo |lube |oil )?press\w*\b", t):
         return "high"
     if re.search(r"\b(?:hi|high)\b.{0,12}\btemp\w*\b|\btemp\w*\b.{0,12}\b(?:hi|high)\b|"
-                 r"\boverheat\w*", t) and re.search(r"\balarm|\boverheat|\d", t):
+                 r"\boverheat\w*", t):
         return "high"
     if re.search(r"\bbrake\b.*\b(?:not holding|slip\w*)\b|\bslips under load\b", t):
         return "high"
@@ -320,6 +333,8 @@ def recognise(text: str) -> Intent:
         intent = Intent("update_work_order", ref_kind=ref[0], ref_id=ref[1])
         _update_slots(intent, t)
         return intent
+    if _REPORT.search(t) and not _CREATE_WO.search(t):
+        return Intent("report_fault")
     if _CREATE_WO.search(t):
         intent = Intent("create_work_order", priority=explicit_priority(t))
         _create_slots(intent, t)
@@ -328,7 +343,7 @@ def recognise(text: str) -> Intent:
         return Intent("refuse", reason="off_topic")
     if _SMALLTALK.match(t) and not _SYMPTOM.search(t.split(" ", 1)[-1] if " " in t else ""):
         return Intent("smalltalk")
-    if _LIST_OPEN.search(t) and not _CREATE_WO.search(t):
+    if (_LIST_OPEN.search(t) or _LIST_ALL.search(t)) and not _CREATE_WO.search(t):
         what: Literal["faults", "work_orders", "both"] = "both"
         has_fault = re.search(r"\b(?:faults?|defects?|issues?)\b", low)
         has_wo = re.search(r"\b(?:work ?orders?|w\.?o\.?s?|jobs?|tasks?)\b", low)

@@ -29,6 +29,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bx-band\b", "x band"),
     (r"\b(?:no|nr|num)\.\s*(?=\d)", "no "),
     (r"\b(?:no|nr)(?=\d\b)", "no "),
+    (r"\b(port|stbd|starboard|ps|sb|s/b|p/s) me\b", r"\1 main engine"),
     (r"\bport side\b", "port"),
     (r"\bstarboard side\b", "stbd"),
     (r"\bmain engine no\.? ?(\d)\b", r"me\1"),
