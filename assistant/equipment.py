@@ -202,6 +202,22 @@ class RegisterIndex:
             v for v in self.variants
             if v[0] <= tokset and _in_order([all_pos[t] for t in v[3]])
         ]
+        exact_codes = {m[1] for m in matches}
+        for toks, code, phrase, core in self.variants:
+            if code in exact_codes or len(toks) < 3:
+                continue
+            hit = toks & tokset
+            strict = {t for t in toks if t.isdigit() or t in _QUALIFIERS or _DESIG.match(t)}
+            head = core[-1] if core else None
+            if (
+                len(hit) >= 2
+                and 3 * len(hit) >= 2 * len(toks)
+                and strict <= tokset
+                and head in tokset
+                and not hit <= _GENERIC
+                and _in_order([all_pos[t] for t in core if t in tokset])
+            ):
+                matches.append((frozenset(hit), code, phrase, core))
         if within is not None:
             allowed = set(within)
             matches = [m for m in matches if m[1] in allowed]

@@ -109,3 +109,14 @@ def test_update_slots() -> None:
     assert (i.ref_kind, i.ref_id, i.status, i.note) == ("fault", 12, None, "spare o-rings ordered")
     i = recognise("reopen fault 64, leak is back")
     assert (i.ref_kind, i.status) == ("fault", "open")
+
+
+def test_names_match_without_every_word() -> None:
+    index = RegisterIndex.build([
+        Item(1, "721.1", "Sea water cooling pump No. 1", (), None, True),
+        Item(2, "721.2", "Sea water cooling pump No. 2", (), None, True),
+        Item(3, "311.5", "Brine pump", (), None, True),
+    ])
+    assert index.resolve("SW pump 2 mech seal leaking").code == "721.2"
+    assert index.resolve("sea water pump 1 noisy").code == "721.1"
+    assert index.resolve("the pump is noisy").code is None
