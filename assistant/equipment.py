@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from assistant.text import STOPWORDS, canonical_tokens
+from assistant.text import ABBREVIATIONS, STOPWORDS, canonical_tokens
 
 _DESIG = re.compile(r"^[a-z]{1,4}\d{1,2}$")
 _QUALIFIERS = frozenset({"port", "stbd", "forward", "aft", "fwd"})
@@ -81,6 +81,7 @@ class RegisterIndex:
     variants: list[tuple[frozenset[str], str, str, tuple[str, ...]]] = field(default_factory=list)
     vocab: list[str] = field(default_factory=list)
     children: dict[str, list[str]] = field(default_factory=dict)
+    signatures: dict[tuple[str, frozenset[str]], set[str]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, items: Iterable[Item]) -> RegisterIndex:
@@ -96,6 +97,9 @@ class RegisterIndex:
                 (p, [t for t in canonical_tokens(p) if t not in STOPWORDS])
                 for p in (item.name, *item.aliases)
             ]
+        for plist in phrases.values():
+            plist.extend((ph, [t for t in toks if t not in STOPWORDS])
+                         for ph, toks in _abbreviated(plist))
         # A child named with its parent's short designator ("BT2 HPU") is also said with the
         # parent's long name ("bow thruster 2 HPU"): add those spellings.
         long_forms: dict[str, list[list[str]]] = {}
@@ -122,6 +126,9 @@ class RegisterIndex:
                     seen.add(toks)
                     index.variants.append((toks, code, phrase, core))
                     vocab.update(toks)
+                    if core:
+                        sig = (core[-1], frozenset(t for t in toks if _strict(t)))
+                        index.signatures.setdefault(sig, set()).add(code)
         index.vocab = sorted(t for t in vocab if len(t) >= 4 and not t.isdigit())
         return index
 
@@ -200,14 +207,15 @@ class RegisterIndex:
         tokset = set(tokens)
         matches = [
             v for v in self.variants
-            if v[0] <= tokset and _in_order([all_pos[t] for t in v[3]])
+            if v[0] <= tokset and (len(v[3]) != 2 or _in_order([all_pos[t] for t in v[3]]))
         ]
         exact_codes = {m[1] for m in matches}
+        partial: set[tuple[frozenset[str], str]] = set()
         for toks, code, phrase, core in self.variants:
             if code in exact_codes or len(toks) < 3:
                 continue
             hit = toks & tokset
-            strict = {t for t in toks if t.isdigit() or t in _QUALIFIERS or _DESIG.match(t)}
+            strict = {t for t in toks if _strict(t)}
             head = core[-1] if core else None
             if (
                 len(hit) >= 2
@@ -215,9 +223,14 @@ class RegisterIndex:
                 and strict <= tokset
                 and head in tokset
                 and not hit <= _GENERIC
-                and _in_order([all_pos[t] for t in core if t in tokset])
+                and (hit - strict - {head} - _GENERIC
+                     or len(self.signatures.get((head or "", frozenset(strict)), ())) == 1)
             ):
+                hit_core = [t for t in core if t in hit]
+                if len(hit_core) == 2 and not _in_order([all_pos[t] for t in hit_core]):
+                    continue
                 matches.append((frozenset(hit), code, phrase, core))
+                partial.add((frozenset(hit), code))
         if within is not None:
             allowed = set(within)
             matches = [m for m in matches if m[1] in allowed]
@@ -234,7 +247,9 @@ class RegisterIndex:
             before = tokens[max(0, pos - 2):pos]
             after = tokens[end + 1:end + 2]
             penalty = int(bool(_LOCATION_BEFORE & set(before) or _LOCATION_AFTER & set(after)))
-            groups.append(_Group(set(codes), pos, len(toks), penalty, " ".join(sorted(toks))))
+            weak = all((toks, c) in partial for c in codes)
+            groups.append(_Group(set(codes), pos, len(toks), penalty + int(weak),
+                                 " ".join(sorted(toks))))
         for g in groups:
             deepest = {c for c in g.codes
                        if not any(o != c and self.is_under(o, c) for o in g.codes)}
@@ -346,6 +361,31 @@ class RegisterIndex:
             if score > best_score:
                 best, best_score = code, score
         return best if best_score >= 80 else target
+
+
+def _abbreviated(plist: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
+    """Return the spellings of names with marine abbreviations applied or spelled out."""
+    out: list[tuple[str, list[str]]] = []
+    for phrase, toks in plist:
+        for long, short in ABBREVIATIONS:
+            n = len(long)
+            for i in range(len(toks) - n + 1):
+                if tuple(toks[i:i + n]) == long:
+                    new = toks[:i] + [short] + toks[i + n:]
+                    if i + 1 < len(new) and new[i + 1].isdigit() and len(new[i + 1]) == 1:
+                        new = new[:i] + [short + new[i + 1]] + new[i + 2:]
+                    out.append((phrase, new))
+                    break
+            for i, t in enumerate(toks):
+                m = re.match(rf"^{short}(\d?)$", t)
+                if m and short not in ("ac", "ht", "lt", "dp") or (m and len(toks) > 1):
+                    digit = [m.group(1)] if m and m.group(1) else []
+                    out.append((phrase, toks[:i] + list(long) + digit + toks[i + 1:]))
+    return out
+
+
+def _strict(tok: str) -> bool:
+    return tok.isdigit() or tok in _QUALIFIERS or bool(_DESIG.match(tok))
 
 
 def _is_core(tok: str) -> bool:

@@ -50,6 +50,10 @@ _WORDS: dict[str, str] = {
     "gens": "generator",
     "generators": "generator",
     "turbocharger": "turbo",
+    "gyrocompass": "gyro",
+    "azimuth": "azi",
+    "azimuthing": "azi",
+    "ac": "ac",
     "turbochargers": "turbo",
     "tc": "turbo",
     "emcy": "emergency",
@@ -95,6 +99,44 @@ _WORDS: dict[str, str] = {
     "wtr": "water",
     "no.": "no",
 }
+
+# Marine abbreviations: a register that spells a name out still matches the short form crews
+# use, and the other way round (canonical tokens on the left).
+ABBREVIATIONS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("diesel", "generator"), "dg"),
+    (("auxiliary", "engine"), "ae"),
+    (("main", "engine"), "me"),
+    (("bow", "thruster"), "bt"),
+    (("stern", "thruster"), "st"),
+    (("tunnel", "thruster"), "tt"),
+    (("main", "air", "compressor"), "mac"),
+    (("hydraulic", "power", "unit"), "hpu"),
+    (("hydraulic", "power", "pack"), "hpu"),
+    (("oily", "water", "separator"), "ows"),
+    (("bilge", "water", "separator"), "ows"),
+    (("fw", "generator"), "fwg"),
+    (("fast", "rescue", "craft"), "frc"),
+    (("fast", "rescue", "boat"), "frc"),
+    (("controllable", "pitch", "propeller"), "cpp"),
+    (("air", "conditioning"), "ac"),
+    (("emergency", "switchboard"), "esb"),
+    (("main", "switchboard"), "msb"),
+    (("emergency", "diesel", "generator"), "edg"),
+    (("emergency", "generator"), "edg"),
+    (("emergency", "fire", "pump"), "efp"),
+    (("sewage", "treatment", "plant"), "stp"),
+    (("charge", "air", "cooler"), "cac"),
+    (("motion", "reference", "unit"), "mru"),
+    (("uninterruptible", "power", "supply"), "ups"),
+    (("dynamic", "positioning"), "dp"),
+    (("high", "temperature"), "ht"),
+    (("low", "temperature"), "lt"),
+    (("variable", "frequency", "drive"), "vfd"),
+    (("heat", "exchanger"), "hx"),
+    (("turbo", "charger"), "turbo"),
+    (("reduction", "gearbox"), "gearbox"),
+    (("reduction", "gear"), "gearbox"),
+)
 
 _NUMBER_MARKERS = frozenset({"no", "nr", "number", "num", "#"})
 _TOKEN = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?|#")
