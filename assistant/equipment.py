@@ -120,14 +120,14 @@ class RegisterIndex:
         for code, plist in phrases.items():
             seen: set[frozenset[str]] = set()
             for phrase, ordered in plist:
-                toks = frozenset(ordered)
+                tokset = frozenset(ordered)
                 core = tuple(dict.fromkeys(t for t in ordered if _is_core(t)))
-                if toks and toks not in seen:
-                    seen.add(toks)
-                    index.variants.append((toks, code, phrase, core))
-                    vocab.update(toks)
+                if tokset and tokset not in seen:
+                    seen.add(tokset)
+                    index.variants.append((tokset, code, phrase, core))
+                    vocab.update(tokset)
                     if core:
-                        sig = (core[-1], frozenset(t for t in toks if _strict(t)))
+                        sig = (core[-1], frozenset(t for t in tokset if _strict(t)))
                         index.signatures.setdefault(sig, set()).add(code)
         index.vocab = sorted(t for t in vocab if len(t) >= 4 and not t.isdigit())
         return index
@@ -371,16 +371,16 @@ def _abbreviated(plist: list[tuple[str, list[str]]]) -> list[tuple[str, list[str
             n = len(long)
             for i in range(len(toks) - n + 1):
                 if tuple(toks[i:i + n]) == long:
-                    new = toks[:i] + [short] + toks[i + n:]
+                    new = [*toks[:i], short, *toks[i + n:]]
                     if i + 1 < len(new) and new[i + 1].isdigit() and len(new[i + 1]) == 1:
-                        new = new[:i] + [short + new[i + 1]] + new[i + 2:]
+                        new = [*new[:i], short + new[i + 1], *new[i + 2:]]
                     out.append((phrase, new))
                     break
             for i, t in enumerate(toks):
                 m = re.match(rf"^{short}(\d?)$", t)
-                if m and short not in ("ac", "ht", "lt", "dp") or (m and len(toks) > 1):
-                    digit = [m.group(1)] if m and m.group(1) else []
-                    out.append((phrase, toks[:i] + list(long) + digit + toks[i + 1:]))
+                if m and (short not in ("ac", "ht", "lt", "dp") or len(toks) > 1):
+                    digit = [m.group(1)] if m.group(1) else []
+                    out.append((phrase, [*toks[:i], *long, *digit, *toks[i + 1:]]))
     return out
 
 
