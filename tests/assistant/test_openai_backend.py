@@ -162,3 +162,17 @@ def test_question_back_without_tools_is_a_clarification(
     script.replies += [text("Which fuel pump: ME1 or ME2?")]
     r = _turn(world, _assistant(world, url), "fuel pump leaking")
     assert r.outcome == "clarify" and r.proposed_action is None
+
+
+def test_bad_model_settings_fail_clearly(monkeypatch: pytest.MonkeyPatch) -> None:
+    from records import BosunError
+
+    with pytest.raises(BosunError, match="BOSUN_CHAT_BASE_URL"):
+        make_chat_model(AssistantSettings(chat_model="openai:qwen"))
+    with pytest.raises(BosunError, match="unknown BOSUN_CHAT_MODEL"):
+        make_chat_model(AssistantSettings(chat_model="llamafile"))
+    monkeypatch.setenv("BOSUN_CHAT_MODEL", "openai:qwen2.5")
+    monkeypatch.setenv("BOSUN_CHAT_BASE_URL", "http://127.0.0.1:9/v1")
+    settings = AssistantSettings()
+    assert (settings.chat_model, settings.chat_base_url) == ("openai:qwen2.5",
+                                                             "http://127.0.0.1:9/v1")
