@@ -193,8 +193,13 @@ class RegisterIndex:
 
     def resolve(self, text: str, within: Sequence[str] | None = None) -> Resolution:
         """Find the equipment a text names; ambiguous mentions come back as candidates."""
-        codes_in_text = [c for c in self.items if re.search(rf"(?<![\w.]){re.escape(c)}(?![\w.])",
-                                                            text)]
+        # Codes count when written out ("601.2.10", "ME-SB-TC"); a bare word code like "ME"
+        # is left to the names, since crews use such words in passing.
+        codes_in_text = [
+            c for c in self.items
+            if re.search(r"[\d.\-/]", c)
+            and re.search(rf"(?<![\w.-]){re.escape(c)}(?![\w.-])", text)
+        ]
         if codes_in_text:
             best = max(codes_in_text, key=len)
             return Resolution(best, (best,), (best,))

@@ -113,7 +113,8 @@ _HEALTH = re.compile(
     r"readings?|trend|trending|status of|status|right now|currently|at the moment|live "
     r"values?|sensor|sensors)\b|\bis (?:the |it )?.*\brunning (?:ok|okay|fine|well|normal|"
     r"alright)\b|\bany (?:abnormal|high|low|odd)\b|\bnow\s*\??\s*$|\bcheck (?:on|up on)\b|"
-    r"\b(?:temps|pressures|parameters|values|numbers)\s*\??\s*$",
+    r"\b(?:temps|pressures|parameters|values|numbers)\s*\??\s*$|"
+    r"^\s*how(?:'s| is| are)\s+(?:the\s+|our\s+|my\s+)?[\w/ -]{1,40}\??\s*$",
     re.IGNORECASE,
 )
 
