@@ -200,6 +200,10 @@ class Assistant:
             reply = self._pending_followup(ctx, state, text, history)
             if reply is not None:
                 return reply
+        if is_yes(text) or (is_no(text) and not after_no(text)):
+            if not state.get("clarify"):
+                return _Reply("Nothing is waiting for your confirmation right now. What can I "
+                              "do for you?", "clarify")
         clar = state.pop("clarify", None)
         if clar:
             reply = self._clarify_followup(ctx, state, clar, text, history)

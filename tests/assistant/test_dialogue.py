@@ -231,3 +231,8 @@ def test_edit_changes_the_proposal_before_yes(world: World, say: Say) -> None:
     assert "'black smoke from DG1 exhaust at 80% load'" in r.reply
     say("yes")
     assert [f.title for f in _faults(world)] == ["black smoke from DG1 exhaust at 80% load"]
+
+
+def test_yes_with_nothing_pending_says_so(say: Say) -> None:
+    r = say("yes")
+    assert r.outcome == "clarify" and "Nothing is waiting" in r.reply and r.executed is None
