@@ -1,1 +1,40 @@
-"""Conversation engine: tools, chat-model backends, pending actions, dialogue state."""
+"""The conversation engine: tools, chat-model backends, pending actions, dialogue state.
+
+``Assistant.turn`` takes one message and returns a ``TurnResult``: an answer with its
+citations, a question back, or a proposed change the crew member confirms with "yes".
+"""
+
+from assistant.engine import SYSTEM_PROMPT, Assistant
+from assistant.equipment import Item, RegisterIndex, Resolution
+from assistant.intents import Intent, recognise
+from assistant.models import make_chat_model
+from assistant.offline import OfflineChatModel
+from assistant.retriever import EmptyRetriever, InMemoryRetriever, Retriever
+from assistant.settings import AssistantSettings
+from assistant.spoken import normalize_spoken
+from assistant.tools import ToolContext, build_tools, load_index
+from assistant.types import Outcome, ProposedAction, ToolCall, TurnResult
+
+__all__ = [
+    "SYSTEM_PROMPT",
+    "Assistant",
+    "AssistantSettings",
+    "EmptyRetriever",
+    "InMemoryRetriever",
+    "Intent",
+    "Item",
+    "OfflineChatModel",
+    "Outcome",
+    "ProposedAction",
+    "RegisterIndex",
+    "Resolution",
+    "Retriever",
+    "ToolCall",
+    "ToolContext",
+    "TurnResult",
+    "build_tools",
+    "load_index",
+    "make_chat_model",
+    "normalize_spoken",
+    "recognise",
+]

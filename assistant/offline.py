@@ -1,0 +1,300 @@
+"""The built-in offline engine: a LangChain chat model that decides tool calls by rules.
+
+It recognises the intent of the crew member's last message, fills the slots (equipment
+through the ``lookup_equipment`` tool, priority and symptoms from the text), calls the
+tools, and writes the answer by selecting and citing sentences of retrieved passages.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel, LanguageModelInput
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.runnables import Runnable
+from langchain_core.tools import BaseTool
+from langchain_core.utils.function_calling import convert_to_openai_tool
+
+from assistant.compose import compose_answer
+from assistant.intents import (
+    _CREATE_WO,
+    Intent,
+    explicit_priority,
+    recognise,
+    severity_priority,
+)
+from assistant.text import STOPWORDS, canonical_tokens
+
+REFUSE_MANIPULATION = (
+    "Sorry, I can't do that. I only help with this vessel's equipment and maintenance, "
+    "nothing is deleted through me, and every change needs your confirmation."
+)
+REFUSE_OFF_TOPIC = (
+    "Sorry, that's outside what I can help with. I'm here for the vessel's equipment: "
+    "faults, work orders, readings, spares and the manuals."
+)
+REFUSE_DELETE = (
+    "I can't delete records. I can cancel a work order or close a fault instead: tell me "
+    "which one (e.g. 'cancel WO 55')."
+)
+GREETING = (
+    "Hello! What can I do for you: report a fault, raise a work order, check a machine's "
+    "readings, find a procedure or check spares?"
+)
+THANKS = "You're welcome. Anything else on board I can help with?"
+NOTHING_FOUND = (
+    "I found nothing in the manuals or the fault history that answers this, so I won't guess. "
+    "I've logged the question for the admins so the right document can be added."
+)
+
+# Words that make a message about ship maintenance even when no equipment is named.
+_DOMAIN = frozenset(
+    """engine pump motor valve filter oil fuel water pressure temperature alarm trip leak seal
+    bearing gear gearbox compressor purifier separator cooler boiler generator thruster crane
+    winch hydraulic electrical breaker switchboard sensor reading running hour hours maintenance
+    overhaul service inspection procedure manual checklist torque clearance setpoint interval
+    spare part stock fault work order job defect vessel ship deck engine room bridge bilge ballast
+    fire safety lifeboat rescue davit anchor mooring steering rudder propeller shaft exhaust turbo
+    injector nozzle piston liner cylinder coolant lube grease battery ups lighting radar gps dp
+    entry enclosed space permit hot work lockout tagout isolation ppe ppm ows sewage freshwater
+    refrigeration aircon hvac valve strainer impeller coupling alignment vibration noise smoke
+    load rpm voltage current frequency insulation megger earth""".split()  # noqa: SIM905 (a word list reads best as prose)
+)
+
+
+def _tool_call(name: str, args: dict[str, Any]) -> AIMessage:
+    return AIMessage(content="", tool_calls=[{"name": name, "args": args,
+                                              "id": f"call_{uuid.uuid4().hex[:12]}",
+                                              "type": "tool_call"}])
+
+
+def _final(text: str, outcome: str, **meta: Any) -> AIMessage:
+    return AIMessage(content=text, response_metadata={"bosun": {"outcome": outcome, **meta}})
+
+
+def _title(text: str) -> str:
+    t = re.sub(r"^\s*(?:uh+|um+|er+|so|hey|hi|ok|okay|the|there'?s|there is|we have|we've got)"
+               r"\b[\s,]*", "", text.strip(), flags=re.IGNORECASE)
+    t = " ".join(t.split()).strip(" .")
+    if not t:
+        return "Fault reported"
+    t = t[0].upper() + t[1:]
+    return t if len(t) <= 120 else t[:117].rsplit(" ", 1)[0] + "..."
+
+
+def _wo_title(text: str) -> str:
+    t = _CREATE_WO.sub(" ", text, count=1)
+    t = re.sub(r"^\s*(?:please|pls|to|for|:|-|that|so)\b[\s:,-]*", "", t.strip(" :-,"),
+               flags=re.IGNORECASE)
+    t = re.sub(r"^\s*(?:to|for)\s+", "", t, flags=re.IGNORECASE)
+    return _title(t) if t.strip() else _title(text)
+
+
+def _stock_query(text: str) -> str:
+    t = re.sub(r"\b(?:how many|do we have|have we got|got any|do we carry|in stock|on board|"
+               r"onboard|stock of|check stock for|check stock|stock|spares?|any|left|part|"
+               r"sets? of|please|pls|we|a|an|the|for|of|have|got|is|are|there)\b", " ",
+               text, flags=re.IGNORECASE)
+    return " ".join(re.sub(r"[?!.,]", " ", t).split())
+
+
+def _clarify_list(cands: Sequence[dict[str, Any]], what: str) -> str:
+    shown = "; ".join(f"{c['code']} {c['name']}" for c in cands[:8])
+    more = f" (and {len(cands) - 8} more)" if len(cands) > 8 else ""
+    return f"Which {what} do you mean: {shown}{more}?"
+
+
+class OfflineChatModel(BaseChatModel):
+    """A chat model that needs no network: intent rules, slot filling, extractive answers."""
+
+    min_overlap: float = 0.3
+    tool_names: tuple[str, ...] = ()
+
+    @property
+    def _llm_type(self) -> str:
+        return "bosun-offline"
+
+    def bind_tools(
+        self,
+        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool],
+        *,
+        tool_choice: str | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Return this model knowing the names of the tools it may call."""
+        names = tuple(
+            t.name if isinstance(t, BaseTool) else convert_to_openai_tool(t)["function"]["name"]
+            for t in tools
+        )
+        return self.model_copy(update={"tool_names": names})
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        return ChatResult(generations=[ChatGeneration(message=self.decide(messages))])
+
+    # --- decisions --------------------------------------------------------------------------
+
+    def decide(self, messages: Sequence[BaseMessage]) -> AIMessage:
+        """Return the next message: a tool call or the final reply."""
+        last_human = max(i for i, m in enumerate(messages) if isinstance(m, HumanMessage))
+        text = str(messages[last_human].content)
+        tool_msgs = [m for m in messages[last_human + 1:] if isinstance(m, ToolMessage)]
+        intent = recognise(text)
+        if not tool_msgs:
+            return self._first(text, intent)
+        last = tool_msgs[-1]
+        data = _load(last)
+        if last.name == "lookup_equipment":
+            return self._after_lookup(text, intent, data)
+        return self._after_action(text, str(last.name), data)
+
+    def _first(self, text: str, intent: Intent) -> AIMessage:
+        if intent.kind == "refuse":
+            if re.search(r"\b(?:delete|remove|erase)\b", text, re.IGNORECASE) and not re.search(
+                r"ignore|forget|system|all|every", text, re.IGNORECASE
+            ):
+                return _final(REFUSE_DELETE, "refuse")
+            msg = REFUSE_MANIPULATION if intent.reason == "manipulation" else REFUSE_OFF_TOPIC
+            return _final(msg, "refuse")
+        if intent.kind == "smalltalk":
+            if re.search(r"\b(?:thank|thanks|thx|cheers|ta|sorted|great|nice)\b", text,
+                         re.IGNORECASE):
+                return _final(THANKS, "refuse")
+            return _final(GREETING, "clarify")
+        if intent.kind == "update_work_order":
+            args: dict[str, Any] = {}
+            key = "fault_id" if intent.ref_kind == "fault" else "work_order_id"
+            args[key] = intent.ref_id
+            for k in ("status", "note", "priority", "hours"):
+                v = getattr(intent, k)
+                if v is not None:
+                    args[k] = v
+            return _tool_call("update_work_order", args)
+        return _tool_call("lookup_equipment", {"query": text})
+
+    def _after_lookup(self, text: str, intent: Intent, data: dict[str, Any]) -> AIMessage:
+        resolved = data.get("resolved")
+        cands = list(data.get("candidates") or [])
+        code = resolved["code"] if resolved else None
+        group = bool(resolved and resolved.get("needs_choice"))
+        kind: str = intent.kind
+        if kind == "unknown":
+            kind = self._guess(text, resolved, cands)
+            if kind == "clarify_what":
+                name = f"{resolved['code']} {resolved['name']}" if resolved else "that"
+                return _final(
+                    f"What about {name}? I can report a fault, raise a work order, show its "
+                    "readings, list its open jobs or look it up in the manuals.", "clarify")
+            if kind == "refuse":
+                return _final(REFUSE_OFF_TOPIC, "refuse")
+            if kind == "clarify_more":
+                return _final("Could you tell me a bit more: which equipment, and what is "
+                              "happening or what you need?", "clarify")
+        if kind in ("report_fault", "create_work_order"):
+            if resolved and code and not group:
+                eq_words = " ".join([resolved["name"], resolved.get("parent") or "",
+                                     *resolved.get("aliases", [])])
+                if kind == "report_fault":
+                    prio = explicit_priority(text) or severity_priority(text, eq_words) or "medium"
+                    return _tool_call("report_fault", {"equipment": code, "title": _title(text),
+                                                       "description": text, "priority": prio})
+                prio = intent.priority or "medium"
+                args: dict[str, Any] = {"equipment": code, "title": _wo_title(text),
+                                        "description": text, "priority": prio,
+                                        "kind": intent.wo_kind}
+                if intent.due_in is not None:
+                    args["due_in_days"] = round(intent.due_in.total_seconds() / 86400, 2)
+                return _tool_call("create_work_order", args)
+            return self._ask_which(resolved, cands, group)
+        if kind == "equipment_health":
+            if code:
+                return _tool_call("equipment_health", {"equipment": code})
+            return self._ask_which(resolved, cands, group)
+        if kind == "list_open":
+            eq = code or data.get("common_parent")
+            args = {"what": intent.list_what}
+            if eq:
+                args["equipment"] = eq
+            return _tool_call("list_open", args)
+        if kind == "part_stock":
+            args = {"query": _stock_query(text) or text}
+            if code:
+                args["equipment"] = code
+            return _tool_call("part_stock", args)
+        tool = "search_fault_history" if kind == "history" else "search_manuals"
+        if kind == "answer" and not code and not cands and not _domain(text):
+            return _final(REFUSE_OFF_TOPIC, "refuse")
+        args = {"query": text}
+        if code:
+            args["equipment"] = code
+        return _tool_call(tool, args)
+
+    @staticmethod
+    def _guess(text: str, resolved: dict[str, Any] | None, cands: list[Any]) -> str:
+        tokens = [t for t in canonical_tokens(text) if t not in STOPWORDS]
+        if resolved or cands:
+            eq_words: set[str] = set()
+            if resolved:
+                for phrase in [resolved["name"], resolved.get("parent") or "",
+                               *resolved.get("aliases", [])]:
+                    eq_words.update(canonical_tokens(phrase))
+            for c in cands:
+                eq_words.update(canonical_tokens(c["name"]))
+            rest = [t for t in tokens if t not in eq_words]
+            return "report_fault" if rest else "clarify_what"
+        if not _domain(text):
+            return "refuse"
+        return "answer" if len(tokens) >= 3 else "clarify_more"
+
+    @staticmethod
+    def _ask_which(resolved: dict[str, Any] | None, cands: list[dict[str, Any]],
+                   group: bool) -> AIMessage:
+        if group and resolved:
+            children = resolved.get("children") or []
+            return _final(_clarify_list(children, f"of the {resolved['name'].lower()}"),
+                          "clarify", candidates=[c["code"] for c in children])
+        if cands:
+            return _final(_clarify_list(cands, "one"), "clarify",
+                          candidates=[c["code"] for c in cands])
+        return _final("Which equipment is it? Give me its name or code (for example 'ME2 fuel "
+                      "pump' or '601.2.10').", "clarify", candidates=[])
+
+    def _after_action(self, text: str, tool: str, data: dict[str, Any]) -> AIMessage:
+        if tool in ("search_manuals", "search_fault_history"):
+            composed = compose_answer(text, list(data.get("passages") or []), self.min_overlap,
+                                      faults=data.get("faults"))
+            if not composed.found:
+                return _final(NOTHING_FOUND, "nothing_found", unanswered=True)
+            return _final(composed.text, "answer", cited=composed.refs)
+        display = str(data.get("display") or data.get("error") or "Done.")
+        if data.get("proposed"):
+            return _final(display, "proposed")
+        if not data.get("ok", True):
+            cands = data.get("candidates") or []
+            if len(cands) > 1:
+                return _final(display, "clarify", candidates=[c["code"] for c in cands])
+            return _final(display, "error")
+        return _final(display, "answer")
+
+
+def _domain(text: str) -> bool:
+    return any(t in _DOMAIN for t in canonical_tokens(text))
+
+
+def _load(msg: ToolMessage) -> dict[str, Any]:
+    try:
+        data = json.loads(str(msg.content))
+    except json.JSONDecodeError:
+        return {"ok": False, "display": str(msg.content)}
+    return data if isinstance(data, dict) else {"ok": True, "display": str(data)}
