@@ -22,9 +22,12 @@ from connectors import (
     ConnectorsConfig,
     ConnectorsSettings,
     StaticCatalog,
+    VesselSimulator,
     check_connectors,
     load_config,
-    simulator,
+    load_register,
+    serve_simulator,
+    simulate_history,
 )
 from records import ALL_TENANTS, BosunError, Database, register_import
 
@@ -197,7 +200,7 @@ def simulate(
         backfill_history(register, parse_days(backfill), seed=seed)
         return
 
-    def ready(sim: simulator.VesselSimulator) -> None:
+    def ready(sim: VesselSimulator) -> None:
         info = sim.info
         err.print(
             f"OPC-UA {info.opcua_endpoint} ({len(info.opcua_tags)} tags), Modbus TCP "
@@ -208,7 +211,7 @@ def simulate(
 
     async def main() -> None:
         task = asyncio.create_task(
-            simulator.serve_simulator(
+            serve_simulator(
                 register, connectors_out, opcua_port, modbus_port, seed=seed, on_ready=ready
             )
         )
@@ -228,8 +231,8 @@ def backfill_history(register: Path, days: float, *, seed: int = 0) -> None:
 
     settings = Settings()
     bosun = open_bosun(settings)
-    sim_register = simulator.load_register(register)
-    history = simulator.simulate_history(sim_register, days=days, seed=seed)
+    sim_register = load_register(register)
+    history = simulate_history(sim_register, days=days, seed=seed)
     found = _vessel_of(bosun.db, sim_register.imo)
     if found is None:
         raise _exit(

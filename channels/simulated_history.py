@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from rich.progress import Progress
 from sqlalchemy import select
 
-from connectors import simulator
+from connectors import SimulatedHistory
 from records import (
     Database,
     Equipment,
@@ -33,7 +33,7 @@ def write_history(
     db: Database,
     org_id: int,
     vessel_id: int,
-    history: simulator.SimulatedHistory,
+    history: SimulatedHistory,
     *,
     progress: Progress | None = None,
 ) -> Written:

@@ -1,6 +1,7 @@
 """Live equipment values from OPC-UA, Modbus TCP and MQTT into the readings store."""
 
-from connectors import simulator
+from typing import TYPE_CHECKING, Any
+
 from connectors.buffer import ReadingBuffer
 from connectors.check import check_connectors
 from connectors.config import (
@@ -38,6 +39,39 @@ from connectors.ports import (
 from connectors.runtime import ConnectorRuntime
 from connectors.settings import ConnectorsSettings
 
+if TYPE_CHECKING:
+    from connectors.simulator import (
+        SimRegister,
+        SimulatedFault,
+        SimulatedHistory,
+        SimulatorInfo,
+        VesselSimulator,
+        load_register,
+        serve_simulator,
+        simulate_history,
+    )
+
+_SIMULATOR = {
+    "SimRegister",
+    "SimulatedFault",
+    "SimulatedHistory",
+    "SimulatorInfo",
+    "VesselSimulator",
+    "load_register",
+    "serve_simulator",
+    "simulate_history",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the simulator (asyncua/pymodbus servers, numpy) only when it is used."""
+    if name in _SIMULATOR:
+        from connectors import simulator
+
+        return getattr(simulator, name)
+    raise AttributeError(f"module 'connectors' has no attribute {name!r}")
+
+
 __all__ = [
     "AlarmEvent",
     "AlarmHandler",
@@ -57,6 +91,10 @@ __all__ = [
     "RunningHoursHook",
     "SensorCatalog",
     "SensorSpec",
+    "SimRegister",
+    "SimulatedFault",
+    "SimulatedHistory",
+    "SimulatorInfo",
     "SinkRejected",
     "SinkUnavailable",
     "SourceError",
@@ -64,8 +102,11 @@ __all__ = [
     "SourceSnapshot",
     "StaticCatalog",
     "TagValue",
+    "VesselSimulator",
     "check_connectors",
     "load_config",
+    "load_register",
     "parse_config",
-    "simulator",
+    "serve_simulator",
+    "simulate_history",
 ]

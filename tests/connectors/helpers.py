@@ -79,7 +79,12 @@ class OpcUaTestServer:
             await server.load_certificate(str(self.certs[0]))
             await server.load_private_key(str(self.certs[1]))
         if self.encrypted_only:
-            server.set_security_policy([ua.SecurityPolicyType.Basic256Sha256_SignAndEncrypt])
+            server.set_security_policy(
+                [
+                    ua.SecurityPolicyType.Basic256Sha256_SignAndEncrypt,
+                    ua.SecurityPolicyType.Basic256Sha256_Sign,
+                ]
+            )
         if self.users:
             server.set_identity_tokens([ua.UserNameIdentityToken])
         idx = await server.register_namespace("urn:bosun:test")

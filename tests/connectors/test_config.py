@@ -114,3 +114,11 @@ def test_backoff_grows_with_jitter_and_resets() -> None:
     assert len(set(delays)) == 6  # jittered
     b.reset()
     assert b.next_delay() <= 1.0
+
+
+def test_public_api_resolves() -> None:
+    import connectors
+
+    assert len(connectors.__all__) == len(set(connectors.__all__))
+    for name in connectors.__all__:
+        assert getattr(connectors, name) is not None, name

@@ -179,7 +179,16 @@ async def test_basic256sha256_sign_and_encrypt(
             await wait_until(lambda: 41.5 in sink.values("ME2_EXH_T"))
         finally:
             await runtime.stop()
-        # Without security the encrypted-only server refuses us.
+        # Sign only (no encryption) against the same server.
+        f.write_text(yaml_for(server.endpoint, sec.replace("SignAndEncrypt", "Sign")))
+        signed = load_config(f)
+        source = OpcUaSource(signed.sources[0], signed)  # type: ignore[arg-type]
+        await source.connect()
+        assert source._client is not None
+        assert source._client.security_policy.Mode.name == "Sign"
+        assert getattr((await source.read_once())["ME1_LO_P"], "value", None) == 3.5
+        await source.close()
+        # Without security the secured-only server refuses us.
         plain = parse_config(yaml_for(server.endpoint))
         report = await check_connectors(plain, timeout_s=5)
         assert report.failed

@@ -12,10 +12,13 @@ from connectors import (
     ConnectorsSettings,
     SensorSpec,
     StaticCatalog,
+    VesselSimulator,
     check_connectors,
     load_config,
+    load_register,
+    serve_simulator,
+    simulate_history,
 )
-from connectors.simulator import VesselSimulator, load_register, serve_simulator, simulate_history
 
 from .helpers import MemorySink, wait_until
 

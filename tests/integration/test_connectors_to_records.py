@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from channels.connectors_cli import build_runtime
 from channels.settings import Settings
-from connectors import ConnectorsSettings, load_config, simulator
+from connectors import ConnectorsSettings, load_config
 from records import (
     ALL_TENANTS,
     Database,
