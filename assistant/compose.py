@@ -45,8 +45,12 @@ def _sentences(text: str) -> list[str]:
     return [p for p in parts if len(p) > 3]
 
 
-def compose_answer(question: str, passages: list[dict[str, Any]], min_overlap: float,
-                   faults: list[dict[str, Any]] | None = None) -> Composed:
+def compose_answer(
+    question: str,
+    passages: list[dict[str, Any]],
+    min_overlap: float,
+    faults: list[dict[str, Any]] | None = None,
+) -> Composed:
     """Return up to three of the best sentences with [n] citations, or say nothing was found."""
     raw = [t for t in dict.fromkeys(content_tokens(question)) if not _DESIGNATOR.match(t)]
     terms = [_stem(t) for t in raw if t not in _GENERIC_Q] or [_stem(t) for t in raw]
@@ -72,8 +76,9 @@ def compose_answer(question: str, passages: list[dict[str, Any]], min_overlap: f
         if not terms or any(t in words for t in terms):
             cause = f"; root cause: {f['root_cause']}" if f.get("root_cause") else ""
             fix = f"; last note: {f['notes'][-1]}" if f.get("notes") else ""
-            fault_lines.append(f"Fault #{f['fault_id']} ({f['opened']}, {f['status']}): "
-                               f"{f['title']}{cause}{fix}")
+            fault_lines.append(
+                f"Fault #{f['fault_id']} ({f['opened']}, {f['status']}): {f['title']}{cause}{fix}"
+            )
     if not scored and not fault_lines:
         return Composed("", [], False)
     scored.sort(key=lambda s: -s[0])
@@ -88,8 +93,11 @@ def compose_answer(question: str, passages: list[dict[str, Any]], min_overlap: f
     for _, ref, pos, _sent in chosen:
         sents = sentences.get(ref, [])
         taken = {p for p, _ in by_ref[ref]}
-        extra = [i for i in range(pos + 1, min(len(sents), pos + 3))
-                 if i not in taken and not is_manipulation(sents[i])]
+        extra = [
+            i
+            for i in range(pos + 1, min(len(sents), pos + 3))
+            if i not in taken and not is_manipulation(sents[i])
+        ]
         extra = extra[:2] if kinds.get(ref) == "fault_history" else extra[:1]
         for i in extra:
             if budget <= 0:
@@ -103,6 +111,9 @@ def compose_answer(question: str, passages: list[dict[str, Any]], min_overlap: f
         lines.append(f"{joined} [{ref}]")
     text = "\n".join(lines)
     if fault_lines:
-        text = (text + "\n" if text else "") + "From the fault records:\n- " + \
-            "\n- ".join(fault_lines[:5])
+        text = (
+            (text + "\n" if text else "")
+            + "From the fault records:\n- "
+            + "\n- ".join(fault_lines[:5])
+        )
     return Composed(text, list(dict.fromkeys(order)), True)

@@ -75,8 +75,9 @@ _EDIT = re.compile(
     r"wording|note)?\s*(?:to|:|=|as)\s*[:\s]*(?P<value>.+)$",
     re.IGNORECASE,
 )
-_PRONOUN = re.compile(r"\b(?:it|its|it's|that one|this one|same one|the same|there)\b",
-                      re.IGNORECASE)
+_PRONOUN = re.compile(
+    r"\b(?:it|its|it's|that one|this one|same one|the same|there)\b", re.IGNORECASE
+)
 _CITE = re.compile(r"\[(\d{1,3})\]")
 
 
@@ -122,17 +123,25 @@ class Assistant:
         require(caller, Permission.ask)
         key = conversation_key or uuid.uuid4().hex
         conv = conversations.get_or_start_conversation(
-            session, caller, channel=channel, external_id=key,
+            session,
+            caller,
+            channel=channel,
+            external_id=key,
             vessel_id=vessel_id or None,
         )
         vid = self._vessel(session, caller, vessel_id or conv.vessel_id)
         if conv.vessel_id is None:
             conv.vessel_id = vid
         norm = normalize_spoken(text) if voice else " ".join(text.split())
-        history = conversations.messages(session, caller, conv,
-                                         last=2 * self.settings.assistant_history_turns)
+        history = conversations.messages(
+            session, caller, conv, last=2 * self.settings.assistant_history_turns
+        )
         conversations.add_message(
-            session, caller, conv, role="user", text=text,
+            session,
+            caller,
+            conv,
+            role="user",
+            text=text,
             tool_calls=[{"normalized": norm}] if voice else None,
         )
         state = dict(conv.state or {})
@@ -157,21 +166,37 @@ class Assistant:
             conversations.get_conversation(session, caller, action.conversation_id)
             if action.conversation_id
             else conversations.get_or_start_conversation(
-                session, caller, channel=caller.channel, external_id=f"action-{action.id}",
-                vessel_id=action.vessel_id)
+                session,
+                caller,
+                channel=caller.channel,
+                external_id=f"action-{action.id}",
+                vessel_id=action.vessel_id,
+            )
         )
         state = dict(conv.state or {})
-        reply = self._confirm(session, caller, state, action.id) if approve else self._reject(
-            session, caller, state, action)
-        ctx = ToolContext(session=session, caller=caller, vessel_id=action.vessel_id or 0,
-                          index=RegisterIndex(items={}), retriever=self.retriever,
-                          settings=self.settings, conversation_id=conv.id)
-        return self._finish(session, caller, conv, ctx, state, reply,
-                            "yes" if approve else "no")
+        reply = (
+            self._confirm(session, caller, state, action.id)
+            if approve
+            else self._reject(session, caller, state, action)
+        )
+        ctx = ToolContext(
+            session=session,
+            caller=caller,
+            vessel_id=action.vessel_id or 0,
+            index=RegisterIndex(items={}),
+            retriever=self.retriever,
+            settings=self.settings,
+            conversation_id=conv.id,
+        )
+        return self._finish(session, caller, conv, ctx, state, reply, "yes" if approve else "no")
 
     @staticmethod
     def feedback(
-        session: Session, caller: Caller, message_id: int, *, helpful: bool,
+        session: Session,
+        caller: Caller,
+        message_id: int,
+        *,
+        helpful: bool,
         comment: str | None = None,
     ) -> None:
         """Mark one of the assistant's replies helpful or unhelpful."""
@@ -187,11 +212,13 @@ class Assistant:
             return vessels[0].id
         if not vessels:
             raise BosunError(ErrorCode.not_found, "you have no vessel: ask an admin to assign one")
-        raise BosunError(ErrorCode.invalid,
-                         "you see several vessels: say which one (pass the vessel id or IMO)")
+        raise BosunError(
+            ErrorCode.invalid, "you see several vessels: say which one (pass the vessel id or IMO)"
+        )
 
-    def _route(self, ctx: ToolContext, state: dict[str, Any], text: str,
-               history: list[Any]) -> _Reply:
+    def _route(
+        self, ctx: ToolContext, state: dict[str, Any], text: str, history: list[Any]
+    ) -> _Reply:
         if is_manipulation(text):
             state.pop("clarify", None)
             return self._agent(ctx, state, text, history)
@@ -200,10 +227,11 @@ class Assistant:
             reply = self._pending_followup(ctx, state, text, history)
             if reply is not None:
                 return reply
-        if is_yes(text) or (is_no(text) and not after_no(text)):
-            if not state.get("clarify"):
-                return _Reply("Nothing is waiting for your confirmation right now. What can I "
-                              "do for you?", "clarify")
+        if (is_yes(text) or (is_no(text) and not after_no(text))) and not state.get("clarify"):
+            return _Reply(
+                "Nothing is waiting for your confirmation right now. What can I do for you?",
+                "clarify",
+            )
         clar = state.pop("clarify", None)
         if clar:
             reply = self._clarify_followup(ctx, state, clar, text, history)
@@ -216,8 +244,9 @@ class Assistant:
                 ctx.pinned = last
         return self._agent(ctx, state, text, history)
 
-    def _pending_followup(self, ctx: ToolContext, state: dict[str, Any], text: str,
-                          history: list[Any]) -> _Reply | None:
+    def _pending_followup(
+        self, ctx: ToolContext, state: dict[str, Any], text: str, history: list[Any]
+    ) -> _Reply | None:
         pend = state["pending"]
         try:
             action = pending.get_action(ctx.session, ctx.caller, int(pend["id"]))
@@ -227,8 +256,10 @@ class Assistant:
         if action.status is not PendingStatus.proposed:
             state.pop("pending", None)
             if is_yes(text) and action.status is PendingStatus.executed:
-                return _Reply(f"That was already done ({_result_text(action)}); nothing more "
-                              "to confirm.", "done")
+                return _Reply(
+                    f"That was already done ({_result_text(action)}); nothing more to confirm.",
+                    "done",
+                )
             return None
         if is_yes(text):
             return self._confirm(ctx.session, ctx.caller, state, action.id)
@@ -254,36 +285,55 @@ class Assistant:
                 proposed = ctx.propose("report_fault", new_args, summary)
                 return _Reply(summary, "proposed", proposed=proposed)
         prio = explicit_priority(text)
-        if prio and re.search(r"\b(?:make|set|change|priority|prio|urgent|critical|raise|"
-                              r"lower|bump)\b", text, re.IGNORECASE) and len(text.split()) <= 8:
+        if (
+            prio
+            and re.search(
+                r"\b(?:make|set|change|priority|prio|urgent|critical|raise|"
+                r"lower|bump)\b",
+                text,
+                re.IGNORECASE,
+            )
+            and len(text.split()) <= 8
+        ):
             if args.get("priority") == prio:
-                return _Reply(f"It is already {prio} priority. {action.summary}", "proposed",
-                              proposed=_proposed(action))
+                return _Reply(
+                    f"It is already {prio} priority. {action.summary}",
+                    "proposed",
+                    proposed=_proposed(action),
+                )
             self._supersede(ctx, action)
             new_args = {**args, "priority": prio}
             summary = re.sub(r"priority \w+", f"priority {prio}", action.summary, count=1)
             if summary == action.summary:
                 summary = f"{action.summary.rsplit('?', 1)[0]} (priority {prio})? Yes / Cancel"
-            proposed = ctx.propose(action.kind, new_args, summary,
-                                   list(pend.get("duplicates") or []))
+            proposed = ctx.propose(
+                action.kind, new_args, summary, list(pend.get("duplicates") or [])
+            )
             return _Reply(summary, "proposed", proposed=proposed)
         edit = _EDIT.match(text)
-        if edit and not explicit_priority(edit.group("value")) and (
-            edit.group("field") or text.lower().startswith("edit")
+        if (
+            edit
+            and not explicit_priority(edit.group("value"))
+            and (edit.group("field") or text.lower().startswith("edit"))
         ):
             value = edit.group("value").strip().strip("'\"")
             key = {"description": "description", "text": "description", "note": "note"}.get(
-                (edit.group("field") or "title").lower(), "title")
+                (edit.group("field") or "title").lower(), "title"
+            )
             if action.kind == "update_work_order":
                 key = "note"
             if value and (key in args or key in ("title", "note")):
                 self._supersede(ctx, action)
                 old = str(args.get(key) or "")
                 new_args = {**args, key: value}
-                summary = action.summary.replace(f"'{old}'", f"'{value}'") if old else (
-                    f"{action.summary.rsplit('?', 1)[0]} ({key}: '{value}')? Yes / Cancel")
-                proposed = ctx.propose(action.kind, new_args, summary,
-                                       list(pend.get("duplicates") or []))
+                summary = (
+                    action.summary.replace(f"'{old}'", f"'{value}'")
+                    if old
+                    else (f"{action.summary.rsplit('?', 1)[0]} ({key}: '{value}')? Yes / Cancel")
+                )
+                proposed = ctx.propose(
+                    action.kind, new_args, summary, list(pend.get("duplicates") or [])
+                )
                 return _Reply(summary, "proposed", proposed=proposed)
         m = _RETARGET.match(text)
         if m and action.kind in ("report_fault", "create_work_order"):
@@ -292,8 +342,16 @@ class Assistant:
                 return moved
         return None
 
-    def _retarget(self, ctx: ToolContext, state: dict[str, Any], action: PendingAction,
-                  args: dict[str, Any], rest: str, *, supersede: bool = False) -> _Reply | None:
+    def _retarget(
+        self,
+        ctx: ToolContext,
+        state: dict[str, Any],
+        action: PendingAction,
+        args: dict[str, Any],
+        rest: str,
+        *,
+        supersede: bool = False,
+    ) -> _Reply | None:
         if action.kind not in ("report_fault", "create_work_order"):
             return None
         old = str(args.get("equipment_code") or "")
@@ -308,15 +366,24 @@ class Assistant:
         if supersede:
             self._supersede(ctx, action)
         tool = {t.name: t for t in build_tools(ctx)}[action.kind]
-        call_args = {k: v for k, v in args.items()
-                     if k in ("title", "description", "priority", "kind", "fault_id")}
+        call_args = {
+            k: v
+            for k, v in args.items()
+            if k in ("title", "description", "priority", "kind", "fault_id")
+        }
         out = json.loads(str(tool.invoke({**call_args, "equipment": code})))
         if ctx.proposals:
             return _Reply(str(out.get("display")), "proposed", proposed=ctx.proposals[-1])
         return _Reply(str(out.get("display") or out.get("error")), "error")
 
-    def _clarify_followup(self, ctx: ToolContext, state: dict[str, Any], clar: dict[str, Any],
-                          text: str, history: list[Any]) -> _Reply | None:
+    def _clarify_followup(
+        self,
+        ctx: ToolContext,
+        state: dict[str, Any],
+        clar: dict[str, Any],
+        text: str,
+        history: list[Any],
+    ) -> _Reply | None:
         intent = recognise(text)
         cands = [c for c in clar.get("candidates") or [] if c in ctx.index.items]
         short = len(text.split()) <= 6
@@ -330,8 +397,11 @@ class Assistant:
             if short and cands:
                 state["clarify"] = clar
                 listing = "; ".join(f"{c} {ctx.index.items[c].name}" for c in cands[:8])
-                return _Reply(f"Sorry, I still don't know which one. Please pick one of: "
-                              f"{listing}.", "clarify", candidates=cands)
+                return _Reply(
+                    f"Sorry, I still don't know which one. Please pick one of: {listing}.",
+                    "clarify",
+                    candidates=cands,
+                )
             return None
         ctx.pinned = code
         return self._agent(ctx, state, str(clar["text"]), history)
@@ -340,8 +410,9 @@ class Assistant:
 
     def _messages(self, ctx: ToolContext, history: list[Any], text: str) -> list[BaseMessage]:
         vessel = register.get_vessel(ctx.session, ctx.caller, ctx.vessel_id)
-        system = SYSTEM_PROMPT.format(vessel=vessel.name, imo=vessel.imo,
-                                      role=ctx.caller.role.value.replace("_", " "))
+        system = SYSTEM_PROMPT.format(
+            vessel=vessel.name, imo=vessel.imo, role=ctx.caller.role.value.replace("_", " ")
+        )
         msgs: list[BaseMessage] = [SystemMessage(system)]
         for m in history:
             if m.role == "user":
@@ -351,8 +422,9 @@ class Assistant:
         msgs.append(HumanMessage(text))
         return msgs
 
-    def _agent(self, ctx: ToolContext, state: dict[str, Any], text: str,
-               history: list[Any]) -> _Reply:
+    def _agent(
+        self, ctx: ToolContext, state: dict[str, Any], text: str, history: list[Any]
+    ) -> _Reply:
         if is_manipulation(text):
             return _Reply(REFUSE_MANIPULATION, "refuse")
         tools = build_tools(ctx)
@@ -374,15 +446,21 @@ class Assistant:
                 if tool is None:
                     content = json.dumps({"ok": False, "error": f"no tool named {name}"})
                 elif name in WRITE_TOOLS and ctx.proposals:
-                    content = json.dumps({"ok": False, "error": "one change per turn: the "
-                                          "first proposal waits for confirmation"})
+                    content = json.dumps(
+                        {
+                            "ok": False,
+                            "error": "one change per turn: the "
+                            "first proposal waits for confirmation",
+                        }
+                    )
                 else:
                     try:
                         content = str(tool.invoke(call["args"]))
                     except ValidationError as err:
                         content = json.dumps({"ok": False, "error": f"bad arguments: {err}"})
-                msgs.append(ToolMessage(content=content, tool_call_id=call["id"] or name,
-                                        name=name))
+                msgs.append(
+                    ToolMessage(content=content, tool_call_id=call["id"] or name, name=name)
+                )
         if final is None:
             final = AIMessage("I could not finish that within my step limit; please rephrase.")
         return self._reply_from(ctx, final)
@@ -421,23 +499,27 @@ class Assistant:
 
     # --- confirmation ----------------------------------------------------------------------------
 
-    def _confirm(self, session: Session, caller: Caller, state: dict[str, Any],
-                 action_id: int) -> _Reply:
+    def _confirm(
+        self, session: Session, caller: Caller, state: dict[str, Any], action_id: int
+    ) -> _Reply:
         state.pop("pending", None)
         try:
             action = pending.confirm(session, caller, action_id)
         except BosunError as err:
             if err.code is ErrorCode.expired:
-                return _Reply("That proposal has expired, so nothing was changed. Tell me again "
-                              "and I'll propose it anew.", "error")
+                return _Reply(
+                    "That proposal has expired, so nothing was changed. Tell me again "
+                    "and I'll propose it anew.",
+                    "error",
+                )
             return _Reply(f"I could not do that: {err.message}", "error")
         if action.status is PendingStatus.failed:
-            return _Reply(f"That could not be done: {action.error}. Nothing was changed.",
-                          "error")
+            return _Reply(f"That could not be done: {action.error}. Nothing was changed.", "error")
         return _Reply(f"Done: {_result_text(action)}.", "done", executed=dict(action.result))
 
-    def _reject(self, session: Session, caller: Caller, state: dict[str, Any],
-                action: PendingAction) -> _Reply:
+    def _reject(
+        self, session: Session, caller: Caller, state: dict[str, Any], action: PendingAction
+    ) -> _Reply:
         state.pop("pending", None)
         if action.status is PendingStatus.proposed:
             pending.reject(session, caller, action.id)
@@ -451,11 +533,22 @@ class Assistant:
 
     # --- persistence ---------------------------------------------------------------------------
 
-    def _finish(self, session: Session, caller: Caller, conv: Conversation, ctx: ToolContext,
-                state: dict[str, Any], reply: _Reply, norm: str) -> TurnResult:
+    def _finish(
+        self,
+        session: Session,
+        caller: Caller,
+        conv: Conversation,
+        ctx: ToolContext,
+        state: dict[str, Any],
+        reply: _Reply,
+        norm: str,
+    ) -> TurnResult:
         if reply.proposed is not None:
-            state["pending"] = {"id": reply.proposed.id, "kind": reply.proposed.kind,
-                                "duplicates": reply.proposed.duplicates}
+            state["pending"] = {
+                "id": reply.proposed.id,
+                "kind": reply.proposed.kind,
+                "duplicates": reply.proposed.duplicates,
+            }
             code = reply.proposed.arguments.get("equipment_code")
             if code:
                 state["last_equipment"] = code
@@ -466,14 +559,21 @@ class Assistant:
         elif ctx.pinned:
             state["last_equipment"] = ctx.pinned
         msg = conversations.add_message(
-            session, caller, conv, role="assistant", text=reply.text,
+            session,
+            caller,
+            conv,
+            role="assistant",
+            text=reply.text,
             citations=[_citation_dict(c) for c in reply.citations],
             tool_calls=[{"name": c.name, "args": c.args, "ok": c.ok} for c in ctx.calls],
             unanswered=reply.unanswered,
         )
         conversations.save_state(session, conv, state)
-        cands = [{"code": c, "name": ctx.index.items[c].name} for c in reply.candidates
-                 if c in ctx.index.items]
+        cands = [
+            {"code": c, "name": ctx.index.items[c].name}
+            for c in reply.candidates
+            if c in ctx.index.items
+        ]
         return TurnResult(
             reply=reply.text,
             conversation_id=conv.id,
@@ -490,14 +590,23 @@ class Assistant:
 
 
 def _citation_dict(c: Citation) -> dict[str, Any]:
-    return {"document_id": c.document_id, "title": c.title, "page": c.page,
-            "section": c.section, "url": c.url}
+    return {
+        "document_id": c.document_id,
+        "title": c.title,
+        "page": c.page,
+        "section": c.section,
+        "url": c.url,
+    }
 
 
 def _proposed(action: PendingAction) -> ProposedAction:
-    return ProposedAction(id=action.id, kind=action.kind, summary=action.summary,
-                          arguments=dict(action.arguments),
-                          expires_at=action.expires_at.isoformat())
+    return ProposedAction(
+        id=action.id,
+        kind=action.kind,
+        summary=action.summary,
+        arguments=dict(action.arguments),
+        expires_at=action.expires_at.isoformat(),
+    )
 
 
 def _result_text(action: PendingAction) -> str:

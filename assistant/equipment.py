@@ -17,8 +17,26 @@ _LOCATION_BEFORE = frozenset(
 )
 _LOCATION_AFTER = frozenset({"room", "mode", "area", "flat", "space", "locker", "store"})
 _GENERIC = frozenset(
-    {"pump", "system", "unit", "plant", "motor", "engine", "equipment", "oil", "water", "air",
-     "gear", "filter", "valve", "tank", "line", "pipe", "main", "no"}
+    {
+        "pump",
+        "system",
+        "unit",
+        "plant",
+        "motor",
+        "engine",
+        "equipment",
+        "oil",
+        "water",
+        "air",
+        "gear",
+        "filter",
+        "valve",
+        "tank",
+        "line",
+        "pipe",
+        "main",
+        "no",
+    }
 )
 # Words crews use that must never be "corrected" into an equipment word.
 _KEEP = frozenset(
@@ -98,16 +116,20 @@ class RegisterIndex:
                 for p in (item.name, *item.aliases)
             ]
         for plist in phrases.values():
-            plist.extend((ph, [t for t in toks if t not in STOPWORDS])
-                         for ph, toks in _abbreviated(plist))
+            plist.extend(
+                (ph, [t for t in toks if t not in STOPWORDS]) for ph, toks in _abbreviated(plist)
+            )
         # A child named with its parent's short designator ("BT2 HPU") is also said with the
         # parent's long name ("bow thruster 2 HPU"): add those spellings.
         long_forms: dict[str, list[list[str]]] = {}
         for plist in phrases.values():
             short = {toks[0] for _, toks in plist if len(toks) == 1 and _DESIG.match(toks[0])}
             if short:
-                longs = [toks for _, toks in plist if len(toks) >= 2 and any(
-                    t.isdigit() or t in _QUALIFIERS for t in toks)]
+                longs = [
+                    toks
+                    for _, toks in plist
+                    if len(toks) >= 2 and any(t.isdigit() or t in _QUALIFIERS for t in toks)
+                ]
                 for s in short:
                     long_forms[s] = long_forms.get(s, []) + longs
         for plist in list(phrases.values()):
@@ -115,7 +137,7 @@ class RegisterIndex:
             for phrase, toks in plist:
                 for i, t in enumerate(toks):
                     for long in long_forms.get(t, [])[:6] if len(toks) > 1 else []:
-                        extra.append((phrase, toks[:i] + long + toks[i + 1:]))
+                        extra.append((phrase, toks[:i] + long + toks[i + 1 :]))
             plist.extend(extra)
         for code, plist in phrases.items():
             seen: set[frozenset[str]] = set()
@@ -196,7 +218,8 @@ class RegisterIndex:
         # Codes count when written out ("601.2.10", "ME-SB-TC"); a bare word code like "ME"
         # is left to the names, since crews use such words in passing.
         codes_in_text = [
-            c for c in self.items
+            c
+            for c in self.items
             if re.search(r"[\d.\-/]", c)
             and re.search(rf"(?<![\w.-]){re.escape(c)}(?![\w.-])", text)
         ]
@@ -211,7 +234,8 @@ class RegisterIndex:
             all_pos.setdefault(t, []).append(i)
         tokset = set(tokens)
         matches = [
-            v for v in self.variants
+            v
+            for v in self.variants
             if v[0] <= tokset and (len(v[3]) != 2 or _in_order([all_pos[t] for t in v[3]]))
         ]
         exact_codes = {m[1] for m in matches}
@@ -228,8 +252,10 @@ class RegisterIndex:
                 and strict <= tokset
                 and head in tokset
                 and not hit <= _GENERIC
-                and (hit - strict - {head} - _GENERIC
-                     or len(self.signatures.get((head or "", frozenset(strict)), ())) == 1)
+                and (
+                    hit - strict - {head} - _GENERIC
+                    or len(self.signatures.get((head or "", frozenset(strict)), ())) == 1
+                )
             ):
                 hit_core = [t for t in core if t in hit]
                 if len(hit_core) == 2 and not _in_order([all_pos[t] for t in hit_core]):
@@ -249,15 +275,17 @@ class RegisterIndex:
         for toks, codes in by_variant.items():
             pos = min(positions[t] for t in toks)
             end = max(positions[t] for t in toks)
-            before = tokens[max(0, pos - 2):pos]
-            after = tokens[end + 1:end + 2]
+            before = tokens[max(0, pos - 2) : pos]
+            after = tokens[end + 1 : end + 2]
             penalty = int(bool(_LOCATION_BEFORE & set(before) or _LOCATION_AFTER & set(after)))
             weak = all((toks, c) in partial for c in codes)
-            groups.append(_Group(set(codes), pos, len(toks), penalty + int(weak),
-                                 " ".join(sorted(toks))))
+            groups.append(
+                _Group(set(codes), pos, len(toks), penalty + int(weak), " ".join(sorted(toks)))
+            )
         for g in groups:
-            deepest = {c for c in g.codes
-                       if not any(o != c and self.is_under(o, c) for o in g.codes)}
+            deepest = {
+                c for c in g.codes if not any(o != c and self.is_under(o, c) for o in g.codes)
+            }
             g.codes = deepest or g.codes
         groups = self._refine(groups)
         unique = [g for g in groups if len(g.codes) == 1]
@@ -286,8 +314,9 @@ class RegisterIndex:
                         groups = [x for x in groups if x is not h]
                         changed = True
                         break
-                    under = {c for c in g.codes if any(self.is_under(c, a) and c != a
-                                                       for a in h.codes)}
+                    under = {
+                        c for c in g.codes if any(self.is_under(c, a) and c != a for a in h.codes)
+                    }
                     if under:
                         g.codes = under
                         g.length = g.length + h.length
@@ -325,8 +354,17 @@ class RegisterIndex:
             return res.code
         tokens = [t for t in canonical_tokens(text) if t not in STOPWORDS and t != "one"]
         m = re.search(r"\b(first|second|third|fourth|last|1st|2nd|3rd|4th)\b", text.lower())
-        ordinal = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2,
-                   "fourth": 3, "4th": 3, "last": len(candidates) - 1}
+        ordinal = {
+            "first": 0,
+            "1st": 0,
+            "second": 1,
+            "2nd": 1,
+            "third": 2,
+            "3rd": 2,
+            "fourth": 3,
+            "4th": 3,
+            "last": len(candidates) - 1,
+        }
         if m and not tokens[1:]:
             idx = ordinal[m.group(1)]
             if idx < len(candidates):
@@ -375,17 +413,17 @@ def _abbreviated(plist: list[tuple[str, list[str]]]) -> list[tuple[str, list[str
         for long, short in ABBREVIATIONS:
             n = len(long)
             for i in range(len(toks) - n + 1):
-                if tuple(toks[i:i + n]) == long:
-                    new = [*toks[:i], short, *toks[i + n:]]
+                if tuple(toks[i : i + n]) == long:
+                    new = [*toks[:i], short, *toks[i + n :]]
                     if i + 1 < len(new) and new[i + 1].isdigit() and len(new[i + 1]) == 1:
-                        new = [*new[:i], short + new[i + 1], *new[i + 2:]]
+                        new = [*new[:i], short + new[i + 1], *new[i + 2 :]]
                     out.append((phrase, new))
                     break
             for i, t in enumerate(toks):
                 m = re.match(rf"^{short}(\d?)$", t)
                 if m and (short not in ("ac", "ht", "lt", "dp") or len(toks) > 1):
                     digit = [m.group(1)] if m.group(1) else []
-                    out.append((phrase, [*toks[:i], *long, *digit, *toks[i + 1:]]))
+                    out.append((phrase, [*toks[:i], *long, *digit, *toks[i + 1 :]]))
     return out
 
 

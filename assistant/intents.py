@@ -196,15 +196,21 @@ def is_manipulation(text: str) -> bool:
 def explicit_priority(text: str) -> str | None:
     """Return a priority the text states outright ('high priority', 'not urgent')."""
     t = text.lower()
-    if re.search(r"\b(?:not|no|non)[- ](?:urgent|critical|rush|hurry)\b|\bwhen convenient\b|"
-                 r"\bwhenever\b|\bno rush\b|\blow prio", t):
+    if re.search(
+        r"\b(?:not|no|non)[- ](?:urgent|critical|rush|hurry)\b|\bwhen convenient\b|"
+        r"\bwhenever\b|\bno rush\b|\blow prio",
+        t,
+    ):
         return "low"
     m = _PRIORITY_WORD.search(t)
     if m:
         word = (m.group("a") or m.group("b") or "").lower()
         return {"normal": "medium", "urgent": "high", "top": "critical"}.get(word, word)
-    if re.search(r"\b(?:urgent|urgently|asap|as soon as possible|immediately|right away|"
-                 r"straight away|top priority)\b", t):
+    if re.search(
+        r"\b(?:urgent|urgently|asap|as soon as possible|immediately|right away|"
+        r"straight away|top priority)\b",
+        t,
+    ):
         return "high"
     if re.search(r"\b(?:critical|emergency!)\b", t):
         return "critical"
@@ -217,12 +223,16 @@ def severity_priority(text: str, equipment_words: str = "") -> str | None:
     eq = equipment_words.lower()
     if re.search(r"\b(?:on fire|fire in|fire!|flames?|burning|smoke from|explosion)\b", t):
         return "critical"
-    safety_kit = re.search(r"\b(?:emergency|rescue|lifeboat|life ?boat|fire pump|frc|mob)\b",
-                           f"{eq} {t}")
-    failed = re.search(r"\b(?:fail\w*|flat|dead|only giving|only|no pressure|low pressure)\b|"
-                       r"\b(?:wont|won'?t|will not|didn'?t|did not|doesn'?t|does not|cannot|"
-                       r"can'?t|not)\s+(?:start\w*|crank\w*|run\w*|fire|turn over|work\w*|"
-                       r"deliver\w*|hold\w*|build\w*|pump\w*)", t)
+    safety_kit = re.search(
+        r"\b(?:emergency|rescue|lifeboat|life ?boat|fire pump|frc|mob)\b", f"{eq} {t}"
+    )
+    failed = re.search(
+        r"\b(?:fail\w*|flat|dead|only giving|only|no pressure|low pressure)\b|"
+        r"\b(?:wont|won'?t|will not|didn'?t|did not|doesn'?t|does not|cannot|"
+        r"can'?t|not)\s+(?:start\w*|crank\w*|run\w*|fire|turn over|work\w*|"
+        r"deliver\w*|hold\w*|build\w*|pump\w*)",
+        t,
+    )
     if safety_kit and failed and re.search(r"\b(?:emergency|fire pump)\b", f"{eq} {t}"):
         return "critical"
     on_dp = re.search(r"\b(?:on dp|in dp|dp mode|while on dp|at the rig|on location)\b", t)
@@ -238,16 +248,25 @@ def severity_priority(text: str, equipment_words: str = "") -> str | None:
         return "high"
     if safety_kit and re.search(r"\b(?:overheat\w*|fail\w*|wont|won't|not)\b", t):
         return "high"
-    if re.search(r"\b(?:lo|lube|oil|pitch|hydraulic|hyd|press\w*)\b.*\b(?:press\w* )?"
-                 r"(?:low|dropping|dropped|drop)\b|\blow (?:lo |lube |oil )?press\w*\b", t):
+    if re.search(
+        r"\b(?:lo|lube|oil|pitch|hydraulic|hyd|press\w*)\b.*\b(?:press\w* )?"
+        r"(?:low|dropping|dropped|drop)\b|\blow (?:lo |lube |oil )?press\w*\b",
+        t,
+    ):
         return "high"
-    if re.search(r"\b(?:hi|high)\b.{0,12}\btemp\w*\b|\btemp\w*\b.{0,12}\b(?:hi|high)\b|"
-                 r"\boverheat\w*", t):
+    if re.search(
+        r"\b(?:hi|high)\b.{0,12}\btemp\w*\b|\btemp\w*\b.{0,12}\b(?:hi|high)\b|"
+        r"\boverheat\w*",
+        t,
+    ):
         return "high"
     if re.search(r"\bbrake\b.*\b(?:not holding|slip\w*)\b|\bslips under load\b", t):
         return "high"
-    if re.search(r"\b(?:volts?|voltage|frequency)\b.*\b(?:swing\w*|unstable|hunting)\b|"
-                 r"\boff the board\b", t):
+    if re.search(
+        r"\b(?:volts?|voltage|frequency)\b.*\b(?:swing\w*|unstable|hunting)\b|"
+        r"\boff the board\b",
+        t,
+    ):
         return "high"
     return None
 
@@ -271,15 +290,21 @@ def _update_slots(intent: Intent, text: str) -> None:
         status = "open"
     elif re.search(r"\back(?:nowledge)?d?\b|\backnowledged?\b", t):
         status = "acknowledged" if fault else None
-    elif re.search(r"\bin[- ]progress\b|\bstarted\b|\bworking on\b|\bunderway\b|\bstart(?:ing)? "
-                   r"(?:work|on)\b", t):
+    elif re.search(
+        r"\bin[- ]progress\b|\bstarted\b|\bworking on\b|\bunderway\b|\bstart(?:ing)? "
+        r"(?:work|on)\b",
+        t,
+    ):
         status = "in_progress"
     elif re.search(r"\bcancel(?:led|ed)?\b|\bnot needed\b|\bno longer needed\b", t):
         status = "cancelled" if not fault else None
     elif re.search(r"\bfixed\b|\bresolved?\b|\brepaired\b|\brectified\b|\bsorted\b", t):
         status = "resolved" if fault else "done"
-    elif re.search(r"\bclose[ds]?\b|\bdone\b|\bcomplete[ds]?\b|\bfinish(?:ed)?\b|"
-                   r"\bcompleted\b", t):
+    elif re.search(
+        r"\bclose[ds]?\b|\bdone\b|\bcomplete[ds]?\b|\bfinish(?:ed)?\b|"
+        r"\bcompleted\b",
+        t,
+    ):
         status = "closed" if fault else "done"
     intent.status = status
     note: str | None = None
@@ -292,9 +317,14 @@ def _update_slots(intent: Intent, text: str) -> None:
         note = text.strip()
     elif status is not None:
         rest = _REF.sub(" ", text)
-        rest = re.sub(r"\b(?:close|closed|mark|set|as|to|done|complete|completed|finished|"
-                      r"fixed|resolved|reopen|re-open|acknowledge|in progress|it'?s|is|the|"
-                      r"job|now)\b", " ", rest, flags=re.IGNORECASE)
+        rest = re.sub(
+            r"\b(?:close|closed|mark|set|as|to|done|complete|completed|finished|"
+            r"fixed|resolved|reopen|re-open|acknowledge|in progress|it'?s|is|the|"
+            r"job|now)\b",
+            " ",
+            rest,
+            flags=re.IGNORECASE,
+        )
         rest = re.sub(r"[\s,.;-]+", " ", rest).strip()
         if len(rest.split()) >= 2:
             note = text.strip()
@@ -359,16 +389,16 @@ def recognise(text: str) -> Intent:
         return Intent("part_stock")
     if _STOCK.search(t) and (_STOCK_QTY.search(t) or re.search(r"\bstock\b|\bspare", low)):
         return Intent("part_stock")
-    if _HISTORY.search(t) and not re.search(r"\bbefore (?:departure|start|starting|use)\b",
-                                            low):
+    if _HISTORY.search(t) and not re.search(r"\bbefore (?:departure|start|starting|use)\b", low):
         return Intent("history")
     if _HEALTH.search(t) and not _MANUAL_STRONG.search(t):
         return Intent("equipment_health")
     if _QUESTION.search(t):
-        if re.search(r"^\s*(?:what'?s|what is|whats)\s+(?:the\s+)?(?:current\s+)?\w*\s*"
-                     r"(?:temp\w*|pressure|press|rpm|load|level|speed|hours|reading)", low) and (
-            not _MANUAL_STRONG.search(t)
-        ):
+        if re.search(
+            r"^\s*(?:what'?s|what is|whats)\s+(?:the\s+)?(?:current\s+)?\w*\s*"
+            r"(?:temp\w*|pressure|press|rpm|load|level|speed|hours|reading)",
+            low,
+        ) and (not _MANUAL_STRONG.search(t)):
             return Intent("equipment_health")
         return Intent("answer")
     if _SYMPTOM.search(t):

@@ -69,9 +69,12 @@ _DOMAIN = frozenset(
 
 
 def _tool_call(name: str, args: dict[str, Any]) -> AIMessage:
-    return AIMessage(content="", tool_calls=[{"name": name, "args": args,
-                                              "id": f"call_{uuid.uuid4().hex[:12]}",
-                                              "type": "tool_call"}])
+    return AIMessage(
+        content="",
+        tool_calls=[
+            {"name": name, "args": args, "id": f"call_{uuid.uuid4().hex[:12]}", "type": "tool_call"}
+        ],
+    )
 
 
 def _final(text: str, outcome: str, **meta: Any) -> AIMessage:
@@ -79,8 +82,13 @@ def _final(text: str, outcome: str, **meta: Any) -> AIMessage:
 
 
 def _title(text: str) -> str:
-    t = re.sub(r"^\s*(?:uh+|um+|er+|so|hey|hi|ok|okay|the|there'?s|there is|we have|we've got)"
-               r"\b[\s,]*", "", text.strip(), flags=re.IGNORECASE)
+    t = re.sub(
+        r"^\s*(?:uh+|um+|er+|so|hey|hi|ok|okay|the|there'?s|there is|we have|we've got)"
+        r"\b[\s,]*",
+        "",
+        text.strip(),
+        flags=re.IGNORECASE,
+    )
     t = " ".join(t.split()).strip(" .")
     if not t:
         return "Fault reported"
@@ -90,17 +98,22 @@ def _title(text: str) -> str:
 
 def _wo_title(text: str) -> str:
     t = _CREATE_WO.sub(" ", text, count=1)
-    t = re.sub(r"^\s*(?:please|pls|to|for|:|-|that|so)\b[\s:,-]*", "", t.strip(" :-,"),
-               flags=re.IGNORECASE)
+    t = re.sub(
+        r"^\s*(?:please|pls|to|for|:|-|that|so)\b[\s:,-]*", "", t.strip(" :-,"), flags=re.IGNORECASE
+    )
     t = re.sub(r"^\s*(?:to|for)\s+", "", t, flags=re.IGNORECASE)
     return _title(t) if t.strip() else _title(text)
 
 
 def _stock_query(text: str) -> str:
-    t = re.sub(r"\b(?:how many|do we have|have we got|got any|do we carry|in stock|on board|"
-               r"onboard|stock of|check stock for|check stock|stock|spares?|any|left|part|"
-               r"sets? of|please|pls|we|a|an|the|for|of|have|got|is|are|there)\b", " ",
-               text, flags=re.IGNORECASE)
+    t = re.sub(
+        r"\b(?:how many|do we have|have we got|got any|do we carry|in stock|on board|"
+        r"onboard|stock of|check stock for|check stock|stock|spares?|any|left|part|"
+        r"sets? of|please|pls|we|a|an|the|for|of|have|got|is|are|there)\b",
+        " ",
+        text,
+        flags=re.IGNORECASE,
+    )
     return " ".join(re.sub(r"[?!.,]", " ", t).split())
 
 
@@ -149,7 +162,7 @@ class OfflineChatModel(BaseChatModel):
         """Return the next message: a tool call or the final reply."""
         last_human = max(i for i, m in enumerate(messages) if isinstance(m, HumanMessage))
         text = str(messages[last_human].content)
-        tool_msgs = [m for m in messages[last_human + 1:] if isinstance(m, ToolMessage)]
+        tool_msgs = [m for m in messages[last_human + 1 :] if isinstance(m, ToolMessage)]
         intent = recognise(text)
         if not tool_msgs:
             return self._first(text, intent)
@@ -168,8 +181,9 @@ class OfflineChatModel(BaseChatModel):
             msg = REFUSE_MANIPULATION if intent.reason == "manipulation" else REFUSE_OFF_TOPIC
             return _final(msg, "refuse")
         if intent.kind == "smalltalk":
-            if re.search(r"\b(?:thank|thanks|thx|cheers|ta|sorted|great|nice)\b", text,
-                         re.IGNORECASE):
+            if re.search(
+                r"\b(?:thank|thanks|thx|cheers|ta|sorted|great|nice)\b", text, re.IGNORECASE
+            ):
                 return _final(THANKS, "refuse")
             return _final(GREETING, "clarify")
         if intent.kind == "update_work_order":
@@ -195,24 +209,41 @@ class OfflineChatModel(BaseChatModel):
                 name = f"{resolved['code']} {resolved['name']}" if resolved else "that"
                 return _final(
                     f"What about {name}? I can report a fault, raise a work order, show its "
-                    "readings, list its open jobs or look it up in the manuals.", "clarify")
+                    "readings, list its open jobs or look it up in the manuals.",
+                    "clarify",
+                )
             if kind == "refuse":
                 return _final(REFUSE_OFF_TOPIC, "refuse")
             if kind == "clarify_more":
-                return _final("Could you tell me a bit more: which equipment, and what is "
-                              "happening or what you need?", "clarify")
+                return _final(
+                    "Could you tell me a bit more: which equipment, and what is "
+                    "happening or what you need?",
+                    "clarify",
+                )
         if kind in ("report_fault", "create_work_order"):
             if resolved and code and not group:
-                eq_words = " ".join([resolved["name"], resolved.get("parent") or "",
-                                     *resolved.get("aliases", [])])
+                eq_words = " ".join(
+                    [resolved["name"], resolved.get("parent") or "", *resolved.get("aliases", [])]
+                )
                 if kind == "report_fault":
                     prio = explicit_priority(text) or severity_priority(text, eq_words) or "medium"
-                    return _tool_call("report_fault", {"equipment": code, "title": _title(text),
-                                                       "description": text, "priority": prio})
+                    return _tool_call(
+                        "report_fault",
+                        {
+                            "equipment": code,
+                            "title": _title(text),
+                            "description": text,
+                            "priority": prio,
+                        },
+                    )
                 prio = intent.priority or "medium"
-                args: dict[str, Any] = {"equipment": code, "title": _wo_title(text),
-                                        "description": text, "priority": prio,
-                                        "kind": intent.wo_kind}
+                args: dict[str, Any] = {
+                    "equipment": code,
+                    "title": _wo_title(text),
+                    "description": text,
+                    "priority": prio,
+                    "kind": intent.wo_kind,
+                }
                 if intent.due_in is not None:
                     args["due_in_days"] = round(intent.due_in.total_seconds() / 86400, 2)
                 return _tool_call("create_work_order", args)
@@ -246,8 +277,11 @@ class OfflineChatModel(BaseChatModel):
         if resolved or cands:
             eq_words: set[str] = set()
             if resolved:
-                for phrase in [resolved["name"], resolved.get("parent") or "",
-                               *resolved.get("aliases", [])]:
+                for phrase in [
+                    resolved["name"],
+                    resolved.get("parent") or "",
+                    *resolved.get("aliases", []),
+                ]:
                     eq_words.update(canonical_tokens(phrase))
             for c in cands:
                 eq_words.update(canonical_tokens(c["name"]))
@@ -258,22 +292,32 @@ class OfflineChatModel(BaseChatModel):
         return "answer" if len(tokens) >= 3 else "clarify_more"
 
     @staticmethod
-    def _ask_which(resolved: dict[str, Any] | None, cands: list[dict[str, Any]],
-                   group: bool) -> AIMessage:
+    def _ask_which(
+        resolved: dict[str, Any] | None, cands: list[dict[str, Any]], group: bool
+    ) -> AIMessage:
         if group and resolved:
             children = resolved.get("children") or []
-            return _final(_clarify_list(children, f"of the {resolved['name'].lower()}"),
-                          "clarify", candidates=[c["code"] for c in children])
+            return _final(
+                _clarify_list(children, f"of the {resolved['name'].lower()}"),
+                "clarify",
+                candidates=[c["code"] for c in children],
+            )
         if cands:
-            return _final(_clarify_list(cands, "one"), "clarify",
-                          candidates=[c["code"] for c in cands])
-        return _final("Which equipment is it? Give me its name or code (for example 'ME2 fuel "
-                      "pump' or '601.2.10').", "clarify", candidates=[])
+            return _final(
+                _clarify_list(cands, "one"), "clarify", candidates=[c["code"] for c in cands]
+            )
+        return _final(
+            "Which equipment is it? Give me its name or code (for example 'ME2 fuel "
+            "pump' or '601.2.10').",
+            "clarify",
+            candidates=[],
+        )
 
     def _after_action(self, text: str, tool: str, data: dict[str, Any]) -> AIMessage:
         if tool in ("search_manuals", "search_fault_history"):
-            composed = compose_answer(text, list(data.get("passages") or []), self.min_overlap,
-                                      faults=data.get("faults"))
+            composed = compose_answer(
+                text, list(data.get("passages") or []), self.min_overlap, faults=data.get("faults")
+            )
             if not composed.found:
                 return _final(NOTHING_FOUND, "nothing_found", unanswered=True)
             return _final(composed.text, "answer", cited=composed.refs)

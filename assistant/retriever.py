@@ -47,8 +47,9 @@ class InMemoryRetriever:
 
     def __init__(self, passages: Iterable[Passage], *, k1: float = 1.5, b: float = 0.75) -> None:
         self.passages = list(passages)
-        self._docs = [Counter(content_tokens(f"{p.title} {p.section or ''} {p.text}"))
-                      for p in self.passages]
+        self._docs = [
+            Counter(content_tokens(f"{p.title} {p.section or ''} {p.text}")) for p in self.passages
+        ]
         self._lens = [sum(d.values()) for d in self._docs]
         self._avg = (sum(self._lens) / len(self._lens)) if self._lens else 1.0
         df: Counter[str] = Counter()
@@ -70,8 +71,11 @@ class InMemoryRetriever:
             for t in terms:
                 f = doc.get(t, 0)
                 if f:
-                    norm = f * (self.k1 + 1) / (f + self.k1 * (1 - self.b + self.b * length /
-                                                                 self._avg))
+                    norm = (
+                        f
+                        * (self.k1 + 1)
+                        / (f + self.k1 * (1 - self.b + self.b * length / self._avg))
+                    )
                     score += self._idf.get(t, 0.0) * norm
             if score > 0:
                 scored.append((score, i))

@@ -186,11 +186,7 @@ def _join_designators(tokens: list[str]) -> list[str]:
     while i < len(tokens):
         tok = tokens[i]
         nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
-        if (
-            tok in _JOINABLE
-            and nxt.isdigit()
-            and len(nxt) == 1
-        ):
+        if tok in _JOINABLE and nxt.isdigit() and len(nxt) == 1:
             out.append(tok + nxt)
             i += 2
             continue

@@ -66,9 +66,21 @@ _INDEX_CACHE: dict[tuple[int, int], tuple[int, RegisterIndex]] = {}
 def load_index(session: Session, caller: Caller, vessel_id: int) -> RegisterIndex:
     """Build (or reuse, while the register is unchanged) the resolver for one vessel."""
     rows = register.equipment_of_vessel(session, caller, vessel_id)
-    fingerprint = hash(tuple(
-        (e.id, e.code, e.name, tuple(e.aliases or []), e.parent_id, e.equipment_class, e.maker,
-         e.model) for e in rows))
+    fingerprint = hash(
+        tuple(
+            (
+                e.id,
+                e.code,
+                e.name,
+                tuple(e.aliases or []),
+                e.parent_id,
+                e.equipment_class,
+                e.maker,
+                e.model,
+            )
+            for e in rows
+        )
+    )
     key = (caller.org_id, vessel_id)
     cached = _INDEX_CACHE.get(key)
     if cached is not None and cached[0] == fingerprint:
@@ -145,27 +157,35 @@ class ToolContext:
         """Give new passages citation numbers and return them as tool data."""
         out = []
         for hit in hits:
-            known = next((i for i, h in enumerate(self.hits) if h.passage.id == hit.passage.id),
-                         None)
+            known = next(
+                (i for i, h in enumerate(self.hits) if h.passage.id == hit.passage.id), None
+            )
             if known is None:
                 self.hits.append(hit)
                 ref = len(self.hits)
             else:
                 ref = known + 1
             p = hit.passage
-            out.append({
-                "ref": ref,
-                "title": p.title,
-                "section": p.section,
-                "page": p.page,
-                "kind": p.kind,
-                "score": round(hit.score, 4),
-                "text": p.text,
-            })
+            out.append(
+                {
+                    "ref": ref,
+                    "title": p.title,
+                    "section": p.section,
+                    "page": p.page,
+                    "kind": p.kind,
+                    "score": round(hit.score, 4),
+                    "text": p.text,
+                }
+            )
         return out
 
-    def propose(self, kind: str, arguments: dict[str, Any], summary: str,
-                duplicates: list[int] | None = None) -> ProposedAction:
+    def propose(
+        self,
+        kind: str,
+        arguments: dict[str, Any],
+        summary: str,
+        duplicates: list[int] | None = None,
+    ) -> ProposedAction:
         """Record a PendingAction for the caller to confirm."""
         ttl = timedelta(minutes=self.settings.assistant_pending_ttl_minutes)
         action = pending.propose(
@@ -204,11 +224,11 @@ def _cands(ctx: ToolContext, codes: list[str]) -> list[dict[str, str]]:
 
 def _which(ctx: ToolContext, value: str, codes: list[str]) -> str:
     if not codes:
-        return _err(f"I could not find '{value}' in the register of this vessel.",
-                    candidates=[])
+        return _err(f"I could not find '{value}' in the register of this vessel.", candidates=[])
     listing = "; ".join(f"{c} {ctx.item(c).name}" for c in codes[:8])
-    return _err(f"'{value}' matches several items: {listing}. Which one?",
-                candidates=_cands(ctx, codes))
+    return _err(
+        f"'{value}' matches several items: {listing}. Which one?", candidates=_cands(ctx, codes)
+    )
 
 
 # --- argument schemas ------------------------------------------------------------------------
@@ -217,8 +237,10 @@ def _which(ctx: ToolContext, value: str, codes: list[str]) -> str:
 class LookupArgs(BaseModel):
     """Arguments of lookup_equipment."""
 
-    query: str = Field(description="What the crew member called it: a code (601.2.10), name, "
-                       "alias (ME2 fuel pump, genny 1) or description (the starboard one)")
+    query: str = Field(
+        description="What the crew member called it: a code (601.2.10), name, "
+        "alias (ME2 fuel pump, genny 1) or description (the starboard one)"
+    )
 
 
 class SearchArgs(BaseModel):
@@ -237,8 +259,11 @@ class EquipmentArgs(BaseModel):
 class ListOpenArgs(BaseModel):
     """Arguments of list_open."""
 
-    equipment: str | None = Field(default=None, description="Equipment code to narrow to "
-                                  "(includes everything below it); omit for the whole vessel")
+    equipment: str | None = Field(
+        default=None,
+        description="Equipment code to narrow to "
+        "(includes everything below it); omit for the whole vessel",
+    )
     what: Literal["faults", "work_orders", "both"] = "both"
 
 
@@ -275,9 +300,12 @@ class UpdateArgs(BaseModel):
 
     work_order_id: int | None = Field(default=None, description="Work order number")
     fault_id: int | None = Field(default=None, description="Fault number (instead of a WO)")
-    status: str | None = Field(default=None, description="Work order: open, in_progress, done, "
-                               "cancelled. Fault: acknowledged, in_progress, resolved, closed, "
-                               "open (reopen)")
+    status: str | None = Field(
+        default=None,
+        description="Work order: open, in_progress, done, "
+        "cancelled. Fault: acknowledged, in_progress, resolved, closed, "
+        "open (reopen)",
+    )
     note: str | None = Field(default=None, description="Note to add")
     priority: PriorityName | None = None
     hours: float | None = Field(default=None, ge=0, description="Hours worked (work orders)")
@@ -300,8 +328,11 @@ def _lookup(ctx: ToolContext, query: str) -> str:
     else:
         res = ctx.index.resolve(query)
     ctx.last_lookup = res
-    data: dict[str, Any] = {"ok": True, "resolved": None, "candidates": _cands(
-        ctx, list(res.candidates))}
+    data: dict[str, Any] = {
+        "ok": True,
+        "resolved": None,
+        "candidates": _cands(ctx, list(res.candidates)),
+    }
     if res.code:
         item = ctx.item(res.code)
         parent = ctx.index.items.get(item.parent_code or "")
@@ -317,7 +348,8 @@ def _lookup(ctx: ToolContext, query: str) -> str:
     elif res.candidates:
         data["common_parent"] = ctx.index.common_ancestor(list(res.candidates))
         data["display"] = "Several items fit: " + "; ".join(
-            f"{c} {ctx.item(c).name}" for c in res.candidates)
+            f"{c} {ctx.item(c).name}" for c in res.candidates
+        )
     else:
         data["display"] = "No equipment of this vessel matches."
     return _json(data)
@@ -327,14 +359,23 @@ def _scope_codes(ctx: ToolContext, code: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*ctx.index.descendants(code), *ctx.index.ancestors(code)]))
 
 
-def _search(ctx: ToolContext, query: str, equipment: str | None,
-            kinds: tuple[DocumentKind, ...], limit: int = 5) -> list[Hit]:
+def _search(
+    ctx: ToolContext,
+    query: str,
+    equipment: str | None,
+    kinds: tuple[DocumentKind, ...],
+    limit: int = 5,
+) -> list[Hit]:
     code, _ = ctx.resolve(equipment)
     base = SearchScope(org_id=ctx.caller.org_id, vessel_id=ctx.vessel_id, kinds=kinds)
     hits: list[Hit] = []
     if code:
-        scoped = SearchScope(org_id=base.org_id, vessel_id=base.vessel_id, kinds=kinds,
-                             equipment_codes=_scope_codes(ctx, code))
+        scoped = SearchScope(
+            org_id=base.org_id,
+            vessel_id=base.vessel_id,
+            kinds=kinds,
+            equipment_codes=_scope_codes(ctx, code),
+        )
         hits = ctx.retriever.search(query, scoped, limit=limit)
     if not hits:
         hits = ctx.retriever.search(query, base, limit=limit)
@@ -351,8 +392,9 @@ def _history_rows(ctx: ToolContext, query: str, code: str | None) -> list[dict[s
     ids = None
     if code:
         ids = [ctx.item(c).id for c in ctx.index.descendants(code)]
-    page = faults.list_faults(ctx.session, ctx.caller, vessel_id=ctx.vessel_id,
-                              equipment_ids=ids, limit=200)
+    page = faults.list_faults(
+        ctx.session, ctx.caller, vessel_id=ctx.vessel_id, equipment_ids=ids, limit=200
+    )
     terms = set(content_tokens(query))
     rows = []
     for f in page.items:
@@ -364,17 +406,30 @@ def _history_rows(ctx: ToolContext, query: str, code: str | None) -> list[dict[s
     out = []
     for _, f in rows[:5]:
         notes = [n.get("text", "") for n in (f.notes or [])][-2:]
-        out.append({"fault_id": f.id, "title": f.title, "status": f.status.value,
-                    "opened": f.opened_at.date().isoformat(), "root_cause": f.root_cause,
-                    "notes": notes})
+        out.append(
+            {
+                "fault_id": f.id,
+                "title": f.title,
+                "status": f.status.value,
+                "opened": f.opened_at.date().isoformat(),
+                "root_cause": f.root_cause,
+                "notes": notes,
+            }
+        )
     return out
 
 
 def _search_history(ctx: ToolContext, query: str, equipment: str | None = None) -> str:
     hits = _search(ctx, query, equipment, HISTORY_KINDS)
     code, _ = ctx.resolve(equipment)
-    return _json({"ok": True, "note": DATA_NOTE, "passages": ctx.add_hits(hits),
-                  "faults": _history_rows(ctx, query, code)})
+    return _json(
+        {
+            "ok": True,
+            "note": DATA_NOTE,
+            "passages": ctx.add_hits(hits),
+            "faults": _history_rows(ctx, query, code),
+        }
+    )
 
 
 def _trend(ctx: ToolContext, sensor: Sensor) -> float | None:
@@ -399,16 +454,24 @@ def _health(ctx: ToolContext, equipment: str) -> str:
         return _which(ctx, equipment, cands)
     codes = ctx.index.descendants(code)
     ids = [ctx.item(c).id for c in codes]
-    sensors = list(register.list_sensors(ctx.session, ctx.caller, vessel_id=ctx.vessel_id,
-                                         equipment_ids=ids, limit=500).items)
+    sensors = list(
+        register.list_sensors(
+            ctx.session, ctx.caller, vessel_id=ctx.vessel_id, equipment_ids=ids, limit=500
+        ).items
+    )
     latest = readings.latest_readings(ctx.session, ctx.caller, [s.id for s in sensors])
     lines: list[str] = []
     data_sensors = []
     worst = "ok"
     for s in sensors:
         r = latest.get(s.id)
-        entry: dict[str, Any] = {"tag": s.tag, "name": s.name, "unit": s.unit, "low": s.low,
-                                 "high": s.high}
+        entry: dict[str, Any] = {
+            "tag": s.tag,
+            "name": s.name,
+            "unit": s.unit,
+            "low": s.low,
+            "high": s.high,
+        }
         if r is None:
             entry["state"] = "no reading"
             data_sensors.append(entry)
@@ -443,21 +506,29 @@ def _health(ctx: ToolContext, equipment: str) -> str:
         if s.high is not None:
             limits.append(f"high {s.high:g}")
         lim = f" (limits {', '.join(limits)})" if limits else ""
-        lines.append(f"{s.name}: {r.value:g}{unit}{lim} — {state}{trend_txt}, "
-                     f"{_age(age)} ago")
-        entry.update({"value": r.value, "time": r.time.isoformat(), "state": state,
-                      "trend_per_hour": trend})
+        lines.append(f"{s.name}: {r.value:g}{unit}{lim} — {state}{trend_txt}, {_age(age)} ago")
+        entry.update(
+            {"value": r.value, "time": r.time.isoformat(), "state": state, "trend_per_hour": trend}
+        )
         data_sensors.append(entry)
     pred = model_registry.latest_prediction(ctx.session, ctx.caller, ctx.item(code).id)
     prediction = None
     if pred is not None:
         factors = [f.get("feature", f) if isinstance(f, dict) else f for f in pred.factors][:3]
         prediction = {"risk": pred.risk, "as_of": pred.as_of.isoformat(), "factors": factors}
-        lines.append(f"Predicted failure risk {pred.risk:.0%} (as of "
-                     f"{pred.as_of:%Y-%m-%d %H:%M}); main factors: "
-                     f"{', '.join(str(f) for f in factors) or 'n/a'}")
-    open_f = faults.list_faults(ctx.session, ctx.caller, vessel_id=ctx.vessel_id,
-                                equipment_ids=ids, open_only=True, limit=50).items
+        lines.append(
+            f"Predicted failure risk {pred.risk:.0%} (as of "
+            f"{pred.as_of:%Y-%m-%d %H:%M}); main factors: "
+            f"{', '.join(str(f) for f in factors) or 'n/a'}"
+        )
+    open_f = faults.list_faults(
+        ctx.session,
+        ctx.caller,
+        vessel_id=ctx.vessel_id,
+        equipment_ids=ids,
+        open_only=True,
+        limit=50,
+    ).items
     if open_f:
         lines.append(f"Open faults: {', '.join(f'#{f.id} {f.title}' for f in open_f[:5])}")
     head = ctx.describe(code)
@@ -466,11 +537,22 @@ def _health(ctx: ToolContext, equipment: str) -> str:
     elif not latest:
         body = "no readings have arrived from its sensors yet."
     else:
-        body = {"ok": "all readings within limits.", "watch": "some readings near limits.",
-                "alarm": "readings OUTSIDE limits."}[worst]
+        body = {
+            "ok": "all readings within limits.",
+            "watch": "some readings near limits.",
+            "alarm": "readings OUTSIDE limits.",
+        }[worst]
     display = f"{head}: {body}" + ("\n- " + "\n- ".join(lines) if lines else "")
-    return _json({"ok": True, "equipment": code, "state": worst, "sensors": data_sensors,
-                  "prediction": prediction, "display": display})
+    return _json(
+        {
+            "ok": True,
+            "equipment": code,
+            "state": worst,
+            "sensors": data_sensors,
+            "prediction": prediction,
+            "display": display,
+        }
+    )
 
 
 def _age(delta: timedelta) -> str:
@@ -484,8 +566,11 @@ def _age(delta: timedelta) -> str:
     return f"{s // 86400} days"
 
 
-def _list_open(ctx: ToolContext, equipment: str | None = None,
-               what: Literal["faults", "work_orders", "both"] = "both") -> str:
+def _list_open(
+    ctx: ToolContext,
+    equipment: str | None = None,
+    what: Literal["faults", "work_orders", "both"] = "both",
+) -> str:
     code, cands = ctx.resolve(equipment)
     if equipment and code is None:
         code = ctx.index.common_ancestor(cands) if cands else None
@@ -496,34 +581,65 @@ def _list_open(ctx: ToolContext, equipment: str | None = None,
     fl: list[Fault] = []
     wl: list[WorkOrder] = []
     if what in ("faults", "both"):
-        fl = list(faults.list_faults(ctx.session, ctx.caller, vessel_id=ctx.vessel_id,
-                                     equipment_ids=ids, open_only=True, limit=200).items)
+        fl = list(
+            faults.list_faults(
+                ctx.session,
+                ctx.caller,
+                vessel_id=ctx.vessel_id,
+                equipment_ids=ids,
+                open_only=True,
+                limit=200,
+            ).items
+        )
     if what in ("work_orders", "both"):
-        wl = list(work_orders.list_work_orders(ctx.session, ctx.caller, vessel_id=ctx.vessel_id,
-                                               equipment_ids=ids, open_only=True,
-                                               limit=200).items)
+        wl = list(
+            work_orders.list_work_orders(
+                ctx.session,
+                ctx.caller,
+                vessel_id=ctx.vessel_id,
+                equipment_ids=ids,
+                open_only=True,
+                limit=200,
+            ).items
+        )
     where = f" on {ctx.describe(code)}" if code else ""
     lines = []
     for f in fl[:15]:
         eq = by_id.get(f.equipment_id)
-        lines.append(f"Fault #{f.id} [{f.priority.value}, {f.status.value}] "
-                     f"{eq.code if eq else ''} {f.title}")
+        lines.append(
+            f"Fault #{f.id} [{f.priority.value}, {f.status.value}] "
+            f"{eq.code if eq else ''} {f.title}"
+        )
     for w in wl[:15]:
         eq = by_id.get(w.equipment_id)
         due = f", due {w.due:%Y-%m-%d}" if w.due else ""
-        lines.append(f"WO #{w.id} [{w.priority.value}, {w.status.value}{due}] "
-                     f"{eq.code if eq else ''} {w.title}")
-    label = {"faults": "open faults", "work_orders": "open work orders",
-             "both": "open faults or work orders"}[what]
+        lines.append(
+            f"WO #{w.id} [{w.priority.value}, {w.status.value}{due}] "
+            f"{eq.code if eq else ''} {w.title}"
+        )
+    label = {
+        "faults": "open faults",
+        "work_orders": "open work orders",
+        "both": "open faults or work orders",
+    }[what]
     if not lines:
         display = f"No {label}{where}."
     else:
-        display = f"{len(fl)} open fault(s), {len(wl)} open work order(s){where}:\n- " + \
-            "\n- ".join(lines)
+        display = (
+            f"{len(fl)} open fault(s), {len(wl)} open work order(s){where}:\n- "
+            + "\n- ".join(lines)
+        )
         if len(fl) > 15 or len(wl) > 15:
             display += "\n(showing the first 15 of each)"
-    return _json({"ok": True, "equipment": code, "faults": [f.id for f in fl],
-                  "work_orders": [w.id for w in wl], "display": display})
+    return _json(
+        {
+            "ok": True,
+            "equipment": code,
+            "faults": [f.id for f in fl],
+            "work_orders": [w.id for w in wl],
+            "display": display,
+        }
+    )
 
 
 def _part_stock(ctx: ToolContext, query: str | None = None, equipment: str | None = None) -> str:
@@ -548,29 +664,47 @@ def _part_stock(ctx: ToolContext, query: str | None = None, equipment: str | Non
     if not best:
         what = f"'{q}'" if q else "that"
         where = f" for {ctx.describe(code)}" if code else ""
-        return _json({"ok": True, "lines": [],
-                      "display": f"I found no stock line matching {what}{where} on board."})
+        return _json(
+            {
+                "ok": True,
+                "lines": [],
+                "display": f"I found no stock line matching {what}{where} on board.",
+            }
+        )
     out = []
     text = []
     for ln in best:
         low = " — BELOW MINIMUM" if ln.below_minimum else ""
         loc = f", {ln.stock.location}" if ln.stock.location else ""
-        text.append(f"{ln.part.number} {ln.part.name}: {ln.stock.quantity:g} {ln.part.unit} "
-                    f"on board (min {ln.stock.minimum:g}{loc}){low}")
-        out.append({"number": ln.part.number, "name": ln.part.name,
-                    "quantity": ln.stock.quantity, "minimum": ln.stock.minimum,
-                    "unit": ln.part.unit, "location": ln.stock.location})
+        text.append(
+            f"{ln.part.number} {ln.part.name}: {ln.stock.quantity:g} {ln.part.unit} "
+            f"on board (min {ln.stock.minimum:g}{loc}){low}"
+        )
+        out.append(
+            {
+                "number": ln.part.number,
+                "name": ln.part.name,
+                "quantity": ln.stock.quantity,
+                "minimum": ln.stock.minimum,
+                "unit": ln.part.unit,
+                "location": ln.stock.location,
+            }
+        )
     return _json({"ok": True, "lines": out, "display": "\n".join(text)})
 
 
 def _forbidden(ctx: ToolContext, what: str, hint: str = "") -> str:
     role = ctx.caller.role.value.replace("_", " ")
-    return _err(f"Your role ({role}) may not {what}.{(' ' + hint) if hint else ''}",
-                forbidden=True)
+    return _err(f"Your role ({role}) may not {what}.{(' ' + hint) if hint else ''}", forbidden=True)
 
 
-def _report_fault(ctx: ToolContext, equipment: str, title: str, description: str = "",
-                  priority: PriorityName = "medium") -> str:
+def _report_fault(
+    ctx: ToolContext,
+    equipment: str,
+    title: str,
+    description: str = "",
+    priority: PriorityName = "medium",
+) -> str:
     if not can(ctx.caller, Permission.report_fault):
         return _forbidden(ctx, "report faults")
     code, cands = ctx.resolve(equipment)
@@ -586,23 +720,45 @@ def _report_fault(ctx: ToolContext, equipment: str, title: str, description: str
     if dups:
         listing = "; ".join(f"#{f.id} '{f.title}' ({f.status.value})" for f in dups[:3])
         first = dups[0].id
-        summary += (f" Already open on this equipment: {listing}. Add this as a note to fault "
-                    f"#{first} instead? Say 'add to #{first}', or Yes to file a new fault.")
+        summary += (
+            f" Already open on this equipment: {listing}. Add this as a note to fault "
+            f"#{first} instead? Say 'add to #{first}', or Yes to file a new fault."
+        )
     summary += " Yes / Edit / Cancel"
-    args = {"equipment_id": eq.id, "equipment_code": code, "title": title,
-            "description": description or title, "priority": priority}
+    args = {
+        "equipment_id": eq.id,
+        "equipment_code": code,
+        "title": title,
+        "description": description or title,
+        "priority": priority,
+    }
     proposed = ctx.propose("report_fault", args, summary, [f.id for f in dups])
-    return _json({"ok": True, "proposed": {"id": proposed.id, "kind": "report_fault"},
-                  "duplicates": [f.id for f in dups], "display": summary})
+    return _json(
+        {
+            "ok": True,
+            "proposed": {"id": proposed.id, "kind": "report_fault"},
+            "duplicates": [f.id for f in dups],
+            "display": summary,
+        }
+    )
 
 
-def _create_work_order(ctx: ToolContext, equipment: str, title: str, description: str = "",
-                       priority: PriorityName = "medium",
-                       kind: Literal["corrective", "preventive", "inspection"] = "corrective",
-                       due_in_days: float | None = None, fault_id: int | None = None) -> str:
+def _create_work_order(
+    ctx: ToolContext,
+    equipment: str,
+    title: str,
+    description: str = "",
+    priority: PriorityName = "medium",
+    kind: Literal["corrective", "preventive", "inspection"] = "corrective",
+    due_in_days: float | None = None,
+    fault_id: int | None = None,
+) -> str:
     if not can(ctx.caller, Permission.create_work_order):
-        return _forbidden(ctx, "create work orders",
-                          "I can file it as a fault instead, for an officer to plan the job.")
+        return _forbidden(
+            ctx,
+            "create work orders",
+            "I can file it as a fault instead, for an officer to plan the job.",
+        )
     code, cands = ctx.resolve(equipment)
     if code is None:
         return _which(ctx, equipment, cands)
@@ -610,9 +766,14 @@ def _create_work_order(ctx: ToolContext, equipment: str, title: str, description
         return _which(ctx, ctx.item(code).name, ctx.index.children.get(code, []))
     eq = ctx.equipment_row(code)
     title = " ".join(title.split())[:300] or "Work order"
-    args: dict[str, Any] = {"equipment_id": eq.id, "equipment_code": code, "title": title,
-                            "description": description or title, "priority": priority,
-                            "kind": kind}
+    args: dict[str, Any] = {
+        "equipment_id": eq.id,
+        "equipment_code": code,
+        "title": title,
+        "description": description or title,
+        "priority": priority,
+        "kind": kind,
+    }
     due_txt = ""
     if due_in_days is not None:
         due = utcnow() + timedelta(days=due_in_days)
@@ -624,16 +785,29 @@ def _create_work_order(ctx: ToolContext, equipment: str, title: str, description
         except BosunError:
             return _err(f"Fault #{fault_id} was not found on this vessel.")
         args["fault_id"] = fault_id
-    summary = (f"Create {kind} work order on {ctx.describe(code)}, priority {priority}"
-               f"{due_txt}: '{title}'? Yes / Edit / Cancel")
+    summary = (
+        f"Create {kind} work order on {ctx.describe(code)}, priority {priority}"
+        f"{due_txt}: '{title}'? Yes / Edit / Cancel"
+    )
     proposed = ctx.propose("create_work_order", args, summary)
-    return _json({"ok": True, "proposed": {"id": proposed.id, "kind": "create_work_order"},
-                  "display": summary})
+    return _json(
+        {
+            "ok": True,
+            "proposed": {"id": proposed.id, "kind": "create_work_order"},
+            "display": summary,
+        }
+    )
 
 
-def _update(ctx: ToolContext, work_order_id: int | None = None, fault_id: int | None = None,
-            status: str | None = None, note: str | None = None,
-            priority: PriorityName | None = None, hours: float | None = None) -> str:
+def _update(
+    ctx: ToolContext,
+    work_order_id: int | None = None,
+    fault_id: int | None = None,
+    status: str | None = None,
+    note: str | None = None,
+    priority: PriorityName | None = None,
+    hours: float | None = None,
+) -> str:
     if not work_order_id and not fault_id:
         return _err("Which work order or fault? Give its number, e.g. 'WO 45' or 'fault 12'.")
     status = (status or "").strip().lower().replace(" ", "_").replace("-", "_") or None
@@ -641,23 +815,33 @@ def _update(ctx: ToolContext, work_order_id: int | None = None, fault_id: int | 
     args: dict[str, Any] = {}
     if work_order_id:
         if not can(ctx.caller, Permission.update_work_order):
-            return _forbidden(ctx, "update work orders",
-                              "Ask an officer or the chief engineer, or add a note to the fault.")
+            return _forbidden(
+                ctx,
+                "update work orders",
+                "Ask an officer or the chief engineer, or add a note to the fault.",
+            )
         try:
             wo = work_orders.get_work_order(ctx.session, ctx.caller, work_order_id)
         except BosunError:
             return _err(f"Work order #{work_order_id} was not found on this vessel.")
         if status:
-            status = {"closed": "done", "complete": "done", "completed": "done",
-                      "resolved": "done", "canceled": "cancelled"}.get(status, status)
+            status = {
+                "closed": "done",
+                "complete": "done",
+                "completed": "done",
+                "resolved": "done",
+                "canceled": "cancelled",
+            }.get(status, status)
             try:
                 target = work_orders.W(status)
             except ValueError:
-                return _err(f"A work order cannot be '{status}': use open, in_progress, done "
-                            "or cancelled.")
+                return _err(
+                    f"A work order cannot be '{status}': use open, in_progress, done or cancelled."
+                )
             if target not in work_orders.TRANSITIONS[wo.status]:
-                return _err(f"Work order #{wo.id} is {wo.status.value}; it cannot become "
-                            f"{target.value}.")
+                return _err(
+                    f"Work order #{wo.id} is {wo.status.value}; it cannot become {target.value}."
+                )
             args["status"] = target.value
             changes.append(f"set status to {target.value}")
         args["work_order_id"] = wo.id
@@ -669,27 +853,39 @@ def _update(ctx: ToolContext, work_order_id: int | None = None, fault_id: int | 
         except BosunError:
             return _err(f"Fault #{fault_id} was not found on this vessel.")
         if status:
-            status = {"done": "resolved", "fixed": "resolved", "complete": "resolved",
-                      "acknowledge": "acknowledged", "reopen": "open",
-                      "reopened": "open"}.get(status, status)
+            status = {
+                "done": "resolved",
+                "fixed": "resolved",
+                "complete": "resolved",
+                "acknowledge": "acknowledged",
+                "reopen": "open",
+                "reopened": "open",
+            }.get(status, status)
             try:
                 ftarget = FaultStatus(status)
             except ValueError:
-                return _err(f"A fault cannot be '{status}': use acknowledged, in_progress, "
-                            "resolved, closed or open.")
+                return _err(
+                    f"A fault cannot be '{status}': use acknowledged, in_progress, "
+                    "resolved, closed or open."
+                )
             if ftarget not in faults.TRANSITIONS[fault.status]:
                 allowed = ", ".join(sorted(s.value for s in faults.TRANSITIONS[fault.status]))
-                return _err(f"Fault #{fault.id} is {fault.status.value}; it cannot become "
-                            f"{ftarget.value} (allowed: {allowed}).")
+                return _err(
+                    f"Fault #{fault.id} is {fault.status.value}; it cannot become "
+                    f"{ftarget.value} (allowed: {allowed})."
+                )
             if not can(ctx.caller, _FAULT_STATUS_NEEDS[ftarget.value]):
-                return _forbidden(ctx, f"set a fault to {ftarget.value}",
-                                  "Ask an officer or the chief engineer.")
+                return _forbidden(
+                    ctx, f"set a fault to {ftarget.value}", "Ask an officer or the chief engineer."
+                )
             args["status"] = ftarget.value
             changes.append(f"set status to {ftarget.value}")
         elif note and not can(ctx.caller, Permission.report_fault):
             return _forbidden(ctx, "add notes to faults")
-        if priority and not can(ctx.caller, Permission.update_work_order) and (
-            fault.reported_by_id != ctx.caller.user_id
+        if (
+            priority
+            and not can(ctx.caller, Permission.update_work_order)
+            and (fault.reported_by_id != ctx.caller.user_id)
         ):
             return _forbidden(ctx, "change a fault's priority")
         args["fault_id"] = fault.id
@@ -707,12 +903,18 @@ def _update(ctx: ToolContext, work_order_id: int | None = None, fault_id: int | 
         return _err(f"What should change on {label}? A status, a priority or a note.")
     summary = f"On {label}: {', '.join(changes)}? Yes / Cancel"
     proposed = ctx.propose("update_work_order", args, summary)
-    return _json({"ok": True, "proposed": {"id": proposed.id, "kind": "update_work_order"},
-                  "display": summary})
+    return _json(
+        {
+            "ok": True,
+            "proposed": {"id": proposed.id, "kind": "update_work_order"},
+            "display": summary,
+        }
+    )
 
 
-def _add_note(ctx: ToolContext, text: str, work_order_id: int | None = None,
-              fault_id: int | None = None) -> str:
+def _add_note(
+    ctx: ToolContext, text: str, work_order_id: int | None = None, fault_id: int | None = None
+) -> str:
     return _update(ctx, work_order_id=work_order_id, fault_id=fault_id, note=text)
 
 
@@ -750,12 +952,19 @@ def build_tools(ctx: ToolContext) -> list[BaseTool]:
             except BosunError as err:
                 out = _err(err.message)
             data = json.loads(out)
-            ctx.calls.append(ToolCall(name=name, args=dict(kwargs), ok=bool(data.get("ok")),
-                                      summary=str(data.get("display", ""))[:300]))
+            ctx.calls.append(
+                ToolCall(
+                    name=name,
+                    args=dict(kwargs),
+                    ok=bool(data.get("ok")),
+                    summary=str(data.get("display", ""))[:300],
+                )
+            )
             return out
 
-        return StructuredTool.from_function(func=run, name=name,
-                                            description=_DESCRIPTIONS[name], args_schema=schema)
+        return StructuredTool.from_function(
+            func=run, name=name, description=_DESCRIPTIONS[name], args_schema=schema
+        )
 
     return [
         wrap("lookup_equipment", _lookup, LookupArgs),

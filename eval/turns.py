@@ -89,8 +89,16 @@ def load_cases(path: Path) -> list[Case]:
             expect = obj["expect"]
             action = expect["action"]
             actions = tuple(action) if isinstance(action, list) else (action,)
-            cases.append(Case(n, str(obj["text"]), bool(obj.get("voice", False)), actions,
-                              expect.get("equipment"), expect.get("priority")))
+            cases.append(
+                Case(
+                    n,
+                    str(obj["text"]),
+                    bool(obj.get("voice", False)),
+                    actions,
+                    expect.get("equipment"),
+                    expect.get("priority"),
+                )
+            )
         except (ValueError, KeyError, TypeError) as err:
             raise SystemExit(f"{path}, line {n}: not a valid case ({err})") from err
     return cases
@@ -150,31 +158,49 @@ def run(register_path: Path, cases_path: Path, *, quiet: bool = False) -> dict[s
         with db.transaction(org_id) as s:
             report = register_import.import_register(s, spec)
             vessel_id = report.vessel_id
-            user = users.create_user(s, system_caller(org_id), name="Eval Chief",
-                                     email="chief@eval.example", role=Role.chief_engineer,
-                                     vessel_ids=[vessel_id])
+            user = users.create_user(
+                s,
+                system_caller(org_id),
+                name="Eval Chief",
+                email="chief@eval.example",
+                role=Role.chief_engineer,
+                vessel_ids=[vessel_id],
+            )
             s.flush()
             caller = users.caller_for(user, "eval")
-            codes = {str(e.id): e.code for e in s.scalars(
-                select(Equipment).where(Equipment.vessel_id == vessel_id))}
+            codes = {
+                str(e.id): e.code
+                for e in s.scalars(select(Equipment).where(Equipment.vessel_id == vessel_id))
+            }
         assistant = Assistant(retriever=EmptyRetriever(), settings=AssistantSettings())
         judged: list[Judged] = []
         for i, case in enumerate(tqdm(cases, desc="turns", file=sys.stderr, disable=quiet)):
             start = time.perf_counter()
             with db.transaction(caller) as s:
-                result = assistant.turn(s, caller, case.text, channel="eval",
-                                        conversation_key=f"case-{i}", voice=case.voice,
-                                        vessel_id=vessel_id)
+                result = assistant.turn(
+                    s,
+                    caller,
+                    case.text,
+                    channel="eval",
+                    conversation_key=f"case-{i}",
+                    voice=case.voice,
+                    vessel_id=vessel_id,
+                )
             ms = (time.perf_counter() - start) * 1000
             j = judge(case, result, ms, codes)
             judged.append(j)
-            mark = "ok  " if j.action_ok and j.equipment_ok is not False and \
-                j.priority_ok is not False else "FAIL"
+            mark = (
+                "ok  "
+                if j.action_ok and j.equipment_ok is not False and j.priority_ok is not False
+                else "FAIL"
+            )
             expect = "/".join(case.actions)
             detail = f"{j.action} {j.equipment or '-'} {j.priority or '-'}"
             want = f"{expect} {case.equipment or '-'} {case.priority or '-'}"
-            tqdm.write(f"{mark} {case.line:>4} {ms:6.1f} ms  got {detail:<34} want {want:<34} "
-                       f"| {case.text}")
+            tqdm.write(
+                f"{mark} {case.line:>4} {ms:6.1f} ms  got {detail:<34} want {want:<34} "
+                f"| {case.text}"
+            )
         db.dispose()
     lat = sorted(j.ms for j in judged)
     p95 = lat[min(len(lat) - 1, max(0, round(0.95 * len(lat)) - 1))] if lat else 0.0
@@ -191,25 +217,30 @@ def run(register_path: Path, cases_path: Path, *, quiet: bool = False) -> dict[s
     figures = {
         "n": len(judged),
         "action_accuracy": _rate([j.action_ok for j in judged]),
-        "equipment_accuracy": _rate([bool(j.equipment_ok) for j in judged
-                                     if j.equipment_ok is not None]),
-        "priority_accuracy": _rate([bool(j.priority_ok) for j in judged
-                                    if j.priority_ok is not None]),
+        "equipment_accuracy": _rate(
+            [bool(j.equipment_ok) for j in judged if j.equipment_ok is not None]
+        ),
+        "priority_accuracy": _rate(
+            [bool(j.priority_ok) for j in judged if j.priority_ok is not None]
+        ),
         "wrong_write_rate": _rate([j.wrong_write for j in non_write]) if non_write else 0.0,
         "latency_p50_ms": round(statistics.median(lat), 1) if lat else 0.0,
         "latency_p95_ms": round(p95, 1),
     }
     n_eq = sum(1 for j in judged if j.equipment_ok is not None)
     n_pr = sum(1 for j in judged if j.priority_ok is not None)
-    print(f"cases {figures['n']}, with equipment {n_eq}, with priority {n_pr}, "
-          f"non-write {len(non_write)}")
+    print(
+        f"cases {figures['n']}, with equipment {n_eq}, with priority {n_pr}, "
+        f"non-write {len(non_write)}"
+    )
     return figures
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run the turn evaluation from the command line."""
-    parser = argparse.ArgumentParser(prog="python -m eval.turns", description=__doc__.split(
-        "\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m eval.turns", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--register", required=True, type=Path, help="register YAML or CSV")
     parser.add_argument("--cases", required=True, type=Path, help="cases, one JSON per line")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")

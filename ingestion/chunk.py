@@ -10,7 +10,7 @@ from typing import Any
 
 from ingestion.documents import ParsedDocument, Section
 from ingestion.settings import IngestionSettings
-from knowledge.types import DocumentKind, Passage
+from knowledge import DocumentKind, Passage
 
 TokenCounter = Callable[[str], int]
 """Counts tokens of a text as the embedder's tokenizer would."""

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ingestion.chunk import DocumentScope, passage_id
 from ingestion.errors import MappingError, UnreadableFileError
-from knowledge.types import Passage
+from knowledge import Passage
 
 _PLACEHOLDER_RE = re.compile(r"\{([^{}]+)\}")
 _DATE_FORMATS = ("%Y%m%d", "%Y/%m/%d", "%d.%m.%Y", "%m/%d/%Y", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S")

@@ -10,7 +10,7 @@ from typing import Any
 from ingestion.chunk import DocumentScope
 from ingestion.errors import IngestionError
 from ingestion.ports import IndexedFile, SourceFile
-from knowledge.types import Passage
+from knowledge import Passage
 
 EmbedFunction = Callable[[list[str]], Any]
 """Turns texts into vectors (e.g. SentenceTransformer.encode)."""

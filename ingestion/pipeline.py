@@ -48,7 +48,7 @@ from ingestion.ports import (
     SourceFile,
 )
 from ingestion.settings import IngestionSettings
-from knowledge.types import DocumentKind
+from knowledge import DocumentKind
 
 _HASH_CHUNK = 1 << 20
 _SUPPORTED_SUFFIXES = {".pdf", ".docx", ".html", ".htm", ".md", ".markdown", ".txt", ".text"}

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from ingestion.chunk import DocumentScope
 from ingestion.errors import IngestionError
-from knowledge.types import DocumentKind, Passage
+from knowledge import DocumentKind, Passage
 
 if TYPE_CHECKING:
     from ingestion.faults import FaultMapping

@@ -40,9 +40,20 @@ def _completion(message: dict[str, Any], finish: str) -> dict[str, Any]:
 
 def tool_call(name: str, **args: Any) -> dict[str, Any]:
     """A scripted reply that calls one tool."""
-    return _completion({"role": "assistant", "content": None, "tool_calls": [{
-        "id": f"call_{uuid.uuid4().hex[:8]}", "type": "function",
-        "function": {"name": name, "arguments": json.dumps(args)}}]}, "tool_calls")
+    return _completion(
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": f"call_{uuid.uuid4().hex[:8]}",
+                    "type": "function",
+                    "function": {"name": name, "arguments": json.dumps(args)},
+                }
+            ],
+        },
+        "tool_calls",
+    )
 
 
 def text(content: str) -> dict[str, Any]:
@@ -85,8 +96,12 @@ def endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Script]]:
 
 
 def _assistant(world: World, base_url: str) -> Assistant:
-    settings = AssistantSettings(chat_model="openai:scripted", chat_base_url=base_url,
-                                 chat_api_key="test-key", chat_timeout_s=10)
+    settings = AssistantSettings(
+        chat_model="openai:scripted",
+        chat_base_url=base_url,
+        chat_api_key="test-key",
+        chat_timeout_s=10,
+    )
     return Assistant(retriever=InMemoryRetriever(passages_for(world.org_id)), settings=settings)
 
 
@@ -117,7 +132,11 @@ def test_answer_keeps_only_citations_of_retrieved_passages(
     assert [c.name for c in r.tool_calls] == ["lookup_equipment", "search_manuals"]
     first = script.requests[0]["body"]
     assert {t["function"]["name"] for t in first["tools"]} >= {
-        "search_manuals", "report_fault", "update_work_order", "equipment_health"}
+        "search_manuals",
+        "report_fault",
+        "update_work_order",
+        "equipment_health",
+    }
     third = script.requests[2]["body"]["messages"]
     tool_results = [m for m in third if m["role"] == "tool"]
     assert "duplex filter" in tool_results[-1]["content"]
@@ -129,8 +148,12 @@ def test_write_is_proposed_and_confirmed_by_the_engine(
 ) -> None:
     url, script = endpoint
     script.replies += [
-        tool_call("report_fault", equipment="ME2 fuel pump", title="Leaking diesel onto hot box",
-                  priority="high"),
+        tool_call(
+            "report_fault",
+            equipment="ME2 fuel pump",
+            title="Leaking diesel onto hot box",
+            priority="high",
+        ),
         tool_call("report_fault", equipment="601.1.10", title="second write in one turn"),
         text("I have prepared the fault report; please confirm."),
     ]
@@ -139,8 +162,14 @@ def test_write_is_proposed_and_confirmed_by_the_engine(
     assert r.outcome == "proposed" and r.proposed_action is not None
     assert r.proposed_action.arguments["equipment_code"] == "601.2.10"
     with world.db.transaction(world.chief) as s:
-        assert s.scalar(select(func.count()).select_from(PendingAction).where(
-            PendingAction.org_id == world.org_id)) == 1  # one change per turn
+        assert (
+            s.scalar(
+                select(func.count())
+                .select_from(PendingAction)
+                .where(PendingAction.org_id == world.org_id)
+            )
+            == 1
+        )  # one change per turn
     done = _turn(world, bot, "yes")
     assert done.outcome == "done"
     assert len(script.requests) == 3  # "yes" never went to the model
@@ -174,5 +203,7 @@ def test_bad_model_settings_fail_clearly(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("BOSUN_CHAT_MODEL", "openai:qwen2.5")
     monkeypatch.setenv("BOSUN_CHAT_BASE_URL", "http://127.0.0.1:9/v1")
     settings = AssistantSettings()
-    assert (settings.chat_model, settings.chat_base_url) == ("openai:qwen2.5",
-                                                             "http://127.0.0.1:9/v1")
+    assert (settings.chat_model, settings.chat_base_url) == (
+        "openai:qwen2.5",
+        "http://127.0.0.1:9/v1",
+    )

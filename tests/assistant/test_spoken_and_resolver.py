@@ -10,10 +10,14 @@ from assistant import Item, RegisterIndex, normalize_spoken, recognise
 @pytest.mark.parametrize(
     ("spoken", "expected"),
     [
-        ("uh main engine number two fuel pump is leaking",
-         "main engine No. 2 fuel pump is leaking"),
-        ("add a note to fault one hundred and five we are waiting",
-         "add a note to fault 105 we are waiting"),
+        (
+            "uh main engine number two fuel pump is leaking",
+            "main engine No. 2 fuel pump is leaking",
+        ),
+        (
+            "add a note to fault one hundred and five we are waiting",
+            "add a note to fault 105 we are waiting",
+        ),
         ("mark work order forty two as done", "mark work order 42 as done"),
         ("um how is the f o purifier doing", "how is the FO purifier doing"),
         ("er genny two low oil pressure", "genny 2 low oil pressure"),
@@ -26,17 +30,19 @@ def test_spoken_text_is_normalised(spoken: str, expected: str) -> None:
 
 
 def _index() -> RegisterIndex:
-    return RegisterIndex.build([
-        Item(1, "601", "Main engines", ("main engine",), None, False),
-        Item(2, "601.1", "Main engine No. 1", ("ME1", "port main"), "601", True),
-        Item(3, "601.1.10", "Fuel injection pump", ("fuel pump",), "601.1", False),
-        Item(4, "601.2", "Main engine No. 2", ("ME2", "stbd main"), "601", True),
-        Item(5, "601.2.10", "Fuel injection pump", ("fuel pump",), "601.2", False),
-        Item(6, "451.1", "Provision crane", ("crane",), None, True),
-        Item(7, "451.2", "Hose handling crane", ("hose crane", "crane"), None, True),
-        Item(8, "651.1", "Diesel generator No. 1", ("DG1", "genny 1"), None, True),
-        Item(9, "651.2", "Diesel generator No. 2", ("DG2", "genny 2"), None, True),
-    ])
+    return RegisterIndex.build(
+        [
+            Item(1, "601", "Main engines", ("main engine",), None, False),
+            Item(2, "601.1", "Main engine No. 1", ("ME1", "port main"), "601", True),
+            Item(3, "601.1.10", "Fuel injection pump", ("fuel pump",), "601.1", False),
+            Item(4, "601.2", "Main engine No. 2", ("ME2", "stbd main"), "601", True),
+            Item(5, "601.2.10", "Fuel injection pump", ("fuel pump",), "601.2", False),
+            Item(6, "451.1", "Provision crane", ("crane",), None, True),
+            Item(7, "451.2", "Hose handling crane", ("hose crane", "crane"), None, True),
+            Item(8, "651.1", "Diesel generator No. 1", ("DG1", "genny 1"), None, True),
+            Item(9, "651.2", "Diesel generator No. 2", ("DG2", "genny 2"), None, True),
+        ]
+    )
 
 
 @pytest.mark.parametrize(
@@ -112,11 +118,13 @@ def test_update_slots() -> None:
 
 
 def test_names_match_without_every_word() -> None:
-    index = RegisterIndex.build([
-        Item(1, "721.1", "Sea water cooling pump No. 1", (), None, True),
-        Item(2, "721.2", "Sea water cooling pump No. 2", (), None, True),
-        Item(3, "311.5", "Brine pump", (), None, True),
-    ])
+    index = RegisterIndex.build(
+        [
+            Item(1, "721.1", "Sea water cooling pump No. 1", (), None, True),
+            Item(2, "721.2", "Sea water cooling pump No. 2", (), None, True),
+            Item(3, "311.5", "Brine pump", (), None, True),
+        ]
+    )
     assert index.resolve("SW pump 2 mech seal leaking").code == "721.2"
     assert index.resolve("sea water pump 1 noisy").code == "721.1"
     assert index.resolve("the pump is noisy").code is None

@@ -30,12 +30,18 @@ from tests.assistant.conftest import World, passages_for
 
 
 @contextmanager
-def tools_for(world: World, caller: Caller, retriever: Retriever) -> Iterator[
-        tuple[ToolContext, Any]]:
+def tools_for(
+    world: World, caller: Caller, retriever: Retriever
+) -> Iterator[tuple[ToolContext, Any]]:
     with world.db.transaction(caller) as s:
-        ctx = ToolContext(session=s, caller=caller, vessel_id=world.vessel_id,
-                          index=load_index(s, caller, world.vessel_id), retriever=retriever,
-                          settings=AssistantSettings())
+        ctx = ToolContext(
+            session=s,
+            caller=caller,
+            vessel_id=world.vessel_id,
+            index=load_index(s, caller, world.vessel_id),
+            retriever=retriever,
+            settings=AssistantSettings(),
+        )
         tools = {t.name: t for t in build_tools(ctx)}
 
         def call(name: str, **args: Any) -> dict[str, Any]:
@@ -46,8 +52,10 @@ def tools_for(world: World, caller: Caller, retriever: Retriever) -> Iterator[
 
 def _count(world: World, model: type[Any]) -> int:
     with world.db.transaction(world.chief) as s:
-        return int(s.scalar(select(func.count()).select_from(model).where(
-            model.org_id == world.org_id)) or 0)
+        return int(
+            s.scalar(select(func.count()).select_from(model).where(model.org_id == world.org_id))
+            or 0
+        )
 
 
 def test_lookup_equipment(world: World, retriever: Retriever) -> None:
@@ -69,11 +77,15 @@ def test_search_manuals_numbers_passages(world: World, retriever: Retriever) -> 
         assert all(p["kind"] != "fault_history" for p in out["passages"])
 
 
-def test_search_fault_history_uses_passages_and_records(world: World,
-                                                        retriever: Retriever) -> None:
+def test_search_fault_history_uses_passages_and_records(world: World, retriever: Retriever) -> None:
     with world.db.transaction(world.chief) as s:
-        f = faults.report_fault(s, world.chief, equipment_id=world.codes["601.2.10"],
-                                title="Fuel pump leaking at barrel", priority="high")
+        f = faults.report_fault(
+            s,
+            world.chief,
+            equipment_id=world.codes["601.2.10"],
+            title="Fuel pump leaking at barrel",
+            priority="high",
+        )
         s.flush()
         faults.transition_fault(s, world.chief, f, "resolved", root_cause="worn o-rings")
     with tools_for(world, world.chief, retriever) as (_, call):
@@ -82,8 +94,9 @@ def test_search_fault_history_uses_passages_and_records(world: World,
         assert out["faults"][0]["root_cause"] == "worn o-rings"
 
 
-def test_equipment_health_reads_limits_trend_and_prediction(world: World,
-                                                            retriever: Retriever) -> None:
+def test_equipment_health_reads_limits_trend_and_prediction(
+    world: World, retriever: Retriever
+) -> None:
     now = utcnow()
     with world.db.transaction(world.chief) as s:
         sensors = register.sensors_by_tag(s, world.chief, world.vessel_id)
@@ -92,12 +105,26 @@ def test_equipment_health_reads_limits_trend_and_prediction(world: World,
         rows += [ReadingIn(lo.id, now - timedelta(minutes=5), 4.2)]
         readings.insert_readings(s, world.chief, rows)
         mv = model_registry.register_model(
-            s, world.chief, equipment_class="main_engine", artifact_path="/tmp/none",
-            features=["exh_slope"], params={}, metrics={}, data_from=None, data_to=None)
+            s,
+            world.chief,
+            equipment_class="main_engine",
+            artifact_path="/tmp/none",
+            features=["exh_slope"],
+            params={},
+            metrics={},
+            data_from=None,
+            data_to=None,
+        )
         s.flush()
-        model_registry.add_prediction(s, world.chief, equipment_id=world.codes["601.1"],
-                                      model_version_id=mv.id, as_of=now, risk=0.42,
-                                      factors=[{"feature": "exh_slope", "weight": 0.3}])
+        model_registry.add_prediction(
+            s,
+            world.chief,
+            equipment_id=world.codes["601.1"],
+            model_version_id=mv.id,
+            as_of=now,
+            risk=0.42,
+            factors=[{"feature": "exh_slope", "weight": 0.3}],
+        )
     with tools_for(world, world.chief, retriever) as (_, call):
         out = call("equipment_health", equipment="ME1")
     assert out["state"] == "alarm"
@@ -110,12 +137,19 @@ def test_equipment_health_reads_limits_trend_and_prediction(world: World,
 
 def test_list_open_and_part_stock(world: World, retriever: Retriever) -> None:
     with world.db.transaction(world.chief) as s:
-        faults.report_fault(s, world.chief, equipment_id=world.codes["601.2.10"],
-                            title="Weeping at barrel")
-        work_orders.create_work_order(s, world.chief, equipment_id=world.codes["651.1"],
-                                      title="Oil change")
-        part = parts.upsert_part(s, world.chief, number="MAK-FP-ORK", name="O-ring kit fuel "
-                                 "injection pump", equipment_codes=["601.1.10", "601.2.10"])
+        faults.report_fault(
+            s, world.chief, equipment_id=world.codes["601.2.10"], title="Weeping at barrel"
+        )
+        work_orders.create_work_order(
+            s, world.chief, equipment_id=world.codes["651.1"], title="Oil change"
+        )
+        part = parts.upsert_part(
+            s,
+            world.chief,
+            number="MAK-FP-ORK",
+            name="O-ring kit fuel injection pump",
+            equipment_codes=["601.1.10", "601.2.10"],
+        )
         s.flush()
         parts.set_stock(s, world.chief, world.vessel_id, part, quantity=1, minimum=2)
     with tools_for(world, world.chief, retriever) as (_, call):
@@ -133,28 +167,43 @@ def test_list_open_and_part_stock(world: World, retriever: Retriever) -> None:
 def test_write_tools_only_propose(world: World, retriever: Retriever) -> None:
     faults_before = _count(world, Fault)
     with tools_for(world, world.chief, retriever) as (ctx, call):
-        out = call("report_fault", equipment="ME2 fuel pump", title="leaking diesel onto the "
-                   "hot box", priority="high")
+        out = call(
+            "report_fault",
+            equipment="ME2 fuel pump",
+            title="leaking diesel onto the hot box",
+            priority="high",
+        )
         assert out["proposed"]["kind"] == "report_fault"
-        assert out["display"].startswith("File fault on 601.2.10 ME2 fuel injection pump "
-                                         "(Main engine No. 2), priority high: 'leaking diesel")
-        out = call("create_work_order", equipment="DG1", title="Change oil", kind="preventive",
-                   due_in_days=1)
+        assert out["display"].startswith(
+            "File fault on 601.2.10 ME2 fuel injection pump "
+            "(Main engine No. 2), priority high: 'leaking diesel"
+        )
+        out = call(
+            "create_work_order",
+            equipment="DG1",
+            title="Change oil",
+            kind="preventive",
+            due_in_days=1,
+        )
         assert out["proposed"]["kind"] == "create_work_order"
         assert len(ctx.proposals) == 2
     assert _count(world, Fault) == faults_before
     with world.db.transaction(world.chief) as s:
-        kinds = [a.kind for a in s.scalars(select(PendingAction).where(
-            PendingAction.org_id == world.org_id))]
+        kinds = [
+            a.kind
+            for a in s.scalars(select(PendingAction).where(PendingAction.org_id == world.org_id))
+        ]
     assert kinds == ["report_fault", "create_work_order"]
 
 
 def test_update_and_note_tools(world: World, retriever: Retriever) -> None:
     with world.db.transaction(world.chief) as s:
-        wo = work_orders.create_work_order(s, world.chief, equipment_id=world.codes["651.1"],
-                                           title="Oil change")
-        f = faults.report_fault(s, world.chief, equipment_id=world.codes["701.2"],
-                                title="Overflow alarm")
+        wo = work_orders.create_work_order(
+            s, world.chief, equipment_id=world.codes["651.1"], title="Oil change"
+        )
+        f = faults.report_fault(
+            s, world.chief, equipment_id=world.codes["701.2"], title="Overflow alarm"
+        )
         s.flush()
         wo_id, f_id = wo.id, f.id
     with tools_for(world, world.chief, retriever) as (_, call):
@@ -170,8 +219,9 @@ def test_update_and_note_tools(world: World, retriever: Retriever) -> None:
 
 def test_role_limits_are_checked_before_proposing(world: World, retriever: Retriever) -> None:
     with world.db.transaction(world.chief) as s:
-        wo = work_orders.create_work_order(s, world.chief, equipment_id=world.codes["651.1"],
-                                           title="Oil change")
+        wo = work_orders.create_work_order(
+            s, world.chief, equipment_id=world.codes["651.1"], title="Oil change"
+        )
         s.flush()
         wo_id = wo.id
     with tools_for(world, world.crew, retriever) as (ctx, call):

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from channels.connectors_cli import build_runtime
 from channels.settings import Settings
-from connectors import ConnectorsSettings, load_config
+from connectors import ConnectorsSettings, VesselSimulator, load_config, load_register
 from records import (
     ALL_TENANTS,
     Database,
@@ -59,8 +59,8 @@ def test_simulated_vessel_flows_into_records(tmp_path: Path) -> None:
     tuning = ConnectorsSettings(home=tmp_path, flush_interval_s=0.1, running_hours_interval_s=0)
 
     async def scenario() -> None:
-        sim = simulator.VesselSimulator(
-            simulator.load_register(reg),
+        sim = VesselSimulator(
+            load_register(reg),
             opcua_port=0,
             modbus_port=0,
             update_interval_s=0.2,
