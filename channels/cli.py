@@ -34,9 +34,15 @@ app.add_typer(keys_app, name="keys")
 
 def _register_extensions() -> None:
     from channels.connectors_cli import connectors_app, simulate
+    from channels.knowledge_cli import ask, chat, documents_app, import_faults, ingest
 
     app.add_typer(connectors_app, name="connectors")
+    app.add_typer(documents_app, name="documents")
     app.command("simulate")(simulate)
+    app.command("ingest")(ingest)
+    app.command("ask")(ask)
+    app.command("chat")(chat)
+    import_app.command("faults")(import_faults)
 
 
 _register_extensions()
@@ -332,9 +338,13 @@ def _user_id_by_email(server: LocalServer, email: str) -> int:
 
 def main() -> None:
     """Entry point of the ``bosun`` console script."""
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    for noisy in ("httpx", "alembic", "uvicorn.access", "asyncua", "pymodbus"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    import warnings
+
+    # Our own progress at INFO; libraries (ONNX export, asyncua, alembic) only when it matters.
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
+    for ours in ("channels", "connectors", "knowledge", "ingestion", "predictors", "assistant"):
+        logging.getLogger(ours).setLevel(logging.INFO)
+    warnings.filterwarnings("ignore", module=r"transformers\..*|torch\..*|onnxruntime\..*")
     app()
 
 

@@ -33,7 +33,7 @@ class Startup:
     def step(self, text: str) -> None:
         """Record and log a step of first-start work."""
         self.steps.append(text)
-        log.info("%s", text)
+        log.debug("%s", text)
 
 
 @dataclass

@@ -102,6 +102,17 @@ def serve(settings: Settings, *, demo: bool | None, console: Console) -> None:
                 )
                 if result.keys:
                     _print_keys(console, result.keys)
+            from channels.knowledge_service import (
+                index_all_fault_history,
+                open_knowledge,
+                watch_fault_changes,
+            )
+
+            knowledge = open_knowledge(bosun)
+            progress("knowledge: loading the embedding model and indexing fault history")
+            indexed = index_all_fault_history(knowledge)
+            progress(f"knowledge: {indexed} fault-history passages searchable")
+            watch_fault_changes(bosun)
             for name, step in EXTRA_FIRST_START:
                 bosun.startup.step(f"first start: {name}")
                 step(bosun, progress)
@@ -143,6 +154,8 @@ def serve(settings: Settings, *, demo: bool | None, console: Console) -> None:
     finally:
         if "connectors" in bosun.extras:
             bosun.extras["connectors"].stop()
+        if "knowledge" in bosun.extras:
+            bosun.extras["knowledge"].close()
         if settings.is_embedded:
             remove_server_file(settings.home)
         bosun.close()

@@ -75,6 +75,11 @@ class Database:
         return cls(make_engine(url, app_role=app_role))
 
     @property
+    def sessions(self) -> sessionmaker[Session]:
+        """Return the session factory (to attach events to this database's sessions only)."""
+        return self._factory
+
+    @property
     def dialect(self) -> str:
         """Return the dialect name (``sqlite`` or ``postgresql``)."""
         return self.engine.dialect.name

@@ -4,7 +4,9 @@ from fastapi import APIRouter
 
 from channels.api.routes import (
     audit,
+    chat,
     connectors,
+    documents,
     faults,
     parts,
     pending,
@@ -29,6 +31,8 @@ def v1_routers() -> list[APIRouter]:
         users,
         pending,
         audit,
+        documents,
+        chat,
     )
     return [module.router for module in modules]
 

@@ -1,0 +1,397 @@
+"""``bosun ingest``, ``bosun import faults``, ``bosun documents``, ``bosun ask``, ``bosun chat``."""
+
+from __future__ import annotations
+
+import json
+import sys
+import uuid
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from channels.local_server import LocalServer, ServerRefused, find_server
+from channels.settings import Settings
+from records import (
+    ALL_TENANTS,
+    BosunError,
+    Caller,
+    Role,
+    User,
+    register_import,
+    system_caller,
+    users,
+)
+
+documents_app = typer.Typer(no_args_is_help=True, help="Curate the knowledge base.")
+out = Console()
+err = Console(stderr=True)
+SUFFIXES = (".pdf", ".docx", ".html", ".htm", ".md", ".markdown", ".txt")
+
+
+def _exit(message: str) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(1)
+
+
+def _server() -> LocalServer | None:
+    settings = Settings()
+    return find_server(settings.home) if settings.is_embedded else None
+
+
+def _bosun() -> Any:
+    from channels.runtime import open_bosun
+
+    return open_bosun(Settings())
+
+
+def acting_caller(bosun: Any, email: str | None, imo: str | None) -> tuple[Caller, int]:
+    """Return (caller, vessel id): the named user, else the only vessel's chief engineer."""
+    with bosun.db.transaction(ALL_TENANTS) as s:
+        vessel_id, org_id = register_import.pick_vessel(s, imo)
+    with bosun.db.transaction(org_id) as s:
+        from sqlalchemy import select
+
+        if email:
+            user = users.find_user_by_email(s, system_caller(org_id), email)
+            if user is None:
+                raise _exit(f"no user with email {email}")
+        else:
+            user = s.scalar(
+                select(User)
+                .where(
+                    User.org_id == org_id, User.role == Role.chief_engineer, User.active.is_(True)
+                )
+                .order_by(User.id)
+            )
+        if user is None:
+            return Caller(org_id=org_id, role=Role.chief_engineer, channel="cli"), vessel_id
+        return users.caller_for(user, "cli"), vessel_id
+
+
+def _files(paths: list[Path]) -> list[Path]:
+    found: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            found += sorted(f for f in p.rglob("*") if f.suffix.lower() in SUFFIXES)
+        elif p.exists():
+            found.append(p)
+        else:
+            raise _exit(f"{p} does not exist")
+    return found
+
+
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders to ingest")],
+    kind: Annotated[
+        str, typer.Option(help="manual, procedure, report or fault_history")
+    ] = "manual",
+    vessel: Annotated[str | None, typer.Option(help="IMO of the vessel it applies to")] = None,
+    equipment: Annotated[list[str] | None, typer.Option(help="Equipment code (repeatable)")] = None,
+    tag: Annotated[list[str] | None, typer.Option(help="Tag (repeatable)")] = None,
+    force: Annotated[bool, typer.Option(help="Re-index even unchanged files")] = False,
+) -> None:
+    """Ingest manuals and procedures; unchanged files are skipped after a hash check."""
+    files = _files(paths)
+    if not files:
+        raise _exit("no files to ingest (PDF, DOCX, HTML, Markdown or text)")
+    server = _server()
+    if server is not None:
+        vessels = {v["imo"]: v["id"] for v in server.request("GET", "/v1/vessels")["items"]}
+        failed = 0
+        for f in files:
+            data = {
+                "kind": kind,
+                "equipment_codes": ",".join(equipment or []),
+                "tags": ",".join(tag or []),
+            }
+            if vessel:
+                data["vessel_id"] = str(vessels[vessel])
+            try:
+                with f.open("rb") as handle:
+                    result = server.request(
+                        "POST", "/v1/documents", data=data, files={"file": (f.name, handle)}
+                    )
+            except ServerRefused as error:
+                err.print(f"failed {f}: {error}")
+                failed += 1
+                continue
+            state = (
+                "unchanged"
+                if result["unchanged"]
+                else ("failed" if result["failed"] else "indexed")
+            )
+            out.print(f"{state}: {f}")
+        if failed:
+            raise typer.Exit(1)
+        return
+    from channels.knowledge_service import open_knowledge
+
+    bosun = _bosun()
+    try:
+        with bosun.db.transaction(ALL_TENANTS) as s:
+            vessel_id, org_id = register_import.pick_vessel(s, vessel) if vessel else (None, None)
+            if org_id is None:
+                org_id = register_import.resolve_organization(s, None).id
+        caller = system_caller(org_id, "cli")
+        summary = open_knowledge(bosun).ingest(
+            caller,
+            files,
+            kind=kind,
+            vessel_id=vessel_id,
+            equipment_codes=equipment or [],
+            tags=tag or [],
+            force=force,
+            progress=True,
+        )
+    except BosunError as error:
+        raise _exit(error.message) from error
+    out.print(summary.render())
+    if summary.failed:
+        raise typer.Exit(1)
+
+
+def import_faults(
+    file: Annotated[Path, typer.Argument(help="CSV export of another maintenance system")],
+    mapping: Annotated[Path | None, typer.Option(help="Column mapping YAML")] = None,
+    map_: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="field=column (symptom=PROBLEM, date=datetime, ...)"),
+    ] = None,
+    vessel: Annotated[str | None, typer.Option(help="IMO of the vessel it applies to")] = None,
+) -> None:
+    """Index a fault-history CSV export as searchable passages."""
+    from channels.knowledge_service import open_knowledge
+    from ingestion import FaultMapping, IngestionError, mapping_from_cli
+
+    try:
+        loaded = FaultMapping.from_yaml(mapping) if mapping else mapping_from_cli(map_ or [])
+    except IngestionError as error:
+        raise _exit(error.message) from error
+    if _server() is not None:
+        raise _exit("bosun up is running on this home: stop it to import fault histories")
+    bosun = _bosun()
+    try:
+        with bosun.db.transaction(ALL_TENANTS) as s:
+            vessel_id, org_id = register_import.pick_vessel(s, vessel) if vessel else (None, None)
+            if org_id is None:
+                org_id = register_import.resolve_organization(s, None).id
+        count, summary = open_knowledge(bosun).import_fault_csv(
+            system_caller(org_id, "cli"), file, loaded, vessel_id=vessel_id
+        )
+    except (BosunError, IngestionError) as error:
+        raise _exit(error.message) from error
+    out.print(f"{summary}; {count} passages indexed")
+
+
+@documents_app.command("list")
+def documents_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List documents with status and chunk counts."""
+    items = _documents_call("GET", "/v1/documents", params={"limit": 500})["items"]
+    if as_json:
+        sys.stdout.write(json.dumps(items, indent=2) + "\n")
+        return
+    table = Table()
+    for column in ("id", "title", "kind", "status", "chunks", "pages", "version", "error"):
+        table.add_column(column)
+    for d in items:
+        table.add_row(
+            str(d["id"]),
+            d["title"],
+            d["kind"],
+            d["status"],
+            str(d["chunks"]),
+            str(d["pages"] or ""),
+            str(d["version"]),
+            (d["error"] or "")[:60],
+        )
+    out.print(table)
+
+
+def _documents_call(method: str, path: str, **kwargs: Any) -> Any:
+    """Run a documents request against the running server, or in-process on the home."""
+    server = _server()
+    if server is not None:
+        try:
+            return server.request(method, path, **kwargs)
+        except ServerRefused as error:
+            raise _exit(str(error)) from error
+    from fastapi.testclient import TestClient
+
+    from channels.api import create_app
+
+    bosun = _bosun()
+    caller = _admin_key(bosun)
+    with TestClient(create_app(bosun)) as client:
+        response = client.request(
+            method, path, headers={"Authorization": f"Bearer {caller}"}, **kwargs
+        )
+    if response.status_code >= 400:
+        raise _exit(response.json().get("detail", response.text))
+    return response.json() if response.content else None
+
+
+def _admin_key(bosun: Any) -> str:
+    """Return a short-lived admin key for in-process CLI calls (revoked at exit)."""
+    import atexit
+
+    with bosun.db.transaction(ALL_TENANTS) as s:
+        org_id = register_import.resolve_organization(s, None).id
+    system = system_caller(org_id, "cli")
+    with bosun.db.transaction(org_id) as s:
+        user = users.find_user_by_email(s, system, "cli@bosun.local") or users.create_user(
+            s, system, name="Local command line", email="cli@bosun.local", role=Role.admin
+        )
+        s.flush()
+        issued = users.create_api_key(s, system, user=user, name=f"cli-{uuid.uuid4().hex[:6]}")
+        key_id, secret = issued.key.id, issued.secret
+
+    def revoke() -> None:
+        with bosun.db.transaction(org_id) as s:
+            users.revoke_api_key(s, system, key_id)
+
+    atexit.register(revoke)
+    return secret
+
+
+@documents_app.command("disable")
+def documents_disable(document_id: int) -> None:
+    """Disable a document (never returned in answers)."""
+    d = _documents_call("POST", f"/v1/documents/{document_id}/disable")
+    out.print(f"document {d['id']} ({d['title']}) disabled")
+
+
+@documents_app.command("enable")
+def documents_enable(document_id: int) -> None:
+    """Enable a disabled document."""
+    d = _documents_call("POST", f"/v1/documents/{document_id}/enable")
+    out.print(f"document {d['id']} ({d['title']}) enabled")
+
+
+@documents_app.command("reindex")
+def documents_reindex(document_id: int) -> None:
+    """Parse and index a document again."""
+    d = _documents_call("POST", f"/v1/documents/{document_id}/reindex")
+    out.print(f"document {d['id']} ({d['title']}) re-indexed: {d['chunks']} chunks")
+
+
+@documents_app.command("delete")
+def documents_delete(document_id: int) -> None:
+    """Delete a document and its passages."""
+    _documents_call("DELETE", f"/v1/documents/{document_id}")
+    out.print(f"document {document_id} deleted")
+
+
+@documents_app.command("chunks")
+def documents_chunks(document_id: int) -> None:
+    """Show a document's chunks with page and section."""
+    for c in _documents_call("GET", f"/v1/documents/{document_id}/chunks")["items"]:
+        out.print(f"[bold]#{c['ordinal']} p.{c['page'] or '-'} {c['section'] or ''}[/]")
+        out.print(c["text"], highlight=False)
+
+
+@documents_app.command("review")
+def documents_review() -> None:
+    """Questions nothing answered and replies marked unhelpful."""
+    for item in _documents_call("GET", "/v1/chat/review", params={"limit": 200})["items"]:
+        why = "unanswered" if item["unanswered"] else f"marked {item['feedback']}"
+        out.print(f"[{item['at'][:16]}] ({why}) {item['question']!r}")
+
+
+def ask(
+    text: Annotated[str, typer.Argument(help="What to ask or report")],
+    vessel: Annotated[str | None, typer.Option(help="IMO (needed if several vessels)")] = None,
+    user: Annotated[str | None, typer.Option(help="Email of the user to act as")] = None,
+    voice: Annotated[bool, typer.Option(help="The text came from speech")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object")] = False,
+) -> None:
+    """Ask Bosun one thing; prints the reply, its citations and any proposed action."""
+    server = _server()
+    try:
+        if server is not None:
+            result = server.request("POST", "/v1/chat/turns", json={"text": text, "voice": voice})
+        else:
+            from channels.chat_service import open_assistant
+
+            bosun = _bosun()
+            caller, vessel_id = acting_caller(bosun, user, vessel)
+            with bosun.db.transaction(caller) as s:
+                result = (
+                    open_assistant(bosun)
+                    .turn(
+                        s,
+                        caller,
+                        text,
+                        channel="cli",
+                        voice=voice,
+                        vessel_id=vessel_id,
+                    )
+                    .to_dict()
+                )
+    except (BosunError, ServerRefused) as error:
+        raise _exit(getattr(error, "message", str(error))) from error
+    if as_json:
+        sys.stdout.write(
+            json.dumps(
+                {
+                    "reply": result["reply"],
+                    "citations": result["citations"],
+                    "proposed_action": result["proposed_action"],
+                },
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
+        return
+    _show(result)
+
+
+def _show(result: dict[str, Any]) -> None:
+    out.print(result["reply"], highlight=False)
+    for i, c in enumerate(result.get("citations") or [], 1):
+        page = f", p. {c['page']}" if c.get("page") else ""
+        section = f" — {c['section']}" if c.get("section") else ""
+        out.print(f"  [{i}] {c['title']}{page}{section}", highlight=False)
+    action = result.get("proposed_action")
+    if action:
+        out.print(
+            f"[bold]Proposed:[/] {action.get('summary', '')} (answer yes or no)", highlight=False
+        )
+
+
+def chat(
+    vessel: Annotated[str | None, typer.Option(help="IMO (needed if several vessels)")] = None,
+    user: Annotated[str | None, typer.Option(help="Email of the user to act as")] = None,
+) -> None:
+    """Chat with Bosun in the terminal; "yes" confirms a proposed action, Ctrl-D quits."""
+    from channels.chat_service import open_assistant
+
+    if _server() is not None:
+        raise _exit("bosun up is running on this home: use its web chat, or stop it first")
+    bosun = _bosun()
+    caller, vessel_id = acting_caller(bosun, user, vessel)
+    key = f"cli-{uuid.uuid4().hex[:8]}"
+    assistant = open_assistant(bosun)
+    out.print("Bosun chat — ask about equipment, manuals, faults; Ctrl-D to quit.")
+    while True:
+        try:
+            text = input("you> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            out.print()
+            return
+        if not text:
+            continue
+        try:
+            with bosun.db.transaction(caller) as s:
+                result = assistant.turn(
+                    s, caller, text, channel="cli", conversation_key=key, vessel_id=vessel_id
+                ).to_dict()
+        except BosunError as error:
+            err.print(f"error: {error.message}")
+            continue
+        _show(result)
+
+
+__all__ = ["ask", "chat", "documents_app", "import_faults", "ingest"]
