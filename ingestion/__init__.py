@@ -19,6 +19,7 @@ from ingestion.errors import (
     MalformedDocumentError,
     MappingError,
     NoTextLayerError,
+    ParserCrashedError,
     UnreadableFileError,
     UnsupportedFileTypeError,
 )
@@ -80,6 +81,7 @@ __all__ = [
     "MemoryPassageSink",
     "NoTextLayerError",
     "ParsedDocument",
+    "ParserCrashedError",
     "PassageSink",
     "PreparedDocument",
     "RowError",

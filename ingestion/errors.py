@@ -17,12 +17,14 @@ class IngestionErrorCode(StrEnum):
     UNREADABLE = "unreadable"
     BAD_MAPPING = "bad_mapping"
     INDEX_FAILED = "index_failed"
+    PARSER_CRASHED = "parser_crashed"
+    INTERNAL = "internal_error"
 
 
 class IngestionError(Exception):
     """A source file could not be turned into passages."""
 
-    code: IngestionErrorCode = IngestionErrorCode.MALFORMED
+    code: IngestionErrorCode = IngestionErrorCode.INTERNAL
 
     def __init__(self, message: str, *, path: str | None = None) -> None:
         super().__init__(message)
@@ -85,3 +87,9 @@ class IndexingError(IngestionError):
     """The passage sink (embedding / vector index) failed for this document."""
 
     code = IngestionErrorCode.INDEX_FAILED
+
+
+class ParserCrashedError(IngestionError):
+    """The parser process died on this file (a crash or an out-of-memory kill)."""
+
+    code = IngestionErrorCode.PARSER_CRASHED

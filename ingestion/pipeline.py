@@ -33,6 +33,7 @@ from ingestion.errors import (
     EmptyDocumentError,
     IndexingError,
     IngestionError,
+    ParserCrashedError,
     UnreadableFileError,
 )
 from ingestion.faults import fault_passages, import_fault_csv
@@ -256,7 +257,7 @@ class _Run:
             if isinstance(job.future.exception(), BrokenExecutor):
                 self.executor.shutdown(wait=True, cancel_futures=True)
                 self.executor = _make_executor(self.settings)
-                error = IngestionError(
+                error = ParserCrashedError(
                     "the parser process died on this file (crash or out of memory); "
                     "check the file or raise the worker's memory"
                 )
@@ -325,6 +326,21 @@ class _Run:
         self.bar.advance(self.task)
 
 
+def _smallest_first(items: list[SourceFile]) -> list[SourceFile]:
+    """Move the smallest file to the front so the indexer gets its first work soon."""
+
+    def size(item: SourceFile) -> int:
+        try:
+            return item.path.stat().st_size
+        except OSError:
+            return -1  # fails at once in add(); harmless in front
+
+    if len(items) < 2:
+        return items
+    first = min(range(len(items)), key=lambda i: size(items[i]))
+    return [items[first], *items[:first], *items[first + 1 :]]
+
+
 def ingest_files(
     sources: Iterable[SourceFile],
     *,
@@ -341,7 +357,7 @@ def ingest_files(
     picklable when parsing runs in processes (e.g. chunk.TokenCounter over a tokenizer).
     """
     settings = settings or IngestionSettings()
-    items = list(sources)
+    items = _smallest_first(list(sources))
     started = time.perf_counter()
     bar = Progress(
         TextColumn("[bold]ingest"),
