@@ -1,0 +1,149 @@
+"""Knowledge curation and chat through the API, on one embedded home."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from channels.api import create_app
+from channels.runtime import Bosun, open_bosun
+from channels.settings import Settings
+from records import Role
+from tests.api.conftest import Tenant, make_tenant
+
+pytestmark = pytest.mark.slow
+
+MANUAL = """# Fuel system of the main engines
+
+## Bleeding the fuel system
+
+1. Open the vent screw on the fuel filter housing.
+2. Run the priming pump until fuel without air bubbles comes out.
+3. Close the vent screw and check the fuel pressure reads 7 bar.
+
+## Fuel injection pump
+
+Replace the barrel O-rings of the injection pump every 8000 running hours.
+"""
+
+
+@pytest.fixture(scope="module")
+def home_bosun(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bosun]:
+    mp = pytest.MonkeyPatch()
+    mp.setenv("BOSUN_EMBEDDER", "torch")  # no ONNX export per test home
+    home = tmp_path_factory.mktemp("knowledge_home")
+    running = open_bosun(Settings(home=Path(home)))
+    running.startup.ready.set()
+    yield running
+    running.close()
+    mp.undo()
+
+
+@pytest.fixture(scope="module")
+def client(home_bosun: Bosun) -> Iterator[TestClient]:
+    with TestClient(create_app(home_bosun)) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def org(home_bosun: Bosun) -> Tenant:
+    return make_tenant(home_bosun)
+
+
+def _upload(client: TestClient, org: Tenant, name: str, text: str, **form: str) -> dict:
+    response = client.post(
+        "/v1/documents", headers=org.auth(Role.admin),
+        files={"file": (name, text.encode(), "text/markdown")}, data=form,
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_upload_search_cite_disable_and_isolate(
+    client: TestClient, org: Tenant, home_bosun: Bosun
+) -> None:
+    first = _upload(client, org, "fuel.md", MANUAL, kind="procedure")
+    doc = first["document"]
+    assert first["indexed"] == 1 and doc["status"] == "indexed" and doc["chunks"] >= 2
+    again = _upload(client, org, "fuel.md", MANUAL, kind="procedure")
+    assert again["unchanged"] == 1 and again["document"]["version"] == doc["version"]
+
+    hits = client.get("/v1/knowledge/search", headers=org.auth(Role.crew),
+                      params={"q": "how do I bleed the fuel system"}).json()["items"]
+    assert hits and "vent screw" in hits[0]["text"]
+    assert hits[0]["citation"]["section"].endswith("Bleeding the fuel system")
+    assert hits[0]["citation"]["url"] == f"/v1/documents/{doc['id']}/file"
+    assert client.get(hits[0]["citation"]["url"], headers=org.auth(Role.crew)).status_code == 200
+
+    turn = client.post("/v1/chat/turns", headers=org.auth(Role.chief_engineer),
+                       json={"text": "how do I bleed the fuel system?",
+                             "vessel_id": org.vessel_id}).json()
+    assert turn["outcome"] == "answer", turn
+    assert any(c["document_id"] == doc["id"] for c in turn["citations"])
+    fb = client.post(f"/v1/chat/messages/{turn['message_id']}/feedback",
+                     headers=org.auth(Role.chief_engineer), json={"helpful": False})
+    assert fb.json()["feedback"] == "unhelpful"
+    review = client.get("/v1/chat/review", headers=org.auth(Role.admin)).json()["items"]
+    assert any(r["message_id"] == turn["message_id"] for r in review)
+
+    other = make_tenant(home_bosun)
+    assert client.get("/v1/knowledge/search", headers=other.auth(Role.admin),
+                      params={"q": "bleed the fuel system vent screw"}).json()["items"] == []
+    assert client.get(f"/v1/documents/{doc['id']}", headers=other.auth(Role.admin)
+                      ).status_code == 404
+
+    assert client.post(f"/v1/documents/{doc['id']}/disable",
+                       headers=org.auth(Role.admin)).json()["status"] == "disabled"
+    assert client.get("/v1/knowledge/search", headers=org.auth(Role.crew),
+                      params={"q": "bleed the fuel system vent screw"}).json()["items"] == []
+    assert client.post(f"/v1/documents/{doc['id']}/disable",
+                       headers=org.auth(Role.crew)).status_code == 403
+    client.post(f"/v1/documents/{doc['id']}/enable", headers=org.auth(Role.admin))
+    assert client.get("/v1/knowledge/search", headers=org.auth(Role.crew),
+                      params={"q": "bleed the fuel system vent screw"}).json()["items"]
+    assert client.delete(f"/v1/documents/{doc['id']}",
+                         headers=org.auth(Role.admin)).status_code == 204
+    assert client.get("/v1/knowledge/search", headers=org.auth(Role.crew),
+                      params={"q": "bleed the fuel system vent screw"}).json()["items"] == []
+
+
+def test_bad_uploads_are_refused_clearly(client: TestClient, org: Tenant) -> None:
+    bad = client.post("/v1/documents", headers=org.auth(Role.admin),
+                      files={"file": ("tool.exe", b"MZ\x90\x00", "application/octet-stream")})
+    assert bad.status_code == 422 and "upload a file ending in" in bad.json()["detail"]
+    broken = client.post("/v1/documents", headers=org.auth(Role.admin),
+                         files={"file": ("broken.pdf", b"%PDF-1.4 not really", "application/pdf")})
+    assert broken.status_code in (201, 422), broken.text
+    if broken.status_code == 201:
+        body = broken.json()
+        assert body["failed"] and body["document"]["status"] == "failed"
+        assert body["document"]["error"]
+
+
+def test_chat_proposes_and_confirms_once_over_http(client: TestClient, org: Tenant) -> None:
+    turn = client.post("/v1/chat/turns", headers=org.auth(Role.crew),
+                       json={"text": "ME1 is smoking badly", "conversation": "t-1"}).json()
+    action = turn["proposed_action"]
+    assert action and action["kind"] == "report_fault", turn
+    first = client.post(f"/v1/chat/actions/{action['id']}/confirm", headers=org.auth(Role.crew))
+    second = client.post(f"/v1/chat/actions/{action['id']}/confirm", headers=org.auth(Role.crew))
+    assert first.status_code == second.status_code == 200
+    faults = client.get("/v1/faults", headers=org.auth(Role.crew)).json()["items"]
+    assert len([f for f in faults if f["equipment_id"] == org.equipment_ids["601.1"]]) == 1
+
+
+def test_websocket_streams_the_reply(client: TestClient, org: Tenant) -> None:
+    with client.websocket_connect(f"/v1/chat/ws?api_key={org.keys[Role.crew]}") as ws:
+        ws.send_json({"text": "list open faults", "conversation": "ws-1"})
+        kinds = []
+        while True:
+            message = ws.receive_json()
+            kinds.append(message["type"])
+            if message["type"] in ("final", "error"):
+                break
+    assert kinds[-1] == "final" and "delta" in kinds
+    with pytest.raises(Exception), client.websocket_connect("/v1/chat/ws?api_key=bsn_x_y") as ws:
+        ws.receive_json()
