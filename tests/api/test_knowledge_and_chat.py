@@ -145,5 +145,11 @@ def test_websocket_streams_the_reply(client: TestClient, org: Tenant) -> None:
             if message["type"] in ("final", "error"):
                 break
     assert kinds[-1] == "final" and "delta" in kinds
-    with pytest.raises(Exception), client.websocket_connect("/v1/chat/ws?api_key=bsn_x_y") as ws:
+    from starlette.websockets import WebSocketDisconnect
+
+    with (
+        pytest.raises(WebSocketDisconnect) as closed,
+        client.websocket_connect("/v1/chat/ws?api_key=bsn_x_y") as ws,
+    ):
         ws.receive_json()
+    assert closed.value.code == 4401
