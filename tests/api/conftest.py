@@ -23,6 +23,7 @@ from records import (
     system_caller,
     users,
 )
+from tests.conftest import skip_or_fail
 
 MAX_REQUEST_BYTES = 64_000
 PG_SERVER = os.environ.get(
@@ -44,7 +45,7 @@ def _create_pg_database() -> str:
         with psycopg.connect(_pg_admin_conninfo(), autocommit=True, connect_timeout=3) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
     except psycopg.OperationalError as err:
-        pytest.skip(f"PostgreSQL not reachable at {make_url(PG_SERVER).host}: {err}")
+        skip_or_fail("postgres", f"PostgreSQL not reachable at {make_url(PG_SERVER).host}: {err}")
     url = make_url(PG_SERVER).set(drivername="postgresql+psycopg", database=name)
     return url.render_as_string(hide_password=False)
 

@@ -55,8 +55,10 @@ def org(home_bosun: Bosun) -> Tenant:
 
 def _upload(client: TestClient, org: Tenant, name: str, text: str, **form: str) -> dict:
     response = client.post(
-        "/v1/documents", headers=org.auth(Role.admin),
-        files={"file": (name, text.encode(), "text/markdown")}, data=form,
+        "/v1/documents",
+        headers=org.auth(Role.admin),
+        files={"file": (name, text.encode(), "text/markdown")},
+        data=form,
     )
     assert response.status_code == 201, response.text
     return response.json()
@@ -71,51 +73,94 @@ def test_upload_search_cite_disable_and_isolate(
     again = _upload(client, org, "fuel.md", MANUAL, kind="procedure")
     assert again["unchanged"] == 1 and again["document"]["version"] == doc["version"]
 
-    hits = client.get("/v1/knowledge/search", headers=org.auth(Role.crew),
-                      params={"q": "how do I bleed the fuel system"}).json()["items"]
+    hits = client.get(
+        "/v1/knowledge/search",
+        headers=org.auth(Role.crew),
+        params={"q": "how do I bleed the fuel system"},
+    ).json()["items"]
     assert hits and "vent screw" in hits[0]["text"]
     assert hits[0]["citation"]["section"].endswith("Bleeding the fuel system")
     assert hits[0]["citation"]["url"] == f"/v1/documents/{doc['id']}/file"
     assert client.get(hits[0]["citation"]["url"], headers=org.auth(Role.crew)).status_code == 200
 
-    turn = client.post("/v1/chat/turns", headers=org.auth(Role.chief_engineer),
-                       json={"text": "how do I bleed the fuel system?",
-                             "vessel_id": org.vessel_id}).json()
+    turn = client.post(
+        "/v1/chat/turns",
+        headers=org.auth(Role.chief_engineer),
+        json={"text": "how do I bleed the fuel system?", "vessel_id": org.vessel_id},
+    ).json()
     assert turn["outcome"] == "answer", turn
     assert any(c["document_id"] == doc["id"] for c in turn["citations"])
-    fb = client.post(f"/v1/chat/messages/{turn['message_id']}/feedback",
-                     headers=org.auth(Role.chief_engineer), json={"helpful": False})
+    fb = client.post(
+        f"/v1/chat/messages/{turn['message_id']}/feedback",
+        headers=org.auth(Role.chief_engineer),
+        json={"helpful": False},
+    )
     assert fb.json()["feedback"] == "unhelpful"
     review = client.get("/v1/chat/review", headers=org.auth(Role.admin)).json()["items"]
     assert any(r["message_id"] == turn["message_id"] for r in review)
 
     other = make_tenant(home_bosun)
-    assert client.get("/v1/knowledge/search", headers=other.auth(Role.admin),
-                      params={"q": "bleed the fuel system vent screw"}).json()["items"] == []
-    assert client.get(f"/v1/documents/{doc['id']}", headers=other.auth(Role.admin)
-                      ).status_code == 404
+    assert (
+        client.get(
+            "/v1/knowledge/search",
+            headers=other.auth(Role.admin),
+            params={"q": "bleed the fuel system vent screw"},
+        ).json()["items"]
+        == []
+    )
+    assert (
+        client.get(f"/v1/documents/{doc['id']}", headers=other.auth(Role.admin)).status_code == 404
+    )
 
-    assert client.post(f"/v1/documents/{doc['id']}/disable",
-                       headers=org.auth(Role.admin)).json()["status"] == "disabled"
-    assert client.get("/v1/knowledge/search", headers=org.auth(Role.crew),
-                      params={"q": "bleed the fuel system vent screw"}).json()["items"] == []
-    assert client.post(f"/v1/documents/{doc['id']}/disable",
-                       headers=org.auth(Role.crew)).status_code == 403
+    assert (
+        client.post(f"/v1/documents/{doc['id']}/disable", headers=org.auth(Role.admin)).json()[
+            "status"
+        ]
+        == "disabled"
+    )
+    assert (
+        client.get(
+            "/v1/knowledge/search",
+            headers=org.auth(Role.crew),
+            params={"q": "bleed the fuel system vent screw"},
+        ).json()["items"]
+        == []
+    )
+    assert (
+        client.post(f"/v1/documents/{doc['id']}/disable", headers=org.auth(Role.crew)).status_code
+        == 403
+    )
     client.post(f"/v1/documents/{doc['id']}/enable", headers=org.auth(Role.admin))
-    assert client.get("/v1/knowledge/search", headers=org.auth(Role.crew),
-                      params={"q": "bleed the fuel system vent screw"}).json()["items"]
-    assert client.delete(f"/v1/documents/{doc['id']}",
-                         headers=org.auth(Role.admin)).status_code == 204
-    assert client.get("/v1/knowledge/search", headers=org.auth(Role.crew),
-                      params={"q": "bleed the fuel system vent screw"}).json()["items"] == []
+    assert client.get(
+        "/v1/knowledge/search",
+        headers=org.auth(Role.crew),
+        params={"q": "bleed the fuel system vent screw"},
+    ).json()["items"]
+    assert (
+        client.delete(f"/v1/documents/{doc['id']}", headers=org.auth(Role.admin)).status_code == 204
+    )
+    assert (
+        client.get(
+            "/v1/knowledge/search",
+            headers=org.auth(Role.crew),
+            params={"q": "bleed the fuel system vent screw"},
+        ).json()["items"]
+        == []
+    )
 
 
 def test_bad_uploads_are_refused_clearly(client: TestClient, org: Tenant) -> None:
-    bad = client.post("/v1/documents", headers=org.auth(Role.admin),
-                      files={"file": ("tool.exe", b"MZ\x90\x00", "application/octet-stream")})
+    bad = client.post(
+        "/v1/documents",
+        headers=org.auth(Role.admin),
+        files={"file": ("tool.exe", b"MZ\x90\x00", "application/octet-stream")},
+    )
     assert bad.status_code == 422 and "upload a file ending in" in bad.json()["detail"]
-    broken = client.post("/v1/documents", headers=org.auth(Role.admin),
-                         files={"file": ("broken.pdf", b"%PDF-1.4 not really", "application/pdf")})
+    broken = client.post(
+        "/v1/documents",
+        headers=org.auth(Role.admin),
+        files={"file": ("broken.pdf", b"%PDF-1.4 not really", "application/pdf")},
+    )
     assert broken.status_code in (201, 422), broken.text
     if broken.status_code == 201:
         body = broken.json()
@@ -124,8 +169,11 @@ def test_bad_uploads_are_refused_clearly(client: TestClient, org: Tenant) -> Non
 
 
 def test_chat_proposes_and_confirms_once_over_http(client: TestClient, org: Tenant) -> None:
-    turn = client.post("/v1/chat/turns", headers=org.auth(Role.crew),
-                       json={"text": "ME1 is smoking badly", "conversation": "t-1"}).json()
+    turn = client.post(
+        "/v1/chat/turns",
+        headers=org.auth(Role.crew),
+        json={"text": "ME1 is smoking badly", "conversation": "t-1"},
+    ).json()
     action = turn["proposed_action"]
     assert action and action["kind"] == "report_fault", turn
     first = client.post(f"/v1/chat/actions/{action['id']}/confirm", headers=org.auth(Role.crew))

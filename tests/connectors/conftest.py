@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from connectors import ConnectorsSettings
+from tests.conftest import skip_or_fail
 
 
 def reachable(host: str, port: int) -> bool:
@@ -31,5 +32,7 @@ def settings(tmp_path: Path) -> ConnectorsSettings:
 @pytest.fixture
 def mosquitto() -> tuple[str, int]:
     if not reachable("127.0.0.1", 1883):
-        pytest.skip("Mosquitto is not listening on 127.0.0.1:1883 (start it: mosquitto -d)")
+        skip_or_fail(
+            "mosquitto", "Mosquitto is not listening on 127.0.0.1:1883 (start it: mosquitto -d)"
+        )
     return ("127.0.0.1", 1883)

@@ -10,6 +10,7 @@ import pytest
 from pymodbus.simulator import DataType, SimData
 
 from connectors import ConnectorRuntime, ConnectorsSettings, Reading, SinkUnavailable, parse_config
+from tests.conftest import skip_or_fail
 
 from .conftest import reachable
 from .helpers import ModbusTestServer, TcpProxy, free_port, wait_until
@@ -56,7 +57,7 @@ class PostgresSink:
 @pytest.fixture
 def pg_table() -> str:
     if not reachable("127.0.0.1", 5432):
-        pytest.skip("PostgreSQL is not listening on 127.0.0.1:5432")
+        skip_or_fail("postgres", "PostgreSQL is not listening on 127.0.0.1:5432")
     table = f"connectors_test_{uuid.uuid4().hex[:10]}"
     try:
         with psycopg.connect(PG.format(port=5432), autocommit=True) as conn:
@@ -65,7 +66,7 @@ def pg_table() -> str:
                 "value double precision NOT NULL, PRIMARY KEY (tag, time))"
             )
     except psycopg.OperationalError as err:
-        pytest.skip(f"PostgreSQL database 'test' not usable as user postgres: {err}")
+        skip_or_fail("postgres", f"PostgreSQL database 'test' not usable as user postgres: {err}")
     yield table
     with psycopg.connect(PG.format(port=5432), autocommit=True) as conn:
         conn.execute(f"DROP TABLE IF EXISTS {table}")
