@@ -1,0 +1,2 @@
+def run_ai4i(args, console):
+    raise NotImplementedError

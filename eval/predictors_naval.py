@@ -1,0 +1,2 @@
+def run_naval(args, console):
+    raise NotImplementedError
