@@ -70,24 +70,46 @@ def to_frames(train: pd.DataFrame, test: pd.DataFrame) -> tuple[PlantFrames, lis
         ids = prefix + "-" + table["unit"].astype(str).str.zfill(3)
         times = EPOCH + pd.to_timedelta(table["cycle"], unit="D")
         for tag, _, _ in SENSOR_NAMES:
-            parts.append(pd.DataFrame({"equipment_id": ids, "tag": tag, "time": times,
-                                       "value": table[tag].astype(float)}))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "equipment_id": ids,
+                        "tag": tag,
+                        "time": times,
+                        "value": table[tag].astype(float),
+                    }
+                )
+            )
         for eid in ids.unique():
-            equipment.append({"equipment_id": eid, "equipment_class": "turbofan",
-                              "installed_at": EPOCH})
+            equipment.append(
+                {"equipment_id": eid, "equipment_class": "turbofan", "installed_at": EPOCH}
+            )
         if prefix == "train":
             last = table.groupby("unit")["cycle"].max()
             for unit, cycle in last.items():
-                faults.append({"equipment_id": f"train-{int(unit):03d}",
-                               "opened_at": EPOCH + pd.Timedelta(days=int(cycle))})
+                faults.append(
+                    {
+                        "equipment_id": f"train-{int(unit):03d}",
+                        "opened_at": EPOCH + pd.Timedelta(days=int(cycle)),
+                    }
+                )
     readings = pd.concat(parts, ignore_index=True)
     sensors = pd.DataFrame(
-        [{"equipment_id": e["equipment_id"], "tag": tag, "name": name, "unit": unit}
-         for e in equipment for tag, name, unit in SENSOR_NAMES]
+        [
+            {"equipment_id": e["equipment_id"], "tag": tag, "name": name, "unit": unit}
+            for e in equipment
+            for tag, name, unit in SENSOR_NAMES
+        ]
     )
-    frames = PlantFrames.build(readings=readings, equipment=pd.DataFrame(equipment),
-                               sensors=sensors, faults=pd.DataFrame(faults))
-    train_ids = sorted(e["equipment_id"] for e in equipment if e["equipment_id"].startswith("train"))
+    frames = PlantFrames.build(
+        readings=readings,
+        equipment=pd.DataFrame(equipment),
+        sensors=sensors,
+        faults=pd.DataFrame(faults),
+    )
+    train_ids = sorted(
+        e["equipment_id"] for e in equipment if e["equipment_id"].startswith("train")
+    )
     test_ids = sorted(e["equipment_id"] for e in equipment if e["equipment_id"].startswith("test"))
     return frames, train_ids, test_ids
 
@@ -107,9 +129,7 @@ def select_columns(columns: list[str], windows: tuple[str, ...], drift: bool) ->
             if spec.stat == "age_days":
                 out.append(name)
             continue
-        if spec.window is None:
-            out.append(name)
-        elif spec.window in windows and (drift or spec.stat != "drift"):
+        if spec.window is None or (spec.window in windows and (drift or spec.stat != "drift")):
             out.append(name)
     return out
 
@@ -121,13 +141,22 @@ def run_cmapss(args: argparse.Namespace, console: Console) -> dict[str, Any]:
     test = read_table(data_dir / "test_FD001.txt")
     truth = pd.read_csv(data_dir / "RUL_FD001.txt", header=None).iloc[:, 0].to_numpy(float)
     frames, train_ids, test_ids = to_frames(train, test)
-    console.print(f"      {len(frames.readings):,} readings, {len(train_ids)} training and "
-                  f"{len(test_ids)} test engines")
+    console.print(
+        f"      {len(frames.readings):,} readings, {len(train_ids)} training and "
+        f"{len(test_ids)} test engines"
+    )
 
-    console.print("[2/5] features with the product pipeline (windows "
-                  f"{', '.join(ALL_WINDOWS)}, drift from the first 20 cycles)")
-    config = FeatureConfig(windows=ALL_WINDOWS, baseline="20d", limit_features=False,
-                           fault_windows_days=(), maintenance_kinds=())
+    console.print(
+        "[2/5] features with the product pipeline (windows "
+        f"{', '.join(ALL_WINDOWS)}, drift from the first 20 cycles)"
+    )
+    config = FeatureConfig(
+        windows=ALL_WINDOWS,
+        baseline="20d",
+        limit_features=False,
+        fault_windows_days=(),
+        maintenance_kinds=(),
+    )
     grid = as_of_grid(frames, every="1d", equipment_ids=train_ids)
     labels = rul_labels(frames, grid, cap_days=args.cap)
     data = build_features(frames, labels[["equipment_id", "as_of"]], config)
@@ -135,22 +164,31 @@ def run_cmapss(args: argparse.Namespace, console: Console) -> dict[str, Any]:
     all_columns = feature_columns(data)
     console.print(f"      {len(data):,} training samples x {len(all_columns)} features")
 
-    base = TrainConfig(split="group", validation_fraction=0.2, early_stopping_rounds=100,
-                       num_boost_round=3000, seed=args.seed,
-                       params={"nthread": args.threads})
+    base = TrainConfig(
+        split="group",
+        validation_fraction=0.2,
+        early_stopping_rounds=100,
+        num_boost_round=3000,
+        seed=args.seed,
+        params={"nthread": args.threads},
+    )
     candidates: list[dict[str, Any]] = [
         {"windows": ("10d", "30d"), "drift": False, "params": {"max_depth": 4}},
         {"windows": ALL_WINDOWS, "drift": False, "params": {"max_depth": 4}},
         {"windows": ALL_WINDOWS, "drift": True, "params": {"max_depth": 4}},
-        {"windows": ALL_WINDOWS, "drift": True,
-         "params": {"max_depth": 3, "min_child_weight": 10}},
-        {"windows": ALL_WINDOWS, "drift": True,
-         "params": {"max_depth": 6, "min_child_weight": 10, "colsample_bytree": 0.5}},
+        {"windows": ALL_WINDOWS, "drift": True, "params": {"max_depth": 3, "min_child_weight": 10}},
+        {
+            "windows": ALL_WINDOWS,
+            "drift": True,
+            "params": {"max_depth": 6, "min_child_weight": 10, "colsample_bytree": 0.5},
+        },
     ]
     if args.quick:
         candidates = [candidates[2]]
-    console.print(f"[3/5] choosing among {len(candidates)} settings by 3-fold CV over "
-                  "training engines (test engines untouched)")
+    console.print(
+        f"[3/5] choosing among {len(candidates)} settings by 3-fold CV over "
+        "training engines (test engines untouched)"
+    )
     groups = data["equipment_id"].to_numpy()
     cv_results = []
     for ci, cand in enumerate(candidates):
@@ -160,29 +198,53 @@ def run_cmapss(args: argparse.Namespace, console: Console) -> dict[str, Any]:
         for fold, (tr, va) in enumerate(GroupKFold(n_splits=3).split(data, groups=groups)):
             if args.quick:
                 break
-            model = train_rul(data.iloc[tr], features=cols, cap=args.cap, config=cfg,
-                              name=f"cand {ci} fold {fold}", progress=True)
+            model = train_rul(
+                data.iloc[tr],
+                features=cols,
+                cap=args.cap,
+                config=cfg,
+                name=f"cand {ci} fold {fold}",
+                progress=True,
+            )
             pred = np.clip(model.predict(data.iloc[va][cols]), 0, args.cap)
             y = data.iloc[va][RUL_COLUMN].to_numpy()
             errors.append(float(np.sqrt(np.mean((pred - y) ** 2))))
             del model
         score = float(np.mean(errors)) if errors else float("nan")
-        cv_results.append({"candidate": ci, "n_features": len(cols), "cv_rmse": score,
-                           **{k: str(v) for k, v in cand.items()}})
+        cv_results.append(
+            {
+                "candidate": ci,
+                "n_features": len(cols),
+                "cv_rmse": score,
+                **{k: str(v) for k, v in cand.items()},
+            }
+        )
         console.print(f"      candidate {ci}: {len(cols)} features, CV RMSE {score:.2f}")
-    best = min(range(len(candidates)),
-               key=lambda i: (np.nan_to_num(cv_results[i]["cv_rmse"], nan=0.0), i))
+    best = min(
+        range(len(candidates)), key=lambda i: (np.nan_to_num(cv_results[i]["cv_rmse"], nan=0.0), i)
+    )
     chosen = candidates[best]
     cols = select_columns(all_columns, chosen["windows"], chosen["drift"])
-    console.print(f"[4/5] training the final model on all {len(train_ids)} training engines "
-                  f"(candidate {best})")
+    console.print(
+        f"[4/5] training the final model on all {len(train_ids)} training engines "
+        f"(candidate {best})"
+    )
     final_cfg = replace(base, params=base.params | chosen["params"], refit=True)
-    model = train_rul(data, features=cols, cap=args.cap,
-                      config=final_cfg, feature_config=config, name="turbofan RUL")
+    model = train_rul(
+        data,
+        features=cols,
+        cap=args.cap,
+        config=final_cfg,
+        feature_config=config,
+        name="turbofan RUL",
+    )
 
     console.print("[5/5] scoring each test engine at its last cycle")
-    last = frames.readings[frames.readings["equipment_id"].isin(test_ids)].groupby(
-        "equipment_id")["time"].max()
+    last = (
+        frames.readings[frames.readings["equipment_id"].isin(test_ids)]
+        .groupby("equipment_id")["time"]
+        .max()
+    )
     keys = pd.DataFrame({"equipment_id": last.index, "as_of": last.to_numpy()})
     test_features = build_features(frames, keys, config, features=model.features)
     pred = np.clip(model.predict(test_features), 0, args.cap)

@@ -11,7 +11,7 @@ import pandas as pd
 
 from predictors.explain import sensor_lookup
 from predictors.frames import PlantFrames
-from predictors.wording import number, unit_suffix, window_text
+from predictors.wording import duration, number, unit_suffix, window_text
 
 MAD_TO_SIGMA = 1.4826
 
@@ -21,8 +21,8 @@ class AnomalyConfig:
     """Windows and threshold of the robust anomaly test."""
 
     #: The baseline window ends where the recent window starts.
-    baseline: str = "7d"
-    recent: str = "1h"
+    baseline: str = "30d"
+    recent: str = "6h"
     #: Flag when |recent median - baseline median| > threshold * 1.4826 * MAD.
     threshold: float = 4.0
     min_baseline_points: int = 10
@@ -69,8 +69,8 @@ def anomaly_flags(
     config = config or AnomalyConfig()
     at = pd.Timestamp(as_of)
     at = at.tz_localize("UTC") if at.tzinfo is None else at.tz_convert("UTC")
-    recent_start = at - pd.Timedelta(config.recent)
-    baseline_start = recent_start - pd.Timedelta(config.baseline)
+    recent_start = at - duration(config.recent)
+    baseline_start = recent_start - duration(config.baseline)
     readings = frames.readings
     mask = (readings["time"] > baseline_start) & (readings["time"] <= at)
     if equipment_ids is not None:

@@ -23,6 +23,7 @@ import pandas as pd
 
 from predictors.errors import FrameSchemaError
 from predictors.frames import PlantFrames
+from predictors.wording import duration
 
 KEY_COLUMNS: Final = ("equipment_id", "as_of")
 SENSOR_PREFIX: Final = "s__"
@@ -55,7 +56,7 @@ class FeatureConfig:
     def __post_init__(self) -> None:
         for w in (*self.windows, *((self.baseline,) if self.baseline else ())):
             try:
-                if pd.Timedelta(w) <= pd.Timedelta(0):
+                if duration(w) <= pd.Timedelta(0):
                     raise ValueError("not positive")
             except ValueError as err:
                 raise FrameSchemaError(
@@ -139,7 +140,7 @@ def as_of_grid(
     end: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """Return as-of times every `every` from each equipment's first to last reading."""
-    step = pd.Timedelta(every)
+    step = duration(every)
     readings = frames.readings
     if equipment_ids is not None:
         readings = readings[readings["equipment_id"].isin(set(equipment_ids))]
@@ -221,12 +222,12 @@ def _sensor_block(
     ce = np.concatenate([zero, np.cumsum(entering)])
     baseline_mean: FloatArray | None = None
     if config.baseline:
-        end = np.minimum(as_of, times[0] + pd.Timedelta(config.baseline).value)
+        end = np.minimum(as_of, times[0] + duration(config.baseline).value)
         hb = np.searchsorted(times, end, side="right").astype(np.int64)
         with np.errstate(invalid="ignore", divide="ignore"):
             baseline_mean = np.where(hb > 0, v0 + c1[hb] / np.maximum(hb, 1), np.nan)
     for window in config.windows:
-        width = pd.Timedelta(window).value
+        width = duration(window).value
         lo = np.searchsorted(times, as_of - width, side="right").astype(np.int64)
         n = (hi - lo).astype(np.float64)
         empty = n <= 0

@@ -51,7 +51,10 @@ FRAME_SCHEMAS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
 
 def _require(frame: pd.DataFrame, name: str, columns: tuple[str, ...]) -> None:
     missing = [c for c in columns if c not in frame.columns]
-    if missing:
+    if missing and len(frame) == 0:
+        for c in missing:
+            frame[c] = pd.Series([], dtype="object")
+    elif missing:
         raise FrameSchemaError(
             f"The {name} frame lacks column(s) {missing}; it needs {list(columns)} "
             f"(see predictors.frames.FRAME_SCHEMAS)."

@@ -9,6 +9,7 @@ import pandas as pd
 
 from predictors.features import NS_PER_DAY, _ns
 from predictors.frames import PlantFrames
+from predictors.wording import duration
 
 LABEL_COLUMN: Final = "label"
 RUL_COLUMN: Final = "rul_days"
@@ -45,7 +46,7 @@ def failure_labels(
     reading, or `observed_until`) and saw no failure has an unknown label; it is dropped
     unless `drop_censored` is False, in which case its label is NaN.
     """
-    width = pd.Timedelta(horizon).value
+    width = duration(horizon).value
     tree = frames.descendants()
     ends = _observed_until(frames, observed_until)
     out = as_of[["equipment_id", "as_of"]].copy()

@@ -24,8 +24,8 @@ class PredictorSettings(BaseSettings):
     early_stopping_rounds: int = Field(50, ge=1)
     top_factors: int = Field(3, ge=1)
     threads: int = Field(2, ge=1)
-    anomaly_baseline: str = "7d"
-    anomaly_recent: str = "1h"
+    anomaly_baseline: str = "30d"
+    anomaly_recent: str = "6h"
     anomaly_threshold: float = Field(4.0, gt=0.0)
 
     def feature_config(self) -> FeatureConfig:

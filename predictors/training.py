@@ -21,6 +21,7 @@ from sklearn.model_selection import GroupShuffleSplit, train_test_split
 
 from predictors.errors import InsufficientDataError, ModelArtifactError, PredictorError
 from predictors.features import FeatureConfig, feature_columns
+from predictors.wording import duration
 
 Task = Literal["classification", "rul", "regression"]
 Split = Literal["time", "group", "stratified", "random"]
@@ -196,7 +197,7 @@ def _split(
         order = np.argsort(times.to_numpy(), kind="stable")
         cut_time = times.iloc[order[min(n - 1, math.floor(n * (1 - config.validation_fraction)))]]
         val = idx[(times >= cut_time).to_numpy()]
-        train_end = cut_time - (pd.Timedelta(gap) if gap else pd.Timedelta(0))
+        train_end = cut_time - (duration(gap) if gap else pd.Timedelta(0))
         train = idx[(times < train_end).to_numpy()]
         info |= {"validation_from": cut_time.isoformat(), "train_until": train_end.isoformat()}
         return train, val, info

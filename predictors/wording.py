@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
+
+_DAYS = re.compile(r"(?<=\d)\s*d(?:ays?)?\b", re.IGNORECASE)
+
+
+def duration(text: str | pd.Timedelta) -> pd.Timedelta:
+    """Parse a duration such as '14d', '24h', '30min' or '2 days' into a Timedelta."""
+    if isinstance(text, pd.Timedelta):
+        return text
+    return pd.Timedelta(_DAYS.sub("D", str(text).strip()))
 
 
 def number(x: float) -> str:
@@ -30,14 +41,14 @@ def window_text(window: str | None) -> str:
     """Say a window like '24h' or '7d' as '24 h' or '7 days'."""
     if not window:
         return ""
-    delta = pd.Timedelta(window)
-    days = delta / pd.Timedelta("1d")
+    delta = duration(window)
+    days = delta / pd.Timedelta(days=1)
     if days >= 1 and float(days).is_integer():
         return "day" if days == 1 else f"{int(days)} days"
-    hours = delta / pd.Timedelta("1h")
+    hours = delta / pd.Timedelta(hours=1)
     if hours >= 1 and float(hours).is_integer():
         return "hour" if hours == 1 else f"{int(hours)} h"
-    minutes = delta / pd.Timedelta("1min")
+    minutes = delta / pd.Timedelta(minutes=1)
     return f"{number(minutes)} min"
 
 

@@ -23,7 +23,7 @@ def degrading_plant(
     rng = np.random.default_rng(seed)
     step = pd.Timedelta(hours=24 / per_day)
     times = pd.date_range(START, START + pd.Timedelta(days=days), freq=step, inclusive="left")
-    t_days = (times - START) / pd.Timedelta("1d")
+    t_days = (times - START) / pd.Timedelta(days=1)
     readings: list[pd.DataFrame] = []
     faults: list[dict[str, object]] = []
     maintenance: list[dict[str, object]] = []
@@ -54,7 +54,11 @@ def degrading_plant(
         t = float(rng.uniform(25, 45))
         while t < days - 2:
             failures.append(t)
-            t += float(rng.uniform(35, 60))
+            t += float(rng.uniform(25, 80))
+        maintenance.append(
+            {"equipment_id": pump, "done_at": START - pd.Timedelta(days=float(rng.uniform(5, 60))),
+             "kind": "corrective"}
+        )
         temp = 60.0 + rng.normal(0, 0.8, len(times))
         for f in failures:
             ramp = (t_days > f - ramp_days) & (t_days <= f)
