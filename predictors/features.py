@@ -14,7 +14,7 @@ Feature names:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Final
 
 import numpy as np
@@ -65,6 +65,14 @@ class FeatureConfig:
         unknown = set(self.stats) - set(WINDOW_STATS)
         if unknown:
             raise FrameSchemaError(f"Unknown window stats {sorted(unknown)}; use {WINDOW_STATS}.")
+
+    def history_needed(self) -> pd.Timedelta:
+        """Return how far before an as-of time readings must be loaded to score it.
+
+        With `baseline` set, the sensor's first `baseline` of readings is needed as well.
+        """
+        spans = [duration(w) for w in self.windows] or [pd.Timedelta(0)]
+        return max(spans)
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict of this configuration."""
@@ -342,7 +350,11 @@ def build_features(
         names = feature_names(tags, config, _limit_tags(frames, ids))
     else:
         names = list(features)
-        tags = sorted({s.tag for s in map(parse_feature, names) if s.tag is not None})
+        specs = [parse_feature(n) for n in names]
+        tags = sorted({s.tag for s in specs if s.tag is not None})
+        windows = tuple(sorted({s.window for s in specs if s.window is not None}))
+        if windows and set(windows) != set(config.windows):
+            config = replace(config, windows=windows)
     n_rows = len(keys)
     columns: dict[str, FloatArray] = {}
     wanted = set(names)
@@ -437,8 +449,8 @@ def _equipment_block(
         done = np.sort(_ns(maintenance.loc[maintenance["kind"] == kind, "done_at"]))
         idx = np.searchsorted(done, at, side="right")
         last = np.where(idx > 0, done[np.maximum(idx - 1, 0)] if len(done) else 0, -1)
-        days = np.where(idx > 0, (at - last) / NS_PER_DAY, np.nan)
-        put(f"{EQUIPMENT_PREFIX}days_since_{kind}", rows, days)
+        since_days = np.where(idx > 0, (at - last) / NS_PER_DAY, np.nan)
+        put(f"{EQUIPMENT_PREFIX}days_since_{kind}", rows, since_days)
         hours_then = _last_before(hour_times, hour_values, last)
         put(
             f"{EQUIPMENT_PREFIX}running_hours_since_{kind}",

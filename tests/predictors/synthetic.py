@@ -40,14 +40,22 @@ def degrading_plant(
                 "installed_at": START - pd.Timedelta(days=365 * (p + 1)),
             }
         )
-        equipment.append(
-            {"equipment_id": bearing, "parent_id": pump, "equipment_class": "bearing"}
-        )
+        equipment.append({"equipment_id": bearing, "parent_id": pump, "equipment_class": "bearing"})
         sensors += [
-            {"equipment_id": pump, "tag": "bearing_temp", "name": "bearing temperature",
-             "unit": "°C", "high_limit": 80.0},
-            {"equipment_id": pump, "tag": "oil_pressure", "name": "lube oil pressure",
-             "unit": "bar", "low_limit": 2.0},
+            {
+                "equipment_id": pump,
+                "tag": "bearing_temp",
+                "name": "bearing temperature",
+                "unit": "°C",
+                "high_limit": 80.0,
+            },
+            {
+                "equipment_id": pump,
+                "tag": "oil_pressure",
+                "name": "lube oil pressure",
+                "unit": "bar",
+                "low_limit": 2.0,
+            },
             {"equipment_id": pump, "tag": "running_hours", "name": "running hours", "unit": "h"},
         ]
         failures: list[float] = []
@@ -56,25 +64,37 @@ def degrading_plant(
             failures.append(t)
             t += float(rng.uniform(25, 80))
         maintenance.append(
-            {"equipment_id": pump, "done_at": START - pd.Timedelta(days=float(rng.uniform(5, 60))),
-             "kind": "corrective"}
+            {
+                "equipment_id": pump,
+                "done_at": START - pd.Timedelta(days=float(rng.uniform(5, 60))),
+                "kind": "corrective",
+            }
         )
         temp = 60.0 + rng.normal(0, 0.8, len(times))
         for f in failures:
             ramp = (t_days > f - ramp_days) & (t_days <= f)
             temp[ramp] += ramp_per_day * (t_days[ramp] - (f - ramp_days))
             faults.append(
-                {"equipment_id": bearing, "opened_at": START + pd.Timedelta(days=f),
-                 "is_failure": True}
+                {
+                    "equipment_id": bearing,
+                    "opened_at": START + pd.Timedelta(days=f),
+                    "is_failure": True,
+                }
             )
             maintenance.append(
-                {"equipment_id": pump, "done_at": START + pd.Timedelta(days=f + 0.5),
-                 "kind": "corrective"}
+                {
+                    "equipment_id": pump,
+                    "done_at": START + pd.Timedelta(days=f + 0.5),
+                    "kind": "corrective",
+                }
             )
         for d in range(20, days, 60):
             maintenance.append(
-                {"equipment_id": pump, "done_at": START + pd.Timedelta(days=d),
-                 "kind": "preventive"}
+                {
+                    "equipment_id": pump,
+                    "done_at": START + pd.Timedelta(days=d),
+                    "kind": "preventive",
+                }
             )
         pressure = 4.0 + rng.normal(0, 0.15, len(times))
         hours = np.cumsum(np.full(len(times), 24 / per_day)) + 1000.0 * p

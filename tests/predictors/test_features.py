@@ -114,7 +114,7 @@ def test_fixed_feature_list_for_scoring() -> None:
     frame = build_features(
         tiny_plant(),
         pd.DataFrame({"equipment_id": ["E1"], "as_of": [T0 + 5 * HOUR]}),
-        FeatureConfig(windows=("3h",)),
+        FeatureConfig(),  # windows come from the names, as when scoring a stored model
         features=names,
     )
     assert list(frame.columns) == ["equipment_id", "as_of", *names]

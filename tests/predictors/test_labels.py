@@ -15,9 +15,7 @@ def plant() -> PlantFrames:
     )
     return PlantFrames.build(
         readings=readings,
-        equipment=pd.DataFrame(
-            {"equipment_id": ["M1", "M1-pump"], "parent_id": [None, "M1"]}
-        ),
+        equipment=pd.DataFrame({"equipment_id": ["M1", "M1-pump"], "parent_id": [None, "M1"]}),
         faults=pd.DataFrame(
             {
                 "equipment_id": ["M1-pump", "M1"],

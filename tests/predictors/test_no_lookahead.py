@@ -29,18 +29,14 @@ def plant_future(plant: PlantFrames) -> PlantFrames:
         faults=pd.concat(
             [
                 plant.faults,
-                pd.DataFrame(
-                    {"equipment_id": ["P2"], "opened_at": [later], "is_failure": [True]}
-                ),
+                pd.DataFrame({"equipment_id": ["P2"], "opened_at": [later], "is_failure": [True]}),
             ],
             ignore_index=True,
         ),
         maintenance=pd.concat(
             [
                 plant.maintenance,
-                pd.DataFrame(
-                    {"equipment_id": ["P2"], "done_at": [later], "kind": ["inspection"]}
-                ),
+                pd.DataFrame({"equipment_id": ["P2"], "done_at": [later], "kind": ["inspection"]}),
             ],
             ignore_index=True,
         ),
@@ -48,7 +44,9 @@ def plant_future(plant: PlantFrames) -> PlantFrames:
 
 
 def test_future_values_do_not_change_past_features(plant: PlantFrames) -> None:
-    keys = pd.DataFrame({"equipment_id": ["P2", "P2"], "as_of": [AS_OF - pd.Timedelta(days=3), AS_OF]})
+    keys = pd.DataFrame(
+        {"equipment_id": ["P2", "P2"], "as_of": [AS_OF - pd.Timedelta(days=3), AS_OF]}
+    )
     before = build_features(plant, keys)
     after = build_features(plant_future(plant), keys)
     cols = [c for c in before.columns if c not in ("equipment_id", "as_of")]

@@ -50,9 +50,7 @@ def test_risk_high_during_degradation_low_when_healthy(
     assert during[0].alert
 
 
-def test_explanation_names_the_planted_driver(
-    plant: PlantFrames, risk_model: TrainedModel
-) -> None:
+def test_explanation_names_the_planted_driver(plant: PlantFrames, risk_model: TrainedModel) -> None:
     first = plant.faults.sort_values("opened_at").iloc[0]
     pump = first["equipment_id"].removesuffix("-B")
     as_of = first["opened_at"] - pd.Timedelta(days=2)
@@ -65,8 +63,9 @@ def test_explanation_names_the_planted_driver(
     assert top[0].effect == "raises"
 
 
-def test_saved_json_model_round_trips(risk_model: TrainedModel, tmp_path: Path,
-                                      plant: PlantFrames) -> None:
+def test_saved_json_model_round_trips(
+    risk_model: TrainedModel, tmp_path: Path, plant: PlantFrames
+) -> None:
     path = risk_model.save(tmp_path / "pump")
     assert path.suffix == ".json" and path.read_text().startswith("{")
     loaded = load_model(path)
@@ -95,8 +94,11 @@ def test_too_few_failures_names_the_counts(plant: PlantFrames) -> None:
 
 def test_rul_regression_on_run_to_failure_history(plant: PlantFrames) -> None:
     model = train_rul_model(
-        plant, equipment_class="pump", cap_days=30,
-        train_config=TrainConfig(split="group", params={"nthread": 2}), progress=False,
+        plant,
+        equipment_class="pump",
+        cap_days=30,
+        train_config=TrainConfig(split="group", params={"nthread": 2}),
+        progress=False,
     )
     assert model.task == "rul"
     assert model.metadata["metrics"]["rmse"] < 12  # target spans 0..30 days
