@@ -14,7 +14,7 @@ from predictors.explain import Factor, explain
 from predictors.features import build_features
 from predictors.frames import PlantFrames
 from predictors.training import TrainedModel
-from predictors.wording import number
+from predictors.wording import number, window_text
 
 
 @dataclass(frozen=True)
@@ -52,9 +52,10 @@ class PredictionResult:
     def summary(self) -> str:
         """Return one or two sentences for the crew."""
         if self.risk is not None:
+            span = f"the next {window_text(self.horizon)}" if self.horizon else "the horizon"
             level = "HIGH" if self.alert else "low"
             head = (
-                f"Failure risk within {self.horizon or 'the horizon'}: "
+                f"Failure risk within {span}: "
                 f"{100 * self.risk:.0f} % ({level}"
                 + (f"; alert at {100 * self.threshold:.0f} %)" if self.threshold else ")")
             )

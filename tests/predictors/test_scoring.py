@@ -28,7 +28,7 @@ def test_health_report_has_risk_factors_and_anomalies(
         plant, pump, model=risk_model, as_of=first["opened_at"] - pd.Timedelta(days=1)
     )
     text = report.summary()
-    assert text.startswith("Failure risk within 14d:")
+    assert text.startswith("Failure risk within the next 14 days:")
     assert "bearing temperature" in text
     assert "Main factors" in text
     assert any(a.tag == "bearing_temp" and a.is_anomaly for a in report.anomalies)
