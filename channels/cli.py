@@ -35,12 +35,15 @@ app.add_typer(keys_app, name="keys")
 def _register_extensions() -> None:
     from channels.connectors_cli import connectors_app, simulate
     from channels.knowledge_cli import ask, chat, documents_app, import_faults, ingest
+    from channels.predictors_cli import models_app, train
 
     app.add_typer(connectors_app, name="connectors")
     app.add_typer(documents_app, name="documents")
     app.command("simulate")(simulate)
     app.command("ingest")(ingest)
     app.command("ask")(ask)
+    app.command("train")(train)
+    app.add_typer(models_app, name="models")
     app.command("chat")(chat)
     import_app.command("faults")(import_faults)
 

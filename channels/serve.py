@@ -113,6 +113,9 @@ def serve(settings: Settings, *, demo: bool | None, console: Console) -> None:
             indexed = index_all_fault_history(knowledge)
             progress(f"knowledge: {indexed} fault-history passages searchable")
             watch_fault_changes(bosun)
+            from channels.predictors_service import wire_scoring
+
+            wire_scoring(bosun)
             for name, step in EXTRA_FIRST_START:
                 bosun.startup.step(f"first start: {name}")
                 step(bosun, progress)

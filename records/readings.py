@@ -177,3 +177,27 @@ def count_readings(session: Session, caller: Caller, sensor_id: int) -> int:
         session.scalar(select(func.count()).select_from(src).where(src.c.sensor_id == sensor_id))
         or 0
     )
+
+
+def bulk_readings(
+    session: Session,
+    caller: Caller,
+    sensor_ids: Sequence[int],
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> list[ReadingIn]:
+    """Return the readings of many sensors in [start, end), by sensor then time."""
+    check_sensors(session, caller, sensor_ids)
+    if not sensor_ids:
+        return []
+    src = _source(session)
+    stmt = select(src.c.sensor_id, src.c.time, src.c.value, src.c.quality).where(
+        src.c.sensor_id.in_(list(sensor_ids))
+    )
+    if start is not None:
+        stmt = stmt.where(src.c.time >= start)
+    if end is not None:
+        stmt = stmt.where(src.c.time < end)
+    rows = session.execute(stmt.order_by(src.c.sensor_id, src.c.time))
+    return [ReadingIn(*row) for row in rows]

@@ -8,6 +8,7 @@ from channels.api.routes import (
     connectors,
     documents,
     faults,
+    models,
     parts,
     pending,
     readings,
@@ -33,6 +34,7 @@ def v1_routers() -> list[APIRouter]:
         audit,
         documents,
         chat,
+        models,
     )
     return [module.router for module in modules]
 
