@@ -199,10 +199,16 @@ def train_class(
             metrics=dict(model.metadata.get("metrics", {})),
             data_from=_time(data_range.get("start")),
             data_to=_time(data_range.get("end")),
-            horizon_days=int(pd.Timedelta(horizon).days),
+            horizon_days=max(1, round(len_days(horizon))),
         )
         s.flush()
         return TrainOutcome(equipment_class, mv.id, mv.version, dict(mv.metrics))
+
+
+def len_days(horizon: str) -> float:
+    """Return a horizon like ``14d``, ``36h`` or ``2w`` in days."""
+    number, unit = float(horizon[:-1]), horizon[-1].lower()
+    return number * {"d": 1, "h": 1 / 24, "w": 7}.get(unit, 1)
 
 
 def caller_dir(caller: Caller) -> str:

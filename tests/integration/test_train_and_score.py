@@ -1,0 +1,56 @@
+"""Backfilled history → features from records → XGBoost model in the registry → predictions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from channels.predictors_service import load_frames, score_vessel, train_class
+from channels.runtime import open_bosun
+from channels.settings import Settings
+from channels.simulated_history import write_history
+from connectors import load_register, simulate_history
+from records import ALL_TENANTS, model_registry, register, register_import, system_caller
+from tests.integration.test_connectors_to_records import REGISTER
+
+pytestmark = pytest.mark.slow
+
+
+def test_train_registers_a_model_and_scoring_writes_predictions(tmp_path: Path) -> None:
+    reg = tmp_path / "register.yaml"
+    reg.write_text(REGISTER)
+    bosun = open_bosun(Settings(home=tmp_path))
+    spec = register_import.load_file(reg)
+    with bosun.db.transaction(ALL_TENANTS) as s:
+        org_id = register_import.resolve_organization(s, "Train Co").id
+    with bosun.db.transaction(org_id) as s:
+        vessel_id = register_import.import_register(s, spec).vessel_id
+    history = simulate_history(load_register(reg), days=120, seed=3,
+                               mean_days_between_degradations=12)
+    written = write_history(bosun.db, org_id, vessel_id, history)
+    assert written.faults >= 4 and written.readings > 50_000
+    caller = system_caller(org_id, "test")
+
+    frames = load_frames(bosun, caller, vessel_id, equipment_class="main_engine")
+    assert set(frames.readings["equipment_id"]) == {"601.1"}
+    assert "running_hours" in set(frames.readings["tag"])
+
+    outcome = train_class(bosun, caller, vessel_id, "main_engine", progress=False)
+    if outcome.problem:  # too little data is a clear message, not a bad model
+        assert "class" in outcome.problem or "fail" in outcome.problem.lower()
+        pytest.skip(f"simulated history too thin to train: {outcome.problem}")
+    assert outcome.version == 1 and outcome.metrics and "pr_auc" in outcome.metrics
+    assert score_vessel(bosun, caller, vessel_id) >= 1
+    with bosun.db.transaction(caller) as s:
+        me1 = register.get_equipment_by_code(s, caller, vessel_id, "601.1")
+        prediction = model_registry.latest_prediction(s, caller, me1.id)
+        assert prediction is not None and 0.0 <= prediction.risk <= 1.0
+        assert prediction.factors and all("text" in f for f in prediction.factors)
+        active = model_registry.active_model(s, caller, "main_engine")
+        assert active is not None and Path(active.artifact_path).exists()
+    second = train_class(bosun, caller, vessel_id, "main_engine", progress=False)
+    assert second.version == 2
+    with bosun.db.transaction(caller) as s:
+        assert model_registry.roll_back(s, caller, "main_engine").version == 1
+    bosun.close()
