@@ -446,13 +446,13 @@ class KnowledgeBase:
     def _set_enabled_locked(
         self, org_id: int, document_id: int, enabled: bool, keys: Sequence[str]
     ) -> None:
-        # Hiding first makes a disable take effect for all passages at once.
+        # Hiding the document's generation around the payload update makes the change take
+        # effect for all its passages at once (a disable waits for searches already running).
+        epoch = self._gate.change(hide=keys)
         if not enabled:
-            epoch = self._gate.change(hide=keys)
             self._gate.wait_for_readers_before(epoch)
         self._index.set_payload(_document_filter(org_id, document_id), {"status": _status(enabled)})
-        if not enabled:
-            self._gate.change(show=keys)
+        self._gate.change(show=keys)
 
     def optimize(self) -> None:
         """Build the index's search structures after bulk indexing (blocking)."""

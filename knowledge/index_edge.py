@@ -54,7 +54,7 @@ def _point_id(raw: Any) -> str:
 class EdgeVectorIndex:
     """Qdrant's embedded engine in this process: fast filtered and sparse search, no server."""
 
-    def __init__(self, path: Path, *, dimension: int = 384, hnsw_ef: int = 128) -> None:
+    def __init__(self, path: Path, *, dimension: int = 384, hnsw_ef: int = 256) -> None:
         self._path = path
         self._hnsw_ef = hnsw_ef
         self._lock = threading.Lock()

@@ -57,7 +57,7 @@ class QdrantClientIndex:
         collection: str,
         *,
         dimension: int = 384,
-        hnsw_ef: int = 128,
+        hnsw_ef: int = 256,
     ) -> None:
         self._client = client
         self._collection = collection
