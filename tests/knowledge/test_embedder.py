@@ -20,8 +20,17 @@ TEXTS = [
 
 
 @pytest.fixture(scope="session")
-def onnx_int8(pytestconfig: pytest.Config, embedder: SentenceTransformerEmbedder) -> OnnxEmbedder:
-    cache = Path(pytestconfig.cache.mkdir("bosun-onnx-export"))  # export once per checkout
+def onnx_int8(
+    pytestconfig: pytest.Config,
+    tmp_path_factory: pytest.TempPathFactory,
+    embedder: SentenceTransformerEmbedder,
+) -> OnnxEmbedder:
+    cache_plugin = getattr(pytestconfig, "cache", None)  # absent with -p no:cacheprovider
+    cache = (
+        Path(cache_plugin.mkdir("bosun-onnx-export"))  # export once per checkout
+        if cache_plugin is not None
+        else tmp_path_factory.mktemp("bosun-onnx-export")
+    )
     return OnnxEmbedder(cache, quantize=True)
 
 
