@@ -26,8 +26,9 @@ def test_train_registers_a_model_and_scoring_writes_predictions(tmp_path: Path) 
         org_id = register_import.resolve_organization(s, "Train Co").id
     with bosun.db.transaction(org_id) as s:
         vessel_id = register_import.import_register(s, spec).vessel_id
-    history = simulate_history(load_register(reg), days=120, seed=3,
-                               mean_days_between_degradations=12)
+    history = simulate_history(
+        load_register(reg), days=120, seed=3, mean_days_between_degradations=12
+    )
     written = write_history(bosun.db, org_id, vessel_id, history)
     assert written.faults >= 4 and written.readings > 50_000
     caller = system_caller(org_id, "test")

@@ -20,17 +20,16 @@ TEXTS = [
 
 
 @pytest.fixture(scope="session")
-def onnx_int8(
-    pytestconfig: pytest.Config,
-    tmp_path_factory: pytest.TempPathFactory,
-    embedder: SentenceTransformerEmbedder,
-) -> OnnxEmbedder:
+def export_dir(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Path:
     cache_plugin = getattr(pytestconfig, "cache", None)  # absent with -p no:cacheprovider
-    cache = (
-        Path(cache_plugin.mkdir("bosun-onnx-export"))  # export once per checkout
-        if cache_plugin is not None
-        else tmp_path_factory.mktemp("bosun-onnx-export")
-    )
+    if cache_plugin is not None:
+        return Path(cache_plugin.mkdir("bosun-onnx-export"))  # export once per checkout
+    return tmp_path_factory.mktemp("bosun-onnx-export")
+
+
+@pytest.fixture(scope="session")
+def onnx_int8(export_dir: Path, embedder: SentenceTransformerEmbedder) -> OnnxEmbedder:
+    cache = export_dir
     return OnnxEmbedder(cache, quantize=True)
 
 
@@ -63,7 +62,7 @@ def test_onnx_int8_matches_torch(
     assert float(onnx_int8.embed_query(TEXTS[1]) @ vectors[1]) > 0.98
 
 
-def test_export_is_cached(pytestconfig: pytest.Config, onnx_int8: OnnxEmbedder) -> None:
-    cache = Path(pytestconfig.cache.mkdir("bosun-onnx-export"))
+def test_export_is_cached(export_dir: Path, onnx_int8: OnnxEmbedder) -> None:
+    cache = export_dir
     files = sorted(p.name for p in cache.rglob("*.onnx"))
     assert files == ["model.onnx", "model_qint8.onnx"]
