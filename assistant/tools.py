@@ -514,13 +514,24 @@ def _health(ctx: ToolContext, equipment: str) -> str:
     pred = model_registry.latest_prediction(ctx.session, ctx.caller, ctx.item(code).id)
     prediction = None
     if pred is not None:
-        factors = [f.get("feature", f) if isinstance(f, dict) else f for f in pred.factors][:3]
-        prediction = {"risk": pred.risk, "as_of": pred.as_of.isoformat(), "factors": factors}
+        # Factors carry a sentence for the crew ("text"); fall back to the feature name.
+        factors = [
+            (f.get("text") or f.get("feature")) if isinstance(f, dict) else f for f in pred.factors
+        ][:3]
+        anomalies = [a.get("text") for a in pred.anomalies or [] if isinstance(a, dict)]
+        prediction = {
+            "risk": pred.risk,
+            "as_of": pred.as_of.isoformat(),
+            "factors": factors,
+            "anomalies": [a for a in anomalies if a],
+        }
         lines.append(
             f"Predicted failure risk {pred.risk:.0%} (as of "
             f"{pred.as_of:%Y-%m-%d %H:%M}); main factors: "
-            f"{', '.join(str(f) for f in factors) or 'n/a'}"
+            f"{'; '.join(str(f) for f in factors) or 'n/a'}"
         )
+        if anomalies:
+            lines.append("Unusual readings: " + "; ".join(anomalies[:3]))
     open_f = faults.list_faults(
         ctx.session,
         ctx.caller,

@@ -123,7 +123,10 @@ def test_equipment_health_reads_limits_trend_and_prediction(
             model_version_id=mv.id,
             as_of=now,
             risk=0.42,
-            factors=[{"feature": "exh_slope", "weight": 0.3}],
+            factors=[
+                {"feature": "exh_slope", "weight": 0.3},
+                {"feature": "lo_low", "text": "lube oil pressure below its low limit 20 %"},
+            ],
         )
     with tools_for(world, world.chief, retriever) as (_, call):
         out = call("equipment_health", equipment="ME1")
@@ -133,6 +136,7 @@ def test_equipment_health_reads_limits_trend_and_prediction(
     assert by_tag["ME1_EXH_T"]["trend_per_hour"] > 10
     assert by_tag["ME1_LO_P"]["state"] == "ok"
     assert out["prediction"]["risk"] == 0.42 and "exh_slope" in out["display"]
+    assert "lube oil pressure below its low limit" in out["display"]
 
 
 def test_list_open_and_part_stock(world: World, retriever: Retriever) -> None:
