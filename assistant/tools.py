@@ -516,7 +516,8 @@ def _health(ctx: ToolContext, equipment: str) -> str:
     if pred is not None:
         # Factors carry a sentence for the crew ("text"); fall back to the feature name.
         factors = [
-            (f.get("text") or f.get("feature")) if isinstance(f, dict) else f for f in pred.factors
+            str((f.get("text") or f.get("feature")) if isinstance(f, dict) else f)
+            for f in pred.factors
         ][:3]
         anomalies = [a.get("text") for a in pred.anomalies or [] if isinstance(a, dict)]
         prediction = {
