@@ -519,20 +519,22 @@ def _health(ctx: ToolContext, equipment: str) -> str:
             str((f.get("text") or f.get("feature")) if isinstance(f, dict) else f)
             for f in pred.factors
         ][:3]
-        anomalies = [a.get("text") for a in pred.anomalies or [] if isinstance(a, dict)]
+        unusual = [
+            str(a["text"]) for a in pred.anomalies or [] if isinstance(a, dict) and a.get("text")
+        ]
         prediction = {
             "risk": pred.risk,
             "as_of": pred.as_of.isoformat(),
             "factors": factors,
-            "anomalies": [a for a in anomalies if a],
+            "anomalies": unusual,
         }
         lines.append(
             f"Predicted failure risk {pred.risk:.0%} (as of "
             f"{pred.as_of:%Y-%m-%d %H:%M}); main factors: "
             f"{'; '.join(str(f) for f in factors) or 'n/a'}"
         )
-        if anomalies:
-            lines.append("Unusual readings: " + "; ".join(anomalies[:3]))
+        if unusual:
+            lines.append("Unusual readings: " + "; ".join(unusual[:3]))
     open_f = faults.list_faults(
         ctx.session,
         ctx.caller,
