@@ -35,6 +35,21 @@ CANDIDATES: list[dict[str, Any]] = [
     {"features": FEATURES, "balance": False, "params": {"max_depth": 4}},
     {"features": [*FEATURES, "strain_ratio"], "balance": False, "params": {"max_depth": 4}},
     {"features": [*FEATURES, "strain_ratio"], "balance": False, "params": {"max_depth": 6}},
+    {
+        "features": [*FEATURES, "strain_ratio"],
+        "balance": False,
+        "params": {"max_depth": 6, "subsample": 1.0, "colsample_bytree": 1.0},
+    },
+    {
+        "features": [*FEATURES, "strain_ratio"],
+        "balance": False,
+        "params": {
+            "max_depth": 8,
+            "min_child_weight": 0.5,
+            "subsample": 1.0,
+            "colsample_bytree": 1.0,
+        },
+    },
 ]
 
 
