@@ -28,6 +28,29 @@ FEATURES = [
     "power_w",
     "strain_min_nm",
 ]
+#: The documented overstrain limits by product type (tool wear x torque, min·Nm).
+OSF_LIMIT = {"L": 11_000.0, "M": 12_000.0, "H": 13_000.0}
+CANDIDATES: list[dict[str, Any]] = [
+    {"features": FEATURES, "balance": True, "params": {"max_depth": 4}},
+    {"features": FEATURES, "balance": False, "params": {"max_depth": 4}},
+    {"features": [*FEATURES, "strain_ratio"], "balance": False, "params": {"max_depth": 4}},
+    {"features": [*FEATURES, "strain_ratio"], "balance": False, "params": {"max_depth": 6}},
+    {
+        "features": [*FEATURES, "strain_ratio"],
+        "balance": False,
+        "params": {"max_depth": 6, "subsample": 1.0, "colsample_bytree": 1.0},
+    },
+    {
+        "features": [*FEATURES, "strain_ratio"],
+        "balance": False,
+        "params": {
+            "max_depth": 8,
+            "min_child_weight": 0.5,
+            "subsample": 1.0,
+            "colsample_bytree": 1.0,
+        },
+    },
+]
 
 
 def load(path: str) -> pd.DataFrame:
@@ -46,16 +69,17 @@ def load(path: str) -> pd.DataFrame:
     out["temp_diff_k"] = out["process_temp_k"] - out["air_temp_k"]
     out["power_w"] = out["torque_nm"] * out["speed_rpm"] * 2 * np.pi / 60
     out["strain_min_nm"] = out["tool_wear_min"] * out["torque_nm"]
+    out["strain_ratio"] = out["strain_min_nm"] / raw["Type"].map(OSF_LIMIT)
     out[TARGET] = raw["Machine failure"].astype(int)
-    assert not set(FORBIDDEN) & set(FEATURES)
+    assert not set(FORBIDDEN) & set(out.columns)
     return out
 
 
-def fit_fold(
-    train: pd.DataFrame, config: TrainConfig, inner_folds: int, seed: int, console: Console
-) -> tuple[Any, float, dict[str, float]]:
-    """Fit on one training fold; choose the threshold on out-of-fold predictions inside it."""
-    y = train[TARGET].to_numpy()
+def inner_oof(
+    train: pd.DataFrame, config: TrainConfig, features: list[str], inner_folds: int, seed: int
+) -> tuple[float, dict[str, float]]:
+    """Return the F1-best threshold and metrics of out-of-fold predictions inside a fold."""
+    y = train[TARGET].to_numpy().astype(float)
     oof = np.zeros(len(train))
     inner = StratifiedKFold(n_splits=inner_folds, shuffle=True, random_state=seed)
     for k, (tr, va) in enumerate(inner.split(train, y)):
@@ -63,32 +87,22 @@ def fit_fold(
             train.iloc[tr],
             task="classification",
             target=TARGET,
-            features=FEATURES,
+            features=features,
             config=config,
             name=f"inner {k + 1}/{inner_folds}",
             progress=False,
         )
         oof[va] = model.predict(train.iloc[va])
-    threshold = best_f1_threshold(y.astype(float), oof)
-    inner_metrics = classification_metrics(y.astype(float), oof, threshold)
-    final = train_model(
-        train,
-        task="classification",
-        target=TARGET,
-        features=FEATURES,
-        config=replace(config, refit=True),
-        name="training fold",
-        progress=True,
-    )
-    return final, threshold, inner_metrics
+    threshold = best_f1_threshold(y, oof)
+    return threshold, classification_metrics(y, oof, threshold)
 
 
 def run_ai4i(args: argparse.Namespace, console: Console) -> dict[str, Any]:
     console.print("[1/3] loading AI4I 2020 (dropping UDI, Product ID and TWF/HDF/PWF/OSF/RNF)")
     data = load(args.data)
     y = data[TARGET].to_numpy()
-    console.print(f"      {len(data):,} rows, {int(y.sum())} failures; features: {FEATURES}")
-    config = TrainConfig(
+    console.print(f"      {len(data):,} rows, {int(y.sum())} failures")
+    base = TrainConfig(
         split="stratified",
         validation_fraction=0.2,
         early_stopping_rounds=100,
@@ -98,23 +112,52 @@ def run_ai4i(args: argparse.Namespace, console: Console) -> dict[str, Any]:
         params={"nthread": args.threads},
     )
     console.print(
-        f"[2/3] {args.folds}-fold stratified CV; threshold chosen inside each "
-        "training fold (4-fold out-of-fold predictions)"
+        f"[2/3] {args.folds}-fold stratified CV; inside each training fold, 4-fold "
+        f"out-of-fold predictions choose one of {len(CANDIDATES)} settings and its threshold"
     )
     outer = StratifiedKFold(n_splits=args.folds, shuffle=True, random_state=args.seed)
     risk = np.zeros(len(data))
     predicted = np.zeros(len(data), dtype=int)
     folds = []
     for fold, (tr, te) in enumerate(outer.split(data, y)):
-        model, threshold, inner = fit_fold(data.iloc[tr], config, 4, args.seed, console)
+        train = data.iloc[tr]
+        best: tuple[float, int, float] | None = None
+        for ci, cand in enumerate(CANDIDATES):
+            config = replace(
+                base, balance_classes=cand["balance"], params=base.params | cand["params"]
+            )
+            threshold, inner = inner_oof(train, config, cand["features"], 4, args.seed)
+            console.print(f"      fold {fold + 1} setting {ci}: inner OOF F1 {inner['f1']:.3f}")
+            if best is None or inner["f1"] > best[0]:
+                best = (inner["f1"], ci, threshold)
+        assert best is not None
+        inner_f1, chosen, threshold = best
+        cand = CANDIDATES[chosen]
+        config = replace(
+            base,
+            balance_classes=cand["balance"],
+            params=base.params | cand["params"],
+            refit=True,
+        )
+        model = train_model(
+            train,
+            task="classification",
+            target=TARGET,
+            features=cand["features"],
+            config=config,
+            name=f"fold {fold + 1}",
+            progress=True,
+        )
         risk[te] = model.predict(data.iloc[te])
         predicted[te] = (risk[te] >= threshold).astype(int)
         m = classification_metrics(y[te].astype(float), risk[te], threshold)
-        folds.append({k: round(v, 4) for k, v in m.items()} | {"inner_f1": round(inner["f1"], 4)})
+        folds.append(
+            {k: round(v, 4) for k, v in m.items()}
+            | {"inner_f1": round(inner_f1, 4), "setting": chosen}
+        )
         console.print(
-            f"      fold {fold + 1}: F1 {m['f1']:.3f}  PR-AUC {m['pr_auc']:.3f}  "
-            f"ROC-AUC {m['roc_auc']:.3f}  threshold {threshold:.3f} "
-            f"(inner OOF F1 {inner['f1']:.3f})"
+            f"      fold {fold + 1}: setting {chosen}, F1 {m['f1']:.3f}  PR-AUC "
+            f"{m['pr_auc']:.3f}  ROC-AUC {m['roc_auc']:.3f}  threshold {threshold:.3f}"
         )
     console.print("[3/3] pooling the out-of-fold predictions")
     tp = int(np.sum((predicted == 1) & (y == 1)))
@@ -129,6 +172,9 @@ def run_ai4i(args: argparse.Namespace, console: Console) -> dict[str, Any]:
         "f1_pooled": round(f1_pooled, 4),
         "f1_std": round(float(np.std([f["f1"] for f in folds])), 4),
         "brier": round(float(np.mean([f["brier"] for f in folds])), 4),
-        "features": FEATURES,
+        "settings": [
+            {"features": c["features"], "balance_classes": c["balance"], "params": c["params"]}
+            for c in CANDIDATES
+        ],
         "folds": folds,
     }

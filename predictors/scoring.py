@@ -54,10 +54,8 @@ class PredictionResult:
         if self.risk is not None:
             span = f"the next {window_text(self.horizon)}" if self.horizon else "the horizon"
             level = "HIGH" if self.alert else "low"
-            head = (
-                f"Failure risk within {span}: "
-                f"{100 * self.risk:.0f} % ({level}"
-                + (f"; alert at {100 * self.threshold:.0f} %)" if self.threshold else ")")
+            head = f"Failure risk within {span}: {100 * self.risk:.0f} % ({level}" + (
+                f"; alert at {100 * self.threshold:.0f} %)" if self.threshold else ")"
             )
         else:
             head = f"Estimated remaining life: {number(self.value or 0.0)} days"
