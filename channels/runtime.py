@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from channels.settings import Settings
@@ -15,6 +16,7 @@ from records import (
     Scheduler,
     migrate,
     plans,
+    readings,
     register,
     system_caller,
 )
@@ -82,5 +84,28 @@ def _wire_jobs(bosun: Bosun) -> None:
                 if created:
                     log.info("org %s: %d preventive work orders raised", org_id, len(created))
 
+    def readings_retention(_payload: dict[str, Any]) -> None:
+        raw = timedelta(days=bosun.settings.readings_raw_days)
+        kept = timedelta(days=bosun.settings.readings_rollup_days)
+        with bosun.db.transaction(ALL_TENANTS) as session:
+            org_ids = [o.id for o in register.list_organizations(session)]
+        for org_id in org_ids:
+            with bosun.db.transaction(org_id) as session:
+                done = readings.roll_up_and_prune(
+                    session,
+                    system_caller(org_id, "retention"),
+                    raw_retention=raw,
+                    rollup_retention=kept,
+                )
+            if done.pruned:
+                log.info(
+                    "org %s: %d raw readings rolled up into %d minutes",
+                    org_id,
+                    done.pruned,
+                    done.minutes,
+                )
+
     bosun.runner.register("plans_due", plans_due)
     bosun.scheduler.every(3600, "plans_due")
+    bosun.runner.register("readings_retention", readings_retention)
+    bosun.scheduler.every(6 * 3600, "readings_retention")

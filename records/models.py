@@ -244,6 +244,19 @@ class Reading(Base):
     """0 = good; other values are source-specific bad or uncertain codes."""
 
 
+class ReadingRollup(Base):
+    """One sensor's readings over one minute, kept after the raw readings are pruned."""
+
+    __tablename__ = "reading_rollups"
+
+    sensor_id: Mapped[int] = mapped_column(ForeignKey("sensors.id"), primary_key=True)
+    minute: Mapped[datetime] = mapped_column(primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+    mean: Mapped[float] = mapped_column(Float)
+    min: Mapped[float] = mapped_column(Float)
+    max: Mapped[float] = mapped_column(Float)
+
+
 class User(Base):
     """A person who uses Bosun."""
 

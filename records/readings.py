@@ -8,16 +8,17 @@ caller's sensors before it is loaded, and on PostgreSQL reads go through the
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Float, Integer, column, func, select, table
+from sqlalchemy import Float, Integer, column, func, select, table, text
 from sqlalchemy.orm import Session
 
 from records.common import scoped
 from records.context import Caller
 from records.errors import invalid, not_found
-from records.models import Reading, Sensor, UTCDateTime
+from records.models import Reading, ReadingRollup, Sensor, UTCDateTime
 from records.roles import Permission, require
 
 
@@ -69,6 +70,7 @@ def insert_readings(session: Session, caller: Caller, readings: Sequence[Reading
         raise invalid("reading times need a timezone")
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
+        _ensure_partitions(session, readings)
         _copy_postgres(session, readings)
     else:
         _executemany_sqlite(session, readings)
@@ -201,3 +203,138 @@ def bulk_readings(
         stmt = stmt.where(src.c.time < end)
     rows = session.execute(stmt.order_by(src.c.sensor_id, src.c.time))
     return [ReadingIn(*row) for row in rows]
+
+
+# --- partitions, rollups and retention -----------------------------------------------------
+
+_ENSURED: set[tuple[str, str]] = set()
+"""(database, month) pairs whose readings partition is known to exist in this process."""
+
+
+def _ensure_partitions(session: Session, readings: Sequence[ReadingIn]) -> None:
+    """Create the monthly partitions a batch needs (PostgreSQL), once per process and month."""
+    bind = session.get_bind()
+    key = bind.engine.url.render_as_string(hide_password=True)
+    months = {r.time.astimezone(UTC).strftime("%Y-%m-01") for r in readings}
+    for month in sorted(months):
+        if (key, month) in _ENSURED:
+            continue
+        session.execute(
+            text("SELECT bosun_ensure_reading_partition(CAST(:m AS timestamptz))"),
+            {"m": f"{month}T00:00:00+00:00"},
+        )
+        _ENSURED.add((key, month))
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionReport:
+    """What one retention run did for an organization."""
+
+    minutes: int
+    """1-minute rollup rows written or extended."""
+    pruned: int
+    """Raw readings deleted after being rolled up."""
+    rollups_pruned: int
+
+
+_ROLLUP_SQLITE = """
+INSERT INTO reading_rollups (sensor_id, minute, n, mean, min, max)
+SELECT r.sensor_id, substr(r.time, 1, 16) || '\\:00.000000', count(*), avg(r.value),
+       min(r.value), max(r.value)
+FROM readings r JOIN sensors s ON s.id = r.sensor_id
+WHERE s.org_id = :org AND r.time < :cutoff
+GROUP BY r.sensor_id, substr(r.time, 1, 16)
+ON CONFLICT (sensor_id, minute) DO UPDATE SET
+  mean = (reading_rollups.mean * reading_rollups.n + excluded.mean * excluded.n)
+         / (reading_rollups.n + excluded.n),
+  n = reading_rollups.n + excluded.n,
+  min = min(reading_rollups.min, excluded.min),
+  max = max(reading_rollups.max, excluded.max)
+"""
+
+_ROLLUP_POSTGRES = """
+INSERT INTO reading_rollups (sensor_id, minute, n, mean, min, max)
+SELECT r.sensor_id, date_trunc('minute', r.time), count(*), avg(r.value), min(r.value),
+       max(r.value)
+FROM tenant_readings r
+WHERE r.time < :cutoff
+GROUP BY r.sensor_id, date_trunc('minute', r.time)
+ON CONFLICT (sensor_id, minute) DO UPDATE SET
+  mean = (reading_rollups.mean * reading_rollups.n + excluded.mean * excluded.n)
+         / (reading_rollups.n + excluded.n),
+  n = reading_rollups.n + excluded.n,
+  min = LEAST(reading_rollups.min, excluded.min),
+  max = GREATEST(reading_rollups.max, excluded.max)
+"""
+
+
+def roll_up_and_prune(
+    session: Session,
+    caller: Caller,
+    *,
+    raw_retention: timedelta,
+    rollup_retention: timedelta,
+    now: datetime | None = None,
+) -> RetentionReport:
+    """Fold raw readings older than ``raw_retention`` into 1-minute rollups and delete them.
+
+    Aggregation and deletion run in one transaction that sees one snapshot (SQLite's write
+    lock; REPEATABLE READ on PostgreSQL), so a reading is either rolled up and deleted, or
+    left raw for the next run; a late replay of old readings is folded in then.
+    """
+    now = now or datetime.now(UTC)
+    cutoff = now - raw_retention
+    oldest = now - rollup_retention
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        rolled = session.execute(text(_ROLLUP_POSTGRES), {"cutoff": cutoff})
+        pruned = session.scalar(text("SELECT bosun_prune_readings(:c)"), {"c": cutoff})
+        gone = session.execute(text("DELETE FROM reading_rollups WHERE minute < :t"), {"t": oldest})
+    else:
+        fmt = _sqlite_time
+        rolled = session.execute(
+            text(_ROLLUP_SQLITE), {"org": caller.org_id, "cutoff": fmt(cutoff)}
+        )
+        pruned = session.execute(
+            text(
+                "DELETE FROM readings WHERE time < :c AND sensor_id IN "
+                "(SELECT id FROM sensors WHERE org_id = :org)"
+            ),
+            {"c": fmt(cutoff), "org": caller.org_id},
+        ).rowcount  # type: ignore[attr-defined]
+        gone = session.execute(
+            text(
+                "DELETE FROM reading_rollups WHERE minute < :t AND sensor_id IN "
+                "(SELECT id FROM sensors WHERE org_id = :org)"
+            ),
+            {"t": fmt(oldest), "org": caller.org_id},
+        )
+    return RetentionReport(
+        minutes=int(rolled.rowcount or 0),  # type: ignore[attr-defined]
+        pruned=int(pruned or 0),
+        rollups_pruned=int(gone.rowcount or 0),  # type: ignore[attr-defined]
+    )
+
+
+def query_rollups(
+    session: Session,
+    caller: Caller,
+    sensor_id: int,
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> list[tuple[datetime, int, float, float, float]]:
+    """Return a sensor's 1-minute rollups (minute, n, mean, min, max), oldest first."""
+    check_sensors(session, caller, [sensor_id])
+    stmt = select(
+        ReadingRollup.minute,
+        ReadingRollup.n,
+        ReadingRollup.mean,
+        ReadingRollup.min,
+        ReadingRollup.max,
+    ).where(ReadingRollup.sensor_id == sensor_id)
+    if start is not None:
+        stmt = stmt.where(ReadingRollup.minute >= start)
+    if end is not None:
+        stmt = stmt.where(ReadingRollup.minute < end)
+    return [tuple(row) for row in session.execute(stmt.order_by(ReadingRollup.minute))]  # type: ignore[misc]

@@ -30,6 +30,13 @@ class RecordsSettings(BaseSettings):
         "row-level security applies; empty to stay as the connecting user.",
     )
 
+    readings_raw_days: int = Field(
+        default=400, ge=1, description="Days raw readings are kept before 1-minute rollups."
+    )
+    readings_rollup_days: int = Field(
+        default=3650, ge=1, description="Days 1-minute rollups of readings are kept."
+    )
+
     @property
     def url(self) -> str:
         """Return the effective database URL."""
