@@ -215,8 +215,13 @@ def _ensure_partitions(session: Session, readings: Sequence[ReadingIn]) -> None:
     """Create the monthly partitions a batch needs (PostgreSQL), once per process and month."""
     bind = session.get_bind()
     key = bind.engine.url.render_as_string(hide_password=True)
-    months = {r.time.astimezone(UTC).strftime("%Y-%m-01") for r in readings}
-    for month in sorted(months):
+    times = [r.time for r in readings]
+    lo, hi = min(times).astimezone(UTC), max(times).astimezone(UTC)
+    months, year, month_no = [], lo.year, lo.month
+    while (year, month_no) <= (hi.year, hi.month):
+        months.append(f"{year:04d}-{month_no:02d}-01")
+        year, month_no = (year + 1, 1) if month_no == 12 else (year, month_no + 1)
+    for month in months:
         if (key, month) in _ENSURED:
             continue
         session.execute(
