@@ -1,0 +1,80 @@
+"""Connector health in /v1/connectors and /metrics while a source is unreachable."""
+
+from __future__ import annotations
+
+import socket
+import time
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from channels.api import create_app
+from channels.connectors_cli import build_runtime
+from channels.connectors_service import ConnectorsThread
+from channels.runtime import open_bosun
+from channels.settings import Settings
+from connectors import ConnectorsSettings, load_config
+from records import ALL_TENANTS, Role, register_import, system_caller, users
+from tests.integration.test_connectors_to_records import REGISTER
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_health_shows_a_dead_source_in_the_api_and_metrics(tmp_path: Path) -> None:
+    reg = tmp_path / "register.yaml"
+    reg.write_text(REGISTER)
+    bosun = open_bosun(Settings(home=tmp_path))
+    bosun.startup.ready.set()
+    spec = register_import.load_file(reg)
+    with bosun.db.transaction(ALL_TENANTS) as s:
+        org_id = register_import.resolve_organization(s, "Health Co").id
+    system = system_caller(org_id)
+    with bosun.db.transaction(org_id) as s:
+        register_import.import_register(s, spec)
+        user = users.create_user(s, system, name="c", email="c@x.test", role=Role.crew)
+        s.flush()
+        key = users.create_api_key(s, system, user=user, name="t").secret
+    config = tmp_path / "connectors.yaml"
+    config.write_text(f"""
+vessel: "9800001"
+sources:
+  - name: engine-plc
+    type: modbus
+    host: 127.0.0.1
+    port: {_closed_port()}
+    unit: 1
+    poll_interval_ms: 200
+    registers:
+      - {{address: 0, table: holding, type: float32, tag: ME1_EXH_T}}
+""")
+    app = create_app(bosun)
+    headers = {"Authorization": f"Bearer {key}"}
+    with TestClient(app) as client:
+        assert client.get("/v1/connectors", headers=headers).json() == {
+            "running": False, "sources": []}
+        tuning = ConnectorsSettings(home=tmp_path, backoff_initial_s=0.05, backoff_max_s=0.2)
+        runtime, _ = build_runtime(bosun.settings, bosun.db, load_config(config), tuning)
+        thread = ConnectorsThread(runtime)
+        thread.start()
+        bosun.extras["connectors"] = thread
+        app.state.metrics.add_collector(runtime.metrics_collector())
+        try:
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                body = client.get("/v1/connectors", headers=headers).json()
+                source = body["sources"][0]
+                if source["errors"] >= 2:
+                    break
+                time.sleep(0.1)
+            assert body["running"] is True
+            assert source["name"] == "engine-plc" and source["connected"] is False
+            assert source["errors"] >= 2 and source["last_error"]
+            metrics = client.get("/metrics").text
+            assert 'bosun_connector_connected{source="engine-plc"' in metrics
+        finally:
+            thread.stop()
+    bosun.close()
