@@ -55,7 +55,9 @@ sources:
     headers = {"Authorization": f"Bearer {key}"}
     with TestClient(app) as client:
         assert client.get("/v1/connectors", headers=headers).json() == {
-            "running": False, "sources": []}
+            "running": False,
+            "sources": [],
+        }
         tuning = ConnectorsSettings(home=tmp_path, backoff_initial_s=0.05, backoff_max_s=0.2)
         runtime, _ = build_runtime(bosun.settings, bosun.db, load_config(config), tuning)
         thread = ConnectorsThread(runtime)

@@ -34,13 +34,21 @@ def test_old_readings_roll_up_into_minutes_then_go(
         readings.insert_readings(s, b.admin, [ReadingIn(sb, old, 5.0)])
 
     with db.transaction(a.admin) as s:
-        done = readings.roll_up_and_prune(s, a.admin, raw_retention=timedelta(days=30),
-                                          rollup_retention=timedelta(days=3650), now=NOW)
+        done = readings.roll_up_and_prune(
+            s,
+            a.admin,
+            raw_retention=timedelta(days=30),
+            rollup_retention=timedelta(days=3650),
+            now=NOW,
+        )
     assert (done.minutes, done.pruned) == (3, 18)
     with db.transaction(a.admin) as s:
         rows = readings.query_rollups(s, a.admin, sa)
         assert [(r[1], r[2], r[3], r[4]) for r in rows] == [
-            (6, 2.5, 0.0, 5.0), (6, 8.5, 6.0, 11.0), (6, 14.5, 12.0, 17.0)]
+            (6, 2.5, 0.0, 5.0),
+            (6, 8.5, 6.0, 11.0),
+            (6, 14.5, 12.0, 17.0),
+        ]
         assert rows[0][0] == old
         assert readings.count_readings(s, a.admin, sa) == 1
     with db.transaction(b.admin) as s:  # another tenant's readings are not touched
@@ -49,15 +57,25 @@ def test_old_readings_roll_up_into_minutes_then_go(
     # A late replay of old readings is folded into the existing minute on the next run.
     with db.transaction(a.admin) as s:
         readings.insert_readings(s, a.admin, [ReadingIn(sa, old + timedelta(seconds=5), 100.0)])
-        again = readings.roll_up_and_prune(s, a.admin, raw_retention=timedelta(days=30),
-                                           rollup_retention=timedelta(days=3650), now=NOW)
+        again = readings.roll_up_and_prune(
+            s,
+            a.admin,
+            raw_retention=timedelta(days=30),
+            rollup_retention=timedelta(days=3650),
+            now=NOW,
+        )
         assert (again.minutes, again.pruned) == (1, 1)
     with db.transaction(a.admin) as s:
         first = readings.query_rollups(s, a.admin, sa)[0]
         assert first[1:] == (7, pytest.approx((15.0 + 100.0) / 7), 0.0, 100.0)
     with db.transaction(a.admin) as s:
-        gone = readings.roll_up_and_prune(s, a.admin, raw_retention=timedelta(days=30),
-                                          rollup_retention=timedelta(days=50), now=NOW)
+        gone = readings.roll_up_and_prune(
+            s,
+            a.admin,
+            raw_retention=timedelta(days=30),
+            rollup_retention=timedelta(days=50),
+            now=NOW,
+        )
         assert gone.rollups_pruned == 3
         assert readings.query_rollups(s, a.admin, sa) == []
 
@@ -71,8 +89,13 @@ def test_readings_land_in_monthly_partitions(db: Database, tenant: Tenant) -> No
     with db.transaction(tenant.admin) as s:
         readings.insert_readings(s, tenant.admin, [ReadingIn(sid, t, 1.0) for t in months])
     with db.transaction(tenant.admin) as s:
-        parts = set(s.scalars(text(
-            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-            "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'readings'")))
+        parts = set(
+            s.scalars(
+                text(
+                    "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                    "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'readings'"
+                )
+            )
+        )
         assert {"readings_2031_01", "readings_2031_02", "readings_2031_03"} <= parts
         assert readings.count_readings(s, tenant.admin, sid) == 3
