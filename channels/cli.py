@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from channels.console import err, fail, out
 from channels.local_server import LocalServer, ServerRefused, find_server
 from channels.settings import Settings
 from records import ALL_TENANTS, BosunError, Role, register, register_import, users
@@ -49,15 +49,6 @@ def _register_extensions() -> None:
 
 
 _register_extensions()
-
-out = Console()
-err = Console(stderr=True)
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print an error that says what to do next, and return the exit to raise."""
-    err.print(f"[bold red]error:[/] {message}")
-    return typer.Exit(code)
 
 
 def _settings() -> Settings:

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from channels.console import err, fail, out
 from channels.settings import Settings
 from connectors import (
     ConfigError,
@@ -32,13 +32,6 @@ from connectors import (
 from records import ALL_TENANTS, BosunError, Database, register_import
 
 connectors_app = typer.Typer(no_args_is_help=True, help="Live readings from OPC-UA, Modbus, MQTT.")
-out = Console()
-err = Console(stderr=True)
-
-
-def _exit(message: str) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}")
-    return typer.Exit(1)
 
 
 def _vessel_of(db: Database, imo: str) -> tuple[int, int] | None:
@@ -68,7 +61,7 @@ def check(
     try:
         parsed = load_config(config)
     except ConfigError as error:
-        raise _exit(str(error)) from error
+        raise fail(str(error)) from error
     settings = Settings()
     catalog: StaticCatalog | None = None
     database_present = not settings.is_embedded or (settings.home / "bosun.db").exists()
@@ -80,7 +73,7 @@ def check(
             try:
                 parsed = load_config(config, catalog=catalog)
             except ConfigError as error:
-                raise _exit(str(error)) from error
+                raise fail(str(error)) from error
         bosun.db.dispose()
     report = asyncio.run(check_connectors(parsed, catalog=catalog, timeout_s=timeout))
     table = Table(title=f"{config.name}: one read of every tag (nothing stored)")
@@ -96,7 +89,7 @@ def check(
             "against the register"
         )
     if report.failed:
-        raise _exit("some sources or tags failed (see the status column)")
+        raise fail("some sources or tags failed (see the status column)")
     out.print("all sources and tags answered")
 
 
@@ -145,13 +138,13 @@ def run(config: Annotated[Path, typer.Argument(help="connectors.yaml")]) -> None
     try:
         parsed = load_config(config)
         if _vessel_of(bosun.db, parsed.vessel) is None:
-            raise _exit(
+            raise fail(
                 f"vessel {parsed.vessel} is not in the database; import its register "
                 "first (bosun import register FILE)"
             )
         runtime, _ = build_runtime(settings, bosun.db, parsed)
     except ConfigError as error:
-        raise _exit(str(error)) from error
+        raise fail(str(error)) from error
 
     async def main() -> None:
         task = asyncio.create_task(runtime.run())
@@ -235,7 +228,7 @@ def backfill_history(register: Path, days: float, *, seed: int = 0) -> None:
     history = simulate_history(sim_register, days=days, seed=seed)
     found = _vessel_of(bosun.db, sim_register.imo)
     if found is None:
-        raise _exit(
+        raise fail(
             f"vessel {sim_register.imo} is not in the database; import the register "
             f"first: bosun import register {register}"
         )

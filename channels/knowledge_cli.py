@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from channels.console import err, fail, out
 from channels.local_server import LocalServer, ServerRefused, find_server
 from channels.settings import Settings
 from records import (
@@ -26,14 +26,7 @@ from records import (
 )
 
 documents_app = typer.Typer(no_args_is_help=True, help="Curate the knowledge base.")
-out = Console()
-err = Console(stderr=True)
 SUFFIXES = (".pdf", ".docx", ".html", ".htm", ".md", ".markdown", ".txt")
-
-
-def _exit(message: str) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}")
-    return typer.Exit(1)
 
 
 def _server() -> LocalServer | None:
@@ -57,7 +50,7 @@ def acting_caller(bosun: Any, email: str | None, imo: str | None) -> tuple[Calle
         if email:
             user = users.find_user_by_email(s, system_caller(org_id), email)
             if user is None:
-                raise _exit(f"no user with email {email}")
+                raise fail(f"no user with email {email}")
         else:
             user = s.scalar(
                 select(User)
@@ -79,7 +72,7 @@ def _files(paths: list[Path]) -> list[Path]:
         elif p.exists():
             found.append(p)
         else:
-            raise _exit(f"{p} does not exist")
+            raise fail(f"{p} does not exist")
     return found
 
 
@@ -96,7 +89,7 @@ def ingest(
     """Ingest manuals and procedures; unchanged files are skipped after a hash check."""
     files = _files(paths)
     if not files:
-        raise _exit("no files to ingest (PDF, DOCX, HTML, Markdown or text)")
+        raise fail("no files to ingest (PDF, DOCX, HTML, Markdown or text)")
     server = _server()
     if server is not None:
         vessels = {v["imo"]: v["id"] for v in server.request("GET", "/v1/vessels")["items"]}
@@ -147,7 +140,7 @@ def ingest(
             progress=True,
         )
     except BosunError as error:
-        raise _exit(error.message) from error
+        raise fail(error.message) from error
     out.print(summary.render())
     if summary.failed:
         raise typer.Exit(1)
@@ -169,9 +162,9 @@ def import_faults(
     try:
         loaded = FaultMapping.from_yaml(mapping) if mapping else mapping_from_cli(map_ or [])
     except IngestionError as error:
-        raise _exit(error.message) from error
+        raise fail(error.message) from error
     if _server() is not None:
-        raise _exit("bosun up is running on this home: stop it to import fault histories")
+        raise fail("bosun up is running on this home: stop it to import fault histories")
     bosun = _bosun()
     try:
         with bosun.db.transaction(ALL_TENANTS) as s:
@@ -182,7 +175,7 @@ def import_faults(
             system_caller(org_id, "cli"), file, loaded, vessel_id=vessel_id
         )
     except (BosunError, IngestionError) as error:
-        raise _exit(error.message) from error
+        raise fail(error.message) from error
     out.print(f"{summary}; {count} passages indexed")
 
 
@@ -217,7 +210,7 @@ def _documents_call(method: str, path: str, **kwargs: Any) -> Any:
         try:
             return server.request(method, path, **kwargs)
         except ServerRefused as error:
-            raise _exit(str(error)) from error
+            raise fail(str(error)) from error
     from fastapi.testclient import TestClient
 
     from channels.api import create_app
@@ -229,7 +222,7 @@ def _documents_call(method: str, path: str, **kwargs: Any) -> Any:
             method, path, headers={"Authorization": f"Bearer {caller}"}, **kwargs
         )
     if response.status_code >= 400:
-        raise _exit(response.json().get("detail", response.text))
+        raise fail(response.json().get("detail", response.text))
     return response.json() if response.content else None
 
 
@@ -331,7 +324,7 @@ def ask(
                     .to_dict()
                 )
     except (BosunError, ServerRefused) as error:
-        raise _exit(getattr(error, "message", str(error))) from error
+        raise fail(getattr(error, "message", str(error))) from error
     if as_json:
         sys.stdout.write(
             json.dumps(
@@ -369,7 +362,7 @@ def chat(
     from channels.chat_service import open_assistant
 
     if _server() is not None:
-        raise _exit("bosun up is running on this home: use its web chat, or stop it first")
+        raise fail("bosun up is running on this home: use its web chat, or stop it first")
     bosun = _bosun()
     caller, vessel_id = acting_caller(bosun, user, vessel)
     key = f"cli-{uuid.uuid4().hex[:8]}"

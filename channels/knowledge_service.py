@@ -348,44 +348,16 @@ class KnowledgeService:
         caller = system_caller(org_id, "knowledge")
         with self.bosun.db.transaction(caller) as s:
             vessel = register.get_vessel(s, caller, vessel_id)
-            records_ = _fault_records(s, vessel)
-            key = f"records://vessel/{vessel_id}/fault-history"
-            doc = documents.find_by_path(s, caller, key) or documents.create_document(
-                s,
-                caller,
-                title=f"Fault history of {vessel.name}",
-                kind="fault_history",
-                path=key,
-                vessel_id=vessel_id,
-            )
-            s.flush()
-            doc_id, version, title = doc.id, doc.version + 1, doc.title
+            records_, name = _fault_records(s, vessel), vessel.name
         if not records_:
             return 0
-        scope = DocumentScope(
-            org_id=org_id,
-            document_id=doc_id,
-            version=version,
-            kind="fault_history",
+        return self._index_fault_records(
+            caller,
+            records_,
+            key=f"records://vessel/{vessel_id}/fault-history",
+            title=f"Fault history of {name}",
             vessel_id=vessel_id,
-            title=title,
         )
-        passages = fault_passages(records_, scope, title=title)
-        self.kb.index_document(passages)
-        with self.bosun.db.transaction(caller) as s:
-            doc = documents.get_document(s, caller, doc_id)
-            documents.update_document(
-                s,
-                caller,
-                doc,
-                {
-                    "version": version,
-                    "status": "indexed",
-                    "chunks": len(passages),
-                    "error": None,
-                },
-            )
-        return len(passages)
 
     def import_fault_csv(
         self,
@@ -398,23 +370,46 @@ class KnowledgeService:
     ) -> tuple[int, str]:
         """Index a fault-history CSV export; return (passages, import summary line)."""
         result = import_fault_csv(path, mapping)
-        key = str(path.resolve())
-        with self.bosun.db.transaction(caller) as s:
-            if vessel_id is not None:
+        if vessel_id is not None:
+            with self.bosun.db.transaction(caller) as s:
                 register.get_vessel(s, caller, vessel_id)
+        if not result.records:
+            raise BosunError(ErrorCode.invalid, f"no records read: {result.summary()}")
+        count = self._index_fault_records(
+            caller,
+            result.records,
+            key=str(path.resolve()),
+            title=title or f"Fault history: {path.name}",
+            vessel_id=vessel_id,
+            filename=path.name,
+            note=result.summary() if result.malformed else None,
+        )
+        return count, result.summary()
+
+    def _index_fault_records(
+        self,
+        caller: Caller,
+        records_: Sequence[FaultRecord],
+        *,
+        key: str,
+        title: str,
+        vessel_id: int | None,
+        filename: str | None = None,
+        note: str | None = None,
+    ) -> int:
+        """Index fault records as the next version of the document kept under ``key``."""
+        with self.bosun.db.transaction(caller) as s:
             doc = documents.find_by_path(s, caller, key) or documents.create_document(
                 s,
                 caller,
-                title=title or f"Fault history: {path.name}",
+                title=title,
                 kind="fault_history",
-                filename=path.name,
+                filename=filename,
                 path=key,
                 vessel_id=vessel_id,
             )
             s.flush()
             doc_id, version, doc_title = doc.id, doc.version + 1, doc.title
-        if not result.records:
-            raise BosunError(ErrorCode.invalid, f"no records read: {result.summary()}")
         scope = DocumentScope(
             org_id=caller.org_id,
             document_id=doc_id,
@@ -423,7 +418,7 @@ class KnowledgeService:
             vessel_id=vessel_id,
             title=doc_title,
         )
-        passages = fault_passages(result.records, scope, title=doc_title)
+        passages = fault_passages(records_, scope, title=doc_title)
         self.kb.index_document(passages)
         with self.bosun.db.transaction(caller) as s:
             doc = documents.get_document(s, caller, doc_id)
@@ -435,10 +430,10 @@ class KnowledgeService:
                     "version": version,
                     "status": "indexed",
                     "chunks": len(passages),
-                    "error": result.summary() if result.malformed else None,
+                    "error": note,
                 },
             )
-        return len(passages), result.summary()
+        return len(passages)
 
 
 def _fault_records(session: Session, vessel: Vessel) -> list[FaultRecord]:

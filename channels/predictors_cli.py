@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from channels.console import err, fail, out
 from channels.runtime import Bosun
 from channels.settings import Settings
 from records import (
@@ -20,13 +20,6 @@ from records import (
 )
 
 models_app = typer.Typer(no_args_is_help=True, help="Trained failure-risk models.")
-out = Console()
-err = Console(stderr=True)
-
-
-def _exit(message: str) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}")
-    return typer.Exit(1)
 
 
 def _context(imo: str | None) -> tuple[Bosun, Caller, int]:
@@ -37,7 +30,7 @@ def _context(imo: str | None) -> tuple[Bosun, Caller, int]:
         with bosun.db.transaction(ALL_TENANTS) as s:
             vessel_id, org_id = register_import.pick_vessel(s, imo)
     except BosunError as error:
-        raise _exit(error.message) from error
+        raise fail(error.message) from error
     return bosun, system_caller(org_id, "cli"), vessel_id
 
 
@@ -110,7 +103,7 @@ def models_activate(
             if m.version == version
         ]
         if not found:
-            raise _exit(f"no version {version} of {equipment_class}")
+            raise fail(f"no version {version} of {equipment_class}")
         model_registry.activate_model(s, caller, found[0])
     out.print(f"{equipment_class} version {version} is active")
 
@@ -124,5 +117,5 @@ def models_rollback(equipment_class: Annotated[str, typer.Argument()]) -> None:
             mv = model_registry.roll_back(s, caller, equipment_class)
             version = mv.version
     except BosunError as error:
-        raise _exit(error.message) from error
+        raise fail(error.message) from error
     out.print(f"{equipment_class} rolled back to version {version}")

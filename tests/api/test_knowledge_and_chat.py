@@ -201,3 +201,45 @@ def test_websocket_streams_the_reply(client: TestClient, org: Tenant) -> None:
     ):
         ws.receive_json()
     assert closed.value.code == 4401
+
+
+def test_fault_history_export_and_records_are_searchable(
+    home_bosun: Bosun, org: Tenant, client: TestClient, tmp_path: Path
+) -> None:
+    from channels.knowledge_service import open_knowledge
+    from ingestion import mapping_from_cli
+    from records import faults, system_caller
+
+    export = tmp_path / "amos_export.csv"
+    export.write_text(
+        "date,unit,problem,action\n"
+        "2024-03-02,ME1,turbocharger surging at full load,cleaned compressor wheel\n"
+        "not-a-date,ME1,,\n"
+    )
+    service = open_knowledge(home_bosun)
+    caller = system_caller(org.org_id, "test")
+    count, summary = service.import_fault_csv(
+        caller,
+        export,
+        mapping_from_cli(["date=date", "equipment=unit", "symptom=problem", "action=action"]),
+        vessel_id=org.vessel_id,
+    )
+    assert count == 1 and "malformed" in summary
+    with home_bosun.db.transaction(caller) as s:
+        faults.report_fault(
+            s,
+            caller,
+            equipment_id=org.equipment_ids["602"],
+            title="Fire pump gland leaking sea water",
+        )
+    assert service.index_fault_history(org.org_id, org.vessel_id) >= 1
+    hits = client.get(
+        "/v1/knowledge/search",
+        headers=org.auth(Role.crew),
+        params={"q": "turbocharger surging", "kind": "fault_history"},
+    ).json()
+    assert "compressor wheel" in hits["items"][0]["text"]
+    hits = client.get(
+        "/v1/knowledge/search", headers=org.auth(Role.crew), params={"q": "fire pump gland leak"}
+    ).json()["items"]
+    assert any("gland" in h["text"] for h in hits)

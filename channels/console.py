@@ -1,0 +1,15 @@
+"""The command line's consoles and its one way to fail."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+out = Console()
+err = Console(stderr=True)
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print an error that says what to do next, and return the exit to raise."""
+    err.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code)
