@@ -39,3 +39,27 @@ def test_ask_json_reports_a_fault_and_answers_from_history(tmp_path: Path) -> No
 
     unknown = run(home, "ask", "hello", "--vessel", "0000000")
     assert unknown.returncode == 1 and "no vessel with IMO 0000000" in unknown.stderr
+
+
+def test_chat_confirms_with_yes(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert run(home, "demo").returncode == 0
+    env = {**os.environ, "BOSUN_HOME": str(home), "BOSUN_EMBEDDER": "torch"}
+    env.pop("BOSUN_DATABASE_URL", None)
+    session = subprocess.run(
+        [BOSUN, "chat"],
+        input="the emergency generator won't start, urgent\nyes\nyes\n",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert session.returncode == 0, session.stderr
+    text = session.stdout.lower()
+    assert "proposed:" in text
+    assert "filed" in text or "fault #" in text, session.stdout
+    import sqlite3
+
+    with sqlite3.connect(home / "bosun.db") as db:
+        filed = db.execute("SELECT count(*) FROM faults WHERE reported_via = 'cli'").fetchone()
+    assert filed == (1,), "the second yes must not file the fault again"
