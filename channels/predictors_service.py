@@ -118,6 +118,9 @@ def load_frames(
                     "parent_id": codes.get(e.parent_id) if e.parent_id else None,
                     "equipment_class": e.equipment_class,
                     "name": e.name,
+                    "installed_at": (
+                        pd.Timestamp(e.installed_on, tz="UTC") if e.installed_on else None
+                    ),
                 }
                 for e in equipment
                 if e.id in wanted

@@ -36,6 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     cm.add_argument("--data", required=True, help="folder with train/test/RUL_FD001.txt")
     cm.add_argument("--cap", type=float, default=125.0, help="cap on the training RUL target")
     cm.add_argument("--quick", action="store_true", help="skip hyper-parameter selection")
+    cm.add_argument(
+        "--frames-only",
+        action="store_true",
+        help="skip the round trip through the records database",
+    )
     ai = sub.add_parser("ai4i", help="AI4I 2020 machine-failure classification")
     ai.add_argument("--data", required=True, help="path to ai4i2020.csv")
     ai.add_argument("--folds", type=int, default=5)

@@ -141,6 +141,11 @@ def run_cmapss(args: argparse.Namespace, console: Console) -> dict[str, Any]:
     test = read_table(data_dir / "test_FD001.txt")
     truth = pd.read_csv(data_dir / "RUL_FD001.txt", header=None).iloc[:, 0].to_numpy(float)
     frames, train_ids, test_ids = to_frames(train, test)
+    if not getattr(args, "frames_only", False):
+        from eval.predictors_records import through_records
+
+        console.print("      storing the engines in a records database and reading them back")
+        frames = through_records(frames, since=EPOCH)
     console.print(
         f"      {len(frames.readings):,} readings, {len(train_ids)} training and "
         f"{len(test_ids)} test engines"
