@@ -17,7 +17,16 @@ from connectors.ports import SensorCatalog
 _SOURCE_TYPES = ("opcua", "modbus", "mqtt")
 
 RegisterType = Literal[
-    "int16", "uint16", "int32", "uint32", "int64", "uint64", "float32", "float64", "bool"
+    "int16",
+    "uint16",
+    "int32",
+    "uint32",
+    "int64",
+    "uint64",
+    "float32",
+    "float64",
+    "bool",
+    "string",
 ]
 REGISTER_WIDTH: dict[str, int] = {
     "int16": 1,
@@ -134,11 +143,17 @@ class ModbusRegister(_Strict):
     byte_order: Literal["big", "little"] = "big"
     scale: float = 1.0
     offset: float = 0.0
+    length: Annotated[int, Field(ge=1, le=64)] | None = None
+    """Registers a ``string`` spans (two ASCII characters each); only for strings."""
     tag: str
 
     @model_validator(mode="after")
     def _type_fits_table(self) -> ModbusRegister:
         bits = self.table in ("coil", "discrete")
+        if self.type == "string" and self.length is None:
+            raise ValueError("type string needs length: how many registers it spans")
+        if self.type != "string" and self.length is not None:
+            raise ValueError("length applies to type string only")
         if self.type is None:
             object.__setattr__(self, "type", "bool" if bits else "uint16")
         elif bits and self.type != "bool":
@@ -150,6 +165,8 @@ class ModbusRegister(_Strict):
     @property
     def width(self) -> int:
         """Return how many registers (or bits) the value spans."""
+        if self.type == "string":
+            return self.length or 1
         return REGISTER_WIDTH[self.type or "uint16"]
 
 

@@ -109,3 +109,33 @@ def test_single_register_mode_one_register_per_request() -> None:
     assert all(r.count == 1 for r in reqs)
     holding = sorted(r.address for r in reqs if r.table == "holding")
     assert holding == [0, 1, 2, 3, 4, 5, 6, 10]
+
+
+@pytest.mark.parametrize("word_order", ["big", "little"])
+@pytest.mark.parametrize("byte_order", ["big", "little"])
+def test_string_registers_hold_numbers_as_text(word_order: str, byte_order: str) -> None:
+    from connectors.modbus.decode import decode_registers, decode_string, encode_string
+
+    regs = encode_string("482.5", 4, word_order, byte_order)
+    assert len(regs) == 4
+    assert decode_string(regs, word_order, byte_order) == "482.5"
+    assert decode_registers(regs, "string", word_order, byte_order) == 482.5
+    with pytest.raises(ValueError, match="not a number"):
+        decode_registers(
+            encode_string("RUN", 2, word_order, byte_order), "string", word_order, byte_order
+        )
+
+
+def test_string_register_needs_a_length() -> None:
+    from connectors import ConfigError, parse_config
+
+    with pytest.raises(ConfigError, match="length"):
+        parse_config("""
+vessel: "9700001"
+sources:
+  - name: plc
+    type: modbus
+    host: 127.0.0.1
+    registers:
+      - {address: 10, type: string, tag: LVL}
+""")

@@ -14,7 +14,7 @@ from connectors import (
     check_connectors,
     parse_config,
 )
-from connectors.modbus.decode import encode_value
+from connectors.modbus.decode import encode_string, encode_value
 from connectors.modbus.source import ModbusSource
 
 from .helpers import MemorySink, ModbusTestServer, TcpProxy, free_port, wait_until
@@ -42,11 +42,23 @@ def layout() -> tuple[list[int], list[str]]:
         f"      - {{address: {len(regs)}, type: uint16, scale: 0.1, offset: -40, tag: SCALED}}"
     )
     regs += [1234]
+    for word in ("big", "little"):  # a level transmitter that reports its value as text
+        lines.append(
+            f"      - {{address: {len(regs)}, type: string, length: 3, word_order: {word}, "
+            f"tag: TEXT_{word.upper()}}}"
+        )
+        regs += encode_string("97.25", 3, word)
     lines.append("      - {address: 3, table: input, type: int16, tag: INPUT_REG}")
     lines.append("      - {address: 8, table: coil, tag: COIL_ON}")
     lines.append("      - {address: 9, table: coil, tag: COIL_OFF}")
     lines.append("      - {address: 2, table: discrete, tag: DISCRETE_ON}")
     return regs, lines
+
+
+def address_of(tag: str) -> int:
+    """Return the holding-register address of a tag in the layout."""
+    line = next(x for x in layout()[1] if f"tag: {tag}}}" in x)
+    return int(line.split("address: ")[1].split(",")[0])
 
 
 def make_server(port: int) -> tuple[ModbusTestServer, str]:
@@ -93,6 +105,7 @@ def expected() -> dict[str, float]:
             )
     out["F32_BYTESWAP"] = out["FLOAT32_BIG"]
     out["SCALED"] = 1234 * 0.1 - 40
+    out["TEXT_BIG"] = out["TEXT_LITTLE"] = 97.25
     out["INPUT_REG"] = -321.0
     out["COIL_ON"], out["COIL_OFF"], out["DISCRETE_ON"] = 1.0, 0.0, 1.0
     return out
@@ -137,7 +150,7 @@ async def test_dropped_tcp_connection_is_reconnected(settings: ConnectorsSetting
     await runtime.start()
     try:
         await wait_until(lambda: len(sink.values("SCALED")) >= 3)
-        server.set_registers(len(layout()[0]) - 1, [2000])
+        server.set_registers(address_of("SCALED"), [2000])
         await proxy.cut()  # the device drops every TCP connection ...
         await wait_until(lambda: runtime.health()[0].errors >= 1)
         assert not runtime.health()[0].connected
