@@ -24,9 +24,13 @@ def _fingerprint(model_path: Path) -> str:
     return digest.hexdigest()[:12]
 
 
+RECIPE = "q2"
+"""Version of the export and quantisation recipe: a new recipe gets a fresh export."""
+
+
 def export_model(model_path: Path, cache_dir: Path, *, quantize: bool) -> Path:
     """Return the cached ONNX file for the model, exporting (and quantising) it first if absent."""
-    target_dir = cache_dir / f"{model_path.name}-{_fingerprint(model_path)}"
+    target_dir = cache_dir / f"{model_path.name}-{_fingerprint(model_path)}-{RECIPE}"
     fp32 = target_dir / "model.onnx"
     int8 = target_dir / "model_qint8.onnx"
     wanted = int8 if quantize else fp32
@@ -94,6 +98,24 @@ def _export_fp32(model_path: Path, out: Path) -> None:
         shutil.rmtree(tmp.parent, ignore_errors=True)
 
 
+def _sensitive_nodes(fp32: Path) -> list[str]:
+    """Return the feed-forward output projections, kept in fp32.
+
+    Their inputs (after GELU) have the widest activation range in the model, so dynamic
+    per-tensor int8 quantisation loses most there; keeping these six MatMuls in fp32 brought
+    the embeddings' mean cosine to the torch model from 0.994 to 0.998 on FAA passages for
+    about a fifth of the int8 speed-up.
+    """
+    import onnx
+
+    graph = onnx.load(str(fp32), load_external_data=False).graph
+    return [
+        n.name
+        for n in graph.node
+        if n.op_type == "MatMul" and "/output/dense/" in n.name and "/attention/" not in n.name
+    ]
+
+
 def _quantize(fp32: Path, out: Path) -> None:
     """Quantise weights to int8 (per channel, full range: fast on AVX-512 VNNI and AVX2)."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -107,6 +129,7 @@ def _quantize(fp32: Path, out: Path) -> None:
             per_channel=True,
             reduce_range=False,
             op_types_to_quantize=["MatMul", "Gemm"],
+            nodes_to_exclude=_sensitive_nodes(fp32),
         )
         os.replace(tmp, out)
     except Exception as err:  # onnxruntime raises its own untyped errors
