@@ -53,6 +53,13 @@ def org(home_bosun: Bosun) -> Tenant:
     return make_tenant(home_bosun)
 
 
+def _search(client: TestClient, tenant: Tenant, role: Role, params: dict) -> list:
+    """Search the knowledge base as one of a tenant's users; return the hits."""
+    return client.get("/v1/knowledge/search", headers=tenant.auth(role), params=params).json()[
+        "items"
+    ]
+
+
 def _upload(client: TestClient, org: Tenant, name: str, text: str, **form: str) -> dict:
     response = client.post(
         "/v1/documents",
@@ -73,11 +80,7 @@ def test_upload_search_cite_disable_and_isolate(
     again = _upload(client, org, "fuel.md", MANUAL, kind="procedure")
     assert again["unchanged"] == 1 and again["document"]["version"] == doc["version"]
 
-    hits = client.get(
-        "/v1/knowledge/search",
-        headers=org.auth(Role.crew),
-        params={"q": "how do I bleed the fuel system"},
-    ).json()["items"]
+    hits = _search(client, org, Role.crew, {"q": "how do I bleed the fuel system"})
     assert hits and "vent screw" in hits[0]["text"]
     assert hits[0]["citation"]["section"].endswith("Bleeding the fuel system")
     assert hits[0]["citation"]["url"] == f"/v1/documents/{doc['id']}/file"
@@ -100,14 +103,7 @@ def test_upload_search_cite_disable_and_isolate(
     assert any(r["message_id"] == turn["message_id"] for r in review)
 
     other = make_tenant(home_bosun)
-    assert (
-        client.get(
-            "/v1/knowledge/search",
-            headers=other.auth(Role.admin),
-            params={"q": "bleed the fuel system vent screw"},
-        ).json()["items"]
-        == []
-    )
+    assert _search(client, other, Role.admin, {"q": "bleed the fuel system vent screw"}) == []
     assert (
         client.get(f"/v1/documents/{doc['id']}", headers=other.auth(Role.admin)).status_code == 404
     )
@@ -118,35 +114,17 @@ def test_upload_search_cite_disable_and_isolate(
         ]
         == "disabled"
     )
-    assert (
-        client.get(
-            "/v1/knowledge/search",
-            headers=org.auth(Role.crew),
-            params={"q": "bleed the fuel system vent screw"},
-        ).json()["items"]
-        == []
-    )
+    assert _search(client, org, Role.crew, {"q": "bleed the fuel system vent screw"}) == []
     assert (
         client.post(f"/v1/documents/{doc['id']}/disable", headers=org.auth(Role.crew)).status_code
         == 403
     )
     client.post(f"/v1/documents/{doc['id']}/enable", headers=org.auth(Role.admin))
-    assert client.get(
-        "/v1/knowledge/search",
-        headers=org.auth(Role.crew),
-        params={"q": "bleed the fuel system vent screw"},
-    ).json()["items"]
+    assert _search(client, org, Role.crew, {"q": "bleed the fuel system vent screw"})
     assert (
         client.delete(f"/v1/documents/{doc['id']}", headers=org.auth(Role.admin)).status_code == 204
     )
-    assert (
-        client.get(
-            "/v1/knowledge/search",
-            headers=org.auth(Role.crew),
-            params={"q": "bleed the fuel system vent screw"},
-        ).json()["items"]
-        == []
-    )
+    assert _search(client, org, Role.crew, {"q": "bleed the fuel system vent screw"}) == []
 
 
 def test_bad_uploads_are_refused_clearly(client: TestClient, org: Tenant) -> None:
@@ -233,13 +211,7 @@ def test_fault_history_export_and_records_are_searchable(
             title="Fire pump gland leaking sea water",
         )
     assert service.index_fault_history(org.org_id, org.vessel_id) >= 1
-    hits = client.get(
-        "/v1/knowledge/search",
-        headers=org.auth(Role.crew),
-        params={"q": "turbocharger surging", "kind": "fault_history"},
-    ).json()
-    assert "compressor wheel" in hits["items"][0]["text"]
-    hits = client.get(
-        "/v1/knowledge/search", headers=org.auth(Role.crew), params={"q": "fire pump gland leak"}
-    ).json()["items"]
+    hits = _search(client, org, Role.crew, {"q": "turbocharger surging", "kind": "fault_history"})
+    assert "compressor wheel" in hits[0]["text"]
+    hits = _search(client, org, Role.crew, {"q": "fire pump gland leak"})
     assert any("gland" in h["text"] for h in hits)
