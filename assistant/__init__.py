@@ -6,6 +6,15 @@ citations, a question back, or a proposed change the crew member confirms with "
 
 from assistant.engine import SYSTEM_PROMPT, Assistant
 from assistant.equipment import Item, RegisterIndex, Resolution
+from assistant.gateway import (
+    TOKEN_PREFIX,
+    ChatError,
+    ChatGateway,
+    ChatToken,
+    Notice,
+    Speaker,
+    Upload,
+)
 from assistant.intents import Intent, recognise
 from assistant.models import make_chat_model
 from assistant.offline import OfflineChatModel
@@ -17,21 +26,28 @@ from assistant.types import Outcome, ProposedAction, ToolCall, TurnResult
 
 __all__ = [
     "SYSTEM_PROMPT",
+    "TOKEN_PREFIX",
     "Assistant",
     "AssistantSettings",
+    "ChatError",
+    "ChatGateway",
+    "ChatToken",
     "EmptyRetriever",
     "InMemoryRetriever",
     "Intent",
     "Item",
+    "Notice",
     "OfflineChatModel",
     "Outcome",
     "ProposedAction",
     "RegisterIndex",
     "Resolution",
     "Retriever",
+    "Speaker",
     "ToolCall",
     "ToolContext",
     "TurnResult",
+    "Upload",
     "build_tools",
     "load_index",
     "make_chat_model",

@@ -281,6 +281,38 @@ def users_add(
         raise fail(getattr(error, "message", str(error))) from error
 
 
+@users_app.command("link-code")
+def users_link_code(
+    email: Annotated[str, typer.Argument(help="Email of the user.")],
+    organization: Annotated[str | None, typer.Option(help="Organization name.")] = None,
+) -> None:
+    """Issue a one-time code the user sends the Slack or Telegram bot as /link CODE."""
+    settings = _settings()
+    server = _server(settings)
+    try:
+        if server is not None:
+            user_id = _user_id_by_email(server, email)
+            code = server.request("POST", f"/v1/users/{user_id}/link-codes")["code"]
+        else:
+            bosun = _open(settings)
+            from records import system_caller
+
+            with bosun.db.transaction(ALL_TENANTS) as s:
+                org_id = register_import.resolve_organization(s, organization).id
+            caller = system_caller(org_id, "cli")
+            with bosun.db.transaction(org_id) as s:
+                user = users.find_user_by_email(s, caller, email)
+                if user is None:
+                    raise fail(f"no user with email {email}; add one with: bosun users add")
+                code = users.issue_link_code(s, caller, user=user)
+    except (BosunError, ServerRefused) as error:
+        raise fail(getattr(error, "message", str(error))) from error
+    minutes = int(users.LINK_CODE_TTL.total_seconds() // 60)
+    out.print(f"Link code for {email} (one use, valid {minutes} minutes):")
+    sys.stdout.write(code + "\n")
+    out.print(f"In Slack or Telegram, send the Bosun bot: /link {code}")
+
+
 @keys_app.command("create")
 def keys_create(
     email: Annotated[str, typer.Option(help="Email of the user the key acts as.")],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from records import RecordsSettings
@@ -30,4 +30,9 @@ class Settings(RecordsSettings):
     )
     public_url: str | None = Field(
         default=None, description="URL users reach Bosun at (links in chat replies)."
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs chat tokens and admin sessions; set the same value on every server "
+        "of a fleet (default: a random key kept in BOSUN_HOME/secret.key).",
     )

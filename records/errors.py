@@ -17,6 +17,7 @@ class ErrorCode(enum.StrEnum):
     invalid_transition = "invalid_transition"
     expired = "expired"
     too_large = "too_large"
+    unsupported = "unsupported"
     unavailable = "unavailable"
 
     @property
@@ -26,6 +27,7 @@ class ErrorCode(enum.StrEnum):
 
 
 _STATUS = {
+    ErrorCode.unsupported: 415,
     ErrorCode.not_found: 404,
     ErrorCode.forbidden: 403,
     ErrorCode.unauthorized: 401,

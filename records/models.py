@@ -288,6 +288,22 @@ class ChannelIdentity(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class LinkCode(Base):
+    """A one-time code that ties a Slack or Telegram account to a user; only its hash is kept."""
+
+    __tablename__ = "link_codes"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by: Mapped[str | None] = mapped_column(String(240))
+    """``channel:external_id`` of the account that redeemed the code."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class ApiKey(Base):
     """An API key; only its hash is stored."""
 

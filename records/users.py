@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from records.common import Page, audit, get_owned, paginate, scoped, snapshot
 from records.context import Caller
 from records.errors import BosunError, ErrorCode, invalid
-from records.models import ApiKey, ChannelIdentity, Role, User, Vessel, utcnow
+from records.models import ApiKey, ChannelIdentity, LinkCode, Role, User, Vessel, utcnow
 from records.roles import Permission, require
 
 KEY_PREFIX = "bsn"
@@ -260,3 +260,92 @@ def user_for_identity(session: Session, org_id: int, channel: str, external_id: 
         )
     )
     return session.get(User, identity.user_id) if identity else None
+
+
+def identities_of(session: Session, channel: str, external_id: str) -> list[User]:
+    """Return the active users a channel account is linked to, in every organization.
+
+    Needs a session bound to all tenants: a Slack or Telegram account arrives before Bosun
+    knows its organization.
+    """
+    rows = session.scalars(
+        select(User)
+        .join(ChannelIdentity, ChannelIdentity.user_id == User.id)
+        .where(
+            ChannelIdentity.channel == channel,
+            ChannelIdentity.external_id == external_id,
+            User.active.is_(True),
+        )
+        .order_by(User.org_id)
+    )
+    return list(rows)
+
+
+def users_with_email(session: Session, email: str) -> list[User]:
+    """Return the active users with this email, in every organization (all-tenant session)."""
+    email = email.strip().lower()
+    return list(
+        session.scalars(
+            select(User).where(User.email == email, User.active.is_(True)).order_by(User.org_id)
+        )
+    )
+
+
+# --- link codes -----------------------------------------------------------------------------
+
+LINK_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+"""No 0/O or 1/I: codes are read off a screen and typed on a phone."""
+LINK_CODE_TTL = timedelta(minutes=15)
+
+
+def _code_hash(code: str) -> str:
+    normal = "".join(ch for ch in code.upper() if ch.isalnum())
+    return hashlib.sha256(f"link:{normal}".encode()).hexdigest()
+
+
+def issue_link_code(
+    session: Session, caller: Caller, *, user: User, ttl: timedelta = LINK_CODE_TTL
+) -> str:
+    """Return a new one-time code (``ABCD-EFGH``) that links a chat account to ``user``.
+
+    Users get codes for themselves; admins for anyone in their organization.
+    """
+    if user.org_id != caller.org_id:
+        raise invalid("unknown user")
+    if caller.user_id != user.id:
+        require(caller, Permission.manage_users)
+    if not user.active:
+        raise invalid(f"user {user.email} is inactive")
+    raw = "".join(secrets.choice(LINK_CODE_ALPHABET) for _ in range(8))
+    code = f"{raw[:4]}-{raw[4:]}"
+    row = LinkCode(
+        org_id=user.org_id, user_id=user.id, code_hash=_code_hash(code), expires_at=utcnow() + ttl
+    )
+    session.add(row)
+    audit(session, caller, "create", row)
+    return code
+
+
+def redeem_link_code(session: Session, code: str, *, channel: str, external_id: str) -> User:
+    """Link a chat account to the user a code was issued to; each code works once.
+
+    Needs a session bound to all tenants (the code says which organization).
+    """
+    row = session.scalar(select(LinkCode).where(LinkCode.code_hash == _code_hash(code)))
+    now = utcnow()
+    if row is None:
+        raise invalid("unknown link code: check it, or ask for a new one")
+    if row.used_at is not None:
+        raise invalid("this link code was used already: ask for a new one")
+    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=now.tzinfo)
+    if expires < now:
+        raise invalid("this link code has expired: ask for a new one")
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        raise invalid("the code's user is inactive")
+    row.used_at = now
+    row.used_by = f"{channel}:{external_id}"[:240]
+    link_identity(
+        session, caller_for(user, channel), user=user, channel=channel, external_id=external_id
+    )
+    return user

@@ -9,6 +9,8 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from assistant import TOKEN_PREFIX, Speaker
+from channels.chat_service import open_gateway
 from channels.runtime import Bosun
 from records import ALL_TENANTS, BosunError, Caller, ErrorCode, users
 
@@ -56,3 +58,24 @@ def unit_of_work(bosun: BosunDep, caller: CallerDep) -> Iterator[Session]:
 # scope="function": commit (or roll back) before the response is sent, so a client never
 # sees a success for a change that failed to commit.
 SessionDep = Annotated[Session, Depends(unit_of_work, scope="function")]
+
+
+def chat_speaker(
+    bosun: BosunDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    header_key: Annotated[str | None, Depends(_header)],
+) -> Speaker:
+    """Return who is chatting: the user of a short-lived chat token or of an API key."""
+    secret = bearer.credentials if bearer is not None else header_key
+    if not secret:
+        raise BosunError(
+            ErrorCode.unauthorized,
+            "a chat token or API key is needed: send 'Authorization: Bearer <token>'",
+        )
+    gateway = open_gateway(bosun)
+    if secret.startswith(TOKEN_PREFIX):
+        return gateway.speaker_for_token(secret, channel="web")
+    return gateway.speaker_for_key(secret, channel="api")
+
+
+SpeakerDep = Annotated[Speaker, Depends(chat_speaker)]

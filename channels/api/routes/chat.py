@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
+from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import Query, WebSocket, WebSocketDisconnect
+from fastapi import Form, Query, UploadFile, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, Field
 
-from channels.api.deps import BosunDep, CallerDep, SessionDep
+from assistant import ChatGateway, Speaker, Upload
+from channels.api.deps import BosunDep, CallerDep, SessionDep, SpeakerDep
 from channels.api.routes.common import Cursor, Limit, v1_router
-from channels.chat_service import open_assistant
-from records import ALL_TENANTS, BosunError, conversations, users
+from channels.chat_service import open_gateway
+from records import BosunError, ErrorCode, Permission, conversations, require, users
 
 router = v1_router(tags=["chat"])
 
@@ -36,17 +39,18 @@ class FeedbackIn(BaseModel):
     comment: str | None = Field(default=None, max_length=2000)
 
 
+def _conversation_key(speaker: Speaker, key: str | None) -> str:
+    """Keep clients' conversation keys apart per user (clients choose them)."""
+    return f"u{speaker.user_id}:{key or uuid.uuid4().hex}"
+
+
 @router.post("/chat/turns")
-def chat_turn(
-    body: TurnIn, bosun: BosunDep, session: SessionDep, caller: CallerDep
-) -> dict[str, Any]:
+def chat_turn(body: TurnIn, bosun: BosunDep, speaker: SpeakerDep) -> dict[str, Any]:
     """Send one message; get the reply with its citations and any proposed action."""
-    result = open_assistant(bosun).turn(
-        session,
-        caller,
+    result = open_gateway(bosun).turn(
+        speaker,
         body.text,
-        channel="api",
-        conversation_key=body.conversation,
+        conversation=_conversation_key(speaker, body.conversation),
         voice=body.voice,
         vessel_id=body.vessel_id,
     )
@@ -54,30 +58,91 @@ def chat_turn(
 
 
 @router.post("/chat/actions/{action_id}/confirm")
-def confirm_action(
-    action_id: int, bosun: BosunDep, session: SessionDep, caller: CallerDep
-) -> dict[str, Any]:
+def confirm_action(action_id: int, bosun: BosunDep, speaker: SpeakerDep) -> dict[str, Any]:
     """Confirm a proposed action (executed once, even if confirmed twice)."""
-    return open_assistant(bosun).decide(session, caller, action_id, approve=True).to_dict()
+    return open_gateway(bosun).decide(speaker, action_id, approve=True).to_dict()
 
 
 @router.post("/chat/actions/{action_id}/cancel")
-def cancel_action(
-    action_id: int, bosun: BosunDep, session: SessionDep, caller: CallerDep
-) -> dict[str, Any]:
+def cancel_action(action_id: int, bosun: BosunDep, speaker: SpeakerDep) -> dict[str, Any]:
     """Cancel a proposed action."""
-    return open_assistant(bosun).decide(session, caller, action_id, approve=False).to_dict()
+    return open_gateway(bosun).decide(speaker, action_id, approve=False).to_dict()
 
 
 @router.post("/chat/messages/{message_id}/feedback")
 def feedback(
-    message_id: int, body: FeedbackIn, session: SessionDep, caller: CallerDep
+    message_id: int, body: FeedbackIn, bosun: BosunDep, speaker: SpeakerDep
 ) -> dict[str, Any]:
     """Mark a reply helpful or unhelpful."""
-    msg = conversations.set_feedback(
-        session, caller, message_id, helpful=body.helpful, comment=body.comment
+    open_gateway(bosun).feedback(speaker, message_id, helpful=body.helpful, comment=body.comment)
+    return {"message_id": message_id, "feedback": "helpful" if body.helpful else "unhelpful"}
+
+
+class TokenIn(BaseModel):
+    """Whom a chat token is for."""
+
+    user: str | None = Field(
+        default=None,
+        max_length=320,
+        description="Email of the signed-in user of your site (default: the key's own user). "
+        "Issuing for another user needs an admin key.",
     )
-    return {"message_id": msg.id, "feedback": msg.feedback}
+    ttl_s: int = Field(default=3600, ge=60, le=86400, description="Lifetime in seconds.")
+
+
+@router.post("/chat/tokens")
+def chat_token(body: TokenIn, bosun: BosunDep, caller: CallerDep) -> dict[str, Any]:
+    """Issue a short-lived chat token for a page's signed-in user (never put a key in a page)."""
+    user_id = caller.user_id
+    if body.user:
+        with bosun.db.transaction(caller) as s:
+            found = users.find_user_by_email(s, caller, body.user)
+            if found is None or not found.active:
+                raise BosunError(ErrorCode.not_found, f"no active user {body.user}")
+            if found.id != caller.user_id:
+                require(caller, Permission.manage_users)
+            user_id = found.id
+    if user_id is None:
+        raise BosunError(ErrorCode.invalid, "this key has no user; name one in 'user'")
+    issued = open_gateway(bosun).issue_chat_token(
+        caller.org_id, user_id, ttl=timedelta(seconds=body.ttl_s)
+    )
+    return {
+        "token": issued.token,
+        "expires_at": issued.expires_at.isoformat(),
+        "user": {"id": issued.speaker.user_id, "name": issued.speaker.name},
+    }
+
+
+@router.post("/chat/link-codes")
+def link_code(bosun: BosunDep, speaker: SpeakerDep) -> dict[str, Any]:
+    """Issue a one-time code to send the Bosun bot as ``/link CODE`` in Slack or Telegram."""
+    code = open_gateway(bosun).issue_link_code(speaker)
+    return {"code": code, "expires_in_s": 900, "how": f"send '/link {code}' to the Bosun bot"}
+
+
+@router.post("/chat/attachments")
+async def attach(
+    bosun: BosunDep,
+    speaker: SpeakerDep,
+    file: UploadFile,
+    conversation: Annotated[str | None, Form(max_length=200)] = None,
+    fault_id: Annotated[int | None, Form()] = None,
+) -> dict[str, Any]:
+    """Send a photo or file: kept on ``fault_id``, or on the fault this conversation files next."""
+    data = await file.read()
+    upload = Upload(
+        name=file.filename or "upload",
+        content_type=file.content_type or "application/octet-stream",
+        data=data,
+    )
+    return await asyncio.to_thread(
+        open_gateway(bosun).attach,
+        speaker,
+        upload,
+        conversation=_conversation_key(speaker, conversation),
+        fault_id=fault_id,
+    )
 
 
 @router.get("/chat/review")
@@ -135,48 +200,78 @@ def _chunks(text: str, size: int = 24) -> list[str]:
 @router.websocket("/chat/ws")
 async def chat_socket(
     websocket: WebSocket,
+    token: Annotated[str | None, Query(description="Chat token (or API key)")] = None,
     api_key: Annotated[str | None, Query(description="API key or chat token")] = None,
 ) -> None:
-    """Chat over a WebSocket: send {"text", "conversation"?, "voice"?}, receive deltas, final."""
+    """Chat over a WebSocket: send {"text", "conversation"?, "voice"?}, receive deltas, final.
+
+    Also {"action": id, "approve": bool} for Confirm / Cancel and {"feedback": message_id,
+    "helpful": bool}.
+    """
     bosun = websocket.app.state.bosun
-    secret = api_key or (websocket.headers.get("authorization", "").removeprefix("Bearer "))
+    gateway = open_gateway(bosun)
+    secret = token or api_key or websocket.headers.get("authorization", "").removeprefix("Bearer ")
     try:
-        with bosun.db.transaction(ALL_TENANTS) as s:
-            caller = users.authenticate_key(s, secret.strip(), channel="web")
+        speaker = await asyncio.to_thread(gateway.speaker_for_secret, secret, "web")
     except BosunError:
         await websocket.close(code=4401, reason="unauthorized")
         return
     await websocket.accept()
-    assistant = open_assistant(bosun)
     try:
         while True:
             message = await websocket.receive_json()
-            text = str(message.get("text", "")).strip()
-            if not text:
-                await websocket.send_json({"type": "error", "detail": 'send {"text": ...}'})
+            if not isinstance(message, dict):
+                await websocket.send_json({"type": "error", "detail": "send a JSON object"})
                 continue
-
-            def run(msg: dict[str, Any] = message, body: str = text) -> dict[str, Any]:
-                with bosun.db.transaction(caller) as s:
-                    return assistant.turn(
-                        s,
-                        caller,
-                        body,
-                        channel="web",
-                        conversation_key=msg.get("conversation"),
-                        voice=bool(msg.get("voice")),
-                        vessel_id=msg.get("vessel_id"),
-                    ).to_dict()
-
             try:
-                result = await asyncio.to_thread(run)
+                await _socket_message(websocket, gateway, speaker, message)
             except BosunError as err:
                 await websocket.send_json(
                     {"type": "error", "code": err.code.value, "detail": err.message}
                 )
-                continue
-            for piece in _chunks(result["reply"]):
-                await websocket.send_json({"type": "delta", "text": piece})
-            await websocket.send_json({"type": "final", **result})
     except WebSocketDisconnect:
         return
+
+
+async def _socket_message(
+    websocket: WebSocket, gateway: ChatGateway, speaker: Speaker, message: dict[str, Any]
+) -> None:
+    if "action" in message:
+        result = await asyncio.to_thread(
+            gateway.decide, speaker, int(message["action"]), approve=bool(message.get("approve"))
+        )
+        await websocket.send_json({"type": "final", **result.to_dict()})
+        return
+    if "feedback" in message:
+        await asyncio.to_thread(
+            gateway.feedback,
+            speaker,
+            int(message["feedback"]),
+            helpful=bool(message.get("helpful")),
+        )
+        await websocket.send_json({"type": "feedback", "message_id": int(message["feedback"])})
+        return
+    text = str(message.get("text", "")).strip()
+    if not text:
+        await websocket.send_json({"type": "error", "detail": 'send {"text": ...}'})
+        return
+    if len(text) > 4000:
+        await websocket.send_json({"type": "error", "detail": "messages are up to 4000 characters"})
+        return
+    raw_vessel = message.get("vessel_id")
+    result = await asyncio.to_thread(
+        gateway.turn,
+        speaker,
+        text,
+        conversation=_conversation_key(speaker, _text_or_none(message.get("conversation"))),
+        voice=bool(message.get("voice")),
+        vessel_id=int(raw_vessel) if isinstance(raw_vessel, int) else None,
+    )
+    data = result.to_dict()
+    for piece in _chunks(data["reply"]):
+        await websocket.send_json({"type": "delta", "text": piece})
+    await websocket.send_json({"type": "final", **data})
+
+
+def _text_or_none(value: object) -> str | None:
+    return str(value)[:200] if value else None

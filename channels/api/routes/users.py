@@ -116,3 +116,15 @@ def revoke_api_key(key_id: int, session: SessionDep, caller: CallerDep) -> ApiKe
 def _check_vessels(session: Session, caller: Caller, vessel_ids: list[int]) -> None:
     for vessel_id in vessel_ids:
         register.get_vessel(session, caller, vessel_id)
+
+
+@router.post("/users/{user_id}/link-codes", status_code=status.HTTP_201_CREATED, tags=["users"])
+def create_link_code(user_id: int, session: SessionDep, caller: CallerDep) -> dict[str, object]:
+    """Issue a one-time code the user sends the Slack or Telegram bot as ``/link CODE``."""
+    user = users.get_user(session, caller, user_id)
+    code = users.issue_link_code(session, caller, user=user)
+    return {
+        "code": code,
+        "user_id": user.id,
+        "expires_in_s": int(users.LINK_CODE_TTL.total_seconds()),
+    }
