@@ -281,6 +281,34 @@ def users_add(
         raise fail(getattr(error, "message", str(error))) from error
 
 
+@users_app.command("password")
+def users_password(
+    email: Annotated[str, typer.Argument(help="Email of the user.")],
+    organization: Annotated[str | None, typer.Option(help="Organization name.")] = None,
+) -> None:
+    """Set a user's password for the admin pages (asked twice; or one line on stdin)."""
+    if sys.stdin.isatty():
+        password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    settings = _settings()
+    try:
+        bosun = _open(settings)
+        from records import system_caller
+
+        with bosun.db.transaction(ALL_TENANTS) as s:
+            org_id = register_import.resolve_organization(s, organization).id
+        caller = system_caller(org_id, "cli")
+        with bosun.db.transaction(org_id) as s:
+            user = users.find_user_by_email(s, caller, email)
+            if user is None:
+                raise fail(f"no user with email {email}; add one with: bosun users add")
+            users.update_user(s, caller, user, password=password)
+    except BosunError as error:
+        raise fail(error.message) from error
+    out.print(f"password of {email} set; sign in at /admin")
+
+
 @users_app.command("link-code")
 def users_link_code(
     email: Annotated[str, typer.Argument(help="Email of the user.")],

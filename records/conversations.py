@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from records.common import Page, get_owned, paginate, scoped
@@ -29,17 +30,30 @@ def get_or_start_conversation(
             Conversation.external_id == external_id,
         )
     )
-    if conv is None:
-        conv = Conversation(
-            org_id=caller.org_id,
-            user_id=caller.user_id,
-            vessel_id=vessel_id,
-            channel=channel,
-            external_id=external_id,
-            state={},
+    if conv is not None:
+        return conv
+    conv = Conversation(
+        org_id=caller.org_id,
+        user_id=caller.user_id,
+        vessel_id=vessel_id,
+        channel=channel,
+        external_id=external_id,
+        state={},
+    )
+    try:
+        with session.begin_nested():  # two first messages of one thread may race
+            session.add(conv)
+    except IntegrityError:
+        raced = session.scalar(
+            select(Conversation).where(
+                Conversation.org_id == caller.org_id,
+                Conversation.channel == channel,
+                Conversation.external_id == external_id,
+            )
         )
-        session.add(conv)
-        session.flush()
+        if raced is None:
+            raise
+        return raced
     return conv
 
 

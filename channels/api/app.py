@@ -10,6 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.routing import Match, Route
 from starlette.types import Scope
 
+from channels.admin import admin_router
 from channels.api import health
 from channels.api.body_limit import BodyLimitMiddleware
 from channels.api.metrics import ApiMetrics, MetricsMiddleware
@@ -56,6 +57,7 @@ def create_app(bosun: Bosun, *, body_limit_overrides: Sequence[tuple[str, int]] 
         app.include_router(router)
     app.include_router(widget_router())
     app.include_router(start_router(bosun))
+    app.include_router(admin_router(bosun))
     # The widget runs on other sites' pages: its bearer-token calls (no cookies) may come
     # from any origin unless BOSUN_CORS_ORIGINS narrows it.
     app.add_middleware(
