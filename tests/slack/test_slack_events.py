@@ -318,7 +318,7 @@ def _command(fake: FakeSlack, user: str, text: str, channel: str | None = None) 
 
 
 def test_slash_command_answers_privately(
-    client: TestClient, fake_slack: FakeSlack, crew: Crew
+    client: TestClient, bosun: Bosun, fake_slack: FakeSlack, crew: Crew
 ) -> None:
     helped = _command(fake_slack, crew.slack_user, "")
     assert post_form(client, helped).status_code == 200
@@ -336,6 +336,29 @@ def test_slash_command_answers_privately(
     assert button_value(reply["blocks"], "bosun_confirm").isdigit()
     assert reply["response_type"] == "ephemeral"
     assert "Main engine No. 1" in reply["text"]
+    # Confirm on the private reply: Slack sends no message, the reply is replaced in place.
+    payload = {
+        "type": "block_actions",
+        "user": {"id": crew.slack_user, "team_id": TEAM},
+        "team": {"id": TEAM},
+        "container": {"type": "message", "message_ts": "1700000200.000001", "is_ephemeral": True},
+        "channel": {"id": asked["channel_id"]},
+        "response_url": f"{fake_slack.url}/respond/{unique('R')}",
+        "actions": [
+            {
+                "type": "button",
+                "action_id": "bosun_confirm",
+                "value": button_value(reply["blocks"], "bosun_confirm"),
+            }
+        ],
+    }
+    assert post_form(client, {"payload": json.dumps(payload)}).status_code == 200
+    (replaced,) = fake_slack.wait_for(
+        "response_url", lambda c: c.headers["x-url"] == payload["response_url"]
+    )
+    assert replaced.params["replace_original"] is True
+    assert f"<@{crew.slack_user}> confirmed" in json.dumps(replaced.params["blocks"])
+    assert len(_faults(bosun, crew.org.org_id)) == 1
 
 
 def test_citations_are_links(
