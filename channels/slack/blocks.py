@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from assistant import Notice, TurnResult
@@ -114,16 +115,24 @@ def _safe_url(url: str) -> str:
 
 
 def reply_blocks(
-    result: TurnResult, *, public_url: str | None, note: str | None = None
+    result: TurnResult,
+    *,
+    public_url: str | None,
+    note: str | None = None,
+    links: Sequence[str] = (),
 ) -> tuple[str, list[Block]]:
-    """Return a turn's reply as fallback text and Block Kit blocks."""
+    """Return a turn's reply as fallback text and Block Kit blocks.
+
+    ``links`` are the citations' openable paths in order (signed document links; the
+    citation's own URL when missing), made absolute with ``public_url``.
+    """
     body = escape(result.reply)
     if note:
         body = f"_{escape(note)}_\n{body}"
     blocks: list[Block] = [_section(body)]
     sources = [
-        citation_line(c.title, c.page, c.section, c.url, public_url)
-        for c in result.citations[:MAX_CITATIONS]
+        citation_line(c.title, c.page, c.section, links[i] if i < len(links) else c.url, public_url)
+        for i, c in enumerate(result.citations[:MAX_CITATIONS])
     ]
     if sources:
         blocks.append(

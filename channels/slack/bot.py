@@ -28,6 +28,7 @@ from channels.slack.blocks import (
     CANCEL,
     CONFIRM,
     HELPFUL,
+    MAX_CITATIONS,
     UNHELPFUL,
     after_decision,
     escape,
@@ -232,12 +233,23 @@ class SlackBot:
             # One turn at a time per thread: in order, and no race to start it.
             with self._locks.hold(key):
                 result, note = self._turn(speaker, text, key, uploads, problems)
-            say(*reply_blocks(result, public_url=self.public_url, note=note))
+            say(*self._reply(speaker, result, note))
         except ChatError as err:
             say(f"Sorry: {err.message}")
         except Exception:
             log.exception("Slack message from %s/%s failed", team, user)
             say(FAILED)
+
+    def _reply(
+        self, speaker: Speaker, result: TurnResult, note: str | None
+    ) -> tuple[str, list[dict[str, Any]]]:
+        """Render a turn; citations link to signed document URLs the reader's browser opens."""
+        gateway = self._gateway()
+        links = [
+            gateway.document_link(speaker, c.document_id, c.page)
+            for c in result.citations[:MAX_CITATIONS]
+        ]
+        return reply_blocks(result, public_url=self.public_url, note=note, links=links)
 
     def _turn(
         self,
@@ -310,7 +322,7 @@ class SlackBot:
             key = conversation_key(team, channel, f"command-{user}")
             with self._locks.hold(key):
                 result, note = self._turn(speaker, text, key, [], [])
-            reply, blocks = reply_blocks(result, public_url=self.public_url, note=note)
+            reply, blocks = self._reply(speaker, result, note)
             respond(text=reply, blocks=blocks, response_type="ephemeral")
         except ChatError as err:
             respond(text=f"Sorry: {err.message}", response_type="ephemeral")
