@@ -125,6 +125,8 @@ def serve(settings: Settings, *, demo: bool | None, console: Console) -> None:
             if connectors is not None:
                 app.state.metrics.add_collector(connectors.runtime.metrics_collector())
                 progress(f"connectors: reading {len(connectors.runtime.config.sources)} source(s)")
+            if app.state.slack.start_socket_mode():
+                progress("slack: connecting over Socket Mode")
             if settings.is_embedded:
                 _ensure_cli_key(bosun)
                 write_server_file(settings.home, url)
@@ -155,6 +157,7 @@ def serve(settings: Settings, *, demo: bool | None, console: Console) -> None:
     except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it handled: a normal stop
         console.print("Bosun stopped")
     finally:
+        app.state.slack.stop()
         if "connectors" in bosun.extras:
             bosun.extras["connectors"].stop()
         if "knowledge" in bosun.extras:

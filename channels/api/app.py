@@ -16,7 +16,9 @@ from channels.api.body_limit import BodyLimitMiddleware
 from channels.api.metrics import ApiMetrics, MetricsMiddleware
 from channels.api.problems import install_problem_handlers
 from channels.api.routes import v1_routers
+from channels.chat_service import open_gateway
 from channels.runtime import Bosun
+from channels.slack import SlackBot, slack_router
 from channels.start_page import start_router
 from channels.widget import widget_router
 
@@ -68,6 +70,8 @@ def create_app(bosun: Bosun, *, body_limit_overrides: Sequence[tuple[str, int]] 
         allow_credentials=False,
         max_age=600,
     )
+    app.state.slack = SlackBot(lambda: open_gateway(bosun), public_url=bosun.settings.public_url)
+    app.include_router(slack_router(app.state.slack))
     # Added last = outermost: metrics also count the 413s the limit answers.
     app.add_middleware(
         BodyLimitMiddleware,
