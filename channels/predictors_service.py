@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,6 +26,7 @@ from records import (
     Caller,
     Equipment,
     Fault,
+    Priority,
     Sensor,
     Vessel,
     WorkOrder,
@@ -47,11 +49,14 @@ def load_frames(
     *,
     equipment_class: str | None = None,
     since: datetime | None = None,
+    failure_priorities: Collection[Priority] | None = None,
 ) -> PlantFrames:
     """Read a vessel's register, readings, faults and work orders into predictor frames.
 
     Equipment ids are the register codes; counter sensors are named ``running_hours``
     so the feature pipeline reads running hours as history, not as today's value.
+    With `failure_priorities`, only faults of those priorities count as failures (labels);
+    the others still count as fault history (features).
     """
     since = since or utcnow() - HISTORY
     with bosun.db.transaction(caller) as s:
@@ -133,10 +138,11 @@ def load_frames(
                     "opened_at": f.opened_at,
                     "priority": f.priority.value,
                     "title": f.title,
+                    "is_failure": failure_priorities is None or f.priority in failure_priorities,
                 }
                 for f in faults
             ],
-            columns=["equipment_id", "opened_at", "priority", "title"],
+            columns=["equipment_id", "opened_at", "priority", "title", "is_failure"],
         ),
         maintenance=pd.DataFrame(
             [
@@ -172,9 +178,19 @@ def train_class(
     *,
     horizon: str = "14d",
     progress: bool = True,
+    failure_priorities: Collection[Priority] | None = None,
 ) -> TrainOutcome:
-    """Train a class's failure-risk model and register it as the active version."""
-    frames = load_frames(bosun, caller, vessel_id, equipment_class=equipment_class)
+    """Train a class's failure-risk model and register it as the active version.
+
+    `failure_priorities` limits which faults count as failures (default: every fault).
+    """
+    frames = load_frames(
+        bosun,
+        caller,
+        vessel_id,
+        equipment_class=equipment_class,
+        failure_priorities=failure_priorities,
+    )
     try:
         model = train_failure_model(
             frames, equipment_class=equipment_class, horizon=horizon, progress=progress
