@@ -322,6 +322,8 @@ class LiveDemo:
         if path is None:
             progress("demo: connectors.yaml is your own; the simulator stays off")
             return
+        # asyncua warns about its unsigned demo endpoint and session timeouts on every start
+        logging.getLogger("asyncua").setLevel(logging.ERROR)
         simulator = VesselSimulator(
             load_register(register_path()),
             opcua_port=0,

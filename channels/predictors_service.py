@@ -40,6 +40,8 @@ from records import (
 log = logging.getLogger(__name__)
 SCORE_JOB = "score_equipment"
 HISTORY = timedelta(days=200)
+RESAMPLE = "1h"
+"""Readings are averaged over bins this wide before features are computed."""
 
 
 def load_frames(
@@ -50,13 +52,16 @@ def load_frames(
     equipment_class: str | None = None,
     since: datetime | None = None,
     failure_priorities: Collection[Priority] | None = None,
+    resample: str | None = RESAMPLE,
 ) -> PlantFrames:
     """Read a vessel's register, readings, faults and work orders into predictor frames.
 
     Equipment ids are the register codes; counter sensors are named ``running_hours``
     so the feature pipeline reads running hours as history, not as today's value.
     With `failure_priorities`, only faults of those priorities count as failures (labels);
-    the others still count as fault history (features).
+    the others still count as fault history (features). Readings are averaged per sensor
+    over `resample` bins (labelled by the bin's start), so features do not depend on how often
+    a source reports: hourly backfill and a live source every few seconds read alike.
     """
     since = since or utcnow() - HISTORY
     with bosun.db.transaction(caller) as s:
@@ -93,15 +98,19 @@ def load_frames(
         )
     by_id = {x.id: x for x in sensors}
     tag = {x.id: "running_hours" if x.counter == "running_hours" else x.tag for x in sensors}
+    values = pd.DataFrame(
+        {
+            "equipment_id": [codes[by_id[r.sensor_id].equipment_id] for r in rows],
+            "tag": [tag[r.sensor_id] for r in rows],
+            "time": pd.to_datetime([r.time for r in rows], utc=True),
+            "value": [r.value for r in rows],
+        }
+    )
+    if resample and len(values):
+        values["time"] = values["time"].dt.floor(resample)
+        values = values.groupby(["equipment_id", "tag", "time"], as_index=False)["value"].mean()
     return PlantFrames.build(
-        readings=pd.DataFrame(
-            {
-                "equipment_id": [codes[by_id[r.sensor_id].equipment_id] for r in rows],
-                "tag": [tag[r.sensor_id] for r in rows],
-                "time": [r.time for r in rows],
-                "value": [r.value for r in rows],
-            }
-        ),
+        readings=values,
         sensors=pd.DataFrame(
             [
                 {

@@ -154,6 +154,9 @@ def test_live_demo_first_start(bosun: Bosun) -> None:
         after = model_registry.latest_prediction(s, caller, me1.id)
         assert after is not None and after.as_of > before.as_of
         assert after.risk > before.risk, (before.risk, after.risk)
+        me2 = register.get_equipment_by_code(s, caller, seeded.vessel_id, "601.2")
+        healthy = model_registry.latest_prediction(s, caller, me2.id)
+        assert healthy is not None and healthy.risk < after.risk, (healthy.risk, after.risk)
         chief = s.scalar(select(User).where(User.role == Role.chief_engineer))
         assert chief is not None
         crew_caller = users.caller_for(chief, "test")
@@ -166,4 +169,4 @@ def test_live_demo_first_start(bosun: Bosun) -> None:
     assert "ube oil pressure" in reply.split("main factors", 1)[1], reply
     assert "below low limit" in reply, reply
     print(f"first-start demo steps {first_start_s:.1f} s; metrics {active.metrics}")
-    print(f"risk {before.risk:.2f} -> {after.risk:.2f}; reply: {reply}")
+    print(f"ME1 risk {before.risk:.2f} -> {after.risk:.2f}, ME2 {healthy.risk:.2f}; {reply}")
