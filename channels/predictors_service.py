@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,6 +26,7 @@ from records import (
     Caller,
     Equipment,
     Fault,
+    Priority,
     Sensor,
     Vessel,
     WorkOrder,
@@ -38,6 +40,8 @@ from records import (
 log = logging.getLogger(__name__)
 SCORE_JOB = "score_equipment"
 HISTORY = timedelta(days=200)
+RESAMPLE = "1h"
+"""Readings are averaged over bins this wide before features are computed."""
 
 
 def load_frames(
@@ -47,11 +51,17 @@ def load_frames(
     *,
     equipment_class: str | None = None,
     since: datetime | None = None,
+    failure_priorities: Collection[Priority] | None = None,
+    resample: str | None = RESAMPLE,
 ) -> PlantFrames:
     """Read a vessel's register, readings, faults and work orders into predictor frames.
 
     Equipment ids are the register codes; counter sensors are named ``running_hours``
     so the feature pipeline reads running hours as history, not as today's value.
+    With `failure_priorities`, only faults of those priorities count as failures (labels);
+    the others still count as fault history (features). Readings are averaged per sensor
+    over `resample` bins (labelled by the bin's start), so features do not depend on how often
+    a source reports: hourly backfill and a live source every few seconds read alike.
     """
     since = since or utcnow() - HISTORY
     with bosun.db.transaction(caller) as s:
@@ -88,15 +98,19 @@ def load_frames(
         )
     by_id = {x.id: x for x in sensors}
     tag = {x.id: "running_hours" if x.counter == "running_hours" else x.tag for x in sensors}
+    values = pd.DataFrame(
+        {
+            "equipment_id": [codes[by_id[r.sensor_id].equipment_id] for r in rows],
+            "tag": [tag[r.sensor_id] for r in rows],
+            "time": pd.to_datetime([r.time for r in rows], utc=True),
+            "value": [r.value for r in rows],
+        }
+    )
+    if resample and len(values):
+        values["time"] = values["time"].dt.floor(resample)
+        values = values.groupby(["equipment_id", "tag", "time"], as_index=False)["value"].mean()
     return PlantFrames.build(
-        readings=pd.DataFrame(
-            {
-                "equipment_id": [codes[by_id[r.sensor_id].equipment_id] for r in rows],
-                "tag": [tag[r.sensor_id] for r in rows],
-                "time": [r.time for r in rows],
-                "value": [r.value for r in rows],
-            }
-        ),
+        readings=values,
         sensors=pd.DataFrame(
             [
                 {
@@ -133,10 +147,11 @@ def load_frames(
                     "opened_at": f.opened_at,
                     "priority": f.priority.value,
                     "title": f.title,
+                    "is_failure": failure_priorities is None or f.priority in failure_priorities,
                 }
                 for f in faults
             ],
-            columns=["equipment_id", "opened_at", "priority", "title"],
+            columns=["equipment_id", "opened_at", "priority", "title", "is_failure"],
         ),
         maintenance=pd.DataFrame(
             [
@@ -172,9 +187,19 @@ def train_class(
     *,
     horizon: str = "14d",
     progress: bool = True,
+    failure_priorities: Collection[Priority] | None = None,
 ) -> TrainOutcome:
-    """Train a class's failure-risk model and register it as the active version."""
-    frames = load_frames(bosun, caller, vessel_id, equipment_class=equipment_class)
+    """Train a class's failure-risk model and register it as the active version.
+
+    `failure_priorities` limits which faults count as failures (default: every fault).
+    """
+    frames = load_frames(
+        bosun,
+        caller,
+        vessel_id,
+        equipment_class=equipment_class,
+        failure_priorities=failure_priorities,
+    )
     try:
         model = train_failure_model(
             frames, equipment_class=equipment_class, horizon=horizon, progress=progress

@@ -11,6 +11,7 @@ from rich.console import Console
 from sqlalchemy import func, select
 
 from channels.demo import is_seeded, seed_demo
+from channels.demo_live import DEMO_LIVE_STEPS, stop_live
 from channels.local_server import (
     acquire_home,
     read_cli_key,
@@ -32,7 +33,7 @@ from records import (
 )
 
 FirstStartStep = Callable[[Bosun, Callable[[str], None]], None]
-EXTRA_FIRST_START: list[tuple[str, FirstStartStep]] = []
+EXTRA_FIRST_START: list[tuple[str, FirstStartStep]] = [*DEMO_LIVE_STEPS]
 """Later first-start work (indexing manuals, training) registers itself here."""
 
 
@@ -160,6 +161,7 @@ def serve(settings: Settings, *, demo: bool | None, console: Console) -> None:
         app.state.slack.stop()
         if "connectors" in bosun.extras:
             bosun.extras["connectors"].stop()
+        stop_live(bosun)
         if "knowledge" in bosun.extras:
             bosun.extras["knowledge"].close()
         if settings.is_embedded:

@@ -41,6 +41,8 @@ from connectors.settings import ConnectorsSettings
 
 if TYPE_CHECKING:
     from connectors.simulator import (
+        Degradation,
+        SignalModel,
         SimRegister,
         SimulatedFault,
         SimulatedHistory,
@@ -52,6 +54,8 @@ if TYPE_CHECKING:
     )
 
 _SIMULATOR = {
+    "Degradation",
+    "SignalModel",
     "SimRegister",
     "SimulatedFault",
     "SimulatedHistory",
@@ -82,6 +86,7 @@ __all__ = [
     "ConnectorRuntime",
     "ConnectorsConfig",
     "ConnectorsSettings",
+    "Degradation",
     "ModbusSourceConfig",
     "MqttSourceConfig",
     "OpcUaSourceConfig",
@@ -91,6 +96,7 @@ __all__ = [
     "RunningHoursHook",
     "SensorCatalog",
     "SensorSpec",
+    "SignalModel",
     "SimRegister",
     "SimulatedFault",
     "SimulatedHistory",

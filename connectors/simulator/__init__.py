@@ -3,8 +3,11 @@
 from connectors.simulator.history import SimulatedFault, SimulatedHistory, simulate_history
 from connectors.simulator.register import SimRegister, SimSensor, load_register
 from connectors.simulator.server import SimulatorInfo, VesselSimulator, serve_simulator
+from connectors.simulator.signals import Degradation, SignalModel
 
 __all__ = [
+    "Degradation",
+    "SignalModel",
     "SimRegister",
     "SimSensor",
     "SimulatedFault",

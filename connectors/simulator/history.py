@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -85,7 +85,13 @@ class SimulatedHistory:
         seed: int = 0,
         end: datetime | None = None,
         mean_days_between_degradations: float = 365.0,
+        degradations: Mapping[str, Sequence[Degradation]] | None = None,
     ) -> None:
+        """Simulate; `degradations` are known drifts by tag, added to the random ones.
+
+        Known degradations shape the readings only (they are precursors of faults recorded
+        elsewhere); faults are derived from the random ones alone.
+        """
         self.register = register
         self.seed = seed
         self.end = (end or datetime.now(UTC)).astimezone(UTC)
@@ -103,7 +109,8 @@ class SimulatedHistory:
         for m in self.models:
             rng = np.random.default_rng(stable_seed(seed, "degradation", m.sensor.tag))
             plan = plan_degradations(m, start_s, end_s, rng, mean_days_between_degradations)
-            self.degradations[m.sensor.tag] = plan
+            known = list((degradations or {}).get(m.sensor.tag, ()))
+            self.degradations[m.sensor.tag] = sorted([*plan, *known], key=lambda d: d.start)
             for d in plan:
                 window = self.times[(self.times >= d.start) & (self.times < d.repair)]
                 if window.size == 0:
@@ -151,6 +158,7 @@ def simulate_history(
     seed: int = 0,
     end: datetime | None = None,
     mean_days_between_degradations: float = 365.0,
+    degradations: Mapping[str, Sequence[Degradation]] | None = None,
 ) -> SimulatedHistory:
     """Return `days` of simulated history ending at `end` (now): `.readings()`, `.faults`."""
     return SimulatedHistory(
@@ -160,4 +168,5 @@ def simulate_history(
         seed=seed,
         end=end,
         mean_days_between_degradations=mean_days_between_degradations,
+        degradations=degradations,
     )

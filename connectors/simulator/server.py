@@ -8,7 +8,7 @@ import logging
 import random
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -87,7 +87,9 @@ class VesselSimulator:
         update_interval_s: float = 1.0,
         degrade_minutes: float | None = 30.0,
         degrading: int = 1,
+        degrade_tags: Sequence[str] | None = None,
     ) -> None:
+        """Build the signals; `degrade_tags` names the sensors that degrade (else random ones)."""
         self.register = register
         self.host = host
         self.opcua_port = pick_port(opcua_port, host)
@@ -114,6 +116,12 @@ class VesselSimulator:
         candidates = [m for m in self.models.values() if m.degradable]
         chooser = random.Random(stable_seed(seed, "live-degradation"))
         now = time.time()
+        if degrade_tags is not None:
+            unknown = [t for t in degrade_tags if t not in self.models]
+            if unknown:
+                raise KeyError(f"no sensor {', '.join(unknown)} in the register")
+            candidates = [self.models[t] for t in degrade_tags if self.models[t].degradable]
+            degrading = len(candidates)
         if degrade_minutes is not None and candidates:
             for m in chooser.sample(candidates, min(degrading, len(candidates))):
                 end = now + degrade_minutes * 60

@@ -121,6 +121,26 @@ class FaultTemplate:
     weight: float = 1.0
 
 
+# How worn each unit is: faults of a template that fits several units land on the worn one
+# more often, so the history has healthy units and troubled ones (as real fleets do), and a
+# failure-risk model trained on it sees both. Children count with their unit (601.1.10 is ME1).
+UNIT_WEAR: dict[str, float] = {
+    "601.1": 3.0,  # ME1: lube oil and exhaust trouble; degrades again in the live demo
+    "601.2": 0.6,  # ME2: in good order apart from its recurring fuel pump leak (scripted)
+    "651.1": 2.0,
+    "651.2": 0.5,
+    "651.3": 0.8,
+    "433.1": 0.6,
+    "433.2": 2.0,
+}
+
+
+def unit_wear(code: str) -> float:
+    """Return the wear weight of the unit an equipment code belongs to (1.0 by default)."""
+    parts = code.split(".")
+    return UNIT_WEAR.get(".".join(parts[:2]), 1.0)
+
+
 ME = ("601.1", "601.2")
 DG = ("651.1", "651.2", "651.3")
 BT = ("433.1", "433.2")

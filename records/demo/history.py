@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from types import MappingProxyType
 
 from records.demo.catalogue import DemoPlan, load_parts, load_plans, load_register_items
-from records.demo.fault_templates import SHORT_NAMES, TEMPLATES, FaultTemplate
+from records.demo.fault_templates import SHORT_NAMES, TEMPLATES, FaultTemplate, unit_wear
 from records.demo.history_types import (
     FAULT_STATUSES,
     WORK_ORDER_STATUSES,
@@ -419,11 +419,14 @@ def generate_history(
     faults: list[_FaultDraft] = []
     weights = [t.weight for t in TEMPLATES]
     # Recurring problems the demo's "has this happened before?" questions can find.
+    # ME1's lube oil pressure trouble comes back (and drops again in the live demo).
     scripted = {
-        int(days * 0.22): "601.2.10",
-        int(days * 0.71): "601.2.10",
-        int(days * 0.35): "701.2",
-        int(days * 0.83): "701.2",
+        int(days * 0.22): ("601.2.10", ""),
+        int(days * 0.71): ("601.2.10", ""),
+        int(days * 0.35): ("701.2", ""),
+        int(days * 0.83): ("701.2", ""),
+        int(days * 0.52): ("601.1", "LO pressure"),
+        int(days * 0.87): ("601.1", "LO pressure"),
     }
 
     for day in range(days):
@@ -454,8 +457,8 @@ def generate_history(
                 orders.append(_plan_order(plan, raised, finish, rng))
 
         count = sum(1 for _ in range(3) if rng.random() < 0.25)
-        picks = [(_template_for(c), c) for d, c in scripted.items() if d == day]
-        picks += [(t, rng.choice(t.codes)) for t in rng.choices(TEMPLATES, weights, k=count)]
+        picks = [(_template_for(c, t), c) for d, (c, t) in scripted.items() if d == day]
+        picks += [(t, _pick_unit(t, rng)) for t in rng.choices(TEMPLATES, weights, k=count)]
         for template, code in picks:
             at = _s(day_start + timedelta(hours=rng.uniform(0.0, 24.0) * fraction))
             if at < finish:
@@ -526,8 +529,15 @@ _KINDS: dict[str, WorkOrderKind] = {
 }
 
 
-def _template_for(code: str) -> FaultTemplate:
-    return next(t for t in TEMPLATES if code in t.codes)
+def _pick_unit(template: FaultTemplate, rng: random.Random) -> str:
+    """Pick which of a template's units the fault lands on, worn units more often."""
+    if len(template.codes) == 1:
+        return template.codes[0]
+    return rng.choices(template.codes, [unit_wear(c) for c in template.codes])[0]
+
+
+def _template_for(code: str, title: str = "") -> FaultTemplate:
+    return next(t for t in TEMPLATES if code in t.codes and title in t.title)
 
 
 def _fault_status(value: str) -> FaultStatus:
