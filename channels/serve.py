@@ -103,6 +103,7 @@ def serve(settings: Settings, *, demo: bool | None, console: Console) -> None:
                 )
                 if result.keys:
                     _print_keys(console, result.keys)
+            _demo_admin_password(bosun, console)
             from channels.knowledge_service import (
                 index_all_fault_history,
                 open_knowledge,
@@ -136,6 +137,7 @@ def serve(settings: Settings, *, demo: bool | None, console: Console) -> None:
                 f"[bold green]Bosun is ready[/] in {time.monotonic() - started:.0f} s: "
                 f"{url}  (API docs {url}/docs, health {url}/healthz)"
             )
+            _print_where(console, url)
         except Exception as err:  # shown on /readyz and in the terminal; serving continues
             bosun.startup.error = f"{type(err).__name__}: {err}"
             console.print(
@@ -169,6 +171,43 @@ def serve(settings: Settings, *, demo: bool | None, console: Console) -> None:
         bosun.close()
         if lock is not None:
             lock.close()
+
+
+def _demo_admin_password(bosun: Bosun, console: Console) -> None:
+    """Give the demo admin a password for the admin pages and show it once."""
+    from channels.admin import ensure_admin_password
+    from records.demo import demo_users
+
+    admin = next(u for u in demo_users() if u.role == "admin")
+    password = ensure_admin_password(bosun, admin.email)
+    if password is None:
+        return
+    if bosun.settings.is_embedded:
+        with (bosun.settings.home / "demo-keys.txt").open("a", encoding="utf-8") as out:
+            out.write(f"admin pages: {admin.email} password {password}\n")
+    console.print(
+        f"[bold]Admin pages[/] sign-in: {admin.email}  password {password}",
+        soft_wrap=True,
+        highlight=False,
+    )
+
+
+def _print_where(console: Console, url: str) -> None:
+    """Tell where everything is and how to connect the chat platforms."""
+    console.print(
+        f"  chat (start page)  {url}/\n"
+        f"  admin pages        {url}/admin\n"
+        f"  REST API           {url}/docs\n"
+        f'  widget for a page  <script src="{url}/widget.js" data-bosun-url="{url}" '
+        'data-token-url="/your-backend/bosun-token"></script>\n'
+        "  Slack:    set BOSUN_SLACK_BOT_TOKEN and BOSUN_SLACK_SIGNING_SECRET (events at "
+        "/slack/events), or BOSUN_SLACK_APP_TOKEN for Socket Mode\n"
+        "  Telegram: set BOSUN_TELEGRAM_BOT_TOKEN (long polling), or also "
+        "BOSUN_TELEGRAM_WEBHOOK_SECRET for the webhook at /telegram/webhook\n"
+        "  Link a chat account: bosun users link-code EMAIL, then send /link CODE to the bot",
+        soft_wrap=True,
+        highlight=False,
+    )
 
 
 def _print_keys(console: Console, keys: list[tuple[str, str, str]]) -> None:
