@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -79,6 +80,13 @@ _PRONOUN = re.compile(
     r"\b(?:it|its|it's|that one|this one|same one|the same|there)\b", re.IGNORECASE
 )
 _CITE = re.compile(r"\[(\d{1,3})\]")
+
+log = logging.getLogger(__name__)
+
+MODEL_UNAVAILABLE = (
+    "The assistant's language model is not answering right now, so I could not reply. "
+    "Nothing was changed; please try again in a moment."
+)
 
 
 @dataclass
@@ -433,7 +441,14 @@ class Assistant:
         msgs = self._messages(ctx, history, text)
         final: AIMessage | None = None
         for _ in range(self.settings.assistant_max_steps):
-            ai = bound.invoke(msgs)
+            try:
+                ai = bound.invoke(msgs)
+            except Exception as err:  # a model server that is down, slow or refuses the call
+                log.warning("the chat model failed: %s: %s", type(err).__name__, err)
+                if ctx.proposals:  # what was proposed so far still waits for a yes
+                    final = AIMessage("")
+                    break
+                return _Reply(MODEL_UNAVAILABLE, "error")
             if not isinstance(ai, AIMessage):
                 ai = AIMessage(str(getattr(ai, "content", ai)))
             msgs.append(ai)

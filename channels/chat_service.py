@@ -41,7 +41,7 @@ def open_gateway(bosun: Bosun) -> ChatGateway:
 
 def uploads_dir(bosun: Bosun) -> Path:
     """Return where files sent in chats are kept."""
-    return bosun.settings.home / "uploads"
+    return bosun.settings.files / "uploads"
 
 
 def server_secret(bosun: Bosun) -> str:

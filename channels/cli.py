@@ -105,7 +105,7 @@ def migrate() -> None:
 @app.command()
 def demo() -> None:
     """Load the demo vessel (register, users, parts, plans, six months of history)."""
-    from channels.demo import seed_demo
+    from channels.demo import DEMO_KEYS_FILE, seed_demo
 
     settings = _settings()
     if _server(settings):
@@ -114,7 +114,7 @@ def demo() -> None:
     result = seed_demo(
         bosun.db,
         progress=lambda s: err.print(s),
-        keys_file=settings.home / "demo-keys.txt" if settings.is_embedded else None,
+        keys_file=settings.home / DEMO_KEYS_FILE,
     )
     _print_keys(result.keys)
     out.print(f"demo vessel loaded (organization {result.org_id}, vessel {result.vessel_id})")

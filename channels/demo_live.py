@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from channels.demo import HISTORY_DAYS, demo_vessel_id
+from channels.demo import DEMO_REQUESTED, HISTORY_DAYS, demo_vessel_id
 from channels.runtime import Bosun
 from records import (
     ALL_TENANTS,
@@ -352,7 +352,16 @@ class LiveDemo:
 
 
 def _start_live(bosun: Bosun, progress: Progress) -> None:
-    LiveDemo().start(bosun, progress)
+    live = LiveDemo()
+    if not bosun.settings.is_embedded and not bosun.extras.get(DEMO_REQUESTED):
+        # A fleet's servers share one database: one simulator (on the server started with
+        # --demo) feeds the demo vessel; the others must not read a stale one's ports.
+        path = live.config_path(bosun)
+        if path is not None and path.exists() and _demo_vessel(bosun) is not None:
+            path.unlink()
+            progress("demo: simulator off on this server (bosun up --demo runs it)")
+        return
+    live.start(bosun, progress)
 
 
 def stop_live(bosun: Bosun) -> None:

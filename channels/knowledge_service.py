@@ -190,7 +190,7 @@ class KnowledgeService:
     @property
     def uploads(self) -> Path:
         """Return the folder uploaded documents are kept in."""
-        return self.bosun.settings.home / "documents"
+        return self.bosun.settings.files / "documents"
 
     def close(self) -> None:
         """Close the index."""

@@ -210,7 +210,7 @@ def train_class(
         versions = model_registry.list_models(s, caller, equipment_class)
         next_version = max((m.version for m in versions), default=0) + 1
         path = model.save(
-            bosun.settings.home
+            bosun.settings.files
             / "models"
             / caller_dir(caller)
             / equipment_class

@@ -9,8 +9,9 @@ from collections.abc import Callable
 import uvicorn
 from rich.console import Console
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
-from channels.demo import is_seeded, seed_demo
+from channels.demo import DEMO_KEYS_FILE, DEMO_REQUESTED, is_seeded, seed_demo
 from channels.demo_live import DEMO_LIVE_STEPS, stop_live
 from channels.local_server import (
     acquire_home,
@@ -24,6 +25,7 @@ from channels.settings import Settings
 from records import (
     ALL_TENANTS,
     BosunError,
+    ErrorCode,
     Organization,
     Role,
     SystemState,
@@ -35,6 +37,7 @@ from records import (
 FirstStartStep = Callable[[Bosun, Callable[[str], None]], None]
 EXTRA_FIRST_START: list[tuple[str, FirstStartStep]] = [*DEMO_LIVE_STEPS]
 """Later first-start work (indexing manuals, training) registers itself here."""
+MIN_SECRET_KEY_CHARS = 32
 
 
 def _has_organizations(bosun: Bosun) -> bool:
@@ -73,10 +76,30 @@ def _ensure_cli_key(bosun: Bosun) -> None:
         write_cli_key(home, users.create_api_key(s, caller, user=user, name="local cli").secret)
 
 
+def check_fleet_settings(settings: Settings) -> None:
+    """Refuse a fleet server (on PostgreSQL) that would sign tokens with a key of its own.
+
+    Chat tokens, signed document links and admin sessions issued by one server must be
+    accepted by every other, so a fleet shares ``BOSUN_SECRET_KEY``; a per-server key in
+    ``BOSUN_HOME`` would make them fail at random behind a load balancer.
+    """
+    if settings.is_embedded:
+        return
+    key = settings.secret_key.get_secret_value() if settings.secret_key else ""
+    if len(key) < MIN_SECRET_KEY_CHARS:
+        raise BosunError(
+            ErrorCode.invalid,
+            "on PostgreSQL (fleet mode) set BOSUN_SECRET_KEY to the same secret of at least "
+            f"{MIN_SECRET_KEY_CHARS} characters on every server, e.g. "
+            "python -c 'import secrets; print(secrets.token_urlsafe(48))'",
+        )
+
+
 def serve(settings: Settings, *, demo: bool | None, console: Console) -> None:
     """Run Bosun until interrupted."""
     from channels.api import create_app
 
+    check_fleet_settings(settings)
     lock = acquire_home(settings.home) if settings.is_embedded else None
     started = time.monotonic()
     bosun = open_bosun(settings)
@@ -86,6 +109,7 @@ def serve(settings: Settings, *, demo: bool | None, console: Console) -> None:
         else settings.is_embedded
         and (not _has_organizations(bosun) or (_demo_started(bosun) and not is_seeded(bosun.db)))
     )
+    bosun.extras[DEMO_REQUESTED] = bool(seed)
     app = create_app(bosun)
     url = f"http://{settings.host}:{settings.port}"
 
@@ -99,7 +123,7 @@ def serve(settings: Settings, *, demo: bool | None, console: Console) -> None:
                 result = seed_demo(
                     bosun.db,
                     progress=progress,
-                    keys_file=settings.home / "demo-keys.txt" if settings.is_embedded else None,
+                    keys_file=settings.home / DEMO_KEYS_FILE,
                 )
                 if result.keys:
                     _print_keys(console, result.keys)
@@ -148,10 +172,7 @@ def serve(settings: Settings, *, demo: bool | None, console: Console) -> None:
     bosun.runner.start()
     bosun.scheduler.start()
     threading.Thread(target=first_start, name="bosun-first-start", daemon=True).start()
-    console.print(
-        f"Bosun serving on {url} (home {settings.home if settings.is_embedded else ''}"
-        f"{'' if settings.is_embedded else settings.url.split('@')[-1]})"
-    )
+    console.print(f"Bosun serving on {url} ({_where_data_is(settings)})", soft_wrap=True)
     config = uvicorn.Config(
         app, host=settings.host, port=settings.port, log_level="warning", lifespan="on"
     )
@@ -173,6 +194,19 @@ def serve(settings: Settings, *, demo: bool | None, console: Console) -> None:
             lock.close()
 
 
+def _where_data_is(settings: Settings) -> str:
+    """Say where this server keeps its data (the home, or the fleet's shared stores)."""
+    if settings.is_embedded:
+        return f"home {settings.home}"
+    from knowledge import KnowledgeSettings
+
+    index = KnowledgeSettings().qdrant_url or (
+        f"an embedded index in {settings.home} (one server only: a fleet sets BOSUN_QDRANT_URL)"
+    )
+    database = make_url(settings.url).render_as_string(hide_password=True)
+    return f"database {database}, files {settings.files}, knowledge {index}"
+
+
 def _demo_admin_password(bosun: Bosun, console: Console) -> None:
     """Give the demo admin a password for the admin pages and show it once."""
     from channels.admin import ensure_admin_password
@@ -182,9 +216,10 @@ def _demo_admin_password(bosun: Bosun, console: Console) -> None:
     password = ensure_admin_password(bosun, admin.email)
     if password is None:
         return
-    if bosun.settings.is_embedded:
-        with (bosun.settings.home / "demo-keys.txt").open("a", encoding="utf-8") as out:
-            out.write(f"admin pages: {admin.email} password {password}\n")
+    keys_file = bosun.settings.home / DEMO_KEYS_FILE
+    keys_file.parent.mkdir(parents=True, exist_ok=True)
+    with keys_file.open("a", encoding="utf-8") as out:
+        out.write(f"admin pages: {admin.email} password {password}\n")
     console.print(
         f"[bold]Admin pages[/] sign-in: {admin.email}  password {password}",
         soft_wrap=True,
@@ -216,4 +251,4 @@ def _print_keys(console: Console, keys: list[tuple[str, str, str]]) -> None:
         console.print(f"  {role:<15} {email:<40} {secret}", soft_wrap=True, highlight=False)
 
 
-__all__ = ["EXTRA_FIRST_START", "serve"]
+__all__ = ["EXTRA_FIRST_START", "MIN_SECRET_KEY_CHARS", "check_fleet_settings", "serve"]

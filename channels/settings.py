@@ -36,7 +36,18 @@ class Settings(RecordsSettings):
         description="Signs chat tokens and admin sessions; set the same value on every server "
         "of a fleet (default: a random key kept in BOSUN_HOME/secret.key).",
     )
+    files_dir: Path | None = Field(
+        default=None,
+        description="Folder for uploaded documents, chat attachments and trained models "
+        "(default: BOSUN_HOME). In a fleet, shared storage mounted at the same path on every "
+        "server.",
+    )
     cors_origins: tuple[str, ...] = Field(
         default=("*",),
         description="Origins whose pages may call the chat API from the widget (JSON list).",
     )
+
+    @property
+    def files(self) -> Path:
+        """Return the folder of uploaded documents, chat attachments and trained models."""
+        return self.files_dir or self.home

@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import threading
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 from langchain_openai import ChatOpenAI
@@ -17,82 +11,15 @@ from sqlalchemy import func, select
 from assistant import Assistant, AssistantSettings, InMemoryRetriever, TurnResult, make_chat_model
 from records import Fault, PendingAction
 from tests.assistant.conftest import World, passages_for
-
-
-@dataclass
-class Script:
-    """Responses the fake endpoint returns in order, and the requests it received."""
-
-    replies: list[dict[str, Any]] = field(default_factory=list)
-    requests: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _completion(message: dict[str, Any], finish: str) -> dict[str, Any]:
-    return {
-        "id": f"chatcmpl-{uuid.uuid4().hex[:8]}",
-        "object": "chat.completion",
-        "created": 0,
-        "model": "scripted",
-        "choices": [{"index": 0, "message": message, "finish_reason": finish}],
-        "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
-    }
-
-
-def tool_call(name: str, **args: Any) -> dict[str, Any]:
-    """A scripted reply that calls one tool."""
-    return _completion(
-        {
-            "role": "assistant",
-            "content": None,
-            "tool_calls": [
-                {
-                    "id": f"call_{uuid.uuid4().hex[:8]}",
-                    "type": "function",
-                    "function": {"name": name, "arguments": json.dumps(args)},
-                }
-            ],
-        },
-        "tool_calls",
-    )
-
-
-def text(content: str) -> dict[str, Any]:
-    """A scripted final reply."""
-    return _completion({"role": "assistant", "content": content}, "stop")
+from tests.chat_completions_server import Script, chat_completions_server, text, tool_call
 
 
 @pytest.fixture
 def endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Script]]:
     """A chat-completions server on 127.0.0.1 replaying a script."""
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    script = Script()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            script.requests.append({"path": self.path, "body": body})
-            if self.path.rstrip("/") != "/v1/chat/completions" or not script.replies:
-                self.send_response(500)
-                self.end_headers()
-                return
-            payload = json.dumps(script.replies.pop(0)).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, *args: Any) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1", script
-    finally:
-        server.shutdown()
-        server.server_close()
+    with chat_completions_server() as served:
+        yield served
 
 
 def _assistant(world: World, base_url: str) -> Assistant:

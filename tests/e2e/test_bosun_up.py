@@ -3,73 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.e2e.bosun_process import BOSUN, bosun_up, cli, demo_keys, free_port, wait_for
+
 pytestmark = pytest.mark.slow
-BOSUN = str(Path(sys.executable).with_name("bosun"))
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def bosun_up(home: Path, port: int, *extra: str) -> Iterator[tuple[subprocess.Popen[str], Path]]:
-    log = home.parent / f"up-{port}-{time.monotonic_ns()}.log"
-    env = {**os.environ, "BOSUN_HOME": str(home)}
-    env.pop("BOSUN_DATABASE_URL", None)
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [BOSUN, "up", "--port", str(port), *extra],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-    try:
-        yield proc, log
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-
-
-def wait_for(url: str, timeout: float, proc: subprocess.Popen[str], log: Path) -> httpx.Response:
-    deadline = time.monotonic() + timeout
-    last: httpx.Response | None = None
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"bosun up exited with {proc.returncode}:\n{log.read_text()}")
-        try:
-            last = httpx.get(url, timeout=2)
-            if last.status_code == 200:
-                return last
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    pytest.fail(f"{url} not ready in {timeout} s (last: {last and last.text}):\n{log.read_text()}")
-
-
-def cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "BOSUN_HOME": str(home)}
-    env.pop("BOSUN_DATABASE_URL", None)
-    return subprocess.run([BOSUN, *args], env=env, capture_output=True, text=True, timeout=120)
+__all__ = ["BOSUN", "bosun_up", "cli", "free_port", "wait_for"]  # shared with other e2e tests
 
 
 def test_bosun_up_on_an_empty_home_serves_the_demo(tmp_path: Path) -> None:
@@ -80,9 +24,7 @@ def test_bosun_up_on_an_empty_home_serves_the_demo(tmp_path: Path) -> None:
         wait_for(f"{base}/healthz", 60, proc, log)
         ready = wait_for(f"{base}/readyz", 180, proc, log)
         assert ready.status_code == 200
-        keys = dict(
-            line.split("\t")[0:3:2] for line in (home / "demo-keys.txt").read_text().splitlines()
-        )
+        keys = demo_keys(home)
         assert set(keys) == {"crew", "officer", "chief_engineer", "shore", "admin"}
         printed = log.read_text()
         assert keys["admin"] in printed, "the demo keys are printed once on first start"

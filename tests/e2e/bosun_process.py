@@ -1,0 +1,109 @@
+"""Run ``bosun`` in a subprocess as a user would: helpers shared by the end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+BOSUN = str(Path(sys.executable).with_name("bosun"))
+REPO_ROOT = Path(__file__).resolve().parents[2]
+PASSED_THROUGH = ("PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "TZ")
+"""The only variables of the developer's environment a ``bosun`` subprocess sees."""
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 nothing listens on."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def bosun_env(home: Path, **variables: str) -> dict[str, str]:
+    """Return an explicit environment for ``bosun``: no BOSUN_ variable of the developer's.
+
+    ``PYTHONPATH`` puts this checkout first, so the code under test runs (not whichever
+    checkout the virtualenv's editable install points at).
+    """
+    env = {name: os.environ[name] for name in PASSED_THROUGH if name in os.environ}
+    env.update(
+        PYTHONPATH=str(REPO_ROOT),
+        PYTHONUNBUFFERED="1",
+        HF_HUB_OFFLINE="1",
+        DO_NOT_TRACK="1",
+        NO_PROXY="127.0.0.1,localhost",
+        BOSUN_HOME=str(home),
+    )
+    env.update(variables)
+    return env
+
+
+@contextmanager
+def bosun_up(
+    home: Path, port: int, *extra: str, env: dict[str, str] | None = None
+) -> Iterator[tuple[subprocess.Popen[str], Path]]:
+    """Run ``bosun up`` on a port until the block ends (then Ctrl-C, as a user stops it)."""
+    log = home.parent / f"up-{port}-{time.monotonic_ns()}.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [BOSUN, "up", "--port", str(port), *extra],
+            env=env if env is not None else bosun_env(home),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    try:
+        yield proc, log
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(10)
+
+
+def wait_for(url: str, timeout: float, proc: subprocess.Popen[str], log: Path) -> httpx.Response:
+    """Poll a URL until it answers 200; fail with the server's output if it does not."""
+    deadline = time.monotonic() + timeout
+    last: httpx.Response | None = None
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"bosun up exited with {proc.returncode}:\n{log.read_text()}")
+        try:
+            last = httpx.get(url, timeout=2)
+            if last.status_code == 200:
+                return last
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    pytest.fail(f"{url} not ready in {timeout} s (last: {last and last.text}):\n{log.read_text()}")
+
+
+def cli(
+    home: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run one ``bosun`` command to its end."""
+    return subprocess.run(
+        [BOSUN, *args],
+        env=env if env is not None else bosun_env(home),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def demo_keys(home: Path) -> dict[str, str]:
+    """Return the demo users' API keys by role from ``BOSUN_HOME/demo-keys.txt``."""
+    rows = (line.split("\t") for line in (home / "demo-keys.txt").read_text().splitlines())
+    return {row[0]: row[2] for row in rows if len(row) == 3}
