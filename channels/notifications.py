@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -62,7 +62,7 @@ class NotifySettings(BaseSettings):
 class Notifier(Protocol):
     """A platform's way to post a notice (``SlackNotifier``, ``TelegramNotifier``)."""
 
-    async def notify(self, destination: str, notice: Notice) -> None:
+    def notify(self, destination: str, notice: Notice) -> Coroutine[Any, Any, None]:
         """Post one notice; raise on failure (``transient`` attribute: try again later)."""
 
 
@@ -152,7 +152,7 @@ def deliver(
     routes: list[Route],
     imo_of: Callable[[int], str],
     outbox: list[dict[str, Any]],
-    run: Callable[[Awaitable[None]], None] = asyncio.run,
+    run: Callable[[Coroutine[Any, Any, None]], None] = asyncio.run,
 ) -> list[dict[str, Any]]:
     """Post notices (and earlier undelivered ones); return what must wait for a later run."""
     waiting: list[dict[str, Any]] = []
