@@ -125,6 +125,9 @@ def serve(settings: Settings, *, demo: bool | None, console: Console) -> None:
             if connectors is not None:
                 app.state.metrics.add_collector(connectors.runtime.metrics_collector())
                 progress(f"connectors: reading {len(connectors.runtime.config.sources)} source(s)")
+            from channels.wire_telegram import start_telegram
+
+            start_telegram(bosun, progress)
             if settings.is_embedded:
                 _ensure_cli_key(bosun)
                 write_server_file(settings.home, url)
@@ -157,6 +160,9 @@ def serve(settings: Settings, *, demo: bool | None, console: Console) -> None:
     finally:
         if "connectors" in bosun.extras:
             bosun.extras["connectors"].stop()
+        from channels.wire_telegram import stop_telegram
+
+        stop_telegram(bosun)
         if "knowledge" in bosun.extras:
             bosun.extras["knowledge"].close()
         if settings.is_embedded:

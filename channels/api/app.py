@@ -15,6 +15,7 @@ from channels.api.metrics import ApiMetrics, MetricsMiddleware
 from channels.api.problems import install_problem_handlers
 from channels.api.routes import v1_routers
 from channels.runtime import Bosun
+from channels.wire_telegram import telegram_router
 
 DESCRIPTION = """Bosun's maintenance records: vessels, equipment, sensors and readings,
 faults, work orders, parts and stock, users and API keys.
@@ -51,6 +52,7 @@ def create_app(bosun: Bosun, *, body_limit_overrides: Sequence[tuple[str, int]] 
     app.include_router(health.router)
     for router in v1_routers():
         app.include_router(router)
+    app.include_router(telegram_router(bosun))
     # Added last = outermost: metrics also count the 413s the limit answers.
     app.add_middleware(
         BodyLimitMiddleware,
