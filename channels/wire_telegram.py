@@ -9,6 +9,7 @@ from fastapi import APIRouter
 
 from channels.chat_service import open_gateway
 from channels.runtime import Bosun
+from channels.speech_service import open_transcriber
 from channels.telegram import (
     PATH,
     TelegramBot,
@@ -27,7 +28,7 @@ def build_telegram_bot(bosun: Bosun, settings: TelegramSettings | None = None) -
     return TelegramBot(
         open_gateway(bosun),
         settings or TelegramSettings(),
-        transcriber=None,
+        transcriber=open_transcriber(bosun),
         public_url=bosun.settings.public_url,
     )
 

@@ -9,7 +9,6 @@ from channels.telegram.bot import CHANNEL, TelegramBot, conversation_key
 from channels.telegram.notifier import TelegramNotifier
 from channels.telegram.polling import TelegramPolling
 from channels.telegram.settings import TelegramSettings
-from channels.telegram.speech import SpeechToText
 from channels.telegram.webhook import (
     PATH,
     SECRET_HEADER,
@@ -22,7 +21,6 @@ __all__ = [
     "CHANNEL",
     "PATH",
     "SECRET_HEADER",
-    "SpeechToText",
     "TelegramBot",
     "TelegramNotifier",
     "TelegramPolling",

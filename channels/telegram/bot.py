@@ -39,7 +39,7 @@ from channels.telegram.render import (
     without,
 )
 from channels.telegram.settings import TelegramSettings
-from channels.telegram.speech import SpeechToText
+from channels.voice import AudioError, Transcriber
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ class TelegramBot:
         gateway: ChatGateway,
         settings: TelegramSettings,
         *,
-        transcriber: SpeechToText | None = None,
+        transcriber: Transcriber | None = None,
         public_url: str | None = None,
     ) -> None:
         if settings.token is None:
@@ -190,9 +190,11 @@ class TelegramBot:
                 content_type=audio.mime_type or "audio/ogg",
                 hints=hints,
             )
-        except Exception as err:  # an audio error says what to send instead
-            log.warning("telegram: voice note not transcribed: %s", err)
+        except AudioError as err:  # says what to send instead
             await self._send(message, f"🎤 I could not transcribe that voice note: {esc(str(err))}")
+            return
+        except Exception as err:
+            await self._problem(message, err)
             return
         text = heard.text.strip()
         if not text:

@@ -14,7 +14,8 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import uvicorn
@@ -57,6 +58,8 @@ class FakeBotApi:
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
+        self.delays: dict[str, float] = {}
+        """Seconds a method takes to answer (a slow link to Telegram)."""
 
     # --- control from tests -----------------------------------------------------------------
 
@@ -226,6 +229,8 @@ class FakeBotApi:
                 {"ok": False, "error_code": 404, "description": "Not Found: method not found"},
                 status_code=404,
             )
+        if self.delays.get(method):
+            await asyncio.sleep(self.delays[method])
         result = await handler(params)
         if isinstance(result, Response):
             return result
@@ -320,3 +325,23 @@ class FakeBotApi:
             if path == request.path_params["path"]:
                 return Response(data, media_type="application/octet-stream")
         return Response(status_code=404)
+
+
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """Serve an ASGI app with uvicorn on 127.0.0.1 (lifespan on); yield its base URL."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the app did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(30)

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -13,6 +11,7 @@ from channels.chat_service import open_gateway
 from channels.runtime import Bosun, open_bosun
 from channels.settings import Settings
 from channels.telegram import TelegramBot, TelegramPolling, TelegramSettings
+from channels.voice import WhisperTranscriber
 from records import ALL_TENANTS, Role, User, system_caller, users
 from tests.api.conftest import Tenant, make_tenant
 from tests.telegram.bot_api import FakeBotApi
@@ -47,29 +46,18 @@ def tg_settings(bot_api: FakeBotApi) -> TelegramSettings:
     return TelegramSettings(bot_token=bot_api.token, webhook_secret=None, api_url=bot_api.url)
 
 
-@dataclass
-class Transcribers:
-    """The speech-to-text backend the polling bot uses, loaded on first voice note."""
-
-    loaded: Any = None
-
-    def transcribe(self, audio: bytes, *, content_type: str | None = None, hints: Any = ()) -> Any:
-        if self.loaded is None:
-            raise RuntimeError("no transcriber was installed by the test")
-        return self.loaded.transcribe(audio, content_type=content_type, hints=hints)
-
-
 @pytest.fixture(scope="package")
-def speech() -> Transcribers:
-    return Transcribers()
+def transcriber(tmp_path_factory: pytest.TempPathFactory) -> WhisperTranscriber:
+    """The real faster-whisper transcriber (loaded on the first voice note only)."""
+    return WhisperTranscriber(tmp_path_factory.mktemp("models") / "whisper-base")
 
 
 @pytest.fixture(scope="package")
 def polling(
-    home_bosun: Bosun, tg_settings: TelegramSettings, speech: Transcribers
+    home_bosun: Bosun, tg_settings: TelegramSettings, transcriber: WhisperTranscriber
 ) -> Iterator[TelegramPolling]:
     bot = TelegramBot(
-        open_gateway(home_bosun), tg_settings, transcriber=speech, public_url=PUBLIC_URL
+        open_gateway(home_bosun), tg_settings, transcriber=transcriber, public_url=PUBLIC_URL
     )
     runner = TelegramPolling(bot, poll_timeout_s=2)
     runner.start()
