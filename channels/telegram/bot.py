@@ -64,6 +64,13 @@ def problem_text(err: BaseException) -> str | None:
     return None
 
 
+def _quiet_httpx() -> None:
+    """Keep httpx's per-request INFO lines out of the logs: their URLs carry the bot token."""
+    httpx_log = logging.getLogger("httpx")
+    if httpx_log.level == logging.NOTSET:
+        httpx_log.setLevel(logging.WARNING)
+
+
 class TelegramBot:
     """A python-telegram-bot ``Application`` whose handlers talk to the chat gateway.
 
@@ -86,6 +93,7 @@ class TelegramBot:
         self.transcriber = transcriber
         self.public_url = public_url
         self._albums: OrderedDict[str, None] = OrderedDict()
+        _quiet_httpx()
         self.application: AnyApplication = (
             ApplicationBuilder()
             .token(settings.token)
