@@ -34,6 +34,7 @@ from records import (
     Permission,
     User,
     conversations,
+    documents,
     faults,
     register,
     require,
@@ -301,6 +302,46 @@ class ChatGateway:
             kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             return path.read_bytes(), kind
         raise ChatError(ErrorCode.not_found, "no such file")
+
+    # --- documents -------------------------------------------------------------------------
+
+    def document_link(self, speaker: Speaker, document_id: int, page: int | None = None) -> str:
+        """Return a path that opens a cited document without a key (signed, valid 7 days).
+
+        For replies in Slack and Telegram, where the reader's browser carries no token.
+        """
+        sig = URLSafeTimedSerializer(self.secret, salt="bosun-document-link").dumps(
+            {"o": speaker.org_id, "u": speaker.user_id, "d": document_id}
+        )
+        url = f"/v1/chat/documents/{document_id}?sig={sig}"
+        return f"{url}#page={page}" if page else url
+
+    def document_file(
+        self, document_id: int, *, speaker: Speaker | None = None, sig: str | None = None
+    ) -> tuple[Path, str]:
+        """Return a cited document's file and name, for a speaker or a signed link."""
+        if sig is not None:
+            try:
+                data = URLSafeTimedSerializer(self.secret, salt="bosun-document-link").loads(
+                    sig, max_age=int(timedelta(days=7).total_seconds())
+                )
+            except BadSignature as err:
+                raise ChatError(ErrorCode.unauthorized, "invalid or expired link") from err
+            if not isinstance(data, dict) or int(data.get("d", -1)) != document_id:
+                raise ChatError(ErrorCode.unauthorized, "invalid link")
+            with self.db.transaction(int(data["o"])) as s:
+                user = s.get(User, int(data["u"]))
+                if user is None or not user.active or user.org_id != int(data["o"]):
+                    raise ChatError(ErrorCode.unauthorized, "the link's user is inactive")
+                speaker = _speaker(user, "link")
+        if speaker is None:
+            raise ChatError(ErrorCode.unauthorized, "a chat token or a signed link is needed")
+        with self.db.transaction(speaker.org_id) as s:
+            doc = documents.get_document(s, self._caller(s, speaker), document_id)
+            path = Path(doc.path) if doc.path and not doc.path.startswith("records://") else None
+            if path is None or not path.exists():
+                raise ChatError(ErrorCode.not_found, f"document {document_id} has no file")
+            return path, doc.filename or path.name
 
     # --- helpers -------------------------------------------------------------------------
 

@@ -40,3 +40,7 @@ class Settings(RecordsSettings):
         description="Signs chat tokens and admin sessions; set the same value on every server "
         "of a fleet (default: a random key kept in BOSUN_HOME/secret.key).",
     )
+    cors_origins: tuple[str, ...] = Field(
+        default=("*",),
+        description="Origins whose pages may call the chat API from the widget (JSON list).",
+    )

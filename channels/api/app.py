@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from starlette.routing import Match, Route
 from starlette.types import Scope
 
@@ -16,6 +17,8 @@ from channels.api.problems import install_problem_handlers
 from channels.api.routes import v1_routers
 from channels.api.routes.transcribe import PATH as TRANSCRIBE_PATH
 from channels.runtime import Bosun
+from channels.start_page import start_router
+from channels.widget import widget_router
 from channels.wire_telegram import telegram_router
 
 DESCRIPTION = """Bosun's maintenance records: vessels, equipment, sensors and readings,
@@ -59,6 +62,18 @@ def create_app(bosun: Bosun, *, body_limit_overrides: Sequence[tuple[str, int]] 
     for router in v1_routers():
         app.include_router(router)
     app.include_router(telegram_router(bosun))
+    app.include_router(widget_router())
+    app.include_router(start_router(bosun))
+    # The widget runs on other sites' pages: its bearer-token calls (no cookies) may come
+    # from any origin unless BOSUN_CORS_ORIGINS narrows it.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(bosun.settings.cors_origins),
+        allow_methods=["GET", "POST"],
+        allow_headers=["Authorization", "Content-Type", "X-API-Key"],
+        allow_credentials=False,
+        max_age=600,
+    )
     # Added last = outermost: metrics also count the 413s the limit answers.
     app.add_middleware(
         BodyLimitMiddleware,

@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from channels.api import create_app
+from channels.chat_service import open_gateway
 from channels.runtime import Bosun, open_bosun
 from channels.settings import Settings
 from records import Role
@@ -104,6 +105,21 @@ def test_upload_search_cite_disable_and_isolate(
 
     other = make_tenant(home_bosun)
     assert _search(client, other, Role.admin, {"q": "bleed the fuel system vent screw"}) == []
+
+    # The widget opens citations with its chat token; Slack and Telegram with signed links.
+    path = f"/v1/chat/documents/{doc['id']}"
+    token = client.post("/v1/chat/tokens", headers=org.auth(Role.crew), json={}).json()["token"]
+    opened = client.get(path, params={"token": token})
+    assert opened.status_code == 200 and b"vent screw" in opened.content
+    stranger = client.post("/v1/chat/tokens", headers=other.auth(Role.crew), json={}).json()
+    assert client.get(path, params={"token": stranger["token"]}).status_code == 404
+    gateway = open_gateway(home_bosun)
+    speaker = gateway.speaker_for_key(org.keys[Role.crew])
+    link = gateway.document_link(speaker, doc["id"], page=2)
+    assert link.endswith("#page=2")
+    assert client.get(link.split("#")[0]).content == opened.content
+    assert client.get(link.split("#")[0] + "x").status_code == 401
+    assert client.get(path).status_code == 401
     assert (
         client.get(f"/v1/documents/{doc['id']}", headers=other.auth(Role.admin)).status_code == 404
     )

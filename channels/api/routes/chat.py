@@ -7,7 +7,8 @@ import uuid
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import Form, Query, UploadFile, WebSocket, WebSocketDisconnect
+from fastapi import Form, Query, Request, UploadFile, WebSocket, WebSocketDisconnect
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from assistant import ChatGateway, Speaker, Upload
@@ -143,6 +144,28 @@ async def attach(
         conversation=_conversation_key(speaker, conversation),
         fault_id=fault_id,
     )
+
+
+@router.get("/chat/documents/{document_id}", response_class=FileResponse)
+def chat_document(
+    document_id: int,
+    bosun: BosunDep,
+    request: Request,
+    token: Annotated[
+        str | None, Query(description="Chat token (links opened from the widget)")
+    ] = None,
+    sig: Annotated[
+        str | None, Query(description="Signature of a link sent in Slack/Telegram")
+    ] = None,
+) -> FileResponse:
+    """Open a cited document (append #page=N): for a chat token or a signed link."""
+    gateway = open_gateway(bosun)
+    bearer = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+    speaker = None
+    if sig is None:
+        speaker = gateway.speaker_for_secret(token or bearer, "web")
+    path, name = gateway.document_file(document_id, speaker=speaker, sig=sig)
+    return FileResponse(path, filename=name, content_disposition_type="inline")
 
 
 @router.get("/chat/review")

@@ -1,0 +1,230 @@
+"""The chat widget on a plain page of another site, in headless Chromium."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse
+from starlette.routing import Route
+
+from channels.api import create_app
+from channels.runtime import Bosun, open_bosun
+from channels.settings import Settings
+from records import Fault, Message, Role
+from tests.api.conftest import Tenant, make_tenant
+from tests.web.conftest import VIEWPORTS, LiveServer, serve
+
+pytestmark = pytest.mark.slow
+
+
+def _manual_pdf() -> bytes:
+    """A three-page manual with bookmarks; the bleeding procedure is on page 2."""
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import ListFlowable, PageBreak, Paragraph, SimpleDocTemplate
+
+    class Manual(SimpleDocTemplate):
+        def afterFlowable(self, flowable: Any) -> None:
+            if isinstance(flowable, Paragraph) and flowable.style.name == "Heading1":
+                key = f"h{id(flowable)}"
+                self.canv.bookmarkPage(key)
+                self.canv.addOutlineEntry(flowable.getPlainText(), key, level=0)
+
+    styles = getSampleStyleSheet()
+    out = io.BytesIO()
+    story = [
+        Paragraph("Main engine fuel system", styles["Title"]),
+        Paragraph("1 General", styles["Heading1"]),
+        Paragraph(
+            "The fuel system feeds marine gas oil to the injection pumps. " * 8, styles["BodyText"]
+        ),
+        PageBreak(),
+        Paragraph("2 Bleeding the fuel system", styles["Heading1"]),
+        ListFlowable(
+            [
+                Paragraph("Open the vent screw on the fuel filter housing.", styles["BodyText"]),
+                Paragraph(
+                    "Run the hand priming pump until fuel without air bubbles comes out.",
+                    styles["BodyText"],
+                ),
+                Paragraph(
+                    "Close the vent screw and check the fuel pressure reads 7 bar.",
+                    styles["BodyText"],
+                ),
+            ],
+            bulletType="1",
+        ),
+        PageBreak(),
+        Paragraph("3 Injection pumps", styles["Heading1"]),
+        Paragraph("Replace the barrel O-rings every 8000 running hours. " * 6, styles["BodyText"]),
+    ]
+    Manual(out).build(story)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """Bosun with a tenant and a manual, served; and another site that embeds the widget."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("BOSUN_EMBEDDER", "torch")  # no ONNX export for a test home
+    bosun = open_bosun(Settings(home=Path(tmp_path_factory.mktemp("widget_home"))))
+    bosun.startup.ready.set()
+    tenant = make_tenant(bosun)
+    server = serve(create_app(bosun))
+    upload = httpx.post(
+        f"{server.url}/v1/documents",
+        headers=tenant.auth(Role.admin),
+        files={"file": ("me-fuel-system.pdf", _manual_pdf(), "application/pdf")},
+        data={"kind": "manual"},
+        timeout=120,
+    )
+    assert upload.status_code == 201, upload.text
+    crew_email = _email(bosun, tenant, Role.crew)
+    site = serve(_host_site(server.url, tenant.keys[Role.admin], crew_email))
+    yield {
+        "bosun": bosun,
+        "tenant": tenant,
+        "server": server,
+        "site": site,
+        "document_id": upload.json()["document"]["id"],
+    }
+    site.stop()
+    server.stop()
+    bosun.close()
+    mp.undo()
+
+
+def _email(bosun: Bosun, tenant: Tenant, role: Role) -> str:
+    from records import system_caller, users
+
+    with bosun.db.transaction(tenant.org_id) as s:
+        return users.get_user(s, system_caller(tenant.org_id), tenant.user_ids[role]).email
+
+
+def _host_site(bosun_url: str, api_key: str, user_email: str) -> Starlette:
+    """Another site's page with the one tag, and its backend that fetches chat tokens."""
+
+    async def page(_: Request) -> HTMLResponse:
+        return HTMLResponse(
+            "<!doctype html><html><head><meta name='viewport' "
+            "content='width=device-width, initial-scale=1'><title>Fleet intranet</title></head>"
+            "<body><h1>Fleet intranet</h1><p>Plain page of another site.</p>"
+            f'<script src="{bosun_url}/widget.js" data-bosun-url="{bosun_url}" '
+            'data-token-url="/your-backend/bosun-token"></script></body></html>'
+        )
+
+    async def token(_: Request) -> JSONResponse:
+        async with httpx.AsyncClient() as client:
+            issued = await client.post(
+                f"{bosun_url}/v1/chat/tokens",
+                headers={"Authorization": f"Bearer {api_key}"},
+                json={"user": user_email, "ttl_s": 900},
+            )
+        return JSONResponse(issued.json(), status_code=issued.status_code)
+
+    return Starlette(
+        routes=[Route("/", page), Route("/your-backend/bosun-token", token, methods=["POST"])]
+    )
+
+
+def _open_page(browser: Any, site: LiveServer, size: str) -> tuple[Any, Any, list[dict[str, Any]]]:
+    context = browser.new_context(**VIEWPORTS[size])
+    page = context.new_page()
+    frames: list[dict[str, Any]] = []
+    page.on(
+        "websocket",
+        lambda ws: ws.on("framereceived", lambda payload: frames.append(json.loads(payload))),
+    )
+    page.goto(site.url)
+    page.wait_for_function("window.Bosun !== undefined")
+    return context, page, frames
+
+
+def _ask(page: Any, text: str) -> Any:
+    before = page.locator(".msg.bot[data-outcome]").count()
+    page.locator("textarea").fill(text)
+    page.locator("button.send").click()
+    page.wait_for_function(
+        "n => document.querySelector('#bosun-widget').shadowRoot"
+        ".querySelectorAll('.msg.bot[data-outcome]').length > n",
+        arg=before,
+        timeout=60_000,
+    )
+    return page.locator(".msg.bot[data-outcome]").nth(before)
+
+
+def test_widget_answers_with_citations_and_confirms_a_fault(
+    browser: Any, world: dict[str, Any], screenshot: Callable[[Any, str], Path]
+) -> None:
+    context, page, frames = _open_page(browser, world["site"], "desktop")
+    page.locator("button.bubble").click()
+    answer = _ask(page, "How do I bleed the fuel system?")
+    assert answer.get_attribute("data-outcome") == "answer"
+    assert "vent screw" in answer.inner_text().lower()
+    kinds = [f["type"] for f in frames]
+    assert kinds.count("delta") >= 2 and kinds.index("delta") < kinds.index("final")
+    link = answer.locator("a.citation").first
+    href = link.get_attribute("href")
+    assert f"/v1/chat/documents/{world['document_id']}?token=bct." in href
+    assert href.endswith("#page=2"), href
+    opened = page.request.get(href.split("#")[0])
+    assert opened.status == 200 and opened.headers["content-type"] == "application/pdf"
+    screenshot(page, "widget-answer")
+
+    answer.locator("button.helpful").click()
+    page.wait_for_function(
+        "() => document.querySelector('#bosun-widget').shadowRoot"
+        ".querySelector('button.helpful.chosen') !== null"
+    )
+
+    proposal = _ask(page, "ME1 is leaking fuel from the injection pump")
+    assert proposal.get_attribute("data-outcome") == "proposed"
+    proposal.locator("button.confirm").click()
+    page.wait_for_function(
+        "() => [...document.querySelector('#bosun-widget').shadowRoot"
+        ".querySelectorAll('.msg.bot[data-outcome]')].some(m => m.dataset.outcome === 'done')",
+        timeout=60_000,
+    )
+    assert proposal.locator("button.confirm").is_disabled()
+    screenshot(page, "widget-confirmed-fault")
+    context.close()
+
+    bosun, tenant = world["bosun"], world["tenant"]
+    with bosun.db.transaction(tenant.org_id) as s:
+        filed = list(
+            s.scalars(select(Fault).where(Fault.equipment_id == tenant.equipment_ids["601.1"]))
+        )
+        rated = list(s.scalars(select(Message).where(Message.feedback == "helpful")))
+    assert len(filed) == 1 and filed[0].reported_via == "web"
+    assert rated
+
+
+@pytest.mark.parametrize("size", ["tablet", "phone"])
+def test_widget_fits_tablets_and_phones(
+    browser: Any, world: dict[str, Any], size: str, screenshot: Callable[[Any, str], Path]
+) -> None:
+    context, page, _ = _open_page(browser, world["site"], size)
+    viewport = VIEWPORTS[size]["viewport"]
+    bubble = page.locator("button.bubble").bounding_box()
+    assert bubble["width"] >= 48 and bubble["height"] >= 48
+    assert bubble["x"] + bubble["width"] <= viewport["width"]
+    page.locator("button.bubble").tap()
+    panel = page.locator("section.panel").bounding_box()
+    assert panel["x"] >= 0 and panel["y"] >= 0
+    assert panel["x"] + panel["width"] <= viewport["width"] + 0.5
+    assert panel["y"] + panel["height"] <= viewport["height"] + 0.5
+    for name in ("button.send", "button.mic", "button.attach", "header button"):
+        box = page.locator(name).bounding_box()
+        assert box["height"] >= 44 and box["width"] >= 44, (name, box)
+    answer = _ask(page, "How do I bleed the fuel system?")
+    assert answer.locator("a.citation").count() >= 1
+    screenshot(page, f"widget-{size}")
+    context.close()
