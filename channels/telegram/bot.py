@@ -33,6 +33,7 @@ from channels.telegram.render import (
     HELP,
     LINK_HELP,
     Button,
+    DocumentLink,
     esc,
     keyboard,
     reply_html,
@@ -168,7 +169,7 @@ class TelegramBot:
         await self._typing(message)
         result = await self._turn(message, speaker, user, text)
         if result is not None:
-            await self._reply(message, result)
+            await self._reply(message, speaker, result)
 
     async def _on_voice(self, update: Update, context: Context) -> None:
         message, user = update.effective_message, update.effective_user
@@ -210,7 +211,7 @@ class TelegramBot:
             return
         result = await self._turn(message, speaker, user, text, voice=True)
         if result is not None:
-            await self._reply(message, result, transcript=text)
+            await self._reply(message, speaker, result, transcript=text)
 
     async def _on_file(self, update: Update, context: Context) -> None:
         message, user = update.effective_message, update.effective_user
@@ -243,7 +244,7 @@ class TelegramBot:
             await self._typing(message)
             result = await self._turn(message, speaker, user, caption, uploads=[upload])
             if result is not None:
-                await self._reply(message, result)
+                await self._reply(message, speaker, result)
             return
         key = self._key(message, user)
         try:
@@ -306,7 +307,7 @@ class TelegramBot:
             await self._drop_buttons(message, ACTION)
         await context.bot.send_message(
             chat_id=query.message.chat.id,
-            text=reply_html(result, self.public_url),
+            text=reply_html(result, self.public_url, link_for=self._links(speaker)),
             parse_mode=ParseMode.HTML,
             reply_markup=keyboard(result),
             link_preview_options=NO_PREVIEW,
@@ -382,11 +383,22 @@ class TelegramBot:
             raise err
         await self._send(message, f"⚠️ {esc(text)}")
 
+    def _links(self, speaker: Speaker) -> DocumentLink:
+        """Return signed document links for the reader (no key in a Telegram browser)."""
+        return lambda document_id, page: self.gateway.document_link(speaker, document_id, page)
+
     async def _reply(
-        self, message: Message, result: TurnResult, *, transcript: str | None = None
+        self,
+        message: Message,
+        speaker: Speaker,
+        result: TurnResult,
+        *,
+        transcript: str | None = None,
     ) -> None:
         await message.reply_text(
-            reply_html(result, self.public_url, transcript=transcript),
+            reply_html(
+                result, self.public_url, transcript=transcript, link_for=self._links(speaker)
+            ),
             parse_mode=ParseMode.HTML,
             reply_markup=keyboard(result),
             link_preview_options=NO_PREVIEW,

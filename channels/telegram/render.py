@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,8 +74,18 @@ def absolute(url: str, public_url: str | None) -> str | None:
     return None
 
 
-def citation_lines(citations: Sequence[Any], public_url: str | None) -> list[str]:
-    """Return one line per cited document page: a link when Bosun has a public URL."""
+DocumentLink = Callable[[int, int | None], str]
+"""Returns the path that opens a document at a page for the reader (a signed link)."""
+
+
+def citation_lines(
+    citations: Sequence[Any], public_url: str | None, link_for: DocumentLink | None = None
+) -> list[str]:
+    """Return one line per cited document page: a link when Bosun has a public URL.
+
+    ``link_for`` gives a signed link the reader's browser can open without a key; without
+    it the citation's own URL (which needs an API key) is used.
+    """
     lines: list[str] = []
     seen: set[tuple[int, int | None]] = set()
     for c in citations:
@@ -86,7 +96,8 @@ def citation_lines(citations: Sequence[Any], public_url: str | None) -> list[str
         label = c.title + (f", p. {c.page}" if c.page else "")
         if c.section:
             label += f" — {c.section}"
-        link = absolute(str(c.url), public_url)
+        path = link_for(int(c.document_id), c.page) if link_for else str(c.url)
+        link = absolute(path, public_url)
         shown = (
             f'<a href="{html.escape(link, quote=True)}">{esc(label)}</a>' if link else esc(label)
         )
@@ -94,7 +105,13 @@ def citation_lines(citations: Sequence[Any], public_url: str | None) -> list[str
     return lines
 
 
-def reply_html(result: TurnResult, public_url: str | None, *, transcript: str | None = None) -> str:
+def reply_html(
+    result: TurnResult,
+    public_url: str | None,
+    *,
+    transcript: str | None = None,
+    link_for: DocumentLink | None = None,
+) -> str:
     """Return a turn's reply as Telegram HTML: transcript, answer, proposal, sources."""
     parts: list[str] = []
     if transcript is not None:
@@ -107,7 +124,7 @@ def reply_html(result: TurnResult, public_url: str | None, *, transcript: str | 
             dup = ", ".join(f"#{d}" for d in action.duplicates)
             line += f"\nPossible duplicates of open fault(s) {dup}."
         parts.append(line)
-    sources = citation_lines(result.citations, public_url)
+    sources = citation_lines(result.citations, public_url, link_for)
     if sources:
         parts.append("<b>Sources</b>\n" + "\n".join(sources))
     return fit("\n\n".join(parts))

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
 
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from channels.api import create_app
 from channels.runtime import Bosun
 from channels.telegram import TelegramPolling
 from records import Fault, Message, Role, faults, system_caller
 from tests.api.conftest import Tenant
+from tests.api.test_knowledge_and_chat import MANUAL
 from tests.telegram.bot_api import FakeBotApi
 from tests.telegram.conftest import PUBLIC_URL, link, link_code
 
@@ -186,4 +191,28 @@ def test_group_needs_a_mention_or_a_reply(
     assert (
         second[0]["reply_parameters"]["message_id"] != second[1]["reply_parameters"]["message_id"]
     )
-    assert PUBLIC_URL  # links in replies use the public URL (checked in test_render)
+
+
+def test_citations_are_signed_links_that_open_the_document(
+    polling: TelegramPolling, bot_api: FakeBotApi, home_bosun: Bosun, org: Tenant
+) -> None:
+    with TestClient(create_app(home_bosun)) as client:
+        uploaded = client.post(
+            "/v1/documents",
+            headers=org.auth(Role.admin),
+            files={"file": ("fuel.md", MANUAL.encode(), "text/markdown")},
+            data={"kind": "procedure"},
+        )
+        assert uploaded.status_code == 201, uploaded.text
+        doc_id = uploaded.json()["document"]["id"]
+        user = 5008
+        link(home_bosun, org, Role.chief_engineer, user)
+        bot_api.push(bot_api.message(user, "how do I bleed the fuel system?"))
+        [answer] = bot_api.wait_for("sendMessage", to(user))
+        hrefs = re.findall(r'<a href="([^"]+)">', answer["text"])
+        mine = [h for h in hrefs if f"/v1/chat/documents/{doc_id}?sig=" in h]
+        assert mine and mine[0].startswith(PUBLIC_URL), answer["text"]
+        # The reader's browser has no API key: the signed link alone opens the file.
+        path = html.unescape(mine[0]).removeprefix(PUBLIC_URL).split("#")[0]
+        opened = client.get(path)
+        assert opened.status_code == 200 and b"vent screw" in opened.content
