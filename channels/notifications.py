@@ -222,5 +222,11 @@ def configured_routes(bosun: Bosun) -> list[Route]:
         else:
             routes.append(Route("slack", slack, settings.slack_notify))
     if settings.telegram_notify:
-        log.warning("BOSUN_TELEGRAM_NOTIFY is set but Telegram is not configured")
+        from channels.wire_telegram import telegram_notifier
+
+        telegram = telegram_notifier(bosun)
+        if telegram is None:
+            log.warning("BOSUN_TELEGRAM_NOTIFY is set but Telegram is not configured")
+        else:
+            routes.append(Route("telegram", telegram, settings.telegram_notify))
     return routes

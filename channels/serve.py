@@ -129,6 +129,9 @@ def serve(settings: Settings, *, demo: bool | None, console: Console) -> None:
                 progress(f"connectors: reading {len(connectors.runtime.config.sources)} source(s)")
             if app.state.slack.start_socket_mode():
                 progress("slack: connecting over Socket Mode")
+            from channels.wire_telegram import start_telegram
+
+            start_telegram(bosun, progress)
             from channels.notifications import NotifySettings, configured_routes, wire_notifications
 
             routes = configured_routes(bosun)
@@ -170,6 +173,9 @@ def serve(settings: Settings, *, demo: bool | None, console: Console) -> None:
         if "connectors" in bosun.extras:
             bosun.extras["connectors"].stop()
         stop_live(bosun)
+        from channels.wire_telegram import stop_telegram
+
+        stop_telegram(bosun)
         if "knowledge" in bosun.extras:
             bosun.extras["knowledge"].close()
         if settings.is_embedded:

@@ -14,6 +14,7 @@ from channels.api.routes import (
     readings,
     register,
     register_file,
+    transcribe,
     users,
     work_orders,
 )
@@ -35,6 +36,7 @@ def v1_routers() -> list[APIRouter]:
         documents,
         chat,
         models,
+        transcribe,
     )
     return [module.router for module in modules]
 
