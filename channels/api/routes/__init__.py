@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from channels.api.routes import (
+    admin,
     audit,
     chat,
     connectors,
@@ -35,6 +36,7 @@ def v1_routers() -> list[APIRouter]:
         documents,
         chat,
         models,
+        admin,
     )
     return [module.router for module in modules]
 
