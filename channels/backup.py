@@ -295,10 +295,11 @@ def _copy_index(
             f"{ksettings.qdrant_collection}/snapshots) or re-index after restoring"
         )
         return {"kind": "qdrant-server", "included": False, "url": ksettings.qdrant_url}
-    progress("knowledge: copying the vector index with writes paused")
     if knowledge is not None:
+        progress("knowledge: copying the vector index with writes paused")
         points = knowledge.copy_index_files(target)
     elif ksettings.store_dir.exists() and any(ksettings.store_dir.iterdir()):
+        progress("knowledge: copying the vector index")
         index = build_index(ksettings)
         try:
             if not isinstance(index, FileBackedIndex):  # pragma: no cover - embedded is

@@ -76,7 +76,11 @@ def _print_backup(result: dict[str, Any]) -> None:
         soft_wrap=True,
     )
     if manifest["counts"]:
-        out.print(f"  database: {_counts_line(manifest['counts'])}", highlight=False)
+        out.print(
+            f"  database: {_counts_line(manifest['counts'])}", highlight=False, soft_wrap=True
+        )
+    elif manifest["database"]["kind"] == "postgresql":
+        out.print("  database: NOT included (PostgreSQL: back it up with pg_dump, see below)")
     index = manifest["index"]
     if index.get("included"):
         out.print(f"  knowledge index: {index['points']:,} points", highlight=False)
@@ -156,7 +160,9 @@ def restore(
         soft_wrap=True,
     )
     if manifest["counts"]:
-        out.print(f"  database: {_counts_line(manifest['counts'])}", highlight=False)
+        out.print(
+            f"  database: {_counts_line(manifest['counts'])}", highlight=False, soft_wrap=True
+        )
     index = manifest["index"]
     if index.get("included"):
         out.print(f"  knowledge index: {index['points']:,} points", highlight=False)
