@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from channels.api.routes import (
+    admin,
     audit,
     chat,
     connectors,
@@ -37,6 +38,7 @@ def v1_routers() -> list[APIRouter]:
         chat,
         models,
         transcribe,
+        admin,
     )
     return [module.router for module in modules]
 
