@@ -33,6 +33,7 @@ app.add_typer(keys_app, name="keys")
 
 
 def _register_extensions() -> None:
+    from channels.backup_cli import backup, restore
     from channels.connectors_cli import connectors_app, simulate
     from channels.knowledge_cli import ask, chat, documents_app, import_faults, ingest
     from channels.predictors_cli import models_app, train
@@ -46,6 +47,8 @@ def _register_extensions() -> None:
     app.add_typer(models_app, name="models")
     app.command("chat")(chat)
     import_app.command("faults")(import_faults)
+    app.command("backup")(backup)
+    app.command("restore")(restore)
 
 
 _register_extensions()

@@ -153,6 +153,15 @@ def serve(settings: Settings, *, demo: bool | None, console: Console) -> None:
                 progress(f"connectors: reading {len(connectors.runtime.config.sources)} source(s)")
             if app.state.slack.start_socket_mode():
                 progress("slack: connecting over Socket Mode")
+            from channels.wire_telegram import start_telegram
+
+            start_telegram(bosun, progress)
+            from channels.notifications import NotifySettings, configured_routes, wire_notifications
+
+            routes = configured_routes(bosun)
+            wire_notifications(bosun, routes, NotifySettings().notify_every_s)
+            if routes:
+                progress(f"notifications: posting to {', '.join(r.name for r in routes)}")
             if settings.is_embedded:
                 _ensure_cli_key(bosun)
                 write_server_file(settings.home, url)
@@ -185,6 +194,9 @@ def serve(settings: Settings, *, demo: bool | None, console: Console) -> None:
         if "connectors" in bosun.extras:
             bosun.extras["connectors"].stop()
         stop_live(bosun)
+        from channels.wire_telegram import stop_telegram
+
+        stop_telegram(bosun)
         if "knowledge" in bosun.extras:
             bosun.extras["knowledge"].close()
         if settings.is_embedded:

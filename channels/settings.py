@@ -23,6 +23,10 @@ class Settings(RecordsSettings):
     max_upload_bytes: int = Field(
         default=50_000_000, description="Largest document upload accepted (bytes)."
     )
+    max_audio_bytes: int = Field(
+        default=10_000_000,
+        description="Largest audio body accepted by POST /v1/transcribe (bytes).",
+    )
     connectors_config: Path | None = Field(
         default=None,
         description="connectors.yaml that bosun up runs (default: BOSUN_HOME/connectors.yaml "

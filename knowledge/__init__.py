@@ -23,7 +23,7 @@ from knowledge.errors import (
 )
 from knowledge.factory import build_index, open_knowledge_base
 from knowledge.fusion import FusionWeights
-from knowledge.index import VectorIndex
+from knowledge.index import FileBackedIndex, VectorIndex
 from knowledge.rerank import CrossEncoderReranker, Reranker
 from knowledge.settings import KnowledgeSettings
 from knowledge.types import Citation, DocumentKind, Hit, Passage, SearchScope
@@ -35,6 +35,7 @@ __all__ = [
     "DocumentNotFoundError",
     "Embedder",
     "EmbedderError",
+    "FileBackedIndex",
     "FusionWeights",
     "Hit",
     "IndexReport",

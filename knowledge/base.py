@@ -7,7 +7,8 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from knowledge.fusion import FusionWeights, fuse
 from knowledge.index import (
     DENSE,
     SPARSE,
+    FileBackedIndex,
     IndexPoint,
     MatchAny,
     PayloadFilter,
@@ -244,7 +246,8 @@ class KnowledgeBase:
         self._sparse = Bm25Encoder(k=self._tuning.bm25_k, b=self._tuning.bm25_b)
         self._pin_threshold = pin_threshold
         self._gate = VisibilityGate()
-        self._write_lock = threading.Lock()
+        # Re-entrant so that a paused base (writes_paused) can still copy its own index.
+        self._write_lock = threading.RLock()
         self._journal = journal_dir / "knowledge-journal.json" if journal_dir else None
         self._recover()
 
@@ -453,6 +456,24 @@ class KnowledgeBase:
             self._gate.wait_for_readers_before(epoch)
         self._index.set_payload(_document_filter(org_id, document_id), {"status": _status(enabled)})
         self._gate.change(show=keys)
+
+    @contextmanager
+    def writes_paused(self) -> Iterator[None]:
+        """Hold every writer (index, delete, enable, pin) until the block ends; reads go on.
+
+        A backup copies the index and the database inside one pause, so the two agree.
+        """
+        with self._write_lock:
+            yield
+
+    def copy_index_files(self, target: Path) -> int:
+        """Copy a file-backed index into ``target`` with writes paused; return its points."""
+        if not isinstance(self._index, FileBackedIndex):
+            raise KnowledgeError(
+                "the vector index is a Qdrant server: back it up with the server's snapshots"
+            )
+        with self._write_lock:
+            return self._index.copy_files_to(target)
 
     def optimize(self) -> None:
         """Build the index's search structures after bulk indexing (blocking)."""

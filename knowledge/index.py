@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 DENSE = "dense"
@@ -111,6 +112,22 @@ class VectorIndex(Protocol):
 
     def close(self) -> None:
         """Release files and connections."""
+        ...
+
+
+@runtime_checkable
+class FileBackedIndex(Protocol):
+    """An index kept in a local directory, which can copy its files for a backup."""
+
+    def copy_files_to(self, target: Path) -> int:
+        """Flush, copy the index's files into ``target`` (created) and return its points.
+
+        No write may run meanwhile (the knowledge base pauses its writers around this).
+        """
+        ...
+
+    def point_count(self) -> int:
+        """Return how many points the index holds (passages and pins)."""
         ...
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 import uuid
 from collections.abc import Sequence
@@ -175,6 +176,18 @@ class EdgeVectorIndex:
         """Build the HNSW graph and merge segments (blocking)."""
         with self._lock:
             self._shard.optimize()
+
+    def copy_files_to(self, target: Path) -> int:
+        """Flush and copy the shard's directory into ``target``; return how many points."""
+        with self._lock:
+            self._shard.flush()
+            points = self.point_count()
+            shutil.copytree(self._path, target)
+        return points
+
+    def point_count(self) -> int:
+        """Return how many points the shard holds (passages and pins)."""
+        return int(self._shard.count(qe.CountRequest(exact=True)))
 
     def close(self) -> None:
         """Flush and close the shard."""

@@ -136,8 +136,12 @@ def query_readings(
     start: datetime | None = None,
     end: datetime | None = None,
     limit: int = 10_000,
+    newest: bool = False,
 ) -> list[ReadingIn]:
-    """Return a sensor's readings in [start, end), oldest first."""
+    """Return a sensor's readings in [start, end), oldest first.
+
+    With ``newest`` the ``limit`` most recent of them (still oldest first), else the earliest.
+    """
     check_sensors(session, caller, [sensor_id])
     src = _source(session)
     stmt = select(src.c.sensor_id, src.c.time, src.c.value, src.c.quality).where(
@@ -147,8 +151,11 @@ def query_readings(
         stmt = stmt.where(src.c.time >= start)
     if end is not None:
         stmt = stmt.where(src.c.time < end)
-    rows = session.execute(stmt.order_by(src.c.time).limit(limit))
-    return [ReadingIn(*row) for row in rows]
+    if newest:
+        rows = list(session.execute(stmt.order_by(src.c.time.desc()).limit(limit)))
+        return [ReadingIn(*row) for row in reversed(rows)]
+    rows_asc = session.execute(stmt.order_by(src.c.time).limit(limit))
+    return [ReadingIn(*row) for row in rows_asc]
 
 
 def latest_readings(

@@ -16,11 +16,13 @@ from channels.api.body_limit import BodyLimitMiddleware
 from channels.api.metrics import ApiMetrics, MetricsMiddleware
 from channels.api.problems import install_problem_handlers
 from channels.api.routes import v1_routers
+from channels.api.routes.transcribe import PATH as TRANSCRIBE_PATH
 from channels.chat_service import open_gateway
 from channels.runtime import Bosun
 from channels.slack import SlackBot, slack_router
 from channels.start_page import start_router
 from channels.widget import widget_router
+from channels.wire_telegram import telegram_router
 
 DESCRIPTION = """Bosun's maintenance records: vessels, equipment, sensors and readings,
 faults, work orders, parts and stock, users and API keys.
@@ -28,6 +30,10 @@ faults, work orders, parts and stock, users and API keys.
 Send an API key as `Authorization: Bearer <key>` or `X-API-Key: <key>`. Lists are pages:
 pass a page's `next_cursor` as `cursor` to get the next. Errors are RFC 9457 problem
 details (`application/problem+json`) with a stable `code`."""
+
+
+# A multipart form wraps the audio in a few hundred bytes of headers and boundaries.
+MULTIPART_ALLOWANCE = 16_384
 
 
 def _version() -> str:
@@ -41,7 +47,8 @@ def create_app(bosun: Bosun, *, body_limit_overrides: Sequence[tuple[str, int]] 
     """Build the REST API over a running Bosun (``app.state.metrics`` takes extra gauges).
 
     ``body_limit_overrides`` gives path prefixes (uploads) a larger body limit than
-    ``settings.max_request_bytes``.
+    ``settings.max_request_bytes``; audio for ``/v1/transcribe`` may be up to
+    ``settings.max_audio_bytes`` (plus room for a multipart envelope) unless overridden.
     """
     app = FastAPI(
         title="Bosun",
@@ -57,6 +64,7 @@ def create_app(bosun: Bosun, *, body_limit_overrides: Sequence[tuple[str, int]] 
     app.include_router(health.router)
     for router in v1_routers():
         app.include_router(router)
+    app.include_router(telegram_router(bosun))
     app.include_router(widget_router())
     app.include_router(start_router(bosun))
     app.include_router(admin_router(bosun))
@@ -76,7 +84,11 @@ def create_app(bosun: Bosun, *, body_limit_overrides: Sequence[tuple[str, int]] 
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=bosun.settings.max_request_bytes,
-        overrides=tuple(body_limit_overrides),
+        # The caller's overrides come first so they win over the default for the same path.
+        overrides=(
+            *body_limit_overrides,
+            (TRANSCRIBE_PATH, bosun.settings.max_audio_bytes + MULTIPART_ALLOWANCE),
+        ),
     )
     app.add_middleware(
         MetricsMiddleware, metrics=app.state.metrics, resolve=lambda scope: _plain_route(app, scope)

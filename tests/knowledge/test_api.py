@@ -24,7 +24,7 @@ from knowledge.index_qdrant import QdrantClientIndex
 def test_public_names_are_pinned() -> None:
     assert set(knowledge.__all__) == {
         "Citation", "CrossEncoderReranker", "DocumentKind", "DocumentNotFoundError", "Embedder",
-        "EmbedderError", "FusionWeights", "Hit", "IndexReport", "KnowledgeBase",
+        "EmbedderError", "FileBackedIndex", "FusionWeights", "Hit", "IndexReport", "KnowledgeBase",
         "KnowledgeError", "KnowledgeSettings", "OnnxEmbedder", "Passage", "PinnedAnswer",
         "Reranker", "SearchScope", "SearchTuning", "SentenceTransformerEmbedder", "VectorIndex",
         "VectorIndexError", "build_embedder", "build_index", "citation_url", "embedding_text",

@@ -28,5 +28,7 @@ def test_batch_insert_ignores_duplicates_and_queries_ranges(db: Database, tenant
         )
         assert [r.value for r in window] == [410.0 + i for i in range(10)]
         assert window[0].time == t0 + timedelta(seconds=10)
+        recent = readings.query_readings(s, tenant.admin, sid, limit=3, newest=True)
+        assert [r.value for r in recent] == [547.0, 548.0, 549.0]
         latest = readings.latest_readings(s, tenant.admin, [sid])
         assert latest[sid].value == 549.0

@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from channels.api.routes import (
+    admin,
     audit,
     chat,
     connectors,
@@ -14,6 +15,7 @@ from channels.api.routes import (
     readings,
     register,
     register_file,
+    transcribe,
     users,
     work_orders,
 )
@@ -35,6 +37,8 @@ def v1_routers() -> list[APIRouter]:
         documents,
         chat,
         models,
+        transcribe,
+        admin,
     )
     return [module.router for module in modules]
 

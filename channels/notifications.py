@@ -1,0 +1,232 @@
+"""Post alarms, new faults and overdue work orders to each vessel's Slack channel / Telegram chat.
+
+A job on the scheduler collects what happened since it last looked (watermarks kept in
+``system_state``), turns each into an ``assistant.Notice`` and hands it to the configured
+notifiers. A notice a platform could not take for a passing reason (the satellite link is
+down) waits in an outbox and goes out on a later run; nothing is posted twice.
+
+Where notices go, per vessel (IMO number, or ``*`` for every vessel), as JSON:
+``BOSUN_SLACK_NOTIFY='{"*": "C0123ABC"}'`` and ``BOSUN_TELEGRAM_NOTIFY='{"9876543": "-100123"}'``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine, Iterable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from assistant import Notice
+from channels.runtime import Bosun
+from records import (
+    ALL_TENANTS,
+    Equipment,
+    Fault,
+    PendingAction,
+    PendingStatus,
+    SystemState,
+    Vessel,
+    WorkOrder,
+    WorkOrderStatus,
+)
+
+log = logging.getLogger(__name__)
+STATE_KEY = "notifications"
+OUTBOX_LIMIT = 500
+OPEN_WORK = (WorkOrderStatus.open, WorkOrderStatus.in_progress)
+
+
+class NotifySettings(BaseSettings):
+    """Where each vessel's notices go."""
+
+    model_config = SettingsConfigDict(env_prefix="BOSUN_", extra="ignore")
+
+    slack_notify: dict[str, str] = Field(
+        default_factory=dict,
+        description='Vessel IMO (or "*") -> Slack channel id for alarms, faults, overdue work.',
+    )
+    telegram_notify: dict[str, str] = Field(
+        default_factory=dict,
+        description='Vessel IMO (or "*") -> Telegram chat id for alarms, faults, overdue work.',
+    )
+    notify_every_s: float = Field(default=30.0, description="How often to look for news (s).")
+
+
+class Notifier(Protocol):
+    """A platform's way to post a notice (``SlackNotifier``, ``TelegramNotifier``)."""
+
+    def notify(self, destination: str, notice: Notice) -> Coroutine[Any, Any, None]:
+        """Post one notice; raise on failure (``transient`` attribute: try again later)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """A notifier and the vessel -> destination map it serves."""
+
+    name: str
+    notifier: Notifier
+    destinations: dict[str, str]
+
+    def destination(self, imo: str) -> str | None:
+        """Return where a vessel's notices go on this platform, if anywhere."""
+        return self.destinations.get(imo) or self.destinations.get("*")
+
+
+def collect(session: Session, state: dict[str, Any], now: datetime) -> list[Notice]:
+    """Return what happened since the watermarks in ``state`` (which this advances)."""
+    notices: list[Notice] = []
+    names = {e.id: f"{e.code} {e.name}" for e in session.scalars(select(Equipment))}
+    first_run = "fault_id" not in state
+    last_action = int(state.get("action_id", 0))
+    last_fault = int(state.get("fault_id", 0))
+    if first_run:  # start from now: an installation's history is not news
+        state["action_id"] = max([a.id for a in session.scalars(select(PendingAction))] or [0])
+        state["fault_id"] = max([f.id for f in session.scalars(select(Fault))] or [0])
+        state["overdue"] = [
+            w.id
+            for w in session.scalars(select(WorkOrder).where(WorkOrder.status.in_(OPEN_WORK)))
+            if w.due is not None and _aware(w.due) < now
+        ]
+        return []
+    for action in session.scalars(
+        select(PendingAction).where(PendingAction.id > last_action).order_by(PendingAction.id)
+    ):
+        state["action_id"] = action.id
+        if action.idempotency_key.startswith("alarm:") and action.vessel_id is not None:
+            live = action.status == PendingStatus.proposed
+            notices.append(
+                Notice(
+                    kind="alarm",
+                    vessel_id=action.vessel_id,
+                    text=action.summary,
+                    action_id=action.id if live else None,
+                    data={"org_id": action.org_id},
+                )
+            )
+    for fault in session.scalars(select(Fault).where(Fault.id > last_fault).order_by(Fault.id)):
+        state["fault_id"] = fault.id
+        notices.append(
+            Notice(
+                kind="fault",
+                vessel_id=fault.vessel_id,
+                text=(
+                    f"New fault #{fault.id} on {names.get(fault.equipment_id, '?')}: "
+                    f"{fault.title} (priority {fault.priority.value}, via {fault.reported_via})"
+                ),
+                data={"org_id": fault.org_id, "fault_id": fault.id},
+            )
+        )
+    seen = set(state.get("overdue", []))
+    for wo in session.scalars(select(WorkOrder).where(WorkOrder.status.in_(OPEN_WORK))):
+        if wo.due is None or _aware(wo.due) >= now or wo.id in seen:
+            continue
+        seen.add(wo.id)
+        notices.append(
+            Notice(
+                kind="overdue",
+                vessel_id=wo.vessel_id,
+                text=(
+                    f"Work order #{wo.id} is overdue since {_aware(wo.due):%Y-%m-%d}: "
+                    f"{wo.title} on {names.get(wo.equipment_id, '?')}"
+                ),
+                data={"org_id": wo.org_id, "work_order_id": wo.id},
+            )
+        )
+    state["overdue"] = sorted(seen)[-5000:]
+    return notices
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def deliver(
+    notices: Iterable[Notice],
+    routes: list[Route],
+    imo_of: Callable[[int], str],
+    outbox: list[dict[str, Any]],
+    run: Callable[[Coroutine[Any, Any, None]], None] = asyncio.run,
+) -> list[dict[str, Any]]:
+    """Post notices (and earlier undelivered ones); return what must wait for a later run."""
+    waiting: list[dict[str, Any]] = []
+    jobs = [(item["route"], item["destination"], Notice(**item["notice"])) for item in outbox]
+    for notice in notices:
+        imo = imo_of(notice.vessel_id)
+        for route in routes:
+            destination = route.destination(imo)
+            if destination:
+                jobs.append((route.name, destination, notice))
+    by_name = {r.name: r for r in routes}
+    for name, destination, notice in jobs:
+        target = by_name.get(name)
+        if target is None:
+            continue
+        try:
+            run(target.notifier.notify(destination, notice))
+        except Exception as err:  # a platform's failure must not stop the others
+            if getattr(err, "transient", False):
+                waiting.append(
+                    {"route": name, "destination": destination, "notice": asdict(notice)}
+                )
+            log.warning("%s notice to %s not delivered: %s", name, destination, err)
+    return waiting[-OUTBOX_LIMIT:]
+
+
+def wire_notifications(bosun: Bosun, routes: list[Route], every_s: float = 30.0) -> None:
+    """Run the notification job on the scheduler (nothing when no route is configured)."""
+    if not routes:
+        return
+
+    def job(_payload: dict[str, Any]) -> None:
+        now = datetime.now(UTC)
+        with bosun.db.transaction(ALL_TENANTS) as s:
+            row = s.get(SystemState, STATE_KEY)
+            state = dict(row.value) if row is not None else {}
+            notices = collect(s, state, now)
+            imos = {v.id: v.imo for v in s.scalars(select(Vessel))}
+        waiting = deliver(
+            notices, routes, lambda vid: imos.get(vid, ""), list(state.get("outbox", []))
+        )
+        state["outbox"] = waiting
+        with bosun.db.transaction(ALL_TENANTS) as s:
+            row = s.get(SystemState, STATE_KEY)
+            if row is None:
+                s.add(SystemState(key=STATE_KEY, value=state))
+            else:
+                row.value = state
+        if notices:
+            log.info("notifications: %d posted, %d waiting", len(notices), len(waiting))
+
+    bosun.runner.register("notifications", job)
+    bosun.scheduler.every(every_s, "notifications")
+    bosun.runner.submit("notifications", {})
+
+
+def configured_routes(bosun: Bosun) -> list[Route]:
+    """Return the notifiers configured by the environment."""
+    settings = NotifySettings()
+    routes: list[Route] = []
+    if settings.slack_notify:
+        from channels.slack import SlackNotifier, SlackSettings
+
+        slack = SlackNotifier.from_settings(SlackSettings(), public_url=bosun.settings.public_url)
+        if slack is None:
+            log.warning("BOSUN_SLACK_NOTIFY is set but Slack is not configured")
+        else:
+            routes.append(Route("slack", slack, settings.slack_notify))
+    if settings.telegram_notify:
+        from channels.wire_telegram import telegram_notifier
+
+        telegram = telegram_notifier(bosun)
+        if telegram is None:
+            log.warning("BOSUN_TELEGRAM_NOTIFY is set but Telegram is not configured")
+        else:
+            routes.append(Route("telegram", telegram, settings.telegram_notify))
+    return routes

@@ -1,0 +1,113 @@
+"""POST /telegram/webhook on the real app served by uvicorn: the secret header decides."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+
+from channels.api import create_app
+from channels.runtime import Bosun
+from channels.telegram import SECRET_HEADER
+from records import Role
+from tests.api.conftest import Tenant
+from tests.telegram.bot_api import FakeBotApi, serving
+from tests.telegram.conftest import link
+from tests.telegram.test_polling import buttons, to
+
+SECRET = "s3cret_hook-42"
+
+
+def _configure(monkeypatch: pytest.MonkeyPatch, bot_api: FakeBotApi, secret: str | None) -> None:
+    monkeypatch.setenv("BOSUN_TELEGRAM_BOT_TOKEN", bot_api.token)
+    monkeypatch.setenv("BOSUN_TELEGRAM_API_URL", bot_api.url)
+    if secret is None:
+        monkeypatch.delenv("BOSUN_TELEGRAM_WEBHOOK_SECRET", raising=False)
+    else:
+        monkeypatch.setenv("BOSUN_TELEGRAM_WEBHOOK_SECRET", secret)
+
+
+def test_webhook_checks_the_secret_and_replies_through_send_message(
+    monkeypatch: pytest.MonkeyPatch, bot_api: FakeBotApi, home_bosun: Bosun, org: Tenant
+) -> None:
+    _configure(monkeypatch, bot_api, SECRET)
+    user = 5101
+    link(home_bosun, org, Role.officer, user)
+    with serving(create_app(home_bosun)) as base, httpx.Client(base_url=base) as http:
+        update = {
+            "update_id": bot_api.next_update_id(),
+            **bot_api.message(user, "ME1 is leaking fuel"),
+        }
+        for headers in ({}, {SECRET_HEADER: "wrong"}, {SECRET_HEADER: SECRET + "x"}):
+            refused = http.post("/telegram/webhook", json=update, headers=headers)
+            assert refused.status_code == 401, refused.text
+            assert refused.headers["content-type"].startswith("application/problem+json")
+            assert refused.json()["code"] == "unauthorized"
+        garbage = http.post(
+            "/telegram/webhook", content=b"not json", headers={SECRET_HEADER: SECRET}
+        )
+        assert garbage.status_code == 400
+        time.sleep(0.5)
+        assert not bot_api.calls_of("sendMessage", to(user))  # no turn for any of those
+
+        warm_up = {"update_id": bot_api.next_update_id(), **bot_api.message(user, "/help")}
+        warmed = http.post("/telegram/webhook", json=warm_up, headers={SECRET_HEADER: SECRET})
+        assert warmed.status_code == 200
+        bot_api.wait_for("sendMessage", to(user))
+        # The reply takes at least 1.5 s (a slow chat action): the webhook answers before.
+        bot_api.delays["sendChatAction"] = 1.5
+        try:
+            started = time.monotonic()
+            accepted = http.post("/telegram/webhook", json=update, headers={SECRET_HEADER: SECRET})
+            answered_in = time.monotonic() - started
+            assert accepted.status_code == 200, accepted.text
+            assert len(bot_api.calls_of("sendMessage", to(user))) == 1  # the help only
+            assert answered_in < 1.0
+            proposal = bot_api.wait_for("sendMessage", to(user), count=2)[-1]
+        finally:
+            bot_api.delays.clear()
+        assert "Proposed:" in proposal["text"]
+        # Telegram re-delivering the same update does not run a second turn.
+        again = http.post("/telegram/webhook", json=update, headers={SECRET_HEADER: SECRET})
+        assert again.status_code == 200
+
+        confirm = next(d for d in buttons(proposal["result"]) if d.startswith("a:y:"))
+        press = {
+            "update_id": bot_api.next_update_id(),
+            **bot_api.press(user, proposal["result"], confirm),
+        }
+        assert (
+            http.post("/telegram/webhook", json=press, headers={SECRET_HEADER: SECRET}).status_code
+            == 200
+        )
+        bot_api.wait_for(
+            "answerCallbackQuery", lambda p: p["callback_query_id"] == press["callback_query"]["id"]
+        )
+        done = bot_api.wait_for("sendMessage", to(user), count=3)
+        assert "#" in done[2]["text"]
+    time.sleep(0.3)
+    assert len(bot_api.calls_of("sendMessage", to(user))) == 3
+
+
+def test_unconfigured_webhook_refuses_everything(
+    monkeypatch: pytest.MonkeyPatch, bot_api: FakeBotApi, home_bosun: Bosun
+) -> None:
+    for secret in (None, ""):
+        _configure(monkeypatch, bot_api, secret)
+        monkeypatch.setenv("BOSUN_TELEGRAM_BOT_TOKEN", "")
+        with serving(create_app(home_bosun)) as base:
+            update = {"update_id": 1, **bot_api.message(5102, "hello")}
+            for headers in ({}, {SECRET_HEADER: ""}, {SECRET_HEADER: "anything"}):
+                response = httpx.post(f"{base}/telegram/webhook", json=update, headers=headers)
+                assert response.status_code == 401
+                assert "not configured" in response.json()["detail"]
+    # A token without a webhook secret means long polling: the webhook stays shut.
+    _configure(monkeypatch, bot_api, None)
+    with serving(create_app(home_bosun)) as base:
+        response = httpx.post(
+            f"{base}/telegram/webhook",
+            json={"update_id": 2, **bot_api.message(5102, "hello")},
+            headers={SECRET_HEADER: ""},
+        )
+        assert response.status_code == 401
