@@ -65,3 +65,61 @@ def test_rls_walls_off_tenants_in_raw_sql(
         # The readings table itself is insert-only for the app role.
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("SELECT count(*) FROM readings")
+
+
+def test_a_database_owner_that_is_no_superuser_migrates_and_serves() -> None:
+    """The README's fleet setup: roles made once by a superuser, the rest by the owner."""
+    import uuid
+
+    from records import ALL_TENANTS, migrate, register_import, system_caller
+    from tests.conftest import PG_ADMIN_URL, _postgres_problem, skip_or_fail
+    from tests.records.helpers import import_test_register
+
+    problem = _postgres_problem()
+    if problem:
+        skip_or_fail("postgres", problem)
+    name = f"bosun_owner_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        for role in ("bosun_app", "bosun_reader"):
+            admin.execute(
+                f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') "
+                f"THEN CREATE ROLE {role} NOLOGIN; END IF; END $$"
+            )
+        admin.execute(f"CREATE ROLE {name} LOGIN PASSWORD 'owner-pw' NOSUPERUSER NOCREATEROLE")
+        admin.execute(f"CREATE DATABASE {name} OWNER {name}")
+        admin.execute(f"GRANT bosun_app, bosun_reader TO {name} WITH ADMIN OPTION")
+    url = (
+        make_url(PG_ADMIN_URL)
+        .set(drivername="postgresql+psycopg", username=name, password="owner-pw", database=name)
+        .render_as_string(hide_password=False)
+    )
+    db = None
+    try:
+        migrate(url)
+        db = Database.from_url(url, app_role="bosun_app")
+        report = import_test_register(db, "Owner Test", "9100001")
+        with db.transaction(ALL_TENANTS) as s:
+            org_id = register_import.resolve_organization(s, "Owner Test").id
+        caller = system_caller(org_id)
+        with db.transaction(caller) as s:
+            sensor = register.sensors_by_tag(s, caller, report.vessel_id)["ME1_EXH_T"]
+            readings.insert_readings(s, caller, [ReadingIn(sensor.id, utcnow(), 399.0)])
+        with db.transaction(caller) as s:
+            latest = readings.latest_readings(s, caller, [sensor.id])
+        assert latest[sensor.id].value == 399.0
+        with psycopg.connect(
+            make_url(PG_ADMIN_URL).set(database=name).render_as_string(False)
+        ) as conn:
+            owner = conn.execute(
+                "SELECT viewowner FROM pg_views WHERE viewname = 'tenant_readings'"
+            ).fetchone()
+            can_create = conn.execute(
+                "SELECT has_schema_privilege('bosun_reader', 'public', 'CREATE')"
+            ).fetchone()
+        assert owner == ("bosun_reader",) and can_create == (False,)
+    finally:
+        if db is not None:
+            db.dispose()
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            admin.execute(f"DROP ROLE IF EXISTS {name}")

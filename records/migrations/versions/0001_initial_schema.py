@@ -1027,5 +1027,9 @@ def _enable_row_level_security() -> None:
            SELECT r.sensor_id, r.time, r.value, r.quality
            FROM readings r JOIN sensors s ON s.id = r.sensor_id"""
     )
+    # A new owner needs CREATE on the schema, which PostgreSQL 15 grants nobody by default:
+    # lend it for the change, so a database owner that is no superuser can migrate.
+    op.execute(f"GRANT CREATE ON SCHEMA public TO {READER_ROLE}")
     op.execute(f"ALTER VIEW tenant_readings OWNER TO {READER_ROLE}")
+    op.execute(f"REVOKE CREATE ON SCHEMA public FROM {READER_ROLE}")
     op.execute(f"GRANT SELECT ON tenant_readings TO {APP_ROLE}")

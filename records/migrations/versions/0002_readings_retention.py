@@ -74,7 +74,11 @@ def _postgres() -> None:
            SELECT r.sensor_id, r.time, r.value, r.quality
            FROM readings r JOIN sensors s ON s.id = r.sensor_id"""
     )
+    # A new owner needs CREATE on the schema, which PostgreSQL 15 grants nobody by default:
+    # lend it for the change, so a database owner that is no superuser can migrate.
+    op.execute("GRANT CREATE ON SCHEMA public TO bosun_reader")
     op.execute("ALTER VIEW tenant_readings OWNER TO bosun_reader")
+    op.execute("REVOKE CREATE ON SCHEMA public FROM bosun_reader")
     op.execute("GRANT SELECT ON tenant_readings TO bosun_app")
 
     # Creating partitions and pruning old rows need the owner's rights; these functions do
