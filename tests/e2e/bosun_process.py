@@ -47,16 +47,31 @@ def bosun_env(home: Path, **variables: str) -> dict[str, str]:
     return env
 
 
+def inherited_env(home: Path) -> dict[str, str]:
+    """Return this process's environment on another home, without a database URL.
+
+    What ``bosun_up`` and ``cli`` use when given no ``env`` (tests that set variables with
+    ``monkeypatch`` rely on it); tests that must not see the developer's ``BOSUN_``
+    variables pass ``env=bosun_env(...)``.
+    """
+    env = {**os.environ, "BOSUN_HOME": str(home)}
+    env.pop("BOSUN_DATABASE_URL", None)
+    return env
+
+
 @contextmanager
 def bosun_up(
     home: Path, port: int, *extra: str, env: dict[str, str] | None = None
 ) -> Iterator[tuple[subprocess.Popen[str], Path]]:
-    """Run ``bosun up`` on a port until the block ends (then Ctrl-C, as a user stops it)."""
+    """Run ``bosun up`` on a port until the block ends (then Ctrl-C, as a user stops it).
+
+    Its output goes to a log file beside the home, yielded with the process.
+    """
     log = home.parent / f"up-{port}-{time.monotonic_ns()}.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
             [BOSUN, "up", "--port", str(port), *extra],
-            env=env if env is not None else bosun_env(home),
+            env=env if env is not None else inherited_env(home),
             stdout=out,
             stderr=subprocess.STDOUT,
             text=True,
@@ -96,7 +111,7 @@ def cli(
     """Run one ``bosun`` command to its end."""
     return subprocess.run(
         [BOSUN, *args],
-        env=env if env is not None else bosun_env(home),
+        env=env if env is not None else inherited_env(home),
         capture_output=True,
         text=True,
         timeout=120,
