@@ -64,9 +64,7 @@ def seed_register(bosun: Bosun) -> tuple[int, int]:
         return org_id, report.vessel_id
 
 
-def search_case(
-    bosun: Bosun, org_id: int, vessel_id: int, question: str, top: int
-) -> list[Hit]:
+def search_case(bosun: Bosun, org_id: int, vessel_id: int, question: str, top: int) -> list[Hit]:
     """Search as the assistant's search_manuals tool does without an equipment filter."""
     scope = SearchScope(org_id=org_id, vessel_id=vessel_id, kinds=MANUAL_KINDS)  # type: ignore[arg-type]
     return open_knowledge(bosun).search(question, scope, limit=top)
@@ -98,8 +96,11 @@ def run(home: Path, cases: list[ManualCase], top: int) -> dict[str, object]:
             ok = want in got
             hits_at_k += ok
             mark = "ok  " if ok else "MISS"
-            print(f"{mark} {case.question}\n     want p.{case.page} {case.document}; got "
-                  + ", ".join(f"p.{p} {t.split()[0]}" for t, p in got), file=sys.stderr)
+            print(
+                f"{mark} {case.question}\n     want p.{case.page} {case.document}; got "
+                + ", ".join(f"p.{p} {t.split()[0]}" for t, p in got),
+                file=sys.stderr,
+            )
         return {
             "pages": result.summary.pages,
             "chunks": result.summary.chunks,

@@ -50,7 +50,7 @@ def render_manuals(dest: Path, progress: Callable[[str], None] = log.info) -> li
         progress(f"manuals: rendering {manual.title}")
         pages = render_pdf(manual, target)
         sidecar.write_text(key + "\n")
-        log.info("rendered %s (%d pages)", target.name, pages)
+        log.debug("rendered %s (%d pages)", target.name, pages)
         out.append(target)
     return out
 

@@ -115,7 +115,7 @@ def _styles() -> StyleSheet1:
     return sheet
 
 
-class _Heading(Paragraph):
+class _Heading(Paragraph):  # type: ignore[misc]  # reportlab is untyped
     """A heading paragraph that becomes a PDF bookmark (outline entry) where it lands."""
 
     def __init__(self, text: str, style: ParagraphStyle, level: int, key: str) -> None:
@@ -123,7 +123,7 @@ class _Heading(Paragraph):
         self.outline_text, self.outline_level, self.outline_key = text, level, key
 
 
-class _ManualDoc(BaseDocTemplate):
+class _ManualDoc(BaseDocTemplate):  # type: ignore[misc]  # reportlab is untyped
     """Page frame, header and footer; headings register themselves in the outline."""
 
     def __init__(self, path: Path, manual: Manual) -> None:
@@ -171,7 +171,7 @@ class _ManualDoc(BaseDocTemplate):
         canvas.drawRightString(A4[0] - _MARGIN, _MARGIN - 8 * mm, f"Page {doc.page}")
         canvas.restoreState()
 
-    def afterFlowable(self, flowable: Flowable) -> None:  # noqa: N802 - reportlab's hook name
+    def afterFlowable(self, flowable: Flowable) -> None:
         """Bookmark headings where they are drawn."""
         if isinstance(flowable, _Heading):
             self.canv.bookmarkPage(flowable.outline_key)
@@ -377,7 +377,9 @@ def _cover(manual: Manual, styles: StyleSheet1) -> list[Flowable]:
             [Paragraph("Revision", styles["HeadCell"]), Paragraph(manual.revision, styles["Cell"])],
             [
                 Paragraph("Vessel", styles["HeadCell"]),
-                Paragraph("MV Northern Bosun (IMO 9700001), platform supply vessel", styles["Cell"]),
+                Paragraph(
+                    "MV Northern Bosun (IMO 9700001), platform supply vessel", styles["Cell"]
+                ),
             ],
             [
                 Paragraph("Issued by", styles["HeadCell"]),
@@ -428,4 +430,3 @@ def render_pdf(manual: Manual, target: Path) -> int:
     doc.build(story)
     part.replace(target)
     return int(doc.page)
-

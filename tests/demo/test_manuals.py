@@ -74,8 +74,10 @@ def test_limit_tables_state_the_register_limits(register: dict[str, Any]) -> Non
                 sensor = sensors[tag]
                 for key in ("low", "high"):
                     if key in sensor:
-                        value = f"{sensor[key]:g}" if isinstance(sensor[key], float) else str(
-                            sensor[key]
+                        value = (
+                            f"{sensor[key]:g}"
+                            if isinstance(sensor[key], float)
+                            else str(sensor[key])
                         )
                         if isinstance(sensor[key], float) and "." not in value:
                             value += ".0"
@@ -103,8 +105,10 @@ def test_plan_intervals_match_the_planned_maintenance_system() -> None:
                 for c in manual.equipment_codes
             ):
                 continue
-            every = f"{plan['every_hours']} h" if "every_hours" in plan else (
-                f"{plan['every_days']} days"
+            every = (
+                f"{plan['every_hours']} h"
+                if "every_hours" in plan
+                else (f"{plan['every_days']} days")
             )
             assert every in flat or every.replace(" h", " running hours") in flat, plan
             covered += 1
