@@ -106,8 +106,13 @@ def migrate() -> None:
 
 
 @app.command()
-def demo() -> None:
-    """Load the demo vessel (register, users, parts, plans, six months of history)."""
+def demo(
+    manuals: Annotated[
+        bool,
+        typer.Option(help="Also render the demo manuals to PDF and ingest them."),
+    ] = True,
+) -> None:
+    """Load the demo vessel (register, users, parts, plans, six months of history, manuals)."""
     from channels.demo import DEMO_KEYS_FILE, seed_demo
 
     settings = _settings()
@@ -121,6 +126,14 @@ def demo() -> None:
     )
     _print_keys(result.keys)
     out.print(f"demo vessel loaded (organization {result.org_id}, vessel {result.vessel_id})")
+    if manuals:
+        from channels.demo_manuals_service import ingest_demo_manuals
+
+        try:
+            ingest_demo_manuals(bosun, progress=lambda s: err.print(s))
+        finally:
+            if "knowledge" in bosun.extras:
+                bosun.extras["knowledge"].close()
 
 
 def _print_keys(keys: list[tuple[str, str, str]]) -> None:

@@ -228,6 +228,17 @@ class KnowledgeService:
             )
             for p in paths
         ]
+        return self.ingest_sources(caller, sources, force=force, progress=progress)
+
+    def ingest_sources(
+        self,
+        caller: Caller,
+        sources: Sequence[SourceFile],
+        *,
+        force: bool = False,
+        progress: bool = False,
+    ) -> IngestSummary:
+        """Ingest prepared sources (each with its own scope) in one pipeline run."""
         return ingest_files(
             sources,
             registry=RecordsDocumentRegistry(self.bosun, caller, force=force),

@@ -40,6 +40,16 @@ EXTRA_FIRST_START: list[tuple[str, FirstStartStep]] = [*DEMO_LIVE_STEPS]
 MIN_SECRET_KEY_CHARS = 32
 
 
+def _demo_manuals(bosun: Bosun, progress: Callable[[str], None]) -> None:
+    """Render and ingest the demo manuals when the demo vessel is in the database."""
+    from channels.demo_manuals_service import demo_manuals_step
+
+    demo_manuals_step(bosun, progress)
+
+
+EXTRA_FIRST_START.append(("demo manuals", _demo_manuals))
+
+
 def _has_organizations(bosun: Bosun) -> bool:
     with bosun.db.transaction(ALL_TENANTS) as s:
         return bool(s.scalar(select(func.count()).select_from(Organization)))

@@ -22,7 +22,8 @@ def test_bosun_up_on_an_empty_home_serves_the_demo(tmp_path: Path) -> None:
     base = f"http://127.0.0.1:{port}"
     with bosun_up(home, port) as (proc, log):
         wait_for(f"{base}/healthz", 60, proc, log)
-        ready = wait_for(f"{base}/readyz", 180, proc, log)
+        # Seeding, fault history and the demo manuals (render + ingest): about 3 minutes idle.
+        ready = wait_for(f"{base}/readyz", 360, proc, log)
         assert ready.status_code == 200
         keys = demo_keys(home)
         assert set(keys) == {"crew", "officer", "chief_engineer", "shore", "admin"}
@@ -34,6 +35,12 @@ def test_bosun_up_on_an_empty_home_serves_the_demo(tmp_path: Path) -> None:
         faults = httpx.get(f"{base}/v1/faults", headers=headers, params={"limit": 200}).json()
         assert len(faults["items"]) > 100
         assert httpx.get(f"{base}/v1/vessels").status_code == 401
+        admin = {"Authorization": f"Bearer {keys['admin']}"}
+        docs = httpx.get(f"{base}/v1/documents", headers=admin, params={"limit": 100}).json()
+        manuals = [d for d in docs["items"] if "demo" in d["tags"] and d["kind"] != "fault_history"]
+        assert len(manuals) == 5, docs
+        assert all(d["status"] == "indexed" and d["pages"] for d in manuals), manuals
+        assert sum(d["pages"] for d in manuals) >= 40
 
         # While the server runs, the CLI goes through its local API, not the home.
         listing = cli(home, "equipment", "list", "--json")

@@ -76,10 +76,15 @@ def test_first_run_in_the_browser(
             (links.nth(i).inner_text(), links.nth(i).get_attribute("href"))
             for i in range(links.count())
         ]
+        hits = []
+        for text, href in cited:
+            doc_id = href.split("/v1/chat/documents/")[1].split("?")[0]
+            doc = httpx.get(f"{base}/v1/documents/{doc_id}", headers=chief).json()
+            hits.append((doc["filename"], href.rsplit("#page=", 1)[-1], text))
         assert any(
-            case["document"].lower() in text.lower() and href.endswith(f"#page={case['page']}")
-            for text, href in cited
-        ), (case, cited)
+            name.startswith(case["document"]) and page == str(case["page"])
+            for name, page, _ in hits
+        ), (case, hits)
         pdf = page.request.get(cited[0][1].split("#")[0])
         assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
         screenshot(page, "first-run-manual-answer")

@@ -9,6 +9,7 @@ security.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -27,10 +28,18 @@ from tests.e2e.bosun_process import bosun_env, bosun_up, cli, demo_keys, free_po
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
-READY_TIMEOUT_S = 360
+READY_TIMEOUT_S = 420
 """First start on PostgreSQL (seed, embedding model, readings, training) on a loaded 2-core box."""
 APP_ROLE = "bosun_app"
 FAULT_TEXT = "ME2 fuel pump is leaking diesel onto the hot box"
+CASES = Path(__file__).resolve().parents[2] / "eval" / "cases" / "manuals.jsonl"
+
+
+def _manual_case() -> dict[str, Any]:
+    """A question of the demo manuals' cases, with the document and page it must cite."""
+    lines = CASES.read_text(encoding="utf-8").splitlines()
+    case: dict[str, Any] = json.loads(lines[0])
+    return case
 
 
 def _require_postgres() -> None:
@@ -101,14 +110,21 @@ def run_fleet(tmp_path: Path, database_url: str, **extra_env: str) -> None:
         assert keys["admin"] in printed, "the demo keys are printed once on first start"
         assert not (home_a / "bosun.db").exists(), "fleet mode keeps no SQLite database"
         assert list((shared_files / "models").rglob("v1.json")), "the trained model is shared"
+        assert len(list((shared_files / "demo" / "manuals").glob("*.pdf"))) == 5
 
-        # A question about the fault history gets an answer with its citations.
-        answer = _post(
-            a, "/v1/chat/turns", keys["chief_engineer"], text="has the ME2 fuel pump leaked before?"
+        # A question about a demo manual gets an answer citing the right page.
+        case = _manual_case()
+        answer = _post(a, "/v1/chat/turns", keys["chief_engineer"], text=case["question"])
+        assert answer["outcome"] == "answer" and "[1]" in answer["reply"], answer
+        chief = {"Authorization": f"Bearer {keys['chief_engineer']}"}
+        cited = [
+            (httpx.get(f"{a}/v1/documents/{c['document_id']}", headers=chief).json(), c["page"])
+            for c in answer["citations"]
+        ]
+        manual = next(
+            (doc for doc, page in cited if doc["filename"].startswith(case["document"])), None
         )
-        assert answer["outcome"] == "answer", answer
-        assert answer["citations"] and "[1]" in answer["reply"]
-        assert all(c["document_id"] and c["title"] for c in answer["citations"])
+        assert manual is not None and (manual, case["page"]) in cited, (case, cited)
 
         # A second server joins the same database (no --demo: no seeding, no 2nd simulator).
         with bosun_up(home_b, port_b, env=bosun_env(home_b, **common)) as (proc_b, log_b):
@@ -116,6 +132,10 @@ def run_fleet(tmp_path: Path, database_url: str, **extra_env: str) -> None:
             joined = log_b.read_text()
             assert "demo: importing" not in joined and "simulator serving" not in joined
             assert keys["admin"] not in joined
+
+            # The manual rendered by server A opens on server B (BOSUN_FILES_DIR is shared).
+            pdf = httpx.get(f"{b}/v1/documents/{manual['id']}/file", headers=chief, timeout=30)
+            assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF"), pdf.text[:200]
 
             # A chat token issued by one server is good on the other (the shared secret).
             token = _post(a, "/v1/chat/tokens", keys["crew"])["token"]
