@@ -80,6 +80,7 @@ def main() -> None:
     for variant in args.variants.split(","):
         size, overlap, tw, bk, bb = variant.split(":")
         options = PipelineOptions(
+            chunker="words",
             chunk_words=int(size),
             overlap_words=int(overlap),
             title_weight=int(tw),
