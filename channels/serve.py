@@ -101,7 +101,7 @@ def serve(settings: Settings, *, demo: bool | None, console: Console) -> None:
 
     def progress(text: str) -> None:
         bosun.startup.step(text)
-        console.print(text)
+        console.print(f"[dim]{time.monotonic() - started:5.0f} s[/] {text}", highlight=False)
 
     def first_start() -> None:
         try:
