@@ -361,7 +361,7 @@ class ChatGateway:
         kind = upload.content_type.split(";")[0].strip().lower()
         if not kind.startswith(ATTACHMENT_TYPES):
             raise ChatError(
-                ErrorCode.unsupported,
+                ErrorCode.unsupported_media_type,
                 f"{upload.name}: {kind or 'unknown type'} is not kept; send a photo, PDF or text",
             )
         digest = hashlib.sha256(upload.data).hexdigest()
