@@ -112,13 +112,14 @@ def _email(bosun: Bosun, tenant: Tenant, role: Role) -> str:
 def _host_site(bosun_url: str, api_key: str, user_email: str) -> Starlette:
     """Another site's page with the one tag, and its backend that fetches chat tokens."""
 
-    async def page(_: Request) -> HTMLResponse:
+    async def page(request: Request) -> HTMLResponse:
+        speech = ' data-speech="server"' if request.query_params.get("speech") else ""
         return HTMLResponse(
             "<!doctype html><html><head><meta name='viewport' "
             "content='width=device-width, initial-scale=1'><title>Fleet intranet</title></head>"
             "<body><h1>Fleet intranet</h1><p>Plain page of another site.</p>"
             f'<script src="{bosun_url}/widget.js" data-bosun-url="{bosun_url}" '
-            'data-token-url="/your-backend/bosun-token"></script></body></html>'
+            f'data-token-url="/your-backend/bosun-token"{speech}></script></body></html>'
         )
 
     async def token(_: Request) -> JSONResponse:
@@ -228,3 +229,56 @@ def test_widget_fits_tablets_and_phones(
     assert answer.locator("a.citation").count() >= 1
     screenshot(page, f"widget-{size}")
     context.close()
+
+
+def test_microphone_records_and_the_server_transcribes(
+    world: dict[str, Any], tmp_path: Path, screenshot: Callable[[Any, str], Path]
+) -> None:
+    """No browser recogniser offline: the widget records and sends the audio to Bosun."""
+    from playwright.sync_api import sync_playwright
+
+    from eval.speech_audio import espeak_problem, speak
+    from tests.conftest import skip_or_fail
+    from tests.web.conftest import CHROMIUM_ARGS, chromium_path
+
+    problem = espeak_problem()
+    if problem:
+        skip_or_fail("espeak", problem)
+    executable = chromium_path()
+    clip = tmp_path / "report.wav"
+    clip.write_bytes(speak("Main engine number one is leaking fuel."))
+    fake_mic = [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={clip}",
+    ]
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=executable, headless=True, args=[*CHROMIUM_ARGS, *fake_mic]
+        )
+        context = browser.new_context(**VIEWPORTS["tablet"])
+        context.grant_permissions(["microphone"])
+        page = context.new_page()
+        page.goto(world["site"].url + "/?speech=server")
+        page.wait_for_function("window.Bosun !== undefined")
+        page.locator("button.bubble").tap()
+        page.locator("button.mic").tap()
+        page.wait_for_function(
+            "() => document.querySelector('#bosun-widget').shadowRoot"
+            ".querySelector('button.mic.recording') !== null"
+        )
+        page.wait_for_timeout(4500)  # the fake microphone plays the clip
+        page.locator("button.mic").tap()
+        heard = page.locator(".msg.user .heard")
+        heard.wait_for(timeout=90_000)
+        said = page.locator(".msg.user").last.inner_text().lower()
+        assert "leak" in said and ("engine" in said or "fuel" in said), said
+        page.wait_for_function(
+            "() => document.querySelector('#bosun-widget').shadowRoot"
+            ".querySelector('.msg.bot[data-outcome]') !== null",
+            timeout=90_000,
+        )
+        reply = page.locator(".msg.bot[data-outcome]").last
+        assert reply.get_attribute("data-outcome") in ("proposed", "clarify"), reply.inner_text()
+        screenshot(page, "widget-voice")
+        browser.close()
