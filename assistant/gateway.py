@@ -36,6 +36,7 @@ from records import (
     conversations,
     documents,
     faults,
+    pending,
     register,
     require,
     users,
@@ -302,6 +303,22 @@ class ChatGateway:
             kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             return path.read_bytes(), kind
         raise ChatError(ErrorCode.not_found, "no such file")
+
+    def alarms_waiting(self, speaker: Speaker) -> list[Notice]:
+        """Alarm-proposed faults waiting for this speaker's Confirm / Cancel (newest last)."""
+        with self.db.transaction(speaker.org_id) as s:
+            caller = self._caller(s, speaker)
+            return [
+                Notice(
+                    kind="alarm",
+                    vessel_id=a.vessel_id or 0,
+                    text=a.summary,
+                    action_id=a.id,
+                    data={"expires_at": a.expires_at.isoformat()},
+                )
+                for a in pending.list_actions(s, caller)
+                if a.idempotency_key.startswith("alarm:")
+            ]
 
     # --- documents -------------------------------------------------------------------------
 
