@@ -7,6 +7,7 @@ citations, a question back, or a proposed change the crew member confirms with "
 from assistant.engine import SYSTEM_PROMPT, Assistant
 from assistant.equipment import Item, RegisterIndex, Resolution
 from assistant.gateway import (
+    MAX_ATTACHMENT_BYTES,
     TOKEN_PREFIX,
     ChatError,
     ChatGateway,
@@ -25,6 +26,7 @@ from assistant.tools import ToolContext, build_tools, load_index
 from assistant.types import Outcome, ProposedAction, ToolCall, TurnResult
 
 __all__ = [
+    "MAX_ATTACHMENT_BYTES",
     "SYSTEM_PROMPT",
     "TOKEN_PREFIX",
     "Assistant",

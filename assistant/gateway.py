@@ -36,6 +36,7 @@ from records import (
     conversations,
     documents,
     faults,
+    pending,
     register,
     require,
     users,
@@ -303,6 +304,22 @@ class ChatGateway:
             return path.read_bytes(), kind
         raise ChatError(ErrorCode.not_found, "no such file")
 
+    def alarms_waiting(self, speaker: Speaker) -> list[Notice]:
+        """Alarm-proposed faults waiting for this speaker's Confirm / Cancel (newest last)."""
+        with self.db.transaction(speaker.org_id) as s:
+            caller = self._caller(s, speaker)
+            return [
+                Notice(
+                    kind="alarm",
+                    vessel_id=a.vessel_id or 0,
+                    text=a.summary,
+                    action_id=a.id,
+                    data={"expires_at": a.expires_at.isoformat()},
+                )
+                for a in pending.list_actions(s, caller)
+                if a.idempotency_key.startswith("alarm:")
+            ]
+
     # --- documents -------------------------------------------------------------------------
 
     def document_link(self, speaker: Speaker, document_id: int, page: int | None = None) -> str:
@@ -361,7 +378,7 @@ class ChatGateway:
         kind = upload.content_type.split(";")[0].strip().lower()
         if not kind.startswith(ATTACHMENT_TYPES):
             raise ChatError(
-                ErrorCode.unsupported,
+                ErrorCode.unsupported_media_type,
                 f"{upload.name}: {kind or 'unknown type'} is not kept; send a photo, PDF or text",
             )
         digest = hashlib.sha256(upload.data).hexdigest()

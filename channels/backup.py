@@ -51,8 +51,9 @@ INDEX_DIR = "knowledge/qdrant-edge"
 EXTERNAL_DIR = "documents/external"
 RUNTIME_FILES = frozenset({LOCK_FILE, SERVER_FILE})
 """Files of a running server, never archived."""
-CACHE_DIRS = ("knowledge/models",)
-"""Folders rebuilt on first use on the new machine (the exported embedding model), skipped."""
+CACHE_DIRS = ("knowledge/models", "models/whisper-base")
+"""Folders rebuilt on first use on the new machine (the exported embedding model, the speech
+model assembled from its packages), skipped."""
 _SQLITE_SIDE = ("-wal", "-shm", "-journal")
 _STAGING_PREFIXES = (".backup-", ".restore-")
 _CHUNK = 1 << 20

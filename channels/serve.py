@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -34,6 +35,7 @@ from records import (
     users,
 )
 
+log = logging.getLogger(__name__)
 FirstStartStep = Callable[[Bosun, Callable[[str], None]], None]
 EXTRA_FIRST_START: list[tuple[str, FirstStartStep]] = [*DEMO_LIVE_STEPS]
 """Later first-start work (indexing manuals, training) registers itself here."""
@@ -125,7 +127,7 @@ def serve(settings: Settings, *, demo: bool | None, console: Console) -> None:
 
     def progress(text: str) -> None:
         bosun.startup.step(text)
-        console.print(text)
+        console.print(f"[dim]{time.monotonic() - started:5.0f} s[/] {text}", highlight=False)
 
     def first_start() -> None:
         try:
@@ -181,6 +183,7 @@ def serve(settings: Settings, *, demo: bool | None, console: Console) -> None:
                 f"{url}  (API docs {url}/docs, health {url}/healthz)"
             )
             _print_where(console, url)
+            _warm_speech(bosun)
         except Exception as err:  # shown on /readyz and in the terminal; serving continues
             bosun.startup.error = f"{type(err).__name__}: {err}"
             console.print(
@@ -247,6 +250,21 @@ def _demo_admin_password(bosun: Bosun, console: Console) -> None:
         soft_wrap=True,
         highlight=False,
     )
+
+
+def _warm_speech(bosun: Bosun) -> None:
+    """Assemble and load the speech model in the background: the first voice note is quick."""
+    from channels.speech_service import open_transcriber
+
+    def warm() -> None:
+        try:
+            load = getattr(open_transcriber(bosun), "load", None)
+            if callable(load):
+                load()
+        except Exception as err:  # speech to text stays unavailable; chat works without it
+            log.warning("speech to text unavailable: %s", err)
+
+    threading.Thread(target=warm, name="bosun-warm-speech", daemon=True).start()
 
 
 def _print_where(console: Console, url: str) -> None:

@@ -103,6 +103,12 @@ def main(argv: list[str] | None = None) -> int:
         default="settings",
         help="Bosun pipeline's embedder (default: BOSUN_EMBEDDER / settings)",
     )
+    parser.add_argument(
+        "--chunker",
+        choices=["ingestion", "words"],
+        default="ingestion",
+        help="ingestion: the product's chunker (default); words: 150-word windows, 40 overlap",
+    )
     args = parser.parse_args(argv)
     data = load_beir(args.beir, args.split)
     err.print(f"{data.name}: {len(data.corpus)} documents, {len(data.queries)} queries with qrels")
@@ -115,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     results = {
         "bm25": bm25_baseline(data),
         "dense": dense_baseline(data, reference),
-        "bosun": bosun_pipeline(data, bosun_embedder, PipelineOptions()),
+        "bosun": bosun_pipeline(data, bosun_embedder, PipelineOptions(chunker=args.chunker)),
     }
     table = Table(title=f"{data.name} ({len(data.queries)} queries; Bosun: {bosun_embedder.name})")
     table.add_column("system")

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from rich.console import Console
 from rich.progress import track
 
 from eval.retrieval_metrics import BeirSet
+from ingestion import (
+    Block,
+    DocumentScope,
+    FileKind,
+    IngestionSettings,
+    ParsedDocument,
+    Section,
+    chunk_document,
+)
 from knowledge import Embedder, FusionWeights, KnowledgeBase, Passage, SearchScope, SearchTuning
 from knowledge.index_edge import EdgeVectorIndex
 
@@ -17,6 +27,11 @@ ORG = 1
 
 @dataclass(frozen=True)
 class PipelineOptions:
+    chunker: Literal["ingestion", "words"] = "ingestion"
+    """ingestion: the product's chunker (ingestion.chunk_document, its default settings);
+    words: windows of chunk_words words overlapping by overlap_words (the earlier eval)."""
+    ingestion: IngestionSettings = field(default_factory=IngestionSettings)
+    """Chunk size and overlap of the ingestion chunker (BOSUN_INGEST_* as in the product)."""
     chunk_words: int = 150
     overlap_words: int = 40
     candidates: int = 50
@@ -24,6 +39,7 @@ class PipelineOptions:
     title_weight: int = 3
     bm25_k: float = 1.2
     bm25_b: float = 0.75
+    heading_weight: float = SearchTuning().heading_weight
 
 
 def chunk_words(text: str, size: int, overlap: int) -> list[str]:
@@ -40,6 +56,21 @@ def chunk_words(text: str, size: int, overlap: int) -> list[str]:
     return chunks
 
 
+def product_passages(
+    document_id: int, title: str, text: str, settings: IngestionSettings
+) -> list[Passage]:
+    """Chunk one corpus document as ingestion chunks a parsed file: a titled document whose
+    body is one section without a heading (BEIR documents carry no page or heading path)."""
+    parsed = ParsedDocument(
+        title=title,
+        kind=FileKind.TEXT,
+        page_count=None,
+        sections=(Section(path=(), blocks=(Block(text or title),)),),
+    )
+    scope = DocumentScope(org_id=ORG, document_id=document_id, version=1)
+    return chunk_document(parsed, scope, settings=settings)
+
+
 class BosunPipeline:
     """The real KnowledgeBase over an embedded store in a temporary folder."""
 
@@ -51,6 +82,7 @@ class BosunPipeline:
             title_weight=options.title_weight,
             bm25_k=options.bm25_k,
             bm25_b=options.bm25_b,
+            heading_weight=options.heading_weight,
         )
         self.kb = KnowledgeBase(
             EdgeVectorIndex(folder / "store", dimension=embedder.dimension),
@@ -65,6 +97,9 @@ class BosunPipeline:
         documents: list[list[Passage]] = []
         for n, did in enumerate(self.doc_ids):
             title, text = data.corpus[did]
+            if self.options.chunker == "ingestion":
+                documents.append(product_passages(n + 1, title, text, self.options.ingestion))
+                continue
             chunks = chunk_words(text, self.options.chunk_words, self.options.overlap_words)
             documents.append(
                 [

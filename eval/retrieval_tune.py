@@ -51,7 +51,11 @@ class CachedEmbedder:
         if todo:
             for t, v in zip(todo, self.inner.embed_documents(todo), strict=True):
                 self.memo[t] = v
-        return np.stack([self.memo[t] for t in texts]) if texts else np.zeros((0, self.dimension))
+        return (
+            np.stack([self.memo[t] for t in texts])
+            if texts
+            else np.zeros((0, self.dimension), dtype=np.float32)
+        )
 
     def embed_query(self, text: str) -> FloatArray:
         if text not in self.memo:
@@ -80,6 +84,7 @@ def main() -> None:
     for variant in args.variants.split(","):
         size, overlap, tw, bk, bb = variant.split(":")
         options = PipelineOptions(
+            chunker="words",
             chunk_words=int(size),
             overlap_words=int(overlap),
             title_weight=int(tw),

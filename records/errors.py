@@ -17,7 +17,7 @@ class ErrorCode(enum.StrEnum):
     invalid_transition = "invalid_transition"
     expired = "expired"
     too_large = "too_large"
-    unsupported = "unsupported"
+    unsupported_media_type = "unsupported_media_type"
     unavailable = "unavailable"
 
     @property
@@ -27,7 +27,7 @@ class ErrorCode(enum.StrEnum):
 
 
 _STATUS = {
-    ErrorCode.unsupported: 415,
+    ErrorCode.unsupported_media_type: 415,
     ErrorCode.not_found: 404,
     ErrorCode.forbidden: 403,
     ErrorCode.unauthorized: 401,

@@ -10,6 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.routing import Match, Route
 from starlette.types import Scope
 
+from assistant import MAX_ATTACHMENT_BYTES
 from channels.admin import admin_router
 from channels.api import health
 from channels.api.body_limit import BodyLimitMiddleware
@@ -88,6 +89,11 @@ def create_app(bosun: Bosun, *, body_limit_overrides: Sequence[tuple[str, int]] 
         overrides=(
             *body_limit_overrides,
             (TRANSCRIBE_PATH, bosun.settings.max_audio_bytes + MULTIPART_ALLOWANCE),
+            # Uploads: documents (API and admin pages), files sent in chats, registers.
+            ("/v1/documents", bosun.settings.max_upload_bytes + MULTIPART_ALLOWANCE),
+            ("/admin/documents/upload", bosun.settings.max_upload_bytes + MULTIPART_ALLOWANCE),
+            ("/v1/register/import", bosun.settings.max_upload_bytes + MULTIPART_ALLOWANCE),
+            ("/v1/chat/attachments", MAX_ATTACHMENT_BYTES + MULTIPART_ALLOWANCE),
         ),
     )
     app.add_middleware(

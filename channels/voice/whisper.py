@@ -6,7 +6,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,26 +21,40 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 10_000_000
-# Whisper keeps at most 223 prompt tokens and drops the oldest; about 4 characters a token.
-MAX_HINT_CHARS = 600
+# Whisper keeps at most 223 prompt tokens and drops the oldest (the first hints) beyond that.
+MAX_HINT_TOKENS = 200
 
 
-def hint_text(hints: Sequence[str], *, max_chars: int = MAX_HINT_CHARS) -> str:
-    """Join hints into one comma-separated line, first ones first, duplicates dropped."""
+def _rough_tokens(text: str) -> int:
+    return len(text) // 3 + 1
+
+
+def hint_text(
+    hints: Sequence[str],
+    *,
+    max_tokens: int = MAX_HINT_TOKENS,
+    count_tokens: Callable[[str], int] = _rough_tokens,
+) -> str:
+    """Join hints into one semicolon-separated line, first ones first, duplicates dropped.
+
+    Hints stop before the line would pass ``max_tokens`` (counted by ``count_tokens``, a
+    rough estimate unless the model's tokenizer is given).
+    """
     seen: set[str] = set()
     kept: list[str] = []
-    length = 0
+    used = 0
     for hint in hints:
         clean = " ".join(hint.split())
         key = clean.casefold()
         if not clean or key in seen:
             continue
-        if length + len(clean) + 2 > max_chars:
+        cost = count_tokens(f" {clean};")
+        if used + cost > max_tokens:
             break
         seen.add(key)
         kept.append(clean)
-        length += len(clean) + 2
-    return ", ".join(kept)
+        used += cost
+    return "; ".join(kept)
 
 
 class WhisperTranscriber:
@@ -116,7 +130,15 @@ class WhisperTranscriber:
         samples = codec.decode(audio, max_seconds=self.settings.max_seconds)
         model = self.load()
         language = None if self.settings.language == "auto" else self.settings.language
-        hint = hint_text(hints) if self.settings.hints != "off" else ""
+        hint = ""
+        if hints and self.settings.hints != "off":
+            tokenizer = model.hf_tokenizer
+            names = hint_text(
+                hints,
+                count_tokens=lambda text: len(tokenizer.encode(text, add_special_tokens=False).ids),
+            )
+            # A finished sentence: a bare list made Whisper continue the list ("No. 2, ...").
+            hint = f"Equipment: {names}." if names else ""
         with self._run_lock:
             segments, info = model.transcribe(
                 samples,

@@ -210,9 +210,28 @@ def test_photo_waits_for_the_fault_and_is_attached_once(
         files={"file": ("run.exe", b"MZ...", "application/x-msdownload")},
         data={"conversation": "photo-1"},
     )
-    assert_problem(wrong, 415, "unsupported")
+    assert_problem(wrong, 415, "unsupported_media_type")
 
 
 def _email(bosun: Bosun, org: Tenant, role: Role) -> str:
     with bosun.db.transaction(org.org_id) as s:
         return users.get_user(s, system_caller(org.org_id), org.user_ids[role]).email
+
+
+def test_uploads_get_their_own_size_limits(client: TestClient, org: Tenant) -> None:
+    bearer = {"Authorization": f"Bearer {_token(client, org, Role.crew)}"}
+    photo = PNG + b"\0" * 1_500_000  # over the 1 MB JSON limit, under the 20 MB file limit
+    kept = client.post(
+        "/v1/chat/attachments",
+        headers=bearer,
+        files={"file": ("big.png", photo, "image/png")},
+        data={"conversation": "big-1"},
+    )
+    assert kept.status_code == 200, kept.text
+    huge = client.post(
+        "/v1/chat/attachments",
+        headers=bearer,
+        files={"file": ("huge.png", b"\0" * 21_000_000, "image/png")},
+        data={"conversation": "big-1"},
+    )
+    assert_problem(huge, 413, "too_large")

@@ -22,7 +22,7 @@ def run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_ask_json_reports_a_fault_and_answers_from_history(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    seeded = run(home, "demo")
+    seeded = run(home, "demo", "--no-manuals")
     assert seeded.returncode == 0, seeded.stderr
     report = run(home, "ask", "--json", "ME2 fuel pump is leaking diesel onto the hot box")
     assert report.returncode == 0, report.stderr
@@ -43,7 +43,7 @@ def test_ask_json_reports_a_fault_and_answers_from_history(tmp_path: Path) -> No
 
 def test_chat_confirms_with_yes(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    assert run(home, "demo").returncode == 0
+    assert run(home, "demo", "--no-manuals").returncode == 0
     env = {**os.environ, "BOSUN_HOME": str(home), "BOSUN_EMBEDDER": "torch"}
     env.pop("BOSUN_DATABASE_URL", None)
     session = subprocess.run(

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from qdrant_client import QdrantClient
 
@@ -16,9 +17,12 @@ from knowledge import (
     KnowledgeError,
     Passage,
     SearchScope,
+    SearchTuning,
     SentenceTransformerEmbedder,
+    embedding_text,
 )
-from knowledge.index import VectorIndex
+from knowledge.base import blend_heading, heading_text
+from knowledge.index import MatchAny, PayloadFilter, VectorIndex
 from knowledge.index_edge import EdgeVectorIndex
 from knowledge.index_qdrant import QdrantClientIndex
 
@@ -220,19 +224,88 @@ def test_reindex_unchanged_does_no_embedding(
     kb, counter = kb_and_counter
     first = kb.index_document(manual())
     assert first.embedded == 4 and not first.unchanged
-    assert counter.embedded == 4
+    assert counter.embedded == 4 + 4  # each passage, and each of the 4 distinct headings
     again = kb.index_document(manual())
     assert again.unchanged and again.embedded == 0
-    assert counter.embedded == 4
-    # a new version with one changed passage embeds only that passage
+    assert counter.embedded == 8
+    # a new version with one changed passage embeds only that passage (and its heading)
     texts = list(MANUAL)
     texts[1] = ("Lubrication", 7, "Lube oil filter: replace every 750 running hours.")
     report = kb.index_document(manual(version=2, texts=texts))
     assert (report.embedded, report.reused) == (1, 3)
-    assert counter.embedded == 5
+    assert counter.embedded == 8 + 2
     assert kb.count_chunks(1, 10) == 4
     assert {p.document_version for p in kb.document_passages(1, 10)} == {2}
     assert "750" in kb.search("oil filter", SearchScope(org_id=1), limit=1)[0].passage.text
+
+
+def _stored_vectors(kb: KnowledgeBase, document_id: int = 10) -> dict[str, np.ndarray]:
+    flt = PayloadFilter(must=(MatchAny("document_id", (document_id,)),))
+    return {
+        str(s.payload["passage_id"]): np.asarray(s.dense, dtype=np.float32)
+        for s in kb.index.scroll(flt, with_dense=True)
+    }
+
+
+def test_passage_vector_blends_its_heading_vector(
+    kb_and_counter: tuple[KnowledgeBase, CountingEmbedder],
+) -> None:
+    kb, counter = kb_and_counter
+    passages = manual()
+    kb.index_document(passages)
+    stored = _stored_vectors(kb)
+    inner = counter.inner
+    for p in passages:
+        text_vec = inner.embed_documents([embedding_text(p)])
+        head_vec = inner.embed_documents([heading_text(p)])
+        want = blend_heading(text_vec, head_vec, SearchTuning().heading_weight)[0]
+        assert np.allclose(stored[p.id], want, atol=1e-4)
+        assert float(stored[p.id] @ text_vec[0]) < 0.999  # the heading really moved it
+        assert abs(float(np.linalg.norm(stored[p.id])) - 1.0) < 1e-4
+    assert heading_text(passages[0]) == "Main engine operating manual\nFuel system"
+
+
+def test_heading_is_embedded_once_per_distinct_heading(
+    kb_and_counter: tuple[KnowledgeBase, CountingEmbedder],
+) -> None:
+    kb, counter = kb_and_counter
+    same_section = [("Fuel system", 3, text) for _, _, text in MANUAL]
+    report = kb.index_document(manual(texts=same_section))
+    assert report.embedded == 4
+    assert counter.embedded == 4 + 1
+
+
+def test_heading_weight_zero_stores_the_text_embedding(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    emb = embedder
+    tuning = SearchTuning(heading_weight=0.0)
+    kb = KnowledgeBase(
+        QdrantClientIndex(QdrantClient(location=":memory:"), "kb"), emb, tuning=tuning
+    )
+    try:
+        passages = manual()
+        kb.index_document(passages)
+        stored = _stored_vectors(kb)
+        for p in passages:
+            assert np.allclose(stored[p.id], emb.embed_documents([embedding_text(p)])[0], atol=1e-4)
+    finally:
+        kb.close()
+
+
+def test_a_new_vector_recipe_reembeds_an_unchanged_document(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    emb = CountingEmbedder(embedder)
+    index = QdrantClientIndex(QdrantClient(location=":memory:"), "kb")
+    old = KnowledgeBase(index, emb, tuning=SearchTuning(heading_weight=0.0))
+    assert old.index_document(manual()).embedded == 4
+    assert old.index_document(manual()).unchanged
+    new = KnowledgeBase(index, emb, tuning=SearchTuning(heading_weight=0.5))
+    report = new.index_document(manual())
+    assert not report.unchanged and (report.embedded, report.reused) == (4, 0)
+    assert new.index_document(manual()).unchanged
+    new.close()
 
 
 def test_new_version_replaces_old_and_delete_removes(kb: KnowledgeBase) -> None:

@@ -26,8 +26,8 @@ def test_hints_are_the_callers_register_systems_first(voice_bosun: Bosun, crew: 
         "Fire pump",
         "Main engine No. 1",
     } == set(names)
-    # Top-level equipment comes before its components (the prompt keeps the first ones).
-    assert names.index("Main engines") < names.index("Main engine No. 1")
+    # Machines come before the systems grouping them (the prompt keeps the first ones).
+    assert names.index("Main engine No. 1") < names.index("Main engines")
 
 
 def test_hints_never_cross_organizations(voice_bosun: Bosun, crew: Tenant) -> None:
@@ -53,7 +53,7 @@ def test_hint_text_drops_duplicates_and_stops_at_the_cap() -> None:
         "Bow thruster No. 1",
         *[f"Pump {i}" for i in range(500)],
     ]
-    text = hint_text(names, max_chars=120)
-    assert text.startswith("Fire pump, Bow thruster No. 1, Pump 0, ")
+    text = hint_text(names, max_tokens=120, count_tokens=len)
+    assert text.startswith("Fire pump; Bow thruster No. 1; Pump 0; ")
     assert text.count("Fire pump") == 1
-    assert len(text) <= 120
+    assert len(text) <= 120 < len(text) + len("; Pump 99")

@@ -17,7 +17,8 @@ import uvicorn
 
 from tests.conftest import skip_or_fail
 
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+"""Kept in the repository: the README shows them, and every test run retakes them."""
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -100,7 +101,7 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def screenshot() -> Callable[[Any, str], Path]:
-    """Save a page's screenshot under tests/artifacts/screenshots (kept for the README)."""
+    """Save a page's screenshot under docs/screenshots (the README shows them)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     def take(page: Any, name: str) -> Path:

@@ -87,8 +87,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         timeout=120,
     )
     assert upload.status_code == 201, upload.text
-    crew_email = _email(bosun, tenant, Role.crew)
-    site = serve(_host_site(server.url, tenant.keys[Role.admin], crew_email))
+    emails = {role.value: _email(bosun, tenant, role) for role in (Role.crew, Role.officer)}
+    site = serve(_host_site(server.url, tenant.keys[Role.admin], emails))
     yield {
         "bosun": bosun,
         "tenant": tenant,
@@ -109,19 +109,22 @@ def _email(bosun: Bosun, tenant: Tenant, role: Role) -> str:
         return users.get_user(s, system_caller(tenant.org_id), tenant.user_ids[role]).email
 
 
-def _host_site(bosun_url: str, api_key: str, user_email: str) -> Starlette:
+def _host_site(bosun_url: str, api_key: str, emails: dict[str, str]) -> Starlette:
     """Another site's page with the one tag, and its backend that fetches chat tokens."""
 
-    async def page(_: Request) -> HTMLResponse:
+    async def page(request: Request) -> HTMLResponse:
+        speech = ' data-speech="server"' if request.query_params.get("speech") else ""
+        who = request.query_params.get("as", "crew")
         return HTMLResponse(
             "<!doctype html><html><head><meta name='viewport' "
             "content='width=device-width, initial-scale=1'><title>Fleet intranet</title></head>"
             "<body><h1>Fleet intranet</h1><p>Plain page of another site.</p>"
             f'<script src="{bosun_url}/widget.js" data-bosun-url="{bosun_url}" '
-            'data-token-url="/your-backend/bosun-token"></script></body></html>'
+            f'data-token-url="/your-backend/bosun-token?as={who}"{speech}></script></body></html>'
         )
 
-    async def token(_: Request) -> JSONResponse:
+    async def token(request: Request) -> JSONResponse:
+        user_email = emails[request.query_params.get("as", "crew")]
         async with httpx.AsyncClient() as client:
             issued = await client.post(
                 f"{bosun_url}/v1/chat/tokens",
@@ -228,3 +231,106 @@ def test_widget_fits_tablets_and_phones(
     assert answer.locator("a.citation").count() >= 1
     screenshot(page, f"widget-{size}")
     context.close()
+
+
+def test_microphone_records_and_the_server_transcribes(
+    world: dict[str, Any], tmp_path: Path, screenshot: Callable[[Any, str], Path]
+) -> None:
+    """No browser recogniser offline: the widget records and sends the audio to Bosun."""
+    from playwright.sync_api import sync_playwright
+
+    from eval.speech_audio import espeak_problem, speak
+    from tests.conftest import skip_or_fail
+    from tests.web.conftest import CHROMIUM_ARGS, chromium_path
+
+    problem = espeak_problem()
+    if problem:
+        skip_or_fail("espeak", problem)
+    executable = chromium_path()
+    clip = tmp_path / "report.wav"
+    clip.write_bytes(speak("Main engine number one is leaking fuel."))
+    fake_mic = [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={clip}",
+    ]
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=executable, headless=True, args=[*CHROMIUM_ARGS, *fake_mic]
+        )
+        context = browser.new_context(**VIEWPORTS["tablet"])
+        context.grant_permissions(["microphone"])
+        page = context.new_page()
+        page.goto(world["site"].url + "/?speech=server")
+        page.wait_for_function("window.Bosun !== undefined")
+        page.locator("button.bubble").tap()
+        page.locator("button.mic").tap()
+        page.wait_for_function(
+            "() => document.querySelector('#bosun-widget').shadowRoot"
+            ".querySelector('button.mic.recording') !== null"
+        )
+        page.wait_for_timeout(4500)  # the fake microphone plays the clip
+        page.locator("button.mic").tap()
+        heard = page.locator(".msg.user .heard")
+        heard.wait_for(timeout=90_000)
+        said = page.locator(".msg.user").last.inner_text().lower()
+        assert "leak" in said and ("engine" in said or "fuel" in said), said
+        page.wait_for_function(
+            "() => document.querySelector('#bosun-widget').shadowRoot"
+            ".querySelector('.msg.bot[data-outcome]') !== null",
+            timeout=90_000,
+        )
+        reply = page.locator(".msg.bot[data-outcome]").last
+        assert reply.get_attribute("data-outcome") in ("proposed", "clarify"), reply.inner_text()
+        screenshot(page, "widget-voice")
+        browser.close()
+
+
+def test_an_alarm_waits_in_the_widget_with_confirm_and_cancel(
+    browser: Any, world: dict[str, Any], screenshot: Callable[[Any, str], Path]
+) -> None:
+    from datetime import UTC, datetime
+
+    from records import pending, system_caller
+
+    bosun, tenant = world["bosun"], world["tenant"]
+    system = system_caller(tenant.org_id, "connectors")
+    with bosun.db.transaction(tenant.org_id) as s:
+        action = pending.propose(
+            s,
+            system,
+            kind="report_fault",
+            arguments={
+                "equipment_id": tenant.equipment_ids["601.1"],
+                "title": "Exhaust gas temperature above its high limit",
+                "priority": "high",
+            },
+            summary="Alarm: ME1 exhaust gas 497 degC, above its high limit 480. File a fault?",
+            addressed_to_role=Role.officer,
+            idempotency_key=f"alarm:ME1_EXH_T:high:{datetime.now(UTC).isoformat()}",
+        )
+        s.flush()
+        action_id = action.id
+    context = browser.new_context(**VIEWPORTS["tablet"])
+    page = context.new_page()
+    page.goto(world["site"].url + "/?as=officer")
+    page.wait_for_function("window.Bosun !== undefined")
+    page.locator("button.bubble").tap()
+    notice = page.locator(f'.msg.notice[data-notice="{action_id}"]')
+    notice.wait_for(timeout=30_000)
+    assert "497" in notice.inner_text()
+    screenshot(page, "widget-alarm")
+    notice.locator("button.confirm").tap()
+    page.wait_for_function(
+        "() => [...document.querySelector('#bosun-widget').shadowRoot"
+        ".querySelectorAll('.msg.bot[data-outcome]')].some(m => m.dataset.outcome === 'done')",
+        timeout=60_000,
+    )
+    context.close()
+    with bosun.db.transaction(tenant.org_id) as s:
+        decided = pending.get_action(s, system, action_id)
+        assert decided.status.value == "executed", decided.status
+        filed = list(
+            s.scalars(select(Fault).where(Fault.title.like("Exhaust gas temperature above%")))
+        )
+    assert len(filed) == 1 and filed[0].priority.value == "high"

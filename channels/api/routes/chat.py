@@ -240,6 +240,7 @@ async def chat_socket(
         await websocket.close(code=4401, reason="unauthorized")
         return
     await websocket.accept()
+    watcher = asyncio.create_task(_push_alarms(websocket, gateway, speaker))
     try:
         while True:
             message = await websocket.receive_json()
@@ -254,6 +255,34 @@ async def chat_socket(
                 )
     except WebSocketDisconnect:
         return
+    finally:
+        watcher.cancel()
+
+
+ALARM_POLL_S = 10.0
+
+
+async def _push_alarms(websocket: WebSocket, gateway: ChatGateway, speaker: Speaker) -> None:
+    """Send alarm-proposed faults this user may decide, each once, as ``notice`` messages."""
+    sent: set[int] = set()
+    while True:
+        try:
+            waiting = await asyncio.to_thread(gateway.alarms_waiting, speaker)
+        except BosunError:
+            return
+        for notice in waiting:
+            if notice.action_id is not None and notice.action_id not in sent:
+                sent.add(notice.action_id)
+                await websocket.send_json(
+                    {
+                        "type": "notice",
+                        "kind": notice.kind,
+                        "text": notice.text,
+                        "action_id": notice.action_id,
+                        "vessel_id": notice.vessel_id,
+                    }
+                )
+        await asyncio.sleep(ALARM_POLL_S)
 
 
 async def _socket_message(

@@ -10,7 +10,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
-from channels.api.deps import BosunDep, CallerDep
+from assistant import Speaker
+from channels.api.deps import BosunDep, SpeakerDep
 from channels.api.problems import PROBLEM_JSON, Problem
 from channels.api.routes.common import v1_router
 from channels.runtime import Bosun
@@ -25,7 +26,7 @@ from channels.voice import (
     UnsupportedAudioType,
     media_type,
 )
-from records import BosunError, Caller, ErrorCode
+from records import BosunError, ErrorCode, User, users
 
 PATH = "/v1/transcribe"
 MULTIPART = "multipart/form-data"
@@ -79,8 +80,8 @@ _AUDIO_BODY = {
 async def transcribe(
     request: Request,
     bosun: BosunDep,
-    # The one place transcription is authorised: widget chat tokens go here too.
-    caller: CallerDep,
+    # An API key, or the widget's short-lived chat token.
+    speaker: SpeakerDep,
     vessel_id: Annotated[
         int | None, Query(description="Vessel whose equipment names guide spelling.")
     ] = None,
@@ -94,7 +95,7 @@ async def transcribe(
     caller's vessel register help the model spell what crew say; ``hints=false`` turns that off.
     """
     audio, content_type = await _read_audio(request)
-    names = await run_in_threadpool(_hints, bosun, caller, vessel_id) if hints else []
+    names = await run_in_threadpool(_hints, bosun, speaker, vessel_id) if hints else []
     transcriber = open_transcriber(bosun)
     try:
         transcript = await run_in_threadpool(
@@ -143,6 +144,10 @@ async def _read_audio(request: Request) -> tuple[bytes, str]:
     return await request.body(), declared
 
 
-def _hints(bosun: Bosun, caller: Caller, vessel_id: int | None) -> list[str]:
-    with bosun.db.transaction(caller) as session:
+def _hints(bosun: Bosun, speaker: Speaker, vessel_id: int | None) -> list[str]:
+    with bosun.db.transaction(speaker.org_id) as session:
+        user = session.get(User, speaker.user_id)
+        if user is None:
+            return []
+        caller = users.caller_for(user, speaker.channel)
         return register_hints(session, caller, vessel_id)

@@ -76,6 +76,7 @@
     .user { align-self: flex-end; background: #0b4f6c; color: #fff; }
     .bot { align-self: flex-start; background: #fff; border: 1px solid #d5dde3; }
     .bot.error { border-color: #c0392b; color: #922b21; }
+    .bot.notice { border: 2px solid #c77700; background: #fff8ec; }
     .note { align-self: center; font-size: 14px; color: #51606b; text-align: center; }
     .heard { display: block; font-size: 14px; opacity: .85; margin-bottom: 4px; font-style: italic; }
     .cites { margin-top: 8px; display: flex; flex-direction: column; gap: 4px; font-size: 15px; }
@@ -256,6 +257,13 @@
         if (data.proposed_action) this.renderAction(box, data.proposed_action);
         if (data.message_id && ["answer", "nothing_found", "done", "refuse"].includes(data.outcome)) this.renderFeedback(box, data.message_id);
         this.current = null;
+        this.scroll();
+      } else if (data.type === "notice") {
+        // An alarm proposed a fault: Confirm / Cancel here, as in Slack, Telegram and /admin.
+        const box = this.el("div", { class: "msg bot notice", "data-notice": String(data.action_id) });
+        box.append(this.el("strong", {}, "Alarm"), document.createTextNode(" " + data.text));
+        this.renderAction(box, { id: data.action_id });
+        this.log.append(box);
         this.scroll();
       } else if (data.type === "feedback") {
         this.scroll();
