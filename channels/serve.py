@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -243,7 +244,8 @@ def _demo_admin_password(bosun: Bosun, console: Console) -> None:
         return
     keys_file = bosun.settings.home / DEMO_KEYS_FILE
     keys_file.parent.mkdir(parents=True, exist_ok=True)
-    with keys_file.open("a", encoding="utf-8") as out:
+    fd = os.open(keys_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)  # owner only
+    with os.fdopen(fd, "a", encoding="utf-8") as out:
         out.write(f"admin pages: {admin.email} password {password}\n")
     console.print(
         f"[bold]Admin pages[/] sign-in: {admin.email}  password {password}",
