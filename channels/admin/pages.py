@@ -38,6 +38,7 @@ from records import (
     model_registry,
     pending,
     register,
+    users,
     work_orders,
 )
 
@@ -410,6 +411,48 @@ def admin_router(bosun: Bosun) -> APIRouter:
         except BosunError as err:
             return back("/admin/maintenance", err.message, error=True)
         return back("/admin/maintenance", result.reply)
+
+    # --- users and link codes -------------------------------------------------------------
+
+    @router.get("/users")
+    def users_page(request: Request) -> Response:
+        session = signed_in(request)
+        if session is None:
+            return to_login(request)
+        with bosun.db.transaction(session.caller) as s:
+            rows = [
+                {
+                    "id": u.id,
+                    "name": u.name,
+                    "email": u.email,
+                    "role": u.role.value,
+                    "active": u.active,
+                    "password": bool(u.password_hash),
+                }
+                for u in users.list_users(s, session.caller, limit=500).items
+            ]
+        return render(
+            request, "users.html", session, users=rows, code=request.query_params.get("code")
+        )
+
+    @router.post("/users/{user_id}/link-code")
+    async def link_code(request: Request, user_id: int) -> Response:
+        checked = await checked_form(request)
+        if isinstance(checked, Response):
+            return checked
+        session, _ = checked
+        try:
+            with bosun.db.transaction(session.caller) as s:
+                user = users.get_user(s, session.caller, user_id)
+                code = users.issue_link_code(s, session.caller, user=user)
+                email = user.email
+        except BosunError as err:
+            return back("/admin/users", err.message, error=True)
+        return back(
+            "/admin/users",
+            f"Link code for {email}: /link {code} (send it to the Bosun bot in Slack or "
+            "Telegram; one use, 15 minutes)",
+        )
 
     # --- connectors, models --------------------------------------------------------------
 

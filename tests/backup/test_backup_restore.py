@@ -68,7 +68,10 @@ def check_restored(
     # Uploaded files and model artifacts: equal by hash.
     source_files = files_under(seeded.home / "documents")
     assert source_files and files_under(restored / "documents").items() >= source_files.items()
-    assert files_under(seeded.home / "models") == files_under(restored / "models")
+    # The speech model assembled from its packages is a cache, rebuilt on the new machine.
+    models = {k: v for k, v in files_under(seeded.home / "models").items() if "whisper" not in k}
+    assert models and models == files_under(restored / "models")
+    assert not (restored / "models" / "whisper-base").exists()
 
     bosun = open_bosun(Settings(home=restored))
     try:

@@ -1,5 +1,5 @@
 """End-to-end tests share the browser fixtures of the web tests."""
 
-from tests.web.conftest import browser, screenshot
+from tests.web.conftest import browser, playwright, screenshot
 
-__all__ = ["browser", "screenshot"]
+__all__ = ["browser", "playwright", "screenshot"]

@@ -88,15 +88,23 @@ def serve(app: Any) -> LiveServer:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """A headless system Chromium driven by Playwright."""
-    executable = chromium_path()
+def playwright() -> Iterator[Any]:
+    """One Playwright driver for the session (a second sync driver may not run beside it)."""
+    chromium_path()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Any) -> Iterator[Any]:
+    """A headless system Chromium driven by Playwright."""
+    launched = playwright.chromium.launch(
+        executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
+    )
+    yield launched
+    launched.close()
 
 
 @pytest.fixture

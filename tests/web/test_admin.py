@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from channels.api import create_app
+from channels.chat_service import open_gateway
 from channels.runtime import open_bosun
 from channels.settings import Settings
 from records import Role, system_caller, users
@@ -102,6 +103,15 @@ def test_admin_uploads_a_document_and_disables_it(
     for path in ("/admin/review", "/admin/register", "/admin/maintenance", "/admin/models"):
         page.goto(url + path)
         assert page.locator("h2, table").count() >= 1, path
+
+    # A link code for a crew member's Telegram account, redeemed once.
+    page.goto(url + "/admin/users")
+    page.locator("#users tr", has_text=emails[Role.officer]).locator("button").click()
+    flash = page.locator(".flash").inner_text()
+    code = flash.split("/link ")[1].split(" ")[0]
+    gateway = open_gateway(world["bosun"])
+    speaker = gateway.link("telegram", "777001", code)
+    assert speaker.email == emails[Role.officer]
     context.close()
 
 

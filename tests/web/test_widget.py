@@ -182,6 +182,10 @@ def test_widget_answers_with_citations_and_confirms_a_fault(
     assert opened.status == 200 and opened.headers["content-type"] == "application/pdf"
     screenshot(page, "widget-answer")
 
+    page.locator("header button.link").click()
+    code = page.locator(".note.link-code strong").inner_text()
+    assert code.startswith("/link ") and len(code.split(" ")[1]) == 9  # ABCD-EFGH
+
     answer.locator("button.helpful").click()
     page.wait_for_function(
         "() => document.querySelector('#bosun-widget').shadowRoot"
@@ -224,7 +228,7 @@ def test_widget_fits_tablets_and_phones(
     assert panel["x"] >= 0 and panel["y"] >= 0
     assert panel["x"] + panel["width"] <= viewport["width"] + 0.5
     assert panel["y"] + panel["height"] <= viewport["height"] + 0.5
-    for name in ("button.send", "button.mic", "button.attach", "header button"):
+    for name in ("button.send", "button.mic", "button.attach", "button.close", "button.link"):
         box = page.locator(name).bounding_box()
         assert box["height"] >= 44 and box["width"] >= 44, (name, box)
     answer = _ask(page, "How do I bleed the fuel system?")
@@ -234,10 +238,9 @@ def test_widget_fits_tablets_and_phones(
 
 
 def test_microphone_records_and_the_server_transcribes(
-    world: dict[str, Any], tmp_path: Path, screenshot: Callable[[Any, str], Path]
+    playwright: Any, world: dict[str, Any], tmp_path: Path, screenshot: Callable[[Any, str], Path]
 ) -> None:
     """No browser recogniser offline: the widget records and sends the audio to Bosun."""
-    from playwright.sync_api import sync_playwright
 
     from eval.speech_audio import espeak_problem, speak
     from tests.conftest import skip_or_fail
@@ -254,10 +257,10 @@ def test_microphone_records_and_the_server_transcribes(
         "--use-fake-device-for-media-stream",
         f"--use-file-for-fake-audio-capture={clip}",
     ]
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=executable, headless=True, args=[*CHROMIUM_ARGS, *fake_mic]
-        )
+    browser = playwright.chromium.launch(
+        executable_path=executable, headless=True, args=[*CHROMIUM_ARGS, *fake_mic]
+    )
+    try:
         context = browser.new_context(**VIEWPORTS["tablet"])
         context.grant_permissions(["microphone"])
         page = context.new_page()
@@ -283,6 +286,7 @@ def test_microphone_records_and_the_server_transcribes(
         reply = page.locator(".msg.bot[data-outcome]").last
         assert reply.get_attribute("data-outcome") in ("proposed", "clarify"), reply.inner_text()
         screenshot(page, "widget-voice")
+    finally:
         browser.close()
 
 

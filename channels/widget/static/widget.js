@@ -71,6 +71,7 @@
     header { background: #0b4f6c; color: #fff; padding: 10px 14px; display: flex; align-items: center; gap: 8px; }
     header h2 { margin: 0; font-size: 19px; flex: 1; }
     header button { background: transparent; color: #fff; border: none; font-size: 26px; min-width: 48px; min-height: 48px; cursor: pointer; }
+    header button.link { font-size: 15px; border: 1px solid rgba(255,255,255,.6); border-radius: 8px; padding: 0 12px; }
     .log { flex: 1; overflow-y: auto; padding: 12px; display: flex; flex-direction: column; gap: 10px; background: #f2f5f7; }
     .msg { max-width: 88%; padding: 10px 12px; border-radius: 12px; line-height: 1.4; white-space: pre-wrap; word-wrap: break-word; }
     .user { align-self: flex-end; background: #0b4f6c; color: #fff; }
@@ -132,6 +133,9 @@
       this.panel = this.el("section", { class: "panel", role: "dialog", "aria-label": `${title} chat` });
       const header = this.el("header");
       header.append(this.el("h2", {}, title));
+      const link = this.el("button", { type: "button", class: "link", title: "Use Bosun in Slack or Telegram" }, "Link");
+      link.addEventListener("click", () => this.linkCode());
+      header.append(link);
       const close = this.el("button", { type: "button", "aria-label": "Close chat", class: "close" });
       close.append(icon("close", 28));
       close.addEventListener("click", () => this.close());
@@ -346,6 +350,21 @@
       const body = await res.json().catch(() => ({}));
       if (!res.ok) throw new Error(body.detail || `Bosun answered ${res.status}`);
       return body;
+    }
+
+    async linkCode() {
+      try {
+        const body = await this.authFetch("/v1/chat/link-codes", { method: "POST" });
+        const n = this.note("");
+        n.classList.add("link-code");
+        n.append(
+          document.createTextNode("To use Bosun in Slack or Telegram, send the Bosun bot: "),
+          this.el("strong", {}, `/link ${body.code}`),
+          document.createTextNode(" (one use, 15 minutes)."),
+        );
+      } catch (err) {
+        this.error(`No link code: ${err.message}`);
+      }
     }
 
     async sendPhoto() {
