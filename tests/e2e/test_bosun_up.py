@@ -140,6 +140,7 @@ def test_bosun_up_on_an_empty_home_serves_the_demo(
         assert any(e["code"].startswith("6") for e in register["equipment"])
         second = cli(home, "up", "--port", str(free_port()))
         assert second.returncode != 0 and "another bosun up" in second.stderr
+        faults = httpx.get(f"{base}/v1/faults", headers=headers, params={"limit": 500}).json()
     assert proc.returncode == 0, log.read_text()
     assert not (home / "server.json").exists()
     print(f"first run: ready in {ready_s:.0f} s, first cited answer at {answered_s:.0f} s")

@@ -87,9 +87,13 @@ def serve(app: Any) -> LiveServer:
     return LiveServer(url=f"http://127.0.0.1:{port}", server=server, thread=thread)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Any]:
-    """One Playwright driver for the session (a second sync driver may not run beside it)."""
+    """One Playwright driver per module (a second sync driver may not run beside it).
+
+    Not per session: the sync driver keeps an event loop running in this thread while it
+    lives, which the asyncio tests of later modules cannot share.
+    """
     chromium_path()
     from playwright.sync_api import sync_playwright
 
@@ -97,7 +101,7 @@ def playwright() -> Iterator[Any]:
         yield pw
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Any) -> Iterator[Any]:
     """A headless system Chromium driven by Playwright."""
     launched = playwright.chromium.launch(
