@@ -82,6 +82,10 @@ def compose_answer(
     if not scored and not fault_lines:
         return Composed("", [], False)
     scored.sort(key=lambda s: -s[0])
+    if _HOW.search(question):
+        procedure = _procedure(passages, [ref for _, ref, _, _ in scored])
+        if procedure is not None:
+            return procedure
     chosen = scored[:3]
     sentences = {int(p["ref"]): _sentences(str(p.get("text", ""))) for p in passages}
     kinds = {int(p["ref"]): p.get("kind") for p in passages}
@@ -117,3 +121,83 @@ def compose_answer(
             + "\n- ".join(fault_lines[:5])
         )
     return Composed(text, list(dict.fromkeys(order)), True)
+
+
+_HOW = re.compile(
+    r"\b(?:how (?:do|to|should|can|must|would|does)|procedure|steps?|checklist|bleed(?:ing)?)\b",
+    re.IGNORECASE,
+)
+_STEP = re.compile(r"(?:^|\n)\s*(\d{1,2})[.)]\s+")
+MAX_STEPS = 15
+
+
+def _steps(text: str) -> tuple[str, list[tuple[int, str]]]:
+    """Split a passage into the text before its numbered steps and the steps themselves."""
+    marks = list(_STEP.finditer(text))
+    if len(marks) < 2:
+        return text, []
+    steps = []
+    for i, mark in enumerate(marks):
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
+        body = " ".join(text[mark.end() : end].split())
+        if body:
+            steps.append((int(mark.group(1)), body))
+    return text[: marks[0].start()].strip(), steps
+
+
+def _procedure(passages: list[dict[str, Any]], ranked_refs: list[int]) -> Composed | None:
+    """For a how-to question: the best-matching passage's numbered steps, in order.
+
+    A procedure cut into two chunks continues in the next passage of the same section, so
+    its steps are appended when they carry on the numbering.
+    """
+    by_ref = {int(p["ref"]): p for p in passages}
+    for ref in dict.fromkeys(ranked_refs):
+        passage = by_ref.get(ref)
+        if passage is None or passage.get("kind") == "fault_history":
+            continue
+        intro, steps = _steps(str(passage.get("text", "")))
+        if len(steps) < 2 or steps[0][0] != 1:
+            continue
+        refs = [ref]
+        for other in passages:
+            if len(steps) >= MAX_STEPS:
+                break
+            same = (other.get("title"), other.get("section")) == (
+                passage.get("title"),
+                passage.get("section"),
+            )
+            if not same or int(other["ref"]) in refs:
+                continue
+            if _continue_steps(steps, str(other.get("text", ""))):
+                refs.append(int(other["ref"]))
+        lead = [s for s in _sentences(intro) if not is_manipulation(s)][-2:]
+        lines = [" ".join(lead)] if lead else []
+        lines += [f"{n}. {body}" for n, body in steps[:MAX_STEPS] if not is_manipulation(body)]
+        lines[-1] += " " + " ".join(f"[{r}]" for r in refs)
+        return Composed("\n".join(lines), refs, True)
+    return None
+
+
+def _continue_steps(steps: list[tuple[int, str]], text: str) -> bool:
+    """Extend ``steps`` with a following chunk's steps; whether it carried on the numbering.
+
+    Chunks overlap, so the next one may repeat the last steps, or begin with the rest of a
+    step the previous chunk cut off.
+    """
+    prefix, more = _steps("\n" + text)
+    last_n, last = steps[-1]
+    if not more or more[0][0] > last_n + 1 or more[-1][0] <= last_n:
+        return False
+    if more[0][0] == last_n + 1 and prefix and not last.endswith((".", "!", "?", ":")):
+        tail, head = last.split(), " ".join(prefix.split()).split()
+        overlap = next(
+            (k for k in range(min(len(tail), len(head)), 0, -1) if tail[-k:] == head[:k]), 0
+        )
+        steps[-1] = (last_n, " ".join([*tail, *head[overlap:]]))
+    for n, body in more:
+        if n == steps[-1][0] and len(body) > len(steps[-1][1]):
+            steps[-1] = (n, body)
+        elif n == steps[-1][0] + 1:
+            steps.append((n, body))
+    return True
