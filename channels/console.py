@@ -11,5 +11,6 @@ err = Console(stderr=True)
 
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print an error that says what to do next, and return the exit to raise."""
-    err.print(f"[bold red]error:[/] {message}")
+    # Not wrapped at the terminal's width: an error is one line to read, grep and paste.
+    err.print(f"[bold red]error:[/] {message}", soft_wrap=True, highlight=False)
     return typer.Exit(code)
