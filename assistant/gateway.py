@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from assistant.engine import Assistant
@@ -130,13 +131,18 @@ class ChatGateway:
             if len(matches) != 1:
                 return None
             user = matches[0]
-            users.link_identity(
-                s,
-                users.caller_for(user, channel),
-                user=user,
-                channel=channel,
-                external_id=external_id,
-            )
+            try:
+                with s.begin_nested():  # two clicks of a new account may arrive at once
+                    users.link_identity(
+                        s,
+                        users.caller_for(user, channel),
+                        user=user,
+                        channel=channel,
+                        external_id=external_id,
+                    )
+            except IntegrityError:
+                raced = users.identities_of(s, channel, external_id)
+                return _speaker(raced[0], channel) if len(raced) == 1 else None
             return _speaker(user, channel)
 
     def link(self, channel: str, external_id: str, code: str) -> Speaker:
