@@ -10,18 +10,30 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from channels.console import err, fail, out
 from channels.local_server import LocalServer, ServerRefused, find_server
 from channels.settings import Settings
-from records import ALL_TENANTS, BosunError, Role, register, register_import, users
+from records import (
+    ALL_TENANTS,
+    BosunError,
+    Caller,
+    Role,
+    User,
+    register,
+    register_import,
+    users,
+)
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Bosun maintenance assistant.")
+T = TypeVar("T")
 import_app = typer.Typer(no_args_is_help=True, help="Import data into Bosun.")
 equipment_app = typer.Typer(no_args_is_help=True, help="The equipment register.")
 users_app = typer.Typer(no_args_is_help=True, help="Users and their roles.")
@@ -309,17 +321,12 @@ def users_password(
         password = sys.stdin.readline().rstrip("\n")
     settings = _settings()
     try:
-        bosun = _open(settings)
-        from records import system_caller
-
-        with bosun.db.transaction(ALL_TENANTS) as s:
-            org_id = register_import.resolve_organization(s, organization).id
-        caller = system_caller(org_id, "cli")
-        with bosun.db.transaction(org_id) as s:
-            user = users.find_user_by_email(s, caller, email)
-            if user is None:
-                raise fail(f"no user with email {email}; add one with: bosun users add")
-            users.update_user(s, caller, user, password=password)
+        _on_user(
+            settings,
+            organization,
+            email,
+            lambda s, caller, user: users.update_user(s, caller, user, password=password),
+        )
     except BosunError as error:
         raise fail(error.message) from error
     out.print(f"password of {email} set; sign in at /admin")
@@ -338,17 +345,12 @@ def users_link_code(
             user_id = _user_id_by_email(server, email)
             code = server.request("POST", f"/v1/users/{user_id}/link-codes")["code"]
         else:
-            bosun = _open(settings)
-            from records import system_caller
-
-            with bosun.db.transaction(ALL_TENANTS) as s:
-                org_id = register_import.resolve_organization(s, organization).id
-            caller = system_caller(org_id, "cli")
-            with bosun.db.transaction(org_id) as s:
-                user = users.find_user_by_email(s, caller, email)
-                if user is None:
-                    raise fail(f"no user with email {email}; add one with: bosun users add")
-                code = users.issue_link_code(s, caller, user=user)
+            code = _on_user(
+                settings,
+                organization,
+                email,
+                lambda s, caller, user: users.issue_link_code(s, caller, user=user),
+            )
     except (BosunError, ServerRefused) as error:
         raise fail(getattr(error, "message", str(error))) from error
     minutes = int(users.LINK_CODE_TTL.total_seconds() // 60)
@@ -373,21 +375,38 @@ def keys_create(
             )
             secret = created["key"]
         else:
-            bosun = _open(settings)
-            from records import system_caller
-
-            with bosun.db.transaction(ALL_TENANTS) as s:
-                org_id = register_import.resolve_organization(s, organization).id
-            caller = system_caller(org_id, "cli")
-            with bosun.db.transaction(org_id) as s:
-                user = users.find_user_by_email(s, caller, email)
-                if user is None:
-                    raise fail(f"no user with email {email}; add one with: bosun users add")
-                secret = users.create_api_key(s, caller, user=user, name=name).secret
+            secret = _on_user(
+                settings,
+                organization,
+                email,
+                lambda s, caller, user: (
+                    users.create_api_key(s, caller, user=user, name=name).secret
+                ),
+            )
     except (BosunError, ServerRefused) as error:
         raise fail(getattr(error, "message", str(error))) from error
     out.print("API key (shown once; store it now):")
     sys.stdout.write(secret + "\n")
+
+
+def _on_user(
+    settings: Settings,
+    organization: str | None,
+    email: str,
+    act: Callable[[Session, Caller, User], T],
+) -> T:
+    """Run ``act`` on a user of the home's database as the command line (no server)."""
+    from records import system_caller
+
+    bosun = _open(settings)
+    with bosun.db.transaction(ALL_TENANTS) as s:
+        org_id = register_import.resolve_organization(s, organization).id
+    caller = system_caller(org_id, "cli")
+    with bosun.db.transaction(org_id) as s:
+        user = users.find_user_by_email(s, caller, email)
+        if user is None:
+            raise fail(f"no user with email {email}; add one with: bosun users add")
+        return act(s, caller, user)
 
 
 def _user_id_by_email(server: LocalServer, email: str) -> int:

@@ -21,6 +21,7 @@ from ingestion import (
     IngestionError,
     IngestSummary,
     SourceFile,
+    detect_file_kind,
     fault_passages,
     import_fault_csv,
     ingest_files,
@@ -256,6 +257,41 @@ class KnowledgeService:
         tmp.write_bytes(data)
         tmp.replace(path)
         return path
+
+    def ingest_upload(
+        self,
+        caller: Caller,
+        filename: str,
+        data: bytes,
+        *,
+        kind: str = "manual",
+        title: str | None = None,
+        vessel_id: int | None = None,
+        equipment_codes: Sequence[str] = (),
+        tags: Sequence[str] = (),
+    ) -> tuple[int | None, IngestSummary]:
+        """Keep an uploaded file and ingest it; return its document id and the summary.
+
+        A file that is not a document Bosun reads is removed again and refused (``invalid``).
+        """
+        path = self.save_upload(caller, filename, data)
+        try:
+            detect_file_kind(path)
+        except IngestionError as err:
+            path.unlink(missing_ok=True)
+            raise BosunError(ErrorCode.invalid, err.message) from err
+        summary = self.ingest(
+            caller,
+            [path],
+            kind=kind,
+            title=title,
+            vessel_id=vessel_id,
+            equipment_codes=equipment_codes,
+            tags=tags,
+        )
+        with self.bosun.db.transaction(caller) as s:
+            doc = documents.find_by_path(s, caller, str(path.resolve()))
+            return (doc.id if doc else None), summary
 
     def set_enabled(self, caller: Caller, document_id: int, enabled: bool) -> Document:
         """Enable or disable a document everywhere at once."""

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from assistant import Notice
@@ -87,8 +87,8 @@ def collect(session: Session, state: dict[str, Any], now: datetime) -> list[Noti
     last_action = int(state.get("action_id", 0))
     last_fault = int(state.get("fault_id", 0))
     if first_run:  # start from now: an installation's history is not news
-        state["action_id"] = max([a.id for a in session.scalars(select(PendingAction))] or [0])
-        state["fault_id"] = max([f.id for f in session.scalars(select(Fault))] or [0])
+        state["action_id"] = session.scalar(select(func.max(PendingAction.id))) or 0
+        state["fault_id"] = session.scalar(select(func.max(Fault.id))) or 0
         state["overdue"] = [
             w.id
             for w in session.scalars(select(WorkOrder).where(WorkOrder.status.in_(OPEN_WORK)))

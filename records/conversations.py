@@ -121,3 +121,14 @@ def questions_to_review(
         (Message.unanswered.is_(True)) | (Message.feedback == "unhelpful"),
     )
     return paginate(session, stmt, Message, cursor, limit)
+
+
+def question_before(session: Session, caller: Caller, reply: Message) -> str | None:
+    """Return the user's message a reply answered (the last one before it), if any."""
+    conv = get_conversation(session, caller, reply.conversation_id)
+    asked = [
+        m.text
+        for m in messages(session, caller, conv, last=50)
+        if m.role == "user" and m.id < reply.id
+    ]
+    return asked[-1] if asked else None

@@ -289,14 +289,9 @@ def admin_router(bosun: Bosun) -> APIRouter:
             page = conversations.questions_to_review(s, session.caller, limit=100)
             for msg in page.items:
                 conv = conversations.get_conversation(s, session.caller, msg.conversation_id)
-                earlier = [
-                    m.text
-                    for m in conversations.messages(s, session.caller, conv, last=50)
-                    if m.role == "user" and m.id < msg.id
-                ]
                 items.append(
                     {
-                        "question": earlier[-1] if earlier else "",
+                        "question": conversations.question_before(s, session.caller, msg) or "",
                         "reply": msg.text,
                         "unanswered": msg.unanswered,
                         "feedback": msg.feedback,
@@ -578,26 +573,19 @@ def _ingest_upload(
     tags: list[str],
     equipment_codes: list[str],
 ) -> dict[str, Any]:
-    from ingestion import IngestionError, detect_file_kind
-
-    service = open_knowledge(bosun)
-    path = service.save_upload(session.caller, name, data)
-    try:
-        detect_file_kind(path)
-    except IngestionError as err:
-        path.unlink(missing_ok=True)
-        raise BosunError(ErrorCode.invalid, err.message) from err
-    summary = service.ingest(
+    document_id, summary = open_knowledge(bosun).ingest_upload(
         session.caller,
-        [path],
+        name,
+        data,
         kind=kind,
         vessel_id=vessel_id,
         equipment_codes=equipment_codes,
         tags=tags,
     )
-    with bosun.db.transaction(session.caller) as s:
-        doc = documents.find_by_path(s, session.caller, str(path.resolve()))
-        row = _doc_row(doc) if doc else None
+    row = None
+    if document_id is not None:
+        with bosun.db.transaction(session.caller) as s:
+            row = _doc_row(documents.get_document(s, session.caller, document_id))
     return {
         "document_id": row["id"] if row else None,
         "status": row["status"] if row else "failed",

@@ -173,27 +173,11 @@ def review(
     session: SessionDep, caller: CallerDep, cursor: Cursor = None, limit: Limit = 50
 ) -> dict[str, Any]:
     """Questions nothing answered and replies marked unhelpful (for the admins)."""
-    from records import Permission, require
-
     require(caller, Permission.curate_knowledge)
     page = conversations.questions_to_review(session, caller, cursor=cursor, limit=limit)
     items = []
     for msg in page.items:
-        question = next(
-            (
-                m.text
-                for m in reversed(
-                    conversations.messages(
-                        session,
-                        caller,
-                        conversations.get_conversation(session, caller, msg.conversation_id),
-                        last=50,
-                    )
-                )
-                if m.role == "user" and m.id < msg.id
-            ),
-            None,
-        )
+        question = conversations.question_before(session, caller, msg)
         items.append(
             {
                 "message_id": msg.id,

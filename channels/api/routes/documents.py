@@ -13,7 +13,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from channels.api.deps import BosunDep, CallerDep, SessionDep
 from channels.api.routes.common import Cursor, Limit, v1_router
 from channels.knowledge_service import open_knowledge
-from ingestion import IngestionError, detect_file_kind
 from records import (
     BosunError,
     DocumentStatus,
@@ -96,25 +95,21 @@ def upload_document(
         raise BosunError(
             ErrorCode.too_large, f"the file is over {bosun.settings.max_upload_bytes:,} bytes"
         )
-    service = open_knowledge(bosun)
-    path = service.save_upload(caller, name, data)
-    try:
-        detect_file_kind(path)
-    except IngestionError as err:
-        path.unlink(missing_ok=True)
-        raise BosunError(ErrorCode.invalid, err.message) from err
-    summary = service.ingest(
+    document_id, summary = open_knowledge(bosun).ingest_upload(
         caller,
-        [path],
+        name,
+        data,
         kind=kind,
         title=title,
         vessel_id=vessel_id,
         equipment_codes=[c.strip() for c in equipment_codes.split(",") if c.strip()],
         tags=[t.strip() for t in tags.split(",") if t.strip()],
     )
-    with bosun.db.transaction(caller) as s:
-        doc = documents.find_by_path(s, caller, str(path.resolve()))
-        read = DocumentRead.model_validate(doc).model_dump(mode="json") if doc else None
+    read = None
+    if document_id is not None:
+        with bosun.db.transaction(caller) as s:
+            doc = documents.get_document(s, caller, document_id)
+            read = DocumentRead.model_validate(doc).model_dump(mode="json")
     return {
         "document": read,
         "indexed": len(summary.indexed),
