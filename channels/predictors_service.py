@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+import re
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -41,7 +42,33 @@ log = logging.getLogger(__name__)
 SCORE_JOB = "score_equipment"
 HISTORY = timedelta(days=200)
 RESAMPLE = "1h"
-"""Readings are averaged over bins this wide before features are computed."""
+"""Readings are averaged over bins this wide before a model is trained on them."""
+SCORING_RESAMPLE = "10min"
+"""Bins for scoring: narrow, so the latest bin (the `last` feature) is the last minutes."""
+
+
+def measurement_keys(sensors: Sequence[Sensor]) -> dict[int, str]:
+    """Return, per sensor id, its key in the predictor frames: what it measures.
+
+    A class's model learns from every unit of the class, so Main engine No. 1's and No. 2's
+    "Lube oil pressure" must be one feature (keyed by vessel tag, ``ME1_LO_P`` and
+    ``ME2_LO_P``, each would be seen on one engine only, and a model trained on one vessel
+    would know nothing of another's). The key is the sensor's name in lower snake case;
+    running-hours counters are ``running_hours``, which the features read as history; a name
+    shared by two sensors of one equipment falls back to their tags.
+    """
+
+    def key(sensor: Sensor) -> str:
+        if sensor.counter == "running_hours":
+            return "running_hours"
+        return re.sub(r"[^a-z0-9]+", "_", sensor.name.lower()).strip("_") or sensor.tag
+
+    taken: dict[tuple[int, str], int] = {}
+    for sensor in sensors:
+        taken[(sensor.equipment_id, key(sensor))] = (
+            taken.get((sensor.equipment_id, key(sensor)), 0) + 1
+        )
+    return {x.id: key(x) if taken[(x.equipment_id, key(x))] == 1 else x.tag for x in sensors}
 
 
 def load_frames(
@@ -56,8 +83,8 @@ def load_frames(
 ) -> PlantFrames:
     """Read a vessel's register, readings, faults and work orders into predictor frames.
 
-    Equipment ids are the register codes; counter sensors are named ``running_hours``
-    so the feature pipeline reads running hours as history, not as today's value.
+    Equipment ids are the register codes and sensors are keyed by what they measure
+    (`measurement_keys`), so sister equipment share features.
     With `failure_priorities`, only faults of those priorities count as failures (labels);
     the others still count as fault history (features). Readings are averaged per sensor
     over `resample` bins (labelled by the bin's start), so features do not depend on how often
@@ -97,7 +124,7 @@ def load_frames(
             )
         )
     by_id = {x.id: x for x in sensors}
-    tag = {x.id: "running_hours" if x.counter == "running_hours" else x.tag for x in sensors}
+    tag = measurement_keys(sensors)
     values = pd.DataFrame(
         {
             "equipment_id": [codes[by_id[r.sensor_id].equipment_id] for r in rows],
@@ -148,10 +175,11 @@ def load_frames(
                     "priority": f.priority.value,
                     "title": f.title,
                     "is_failure": failure_priorities is None or f.priority in failure_priorities,
+                    "resolved_at": f.resolved_at or f.closed_at,
                 }
                 for f in faults
             ],
-            columns=["equipment_id", "opened_at", "priority", "title", "is_failure"],
+            columns=["equipment_id", "opened_at", "priority", "title", "is_failure", "resolved_at"],
         ),
         maintenance=pd.DataFrame(
             [
@@ -259,10 +287,23 @@ def classes_of(bosun: Bosun, caller: Caller, vessel_id: int) -> list[str]:
         return sorted(c for c in found if c)
 
 
+def vessel_tags(bosun: Bosun, caller: Caller, vessel_id: int) -> dict[tuple[str, str], str]:
+    """Map (equipment code, measurement key) back to the vessel's sensor tag."""
+    with bosun.db.transaction(caller) as s:
+        codes = {
+            e.id: e.code
+            for e in s.scalars(select(Equipment).where(Equipment.vessel_id == vessel_id))
+        }
+        sensors = list(s.scalars(select(Sensor).where(Sensor.vessel_id == vessel_id)))
+    keys = measurement_keys(sensors)
+    return {(codes[x.equipment_id], keys[x.id]): x.tag for x in sensors}
+
+
 def score_vessel(bosun: Bosun, caller: Caller, vessel_id: int) -> int:
     """Score every equipment of a vessel with its class's active model; return predictions."""
     written = 0
     now = utcnow()
+    tags = vessel_tags(bosun, caller, vessel_id)
     for equipment_class in classes_of(bosun, caller, vessel_id):
         with bosun.db.transaction(caller) as s:
             active = model_registry.active_model(s, caller, equipment_class)
@@ -276,12 +317,15 @@ def score_vessel(bosun: Bosun, caller: Caller, vessel_id: int) -> int:
             vessel_id,
             equipment_class=equipment_class,
             since=now - timedelta(days=60),
+            resample=SCORING_RESAMPLE,
         )
         results = score(model, frames, as_of=pd.Timestamp(now))
         flagged: dict[str, list[dict[str, Any]]] = {}
         for anomaly in anomaly_flags(frames, pd.Timestamp(now)):
             if anomaly.is_anomaly:
-                flagged.setdefault(str(anomaly.equipment_id), []).append(anomaly.to_dict())
+                found = anomaly.to_dict()
+                found["tag"] = tags.get((anomaly.equipment_id, anomaly.tag), anomaly.tag)
+                flagged.setdefault(str(anomaly.equipment_id), []).append(found)
         with bosun.db.transaction(caller) as s:
             ids = {
                 e.code: e.id

@@ -16,6 +16,7 @@ from predictors.features import (
     as_of_grid,
     build_features,
     feature_columns,
+    limit_monotonicity,
     parse_feature,
     sensor_feature,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "explain",
     "failure_labels",
     "feature_columns",
+    "limit_monotonicity",
     "load_model",
     "parse_feature",
     "rul_labels",

@@ -457,3 +457,35 @@ def _equipment_block(
             rows,
             np.where(idx > 0, running - hours_then, np.nan),
         )
+
+
+RISING_WITH_LEVEL: Final = ("last", "mean", "min", "max", "slope")
+
+
+def limit_monotonicity(frames: PlantFrames, names: Sequence[str]) -> dict[str, int]:
+    """Return the direction a failure risk may take in each feature, from the sensors' limits.
+
+    A reading further past its limit never makes a failure less likely: for a sensor with
+    only a high limit the risk may only rise with its level (last, mean, min, max, slope:
+    +1), with only a low limit only rise as it falls (-1); time outside the limits and limit
+    crossings only raise it (+1). Sensors with both limits or none, spreads (std) and
+    equipment features are left free. Used as XGBoost monotone constraints, this keeps a
+    model trained on a few failures from learning that a lower lube oil pressure is safer.
+    """
+    sensors = frames.sensors
+    has_low: dict[str, bool] = {}
+    has_high: dict[str, bool] = {}
+    for tag, low, high in sensors[["tag", "low_limit", "high_limit"]].itertuples(index=False):
+        has_low[str(tag)] = has_low.get(str(tag), False) or bool(pd.notna(low))
+        has_high[str(tag)] = has_high.get(str(tag), False) or bool(pd.notna(high))
+    out: dict[str, int] = {}
+    for name in names:
+        spec = parse_feature(name)
+        if spec.source != "sensor" or spec.tag is None:
+            continue
+        low, high = has_low.get(spec.tag, False), has_high.get(spec.tag, False)
+        if spec.stat in LIMIT_STATS and (low or high):
+            out[name] = 1
+        elif spec.stat in RISING_WITH_LEVEL and low != high:
+            out[name] = 1 if high else -1
+    return out

@@ -16,6 +16,7 @@ equipment    one row per equipment (records Equipment)
 faults       one row per fault (records Fault)
              equipment_id: str, opened_at: datetime64[UTC]
              optional is_failure: bool (default True: every fault counts as a failure),
+             resolved_at: datetime64[UTC] (back in service; NaT when unknown or open),
              priority: str, title: str
 maintenance  one row per completed work order (records WorkOrder)
              equipment_id: str, done_at: datetime64[UTC], kind: str
@@ -44,7 +45,10 @@ FRAME_SCHEMAS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
     "readings": {"required": READINGS_COLUMNS, "optional": ("quality",)},
     "sensors": {"required": SENSORS_COLUMNS, "optional": SENSORS_OPTIONAL},
     "equipment": {"required": EQUIPMENT_COLUMNS, "optional": EQUIPMENT_OPTIONAL},
-    "faults": {"required": FAULTS_COLUMNS, "optional": ("is_failure", "priority", "title")},
+    "faults": {
+        "required": FAULTS_COLUMNS,
+        "optional": ("is_failure", "resolved_at", "priority", "title"),
+    },
     "maintenance": {"required": MAINTENANCE_COLUMNS, "optional": ()},
 }
 
@@ -138,6 +142,11 @@ def normalize_faults(frame: pd.DataFrame) -> pd.DataFrame:
     )
     out["is_failure"] = (
         frame["is_failure"].fillna(True).astype(bool) if "is_failure" in frame.columns else True
+    )
+    out["resolved_at"] = (
+        _utc(frame["resolved_at"], "faults", "resolved_at")
+        if "resolved_at" in frame.columns
+        else pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns, UTC]")
     )
     return out.dropna(subset=["opened_at"]).sort_values("opened_at").reset_index(drop=True)
 

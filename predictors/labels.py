@@ -21,6 +21,24 @@ def _failure_times(frames: PlantFrames, subtree: set[str]) -> np.ndarray:
     return np.sort(_ns(chosen["opened_at"]))
 
 
+def _down_periods(frames: PlantFrames, subtree: set[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Return (start, end) times of the known periods between a failure and its repair."""
+    faults = frames.faults
+    chosen = faults[
+        faults["equipment_id"].isin(subtree)
+        & faults["is_failure"].astype(bool)
+        & faults["resolved_at"].notna()
+    ]
+    return _ns(chosen["opened_at"]), _ns(chosen["resolved_at"])
+
+
+def _down(at: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    if len(starts) == 0:
+        return np.zeros(len(at), dtype=bool)
+    inside = (at[:, None] >= starts[None, :]) & (at[:, None] < ends[None, :])
+    return np.asarray(inside.any(axis=1))
+
+
 def _observed_until(frames: PlantFrames, observed_until: pd.Timestamp | None) -> dict[str, int]:
     """Return, per equipment, the last time its history is known (last reading by default)."""
     if observed_until is not None:
@@ -43,8 +61,11 @@ def failure_labels(
     """Label each (equipment_id, as_of) 1 if it or a child fails in (as_of, as_of + horizon].
 
     A row whose horizon runs past the end of the known history (the equipment's last
-    reading, or `observed_until`) and saw no failure has an unknown label; it is dropped
-    unless `drop_censored` is False, in which case its label is NaN.
+    reading, or `observed_until`) and saw no failure has an unknown label; so has a row
+    while the equipment is down, between a failure and its repair (faults' `resolved_at`):
+    it is not at risk of failing, it has failed, and its readings are the failure's, not a
+    warning of the next one. Unknown labels are dropped unless `drop_censored` is False, in
+    which case they are NaN.
     """
     width = duration(horizon).value
     tree = frames.descendants()
@@ -59,7 +80,8 @@ def failure_labels(
         first_after = np.searchsorted(failures, at, side="right")
         within = np.searchsorted(failures, at + width, side="right") > first_after
         known = at + width <= ends.get(str(eid), np.iinfo(np.int64).max)
-        labels[rows] = np.where(within, 1.0, np.where(known, 0.0, np.nan))
+        down = _down(at, *_down_periods(frames, tree.get(str(eid), {str(eid)})))
+        labels[rows] = np.where(down, np.nan, np.where(within, 1.0, np.where(known, 0.0, np.nan)))
     out[LABEL_COLUMN] = labels
     if drop_censored:
         out = out[out[LABEL_COLUMN].notna()].reset_index(drop=True)

@@ -305,6 +305,15 @@ def _check_size(
                 "positive_validation": config.min_positive_validation,
             },
         )
+    if val_pos == len(val):
+        raise InsufficientDataError(
+            f"Every one of the {len(val)} validation samples of {what} precedes a failure, so "
+            "the model cannot be judged (nothing to tell apart). Shorten the horizon, or "
+            "record a longer history.",
+            n_samples=n,
+            n_positive=n_pos,
+            required={"negative_validation": 1},
+        )
 
 
 def _range(data: pd.DataFrame) -> dict[str, Any]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
 from predictors.dataset import build_classification_set, build_rul_set, class_equipment
 from predictors.errors import InsufficientDataError
-from predictors.features import FeatureConfig
+from predictors.features import FeatureConfig, feature_columns, limit_monotonicity
 from predictors.frames import PlantFrames
 from predictors.training import TrainConfig, TrainedModel, train_classifier, train_rul
 
@@ -34,9 +36,14 @@ def train_failure_model(
     feature_config: FeatureConfig | None = None,
     train_config: TrainConfig | None = None,
     observed_until: pd.Timestamp | None = None,
+    monotone: bool = True,
     progress: bool = True,
 ) -> TrainedModel:
-    """Build the class's training set and train its failure-within-horizon classifier."""
+    """Build the class's training set and train its failure-within-horizon classifier.
+
+    With `monotone`, the sensors' limits constrain the model (`limit_monotonicity`) unless
+    `train_config` sets ``monotone_constraints`` itself.
+    """
     _check_class(frames, equipment_class)
     feature_config = feature_config or FeatureConfig()
     data = build_classification_set(
@@ -47,6 +54,12 @@ def train_failure_model(
         config=feature_config,
         observed_until=observed_until,
     )
+    train_config = train_config or TrainConfig()
+    if monotone and "monotone_constraints" not in train_config.params:
+        constraints = limit_monotonicity(frames, feature_columns(data))
+        if constraints:
+            params = {**train_config.params, "monotone_constraints": constraints}
+            train_config = replace(train_config, params=params)
     return train_classifier(
         data,
         horizon=horizon,

@@ -102,7 +102,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
         )
         write_history(bosun.db, org_id, trained, history)
         caller = system_caller(org_id, "cli")
-        outcome = train_class(bosun, caller, trained, "main_engine", progress=False)
+        outcome = train_class(bosun, caller, trained, "main_engine", horizon="7d", progress=False)
         assert outcome.problem is None, outcome.problem
 
         external = {"steering.md": sources / "steering.md", "safety.md": sources / "safety.md"}

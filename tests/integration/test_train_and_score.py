@@ -6,12 +6,19 @@ from pathlib import Path
 
 import pytest
 
-from channels.predictors_service import load_frames, score_vessel, train_class
+from channels.predictors_service import load_frames, measurement_keys, score_vessel, train_class
 from channels.runtime import open_bosun
 from channels.settings import Settings
 from channels.simulated_history import write_history
 from connectors import load_register, simulate_history
-from records import ALL_TENANTS, model_registry, register, register_import, system_caller
+from records import (
+    ALL_TENANTS,
+    Sensor,
+    model_registry,
+    register,
+    register_import,
+    system_caller,
+)
 from tests.integration.test_connectors_to_records import REGISTER
 
 pytestmark = pytest.mark.slow
@@ -37,7 +44,7 @@ def test_train_registers_a_model_and_scoring_writes_predictions(tmp_path: Path) 
     assert set(frames.readings["equipment_id"]) == {"601.1"}
     assert "running_hours" in set(frames.readings["tag"])
 
-    outcome = train_class(bosun, caller, vessel_id, "main_engine", progress=False)
+    outcome = train_class(bosun, caller, vessel_id, "main_engine", horizon="7d", progress=False)
     if outcome.problem:  # too little data is a clear message, not a bad model
         assert "class" in outcome.problem or "fail" in outcome.problem.lower()
         pytest.skip(f"simulated history too thin to train: {outcome.problem}")
@@ -50,8 +57,26 @@ def test_train_registers_a_model_and_scoring_writes_predictions(tmp_path: Path) 
         assert prediction.factors and all("text" in f for f in prediction.factors)
         active = model_registry.active_model(s, caller, "main_engine")
         assert active is not None and Path(active.artifact_path).exists()
-    second = train_class(bosun, caller, vessel_id, "main_engine", progress=False)
+    second = train_class(bosun, caller, vessel_id, "main_engine", horizon="7d", progress=False)
     assert second.version == 2
     with bosun.db.transaction(caller) as s:
         assert model_registry.roll_back(s, caller, "main_engine").version == 1
     bosun.close()
+
+
+def test_sister_equipment_share_measurement_keys() -> None:
+    def sensor(id_: int, equipment: int, tag: str, name: str, counter: str | None = None) -> Sensor:
+        return Sensor(id=id_, equipment_id=equipment, tag=tag, name=name, counter=counter)
+
+    keys = measurement_keys(
+        [
+            sensor(1, 10, "ME1_LO_P", "Lube oil pressure"),
+            sensor(2, 20, "ME2_LO_P", "Lube oil pressure"),
+            sensor(3, 10, "ME1_RH", "Running hours", counter="running_hours"),
+            sensor(4, 10, "ME1_EGT_A", "Exhaust gas temp."),
+            sensor(5, 10, "ME1_EGT_B", "Exhaust gas temp."),
+        ]
+    )
+    assert keys[1] == keys[2] == "lube_oil_pressure"  # one feature for both engines
+    assert keys[3] == "running_hours"
+    assert (keys[4], keys[5]) == ("ME1_EGT_A", "ME1_EGT_B")  # ambiguous on one unit: tags

@@ -4,7 +4,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from predictors import FeatureConfig, FrameSchemaError, PlantFrames, build_features, parse_feature
+from predictors import (
+    FeatureConfig,
+    FrameSchemaError,
+    PlantFrames,
+    build_features,
+    limit_monotonicity,
+    parse_feature,
+)
+from predictors.features import feature_names
 
 T0 = pd.Timestamp("2026-03-01", tz="UTC")
 HOUR = pd.Timedelta("1h")
@@ -137,3 +145,30 @@ def test_bad_frames_and_windows_raise() -> None:
         )
     with pytest.raises(FrameSchemaError, match="positive duration"):
         FeatureConfig(windows=("yesterday",))
+
+
+def test_limit_monotonicity_follows_the_sensor_limits() -> None:
+    frames = PlantFrames.build(
+        readings=pd.DataFrame(
+            {"equipment_id": "E", "tag": ["p", "t", "v", "f"], "time": T0, "value": 1.0}
+        ),
+        equipment=pd.DataFrame({"equipment_id": ["E"]}),
+        sensors=pd.DataFrame(
+            {
+                "equipment_id": "E",
+                "tag": ["p", "t", "v", "f"],
+                "low_limit": [3.5, None, 1.0, None],
+                "high_limit": [None, 95.0, 9.0, None],
+            }
+        ),
+    )
+    names = feature_names(["f", "p", "t", "v"], FeatureConfig(), limit_tags={"p", "t", "v"})
+    directions = limit_monotonicity(frames, [*names, "e__age_days"])
+    assert directions["s__p__last"] == -1 and directions["s__p__min__24h"] == -1
+    assert directions["s__p__slope__7d"] == -1  # falling pressure only raises the risk
+    assert directions["s__t__max__7d"] == 1 and directions["s__t__mean__24h"] == 1
+    assert directions["s__p__frac_below_low__24h"] == 1 and directions["s__t__crossings__7d"] == 1
+    assert directions["s__v__frac_above_high__7d"] == 1
+    # two-sided and unlimited sensors, spreads and equipment features stay free
+    free = ["s__v__last", "s__v__mean__24h", "s__f__last", "s__p__std__7d", "e__age_days"]
+    assert not set(free) & set(directions)

@@ -46,3 +46,16 @@ def test_censored_rows_kept_as_nan_when_asked() -> None:
 def test_remaining_useful_life_and_cap() -> None:
     out = rul_labels(plant(), grid([0, 15, 20, 25]), cap_days=18)
     assert list(out["rul_days"]) == [18.0, 5.0, 0.0]  # day 25 has no later failure
+
+
+def test_rows_while_the_equipment_is_down_have_no_label() -> None:
+    frames = plant()
+    faults = frames.faults.assign(resolved_at=[T0 + 23 * DAY, pd.NaT])
+    down = PlantFrames.build(readings=frames.readings, equipment=frames.equipment, faults=faults)
+    out = failure_labels(down, grid([19, 20, 22, 23, 30]), horizon="14d", drop_censored=False)
+    by_day = dict(zip((out["as_of"] - T0).dt.days, out["label"], strict=True))
+    # failed on day 20, back in service on day 23: days 20-22 are neither at risk nor healthy
+    assert by_day[19] == 1 and by_day[23] == 0 and by_day[30] == 0
+    assert np.isnan(by_day[20]) and np.isnan(by_day[22])
+    kept = failure_labels(down, grid([19, 20, 22, 23, 30]), horizon="14d")
+    assert sorted((kept["as_of"] - T0).dt.days) == [19, 23, 30]

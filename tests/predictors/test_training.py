@@ -102,3 +102,31 @@ def test_rul_regression_on_run_to_failure_history(plant: PlantFrames) -> None:
     )
     assert model.task == "rul"
     assert model.metadata["metrics"]["rmse"] < 12  # target spans 0..30 days
+
+
+def test_sensor_limits_constrain_the_model(plant: PlantFrames, risk_model: TrainedModel) -> None:
+    constraints = risk_model.metadata["params"]["monotone_constraints"]
+    assert constraints["s__bearing_temp__max__24h"] == 1  # hotter never safer
+    assert constraints["s__oil_pressure__last"] == -1  # lower pressure never safer
+    healthy = build_classification_set(plant, equipment_class="pump").iloc[[0]]
+    hotter = healthy.copy()
+    for column in [c for c in healthy.columns if c.startswith("s__bearing_temp__")]:
+        if constraints.get(column) == 1:
+            hotter[column] = healthy[column] + 30.0
+    assert risk_model.predict(hotter)[0] >= risk_model.predict(healthy)[0]
+    free = train_failure_model(
+        plant,
+        equipment_class="pump",
+        train_config=TrainConfig(params={"nthread": 2}),
+        monotone=False,
+        progress=False,
+    )
+    assert "monotone_constraints" not in free.metadata["params"]
+
+
+def test_a_validation_period_of_failures_only_is_refused(plant: PlantFrames) -> None:
+    data = build_classification_set(plant, equipment_class="pump")
+    late = data["as_of"] >= data["as_of"].quantile(0.75)
+    data.loc[late, "label"] = 1
+    with pytest.raises(InsufficientDataError, match="cannot be judged"):
+        train_classifier(data, progress=False)
