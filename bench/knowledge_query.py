@@ -30,7 +30,14 @@ from rich.table import Table
 
 from bench.knowledge_embed import FAA, faa_passages
 from eval.retrieval_metrics import load_beir
-from knowledge import KnowledgeBase, KnowledgeSettings, Passage, SearchScope, build_embedder
+from knowledge import (
+    KnowledgeBase,
+    KnowledgeSettings,
+    Passage,
+    SearchScope,
+    SearchTuning,
+    build_embedder,
+)
 from knowledge.base import _payload, keyword_text
 from knowledge.index import DENSE, IndexPoint, PayloadFilter, VectorQuery
 from knowledge.index_edge import EdgeVectorIndex
@@ -55,7 +62,7 @@ def questions(limit: int) -> list[str]:
 
 def fill(index: EdgeVectorIndex, size: int, base: np.ndarray, texts: list[str]) -> float:
     rng = np.random.default_rng(7)
-    sparse = Bm25Encoder()
+    sparse = Bm25Encoder(pair_weight=SearchTuning().pair_weight)  # as KnowledgeBase indexes
     sparse_vecs = [sparse.encode_document(t) for t in texts]
     t0 = time.perf_counter()
     batch: list[IndexPoint] = []

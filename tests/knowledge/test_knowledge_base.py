@@ -308,6 +308,48 @@ def test_a_new_vector_recipe_reembeds_an_unchanged_document(
     new.close()
 
 
+@pytest.mark.parametrize("pair_weight", [0.0, 0.15])
+def test_keyword_search_prefers_the_asked_phrase_with_term_pairs(
+    embedder: SentenceTransformerEmbedder, pair_weight: float
+) -> None:
+    same_words = [
+        ("Display", 2, "Auto power saving dims the screen."),
+        ("Display", 2, "Power saving dims the auto screen."),
+    ]
+    kb = KnowledgeBase(
+        QdrantClientIndex(QdrantClient(location=":memory:"), "kb"),
+        embedder,
+        tuning=SearchTuning(pair_weight=pair_weight),
+    )
+    try:
+        kb.index_document(manual(texts=[*MANUAL, *same_words]))
+        hits = kb.search("auto power", SearchScope(org_id=1), limit=10)
+        sparse = {h.passage.text: h.signals.get("sparse", 0.0) for h in hits}
+        phrase, apart = sparse[same_words[0][2]], sparse[same_words[1][2]]
+        assert apart > 0
+        if pair_weight:
+            assert phrase > apart
+        else:
+            assert phrase == pytest.approx(apart)
+    finally:
+        kb.close()
+
+
+def test_switching_term_pairs_on_rewrites_keywords_without_embedding(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    emb = CountingEmbedder(embedder)
+    index = QdrantClientIndex(QdrantClient(location=":memory:"), "kb")
+    old = KnowledgeBase(index, emb, tuning=SearchTuning(pair_weight=0.0))
+    assert old.index_document(manual()).embedded == 4
+    new = KnowledgeBase(index, emb, tuning=SearchTuning(pair_weight=0.15))
+    report = new.index_document(manual())
+    assert not report.unchanged and (report.embedded, report.reused) == (0, 4)
+    assert new.index_document(manual()).unchanged
+    assert new.search("fuel injection pump", SearchScope(org_id=1))[0].citation.page == 3
+    new.close()
+
+
 def test_new_version_replaces_old_and_delete_removes(kb: KnowledgeBase) -> None:
     kb.index_document(manual())
     shorter = [("Only section", 1, "Everything was rewritten: the oil filter is now magnetic.")]
