@@ -211,6 +211,9 @@ def serve(settings: Settings, *, demo: bool | None, console: Console) -> None:
         from channels.wire_telegram import stop_telegram
 
         stop_telegram(bosun)
+        warming = bosun.extras.get(SPEECH_WARMING)
+        if warming is not None:
+            warming.join(timeout=120)
         if "knowledge" in bosun.extras:
             bosun.extras["knowledge"].close()
         if settings.is_embedded:
@@ -266,7 +269,14 @@ def _warm_speech(bosun: Bosun) -> None:
         except Exception as err:  # speech to text stays unavailable; chat works without it
             log.warning("speech to text unavailable: %s", err)
 
-    threading.Thread(target=warm, name="bosun-warm-speech", daemon=True).start()
+    thread = threading.Thread(target=warm, name="bosun-warm-speech", daemon=True)
+    bosun.extras[SPEECH_WARMING] = thread
+    thread.start()
+
+
+SPEECH_WARMING = "speech_warming"
+"""``Bosun.extras`` key: the thread loading the speech model, joined before the process exits
+(CTranslate2 aborts the whole process if it is torn down while a model loads)."""
 
 
 def _print_where(console: Console, url: str) -> None:
