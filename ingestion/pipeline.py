@@ -50,6 +50,7 @@ from ingestion.ports import (
 )
 from ingestion.settings import IngestionSettings
 from knowledge import DocumentKind
+from knowledge.embedder import embedding_thread_budget, usable_cpus
 
 _HASH_CHUNK = 1 << 20
 _SUPPORTED_SUFFIXES = {".pdf", ".docx", ".html", ".htm", ".md", ".markdown", ".txt", ".text"}
@@ -199,6 +200,12 @@ class _Run:
         self.summary = IngestSummary()
         self.pending: list[_Pending] = []
         self.executor = _make_executor(settings)
+        self.cpus = usable_cpus()
+
+    def embed_threads(self) -> int:
+        """Return the threads embedding may use now: the CPUs the busy parsers leave free."""
+        busy = sum(not job.future.done() for job in self.pending)
+        return max(1, self.cpus - min(busy, self.settings.parse_workers))
 
     def close(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=True)
@@ -353,6 +360,8 @@ def ingest_files(
 ) -> IngestSummary:
     """Ingest files, overlapping parsing (worker pool) with indexing; one bad file fails alone.
 
+    While parsers are busy, an embedder of this package (knowledge.embedder) called by the
+    sink embeds on the CPUs they leave free, batch by batch (see settings.embed_beside_parsers).
     Registry and sink are only called from the calling thread. `count_tokens` must be
     picklable when parsing runs in processes (e.g. chunk.TokenCounter over a tokenizer).
     """
@@ -379,11 +388,13 @@ def ingest_files(
             bar=bar,
             task=task,
         )
+        budget = run.embed_threads if settings.embed_beside_parsers == "share" else None
         try:
-            for source in items:
-                run.add(source)
-            while run.pending:
-                run.finish_next()
+            with embedding_thread_budget(budget):
+                for source in items:
+                    run.add(source)
+                while run.pending:
+                    run.finish_next()
         finally:
             run.close()
     run.summary.seconds = time.perf_counter() - started

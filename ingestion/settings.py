@@ -37,6 +37,12 @@ class IngestionSettings(BaseSettings):
         "process", description="Run parsers in processes (default) or threads."
     )
     prefetch: int = Field(4, ge=1, description="Parsed documents allowed to wait for the indexer.")
+    embed_beside_parsers: Literal["share", "all"] = Field(
+        "share",
+        description="Threads the embedder uses while parser workers are busy: 'share' the "
+        "cores (CPUs minus busy parsers, at least one; all once parsing is done), or 'all' "
+        "of its threads regardless (oversubscribes the cores).",
+    )
 
     @property
     def max_file_bytes(self) -> int:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -16,6 +18,40 @@ from knowledge.settings import KnowledgeSettings
 FloatArray = npt.NDArray[np.float32]
 
 MODEL_NAME = "all-MiniLM-L6-v2"
+
+ThreadBudget = Callable[[], int]
+"""Returns how many compute threads embedding may use for its next batch."""
+
+_THREAD_BUDGET: ContextVar[ThreadBudget | None] = ContextVar("embed_thread_budget", default=None)
+
+
+@contextmanager
+def embedding_thread_budget(budget: ThreadBudget | None) -> Iterator[None]:
+    """Make embedders called from this thread ask `budget()` before each batch.
+
+    Ingestion uses it to embed on the cores its parser processes leave free, and on all of
+    them once parsing is done, instead of oversubscribing the cores (on 2 cores, two torch
+    threads beside a parser spin-wait for the one that shares a core). The budget never
+    raises the thread count above the embedder's own setting.
+    """
+    token = _THREAD_BUDGET.set(budget)
+    try:
+        yield
+    finally:
+        _THREAD_BUDGET.reset(token)
+
+
+def thread_budget() -> int | None:
+    """Return the threads the current budget allows for the next batch (None: no budget)."""
+    budget = _THREAD_BUDGET.get()
+    return None if budget is None else max(1, budget())
+
+
+def usable_cpus() -> int:
+    """Return the number of CPUs this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
 
 
 @runtime_checkable
@@ -93,16 +129,41 @@ class SentenceTransformerEmbedder:
         if not texts:
             return np.zeros((0, self._dimension), dtype=np.float32)
         order = _length_order(texts)
-        vectors = self._model.encode(
-            [texts[i] for i in order],
+        ordered = [texts[i] for i in order]
+        if _THREAD_BUDGET.get() is None:
+            vectors = self._encode(ordered)
+        else:
+            vectors = self._encode_within_budget(ordered)
+        out = np.empty_like(vectors, dtype=np.float32)
+        out[np.asarray(order)] = vectors
+        return out
+
+    def _encode(self, texts: list[str]) -> FloatArray:
+        vectors: FloatArray = self._model.encode(
+            texts,
             batch_size=self._batch_size,
             normalize_embeddings=True,
             convert_to_numpy=True,
             show_progress_bar=False,
         )
-        out = np.empty_like(vectors, dtype=np.float32)
-        out[np.asarray(order)] = vectors
-        return out
+        return vectors
+
+    def _encode_within_budget(self, texts: list[str]) -> FloatArray:
+        """Encode batch by batch, setting torch's threads (of this thread) from the budget."""
+        import torch
+
+        before = torch.get_num_threads()
+        parts: list[FloatArray] = []
+        try:
+            for start in range(0, len(texts), self._batch_size):
+                wanted = min(before, thread_budget() or before)
+                if wanted != torch.get_num_threads():
+                    torch.set_num_threads(wanted)
+                parts.append(self._encode(texts[start : start + self._batch_size]))
+        finally:
+            if torch.get_num_threads() != before:
+                torch.set_num_threads(before)
+        return np.concatenate(parts)
 
     def embed_query(self, text: str) -> FloatArray:
         """Embed one query."""
@@ -161,6 +222,9 @@ class OnnxEmbedder:
             ) from err
         self._inputs = {i.name for i in self._session.get_inputs()}
         self._batch_size = batch_size
+        self._onnx_file = onnx_file
+        self._threads = threads or usable_cpus()
+        self._fewer_threads: dict[int, Any] = {1: self._query_session}
         self._dimension = int(self._session.get_outputs()[0].shape[-1] or 384)
 
     @property
@@ -173,7 +237,23 @@ class OnnxEmbedder:
         """Return the vector dimension."""
         return self._dimension
 
-    def _run(self, batch: list[str], *, query: bool = False) -> FloatArray:
+    def _session_for(self, threads: int) -> Any:
+        """Return the batch session, or one with fewer threads (no spinning) for a budget."""
+        if threads >= self._threads:
+            return self._session
+        if threads not in self._fewer_threads:
+            import onnxruntime as ort
+
+            options = ort.SessionOptions()
+            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            options.intra_op_num_threads = threads
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            self._fewer_threads[threads] = ort.InferenceSession(
+                str(self._onnx_file), options, providers=["CPUExecutionProvider"]
+            )
+        return self._fewer_threads[threads]
+
+    def _run(self, batch: list[str], *, query: bool = False, session: Any = None) -> FloatArray:
         enc = self._tokenizer(
             batch,
             padding=True,
@@ -182,7 +262,8 @@ class OnnxEmbedder:
             return_tensors="np",
         )
         feed = {k: v.astype(np.int64) for k, v in enc.items() if k in self._inputs}
-        session = self._query_session if query else self._session
+        if session is None:
+            session = self._query_session if query else self._session
         hidden = session.run(None, feed)[0]
         mask = enc["attention_mask"][..., None].astype(np.float32)
         pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
@@ -196,7 +277,9 @@ class OnnxEmbedder:
         order = _length_order(texts)
         for start in range(0, len(order), self._batch_size):
             idx = order[start : start + self._batch_size]
-            out[np.asarray(idx)] = self._run([texts[i] for i in idx])
+            threads = thread_budget()
+            session = None if threads is None else self._session_for(threads)
+            out[np.asarray(idx)] = self._run([texts[i] for i in idx], session=session)
         return out
 
     def embed_query(self, text: str) -> FloatArray:

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import shutil
+import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +23,7 @@ from ingestion import (
     ingest_files,
     sources_in_folder,
 )
+from knowledge.embedder import thread_budget
 from knowledge.types import Passage
 
 GOOD = ["manual.pdf", "guide.docx", "steering.html", "boiler.md", "notes.txt"]
@@ -231,3 +234,54 @@ def test_a_file_that_kills_the_parser_process_fails_alone(
     assert [(f.path.name, f.code) for f in summary.failed] == [("crash.md", "parser_crashed")]
     assert "parser process died" in summary.failed[0].reason
     assert registry.status(8, crash)[0] == "failed"
+
+
+class BudgetSink:
+    """Records the embedding thread budget while the parser is busy, then once it is done."""
+
+    def __init__(self, parser_may_finish: threading.Event) -> None:
+        self.parser_may_finish = parser_may_finish
+        self.budgets: list[int | None] = []
+
+    def index_document(
+        self, org_id: int, document_id: int, version: int, passages: Sequence[Passage]
+    ) -> None:
+        self.budgets.append(thread_budget())
+        if self.parser_may_finish.is_set():
+            return
+        self.parser_may_finish.set()
+        deadline = time.monotonic() + 30
+        while thread_budget() not in (None, 4) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.budgets.append(thread_budget())
+
+
+@pytest.mark.parametrize(("mode", "expected"), [("share", [3, 4, 4]), ("all", [None] * 3)])
+def test_embedder_shares_the_cpus_with_busy_parsers(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, mode: str, expected: list[int | None]
+) -> None:
+    from ingestion import pipeline
+
+    parser_may_finish = threading.Event()
+    prepare = pipeline.prepare_source
+
+    def slow_boiler(source: SourceFile, *args: Any) -> Any:
+        if source.path.name == "boiler.md":  # parsed second: notes.txt is smaller
+            assert parser_may_finish.wait(30)
+        return prepare(source, *args)
+
+    monkeypatch.setattr(pipeline, "prepare_source", slow_boiler)
+    monkeypatch.setattr(pipeline, "usable_cpus", lambda: 4)
+    sink = BudgetSink(parser_may_finish)
+    summary = ingest_files(
+        [SourceFile(folder / n, org_id=9) for n in ("boiler.md", "notes.txt")],
+        registry=MemoryDocumentRegistry(),
+        sink=sink,
+        settings=IngestionSettings(parse_executor="thread", embed_beside_parsers=mode),
+        progress=False,
+    )
+    assert [f.path.name for f in summary.indexed] == ["notes.txt", "boiler.md"]
+    # notes.txt is embedded while boiler.md is parsed: 4 CPUs less the busy parser, then all 4
+    # once it is done; boiler.md with all 4. 'all' sets no budget.
+    assert sink.budgets == expected
+    assert thread_budget() is None  # the budget ends with the run

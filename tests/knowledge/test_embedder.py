@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from knowledge import Embedder, OnnxEmbedder, SentenceTransformerEmbedder
+from knowledge.embedder import embedding_thread_budget, usable_cpus
 
 TEXTS = [
     "Replace the lube oil filter cartridge every 500 running hours.",
@@ -69,3 +70,37 @@ def test_export_is_cached(export_dir: Path, onnx_int8: OnnxEmbedder) -> None:
     # Exports of older recipes may sit beside the current one in a reused cache.
     files = sorted(p.name for p in cache.rglob("*.onnx") if p.parent.name.endswith(RECIPE))
     assert files == ["model.onnx", "model_qint8.onnx"]
+
+
+def test_thread_budget_is_asked_per_batch_and_keeps_the_vectors(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import torch
+
+    small = SentenceTransformerEmbedder(batch_size=2)
+    reference = small.embed_documents(TEXTS)
+    before = torch.get_num_threads()
+    threads_per_batch: list[int] = []
+    encode = small._encode
+
+    def recording(texts: list[str]) -> np.ndarray:
+        threads_per_batch.append(torch.get_num_threads())
+        return encode(texts)
+
+    monkeypatch.setattr(small, "_encode", recording)
+    budgets = iter([1, 64, 64])
+    with embedding_thread_budget(lambda: next(budgets)):
+        vectors = small.embed_documents(TEXTS)
+    # 5 texts in batches of 2: one thread while the budget says 1, then the embedder's own
+    # thread count (a budget never raises it); restored afterwards
+    assert threads_per_batch == [1, before, before]
+    assert torch.get_num_threads() == before
+    assert np.allclose(vectors, reference, atol=1e-5)
+
+
+def test_onnx_follows_the_thread_budget(onnx_int8: OnnxEmbedder) -> None:
+    reference = onnx_int8.embed_documents(TEXTS)
+    with embedding_thread_budget(lambda: 1):
+        vectors = onnx_int8.embed_documents(TEXTS)
+    assert onnx_int8._session_for(1) is not onnx_int8._session or usable_cpus() == 1
+    assert ((reference * vectors).sum(axis=1) > 0.9999).all()
