@@ -49,8 +49,7 @@ from ingestion.ports import (
     SourceFile,
 )
 from ingestion.settings import IngestionSettings
-from knowledge import DocumentKind
-from knowledge.embedder import embedding_thread_budget, usable_cpus
+from knowledge import DocumentKind, embedding_thread_budget, usable_cpus
 
 _HASH_CHUNK = 1 << 20
 _SUPPORTED_SUFFIXES = {".pdf", ".docx", ".html", ".htm", ".md", ".markdown", ".txt", ".text"}

@@ -13,7 +13,9 @@ from knowledge.embedder import (
     OnnxEmbedder,
     SentenceTransformerEmbedder,
     build_embedder,
+    embedding_thread_budget,
     packaged_model_path,
+    usable_cpus,
 )
 from knowledge.errors import (
     DocumentNotFoundError,
@@ -55,6 +57,8 @@ __all__ = [
     "build_index",
     "citation_url",
     "embedding_text",
+    "embedding_thread_budget",
     "open_knowledge_base",
     "packaged_model_path",
+    "usable_cpus",
 ]
