@@ -28,7 +28,7 @@ def test_public_names_are_pinned() -> None:
         "KnowledgeError", "KnowledgeSettings", "OnnxEmbedder", "Passage", "PinnedAnswer",
         "Reranker", "SearchScope", "SearchTuning", "SentenceTransformerEmbedder", "VectorIndex",
         "VectorIndexError", "build_embedder", "build_index", "citation_url", "embedding_text",
-        "open_knowledge_base", "packaged_model_path",
+        "open_knowledge_base", "packaged_model_path", "embedding_thread_budget", "usable_cpus",
     }  # fmt: skip
     for name in knowledge.__all__:
         assert hasattr(knowledge, name)
