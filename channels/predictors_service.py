@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -63,12 +64,9 @@ def measurement_keys(sensors: Sequence[Sensor]) -> dict[int, str]:
             return "running_hours"
         return re.sub(r"[^a-z0-9]+", "_", sensor.name.lower()).strip("_") or sensor.tag
 
-    taken: dict[tuple[int, str], int] = {}
-    for sensor in sensors:
-        taken[(sensor.equipment_id, key(sensor))] = (
-            taken.get((sensor.equipment_id, key(sensor)), 0) + 1
-        )
-    return {x.id: key(x) if taken[(x.equipment_id, key(x))] == 1 else x.tag for x in sensors}
+    keys = {x.id: (x.equipment_id, key(x)) for x in sensors}
+    uses = Counter(keys.values())
+    return {x.id: keys[x.id][1] if uses[keys[x.id]] == 1 else x.tag for x in sensors}
 
 
 def load_frames(
