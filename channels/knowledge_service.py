@@ -46,6 +46,7 @@ from records import (
     Vessel,
     WorkOrder,
     documents,
+    referenced,
     register,
     system_caller,
 )
@@ -215,7 +216,7 @@ class KnowledgeService:
     ) -> IngestSummary:
         """Ingest files: unchanged ones cost a hash check, bad ones fail alone."""
         if vessel_id is not None:
-            with self.bosun.db.transaction(caller) as s:
+            with self.bosun.db.transaction(caller) as s, referenced("vessel_id"):
                 register.get_vessel(s, caller, vessel_id)
         sources = [
             SourceFile(
@@ -310,7 +311,8 @@ class KnowledgeService:
         with self.bosun.db.transaction(caller) as s:
             doc = documents.get_document(s, caller, document_id)
             if changes.get("vessel_id") is not None:
-                register.get_vessel(s, caller, int(changes["vessel_id"]))
+                with referenced("vessel_id"):
+                    register.get_vessel(s, caller, int(changes["vessel_id"]))
             documents.update_document(s, caller, doc, changes)
         return self.reindex(caller, document_id)
 

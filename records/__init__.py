@@ -17,10 +17,11 @@ from records import (
     readings,
     register,
     register_import,
+    text,
     users,
     work_orders,
 )
-from records.common import Page, snapshot
+from records.common import MAX_ID, Page, referenced, snapshot
 from records.context import Caller, system_caller
 from records.db import ALL_TENANTS, Database, make_engine, migrate
 from records.errors import BosunError, ErrorCode
@@ -69,6 +70,7 @@ from records.users import IssuedKey, caller_for
 
 __all__ = [
     "ALL_TENANTS",
+    "MAX_ID",
     "ApiKey",
     "AuditLog",
     "Base",
@@ -132,11 +134,13 @@ __all__ = [
     "pending",
     "plans",
     "readings",
+    "referenced",
     "register",
     "register_import",
     "require",
     "snapshot",
     "system_caller",
+    "text",
     "users",
     "utcnow",
     "work_orders",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import base64
 import enum
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
@@ -13,7 +14,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from records.context import Caller
-from records.errors import invalid, not_found
+from records.errors import BosunError, ErrorCode, invalid, not_found
 from records.models import AuditLog, Base
 
 M = TypeVar("M", bound=Base)
@@ -21,10 +22,14 @@ T = TypeVar("T")
 S = TypeVar("S", bound=Select[Any])
 
 MAX_PAGE = 500
+MAX_ID = 2**63 - 1
+"""The largest id (and 64-bit integer) the databases store; ids start at 1."""
 
 
 def get_owned(session: Session, caller: Caller, model: type[M], ident: int) -> M:
     """Fetch a row of the caller's organization (and visible vessel), else ``not_found``."""
+    if not 1 <= ident <= MAX_ID:
+        raise not_found(model.__name__.lower(), ident)
     row = session.get(model, ident)
     if row is None or getattr(row, "org_id", None) != caller.org_id:
         raise not_found(model.__name__.lower(), ident)
@@ -32,6 +37,21 @@ def get_owned(session: Session, caller: Caller, model: type[M], ident: int) -> M
     if vessel_id is not None and not caller.sees_vessel(vessel_id):
         raise not_found(model.__name__.lower(), ident)
     return row
+
+
+@contextmanager
+def referenced(field: str) -> Iterator[None]:
+    """Report a referenced row the caller cannot see as bad input naming ``field``.
+
+    A path's own id that is missing is a 404; an id given in a body to point at another
+    row (``equipment_id`` of a new fault) is a 422 that says which field is wrong.
+    """
+    try:
+        yield
+    except BosunError as err:
+        if err.code is not ErrorCode.not_found:
+            raise
+        raise invalid(f"{field}: {err.message}", field=field) from err
 
 
 def scoped(stmt: S, model: type[Base], caller: Caller) -> S:
@@ -134,4 +154,14 @@ def all_rows(session: Session, stmt: Select[Any]) -> list[Any]:
     return list(session.scalars(stmt))
 
 
-__all__ = ["Page", "audit", "get_owned", "paginate", "scoped", "select", "snapshot"]
+__all__ = [
+    "MAX_ID",
+    "Page",
+    "audit",
+    "get_owned",
+    "paginate",
+    "referenced",
+    "scoped",
+    "select",
+    "snapshot",
+]

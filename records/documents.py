@@ -12,6 +12,7 @@ from records.context import Caller
 from records.errors import invalid
 from records.models import Document, DocumentStatus
 from records.roles import Permission, require
+from records.text import clean_labels, clean_line
 
 KINDS = ("manual", "procedure", "report", "fault_history")
 
@@ -34,6 +35,7 @@ def create_document(
     require(caller, Permission.curate_knowledge)
     if kind not in KINDS:
         raise invalid(f"document kind must be one of {', '.join(KINDS)}")
+    title = clean_line(title).strip() or (filename or "untitled")
     doc = Document(
         org_id=caller.org_id,
         vessel_id=vessel_id,
@@ -43,8 +45,8 @@ def create_document(
         path=path,
         media_type=media_type,
         sha256=sha256,
-        equipment_codes=list(equipment_codes or []),
-        tags=list(tags or []),
+        equipment_codes=clean_labels(equipment_codes or []),
+        tags=clean_labels(tags or []),
     )
     session.add(doc)
     audit(session, caller, "create", doc)
@@ -107,11 +109,34 @@ def update_document(
     unknown = set(changes) - allowed
     if unknown:
         raise invalid(f"cannot change {', '.join(sorted(unknown))} on a document")
+    changes = _clean_changes(changes)
     before = snapshot(doc)
     for key, value in changes.items():
         setattr(doc, key, DocumentStatus(value) if key == "status" else value)
     audit(session, caller, "update", doc, before)
     return doc
+
+
+_REQUIRED = ("title", "kind", "equipment_codes", "tags", "enabled", "status", "chunks", "version")
+
+
+def _clean_changes(changes: dict[str, Any]) -> dict[str, Any]:
+    """Refuse nulls for required fields (send [] to clear a list); clean the texts."""
+    cleaned = dict(changes)
+    for key in _REQUIRED:
+        if key in cleaned and cleaned[key] is None:
+            hint = " (send [] to clear it)" if key in ("tags", "equipment_codes") else ""
+            raise invalid(f"{key}: cannot be null{hint}", field=key)
+    if "title" in cleaned:
+        cleaned["title"] = clean_line(str(cleaned["title"])).strip()[:300]
+        if not cleaned["title"]:
+            raise invalid("title: a document needs a title", field="title")
+    if "kind" in cleaned and cleaned["kind"] not in KINDS:
+        raise invalid(f"kind: must be one of {', '.join(KINDS)}", field="kind")
+    for key in ("tags", "equipment_codes"):
+        if key in cleaned:
+            cleaned[key] = clean_labels(cleaned[key])
+    return cleaned
 
 
 def delete_document(session: Session, caller: Caller, doc: Document) -> None:

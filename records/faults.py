@@ -7,11 +7,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from records.common import Page, audit, get_owned, paginate, scoped, snapshot
+from records.common import Page, audit, get_owned, paginate, referenced, scoped, snapshot
 from records.context import Caller
 from records.errors import BosunError, ErrorCode, invalid
 from records.models import Equipment, Fault, FaultStatus, Priority, utcnow
 from records.roles import Permission, require
+from records.text import clean_line, clean_optional, clean_text
 
 S = FaultStatus
 TRANSITIONS: dict[FaultStatus, frozenset[FaultStatus]] = {
@@ -44,8 +45,9 @@ def report_fault(
 ) -> Fault:
     """File a new fault on a piece of equipment."""
     require(caller, Permission.report_fault)
-    equipment = get_owned(session, caller, Equipment, equipment_id)
-    title = title.strip()
+    with referenced("equipment_id"):
+        equipment = get_owned(session, caller, Equipment, equipment_id)
+    title = clean_line(title).strip()
     if not title:
         raise invalid("a fault needs a title")
     fault = Fault(
@@ -53,7 +55,7 @@ def report_fault(
         vessel_id=equipment.vessel_id,
         equipment_id=equipment.id,
         title=title[:300],
-        description=description,
+        description=clean_text(description),
         priority=_priority(priority),
         reported_by_id=caller.user_id,
         reported_via=caller.channel,
@@ -144,9 +146,10 @@ def transition_fault(
         fault.closed_at = now
     elif target is S.open:
         fault.resolved_at = fault.closed_at = None
+    root_cause = clean_optional(root_cause, multiline=True)
     if root_cause:
         fault.root_cause = root_cause
-    if note:
+    if note and clean_text(note).strip():
         fault.notes = [*fault.notes, _note(caller, note)]
     audit(session, caller, "transition", fault, before)
     return fault
@@ -158,6 +161,7 @@ def update_fault(session: Session, caller: Caller, fault: Fault, changes: dict[s
     unknown = set(changes) - allowed
     if unknown:
         raise invalid(f"cannot change {', '.join(sorted(unknown))} on a fault")
+    changes = _clean_changes(changes)
     if fault.reported_by_id != caller.user_id or caller.user_id is None:
         require(caller, Permission.update_work_order)
     before = snapshot(fault)
@@ -170,7 +174,7 @@ def update_fault(session: Session, caller: Caller, fault: Fault, changes: dict[s
 def add_fault_note(session: Session, caller: Caller, fault: Fault, text: str) -> Fault:
     """Append a note to a fault (anyone who may report faults)."""
     require(caller, Permission.report_fault)
-    if not text.strip():
+    if not clean_text(text).strip():
         raise invalid("empty note")
     before = snapshot(fault)
     fault.notes = [*fault.notes, _note(caller, text)]
@@ -194,5 +198,22 @@ def _note(caller: Caller, text: str) -> dict[str, Any]:
         "at": utcnow().isoformat(),
         "user_id": caller.user_id,
         "via": caller.channel,
-        "text": text.strip(),
+        "text": clean_text(text).strip(),
     }
+
+
+def _clean_changes(changes: dict[str, Any]) -> dict[str, Any]:
+    """Refuse nulls for required fields; strip control characters from the texts."""
+    cleaned = dict(changes)
+    for key in ("title", "description", "priority"):
+        if key in cleaned and cleaned[key] is None:
+            raise invalid(f"{key}: a fault's {key} cannot be null", field=key)
+    if "title" in cleaned:
+        cleaned["title"] = clean_line(str(cleaned["title"])).strip()[:300]
+        if not cleaned["title"]:
+            raise invalid("title: a fault needs a title", field="title")
+    if "description" in cleaned:
+        cleaned["description"] = clean_text(str(cleaned["description"]))
+    if "root_cause" in cleaned:
+        cleaned["root_cause"] = clean_optional(cleaned["root_cause"], multiline=True)
+    return cleaned

@@ -13,6 +13,7 @@ from records.errors import invalid, not_found
 from records.models import Part, Stock
 from records.register import get_vessel
 from records.roles import Permission, require
+from records.text import clean_labels, clean_line
 
 
 def upsert_part(
@@ -26,6 +27,10 @@ def upsert_part(
 ) -> Part:
     """Create or update a catalogue part by part number."""
     require(caller, Permission.manage_register)
+    number, name, unit = (clean_line(v).strip() for v in (number, name, unit))
+    if not number or not name:
+        raise invalid("a part needs a number and a name")
+    equipment_codes = clean_labels(equipment_codes or [])
     part = session.scalar(select(Part).where(Part.org_id == caller.org_id, Part.number == number))
     if part is None:
         part = Part(
@@ -82,6 +87,7 @@ def set_stock(
     get_vessel(session, caller, vessel_id)
     if quantity < 0:
         raise invalid("stock cannot be negative")
+    location = clean_line(location).strip() if location is not None else None
     stock = session.scalar(
         select(Stock).where(Stock.vessel_id == vessel_id, Stock.part_id == part.id)
     )

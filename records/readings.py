@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Float, Integer, column, func, select, table, text
 from sqlalchemy.orm import Session
 
-from records.common import scoped
+from records.common import referenced, scoped
 from records.context import Caller
 from records.errors import invalid, not_found
 from records.models import Reading, ReadingRollup, Sensor, UTCDateTime
@@ -65,7 +65,8 @@ def insert_readings(session: Session, caller: Caller, readings: Sequence[Reading
         require(caller, Permission.write_readings)
     if not readings:
         return 0
-    check_sensors(session, caller, {r.sensor_id for r in readings})
+    with referenced("sensor_id"):
+        check_sensors(session, caller, {r.sensor_id for r in readings})
     if any(r.time.tzinfo is None for r in readings):
         raise invalid("reading times need a timezone")
     dialect = session.get_bind().dialect.name

@@ -14,6 +14,7 @@ from records.context import Caller
 from records.errors import BosunError, ErrorCode, invalid, not_found
 from records.models import Equipment, Organization, Sensor, Vessel, utcnow
 from records.roles import Permission, require
+from records.text import clean_labels, clean_line, clean_optional
 
 EQUIPMENT_FIELDS = ("name", "aliases", "equipment_class", "maker", "model", "serial", "criticality")
 SENSOR_FIELDS = ("name", "unit", "low", "high", "counter")
@@ -66,6 +67,7 @@ def upsert_vessel(
 ) -> tuple[Vessel, bool]:
     """Create the vessel with this IMO or update its name and type; return (vessel, changed)."""
     require(caller, Permission.manage_register)
+    name, type = clean_line(name).strip(), clean_optional(type)
     vessel = session.scalar(select(Vessel).where(Vessel.org_id == caller.org_id, Vessel.imo == imo))
     if vessel is None:
         vessel = Vessel(org_id=caller.org_id, name=name, imo=imo, type=type)
@@ -217,7 +219,11 @@ def upsert_equipment(
         select(Equipment).where(Equipment.vessel_id == vessel_id, Equipment.code == code)
     )
     values = {k: fields.get(k) for k in EQUIPMENT_FIELDS}
-    values["aliases"] = list(values["aliases"] or [])
+    for key in ("name", "equipment_class", "maker", "model", "serial"):
+        values[key] = clean_optional(values[key])
+    if not (values["name"] or "").strip():
+        raise invalid("name: equipment needs a name", field="name")
+    values["aliases"] = clean_labels(values["aliases"] or [])
     if parent_id is not None:
         _check_parent(session, caller, vessel_id, parent_id, eq.id if eq else None)
     if eq is None:

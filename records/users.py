@@ -11,11 +11,12 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from records.common import Page, audit, get_owned, paginate, scoped, snapshot
+from records.common import MAX_ID, Page, audit, get_owned, paginate, scoped, snapshot
 from records.context import Caller
 from records.errors import BosunError, ErrorCode, invalid
 from records.models import ApiKey, ChannelIdentity, LinkCode, Role, User, Vessel, utcnow
 from records.roles import Permission, require
+from records.text import clean_line
 
 KEY_PREFIX = "bsn"
 
@@ -51,6 +52,9 @@ def create_user(
     except ValueError as err:
         raise invalid(f"role must be one of {', '.join(r.value for r in Role)}") from err
     _check_vessels(session, caller, vessel_ids or [])
+    name = clean_line(name).strip()
+    if not name:
+        raise invalid("name: a user needs a name", field="name")
     if session.scalar(select(User).where(User.org_id == caller.org_id, User.email == email)):
         raise BosunError(ErrorCode.conflict, f"a user with email {email} exists already")
     user = User(
@@ -68,9 +72,9 @@ def create_user(
 
 def _check_vessels(session: Session, caller: Caller, vessel_ids: list[int]) -> None:
     for vid in vessel_ids:
-        vessel = session.get(Vessel, vid)
+        vessel = session.get(Vessel, vid) if 1 <= vid <= MAX_ID else None
         if vessel is None or vessel.org_id != caller.org_id:
-            raise invalid(f"unknown vessel {vid}")
+            raise invalid(f"vessel_ids: unknown vessel {vid}", field="vessel_ids")
 
 
 def get_user(session: Session, caller: Caller, user_id: int) -> User:
@@ -116,6 +120,7 @@ def update_user(
         user.vessel_ids = list(vessel_ids)
     if active is not None:
         user.active = active
+    name = clean_line(name).strip() if name else None
     if name:
         user.name = name
     if password:
@@ -172,7 +177,11 @@ def create_api_key(session: Session, caller: Caller, *, user: User, name: str) -
     prefix = secrets.token_hex(4)
     secret = f"{KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(24)}"
     key = ApiKey(
-        org_id=caller.org_id, user_id=user.id, name=name, prefix=prefix, key_hash=_key_hash(secret)
+        org_id=caller.org_id,
+        user_id=user.id,
+        name=clean_line(name).strip(),
+        prefix=prefix,
+        key_hash=_key_hash(secret),
     )
     session.add(key)
     audit(session, caller, "create", key)

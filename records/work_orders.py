@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from records.common import Page, audit, get_owned, paginate, scoped, snapshot
+from records.common import MAX_ID, Page, audit, get_owned, paginate, referenced, scoped, snapshot
 from records.context import Caller
-from records.errors import BosunError, ErrorCode, invalid, not_found
+from records.errors import BosunError, ErrorCode, invalid
 from records.models import (
     Equipment,
     Fault,
@@ -25,6 +25,7 @@ from records.models import (
     utcnow,
 )
 from records.roles import Permission, require
+from records.text import clean_line, clean_text
 
 W = WorkOrderStatus
 TRANSITIONS: dict[WorkOrderStatus, frozenset[WorkOrderStatus]] = {
@@ -52,13 +53,18 @@ def create_work_order(
 ) -> WorkOrder:
     """Create a work order on a piece of equipment, optionally for a fault."""
     require(caller, Permission.create_work_order)
-    equipment = get_owned(session, caller, Equipment, equipment_id)
+    with referenced("equipment_id"):
+        equipment = get_owned(session, caller, Equipment, equipment_id)
     if fault_id is not None:
-        fault = get_owned(session, caller, Fault, fault_id)
+        with referenced("fault_id"):
+            fault = get_owned(session, caller, Fault, fault_id)
         if fault.vessel_id != equipment.vessel_id:
-            raise invalid("the fault is on another vessel than the equipment")
-    if not title.strip():
-        raise invalid("a work order needs a title")
+            raise invalid(
+                "fault_id: the fault is on another vessel than the equipment", field="fault_id"
+            )
+    title = clean_line(title).strip()
+    if not title:
+        raise invalid("title: a work order needs a title", field="title")
     _check_assignee(session, caller, assignee_id)
     try:
         kind, priority = WorkOrderKind(kind), Priority(priority)
@@ -71,8 +77,8 @@ def create_work_order(
         fault_id=fault_id,
         plan_id=plan_id,
         kind=kind,
-        title=title.strip()[:300],
-        description=description,
+        title=title[:300],
+        description=clean_text(description),
         priority=priority,
         assignee_id=assignee_id,
         created_by_id=caller.user_id,
@@ -88,9 +94,9 @@ def _check_assignee(session: Session, caller: Caller, assignee_id: int | None) -
     """Refuse an assignee outside the caller's organization (foreign keys ignore RLS)."""
     if assignee_id is None:
         return
-    user = session.get(User, assignee_id)
+    user = session.get(User, assignee_id) if 1 <= assignee_id <= MAX_ID else None
     if user is None or user.org_id != caller.org_id:
-        raise not_found("user", assignee_id)
+        raise invalid(f"assignee_id: user {assignee_id} not found", field="assignee_id")
 
 
 def get_work_order(session: Session, caller: Caller, work_order_id: int) -> WorkOrder:
@@ -142,16 +148,32 @@ def update_work_order(
     unknown = set(changes) - allowed
     if unknown:
         raise invalid(f"cannot change {', '.join(sorted(unknown))} on a work order")
+    for key in ("title", "description", "priority", "hours"):
+        if key in changes and changes[key] is None:
+            raise invalid(f"{key}: a work order's {key} cannot be null", field=key)
     if "assignee_id" in changes:
         _check_assignee(session, caller, changes["assignee_id"])
+    if "title" in changes:
+        changes["title"] = clean_line(str(changes["title"])).strip()[:300]
+        if not changes["title"]:
+            raise invalid("title: a work order needs a title", field="title")
+    if "description" in changes:
+        changes["description"] = clean_text(str(changes["description"]))
+    if "priority" in changes:
+        try:
+            changes["priority"] = Priority(changes["priority"])
+        except ValueError as err:
+            raise invalid(f"priority: {err}", field="priority") from err
+    hours = changes.get("hours", 0.0)
+    if not isinstance(hours, int | float) or hours < 0:
+        raise invalid("hours must be a non-negative number", field="hours")
     for key, value in changes.items():
-        if key == "priority":
-            value = Priority(value)
-        if key == "hours" and (not isinstance(value, int | float) or value < 0):
-            raise invalid("hours must be a non-negative number")
         setattr(work_order, key, value)
     if status is not None:
-        target = WorkOrderStatus(status)
+        try:
+            target = WorkOrderStatus(status)
+        except ValueError as err:
+            raise invalid(f"status: {err}", field="status") from err
         if target not in TRANSITIONS[work_order.status]:
             raise BosunError(
                 ErrorCode.invalid_transition,
@@ -160,6 +182,7 @@ def update_work_order(
             )
         work_order.status = target
         work_order.completed_at = utcnow() if target is W.done else None
+    note = clean_text(note).strip() if note else None
     if note:
         work_order.notes = [
             *work_order.notes,
@@ -167,7 +190,7 @@ def update_work_order(
                 "at": utcnow().isoformat(),
                 "user_id": caller.user_id,
                 "via": caller.channel,
-                "text": note.strip(),
+                "text": note,
             },
         ]
     audit(session, caller, "update", work_order, before)

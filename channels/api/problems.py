@@ -10,8 +10,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Route
 
 from records import BosunError, ErrorCode
 
@@ -114,6 +115,9 @@ def _http_error(request: Request, exc: Exception) -> JSONResponse:
     if status == 404 and detail == "Not Found":
         detail = f"no such resource: {request.method} {request.url.path}; see /docs"
     headers = dict(exc.headers or {}) or _auth_headers(status)
+    if status == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request)) or headers.get("Allow", "")
+        detail = f"{request.method} is not allowed on {request.url.path}; use {headers['Allow']}"
     return problem_response(
         status, code_for_status(status), detail, instance=request.url.path, headers=headers
     )
@@ -137,13 +141,42 @@ def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Return every method some route serves at the request's path (for ``Allow``)."""
+    scope = {**request.scope, "method": "GET"}
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Route) and route.methods and route.matches(scope)[0] is not Match.NONE:
+            methods |= route.methods
+    return sorted(methods)
+
+
 def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
     log.info("integrity error on %s %s: %s", request.method, request.url.path, exc)
+    assert isinstance(exc, IntegrityError)
+    reason = str(exc.orig).lower()
+    if "unique" in reason or "duplicate key" in reason:
+        return problem_response(
+            409,
+            ErrorCode.conflict.value,
+            "the change conflicts with existing data (that key is taken); reload and retry",
+            instance=request.url.path,
+        )
+    # The services check references and required fields first; this is the last line.
     return problem_response(
-        409,
-        ErrorCode.conflict.value,
-        "the change conflicts with existing data (a duplicate or a missing reference); "
-        "reload and retry",
+        422,
+        ErrorCode.invalid.value,
+        "the change refers to a row that does not exist or leaves a required field empty",
+        instance=request.url.path,
+    )
+
+
+def _out_of_range(request: Request, exc: Exception) -> JSONResponse:
+    log.info("value out of range on %s %s: %s", request.method, request.url.path, exc)
+    return problem_response(
+        422,
+        ErrorCode.invalid.value,
+        "a number is outside the range the database can store",
         instance=request.url.path,
     )
 
@@ -164,6 +197,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(DataError, _out_of_range)
+    app.add_exception_handler(OverflowError, _out_of_range)
     app.add_exception_handler(Exception, _unexpected)
 
 
@@ -173,8 +208,13 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         (401, "Missing, unknown or revoked API key"),
         (403, "The caller's role does not allow this"),
         (404, "Not found (or not visible to the caller's organization)"),
+        (409, "A unique key already taken, or a state that forbids the change"),
         (413, "Request body too large"),
-        (422, "Invalid request"),
+        (
+            422,
+            "Invalid request: a bad field, a null where a value is needed, a number out of "
+            "range, or a reference to a row the caller cannot see (the field is named)",
+        ),
     )
 }
 """OpenAPI descriptions of the problem responses every /v1 route may give."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,6 +22,7 @@ from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse, Respond
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.signature import SignatureVerifier
 
 from assistant import ChatError, ChatGateway, Speaker, TurnResult, Upload
 from channels.slack.blocks import (
@@ -109,6 +110,14 @@ class SlackBot:
     def http_enabled(self) -> bool:
         """Return whether HTTP events are served (bot token and signing secret set)."""
         return self.app is not None and self.settings.http_enabled
+
+    def signature_ok(self, body: str, headers: Mapping[str, str]) -> bool:
+        """Return whether a request carries a fresh signature made with our signing secret."""
+        secret = self.settings.signing_secret
+        if not self.http_enabled or secret is None:
+            return False
+        verifier = SignatureVerifier(secret.get_secret_value())
+        return verifier.is_valid_request(body, dict(headers))
 
     def dispatch(self, request: BoltRequest) -> BoltResponse:
         """Run one HTTP request through bolt (verification, url_verification, listeners)."""

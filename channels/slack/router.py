@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request, Response
 from slack_bolt import BoltRequest
@@ -15,16 +17,52 @@ EVENTS_PATH = "/slack/events"
 _PROBLEM = "application/problem+json"
 
 
-def _unauthorized(detail: str) -> Response:
+def _problem(status: int, code: str, title: str, detail: str) -> Response:
     body = {
-        "type": "urn:bosun:problem:unauthorized",
-        "title": "Unauthorized",
-        "status": 401,
+        "type": f"urn:bosun:problem:{code}",
+        "title": title,
+        "status": status,
         "detail": detail,
-        "code": "unauthorized",
+        "code": code,
         "instance": EVENTS_PATH,
     }
-    return Response(json.dumps(body), status_code=401, media_type=_PROBLEM)
+    return Response(json.dumps(body), status_code=status, media_type=_PROBLEM)
+
+
+def _unauthorized(detail: str) -> Response:
+    return _problem(401, "unauthorized", "Unauthorized", detail)
+
+
+def _json_object(text: str) -> dict[str, Any] | None:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def shape_problem(body: str) -> str | None:
+    """Say what is wrong with a body that is neither event JSON nor a Slack form, else None.
+
+    Slack sends events as a JSON object with a ``type``, and interactions (a ``payload``
+    field holding a JSON object) and slash commands (``command``, ``user_id`` ...) as forms.
+    """
+    if body.lstrip().startswith("{"):
+        event = _json_object(body)
+        if event is None or not isinstance(event.get("type"), str):
+            return "the body is not a Slack event: a JSON object with a 'type'"
+        return None
+    try:
+        form = dict(parse_qsl(body, keep_blank_values=True, strict_parsing=True))
+    except ValueError:
+        form = {}
+    if "payload" in form:
+        if _json_object(form["payload"]) is None:
+            return "the form's 'payload' is not a JSON object"
+        return None
+    if (form.get("command") and form.get("user_id")) or form.get("ssl_check"):
+        return None
+    return "the body is neither a Slack event (JSON) nor an interaction or slash-command form"
 
 
 def slack_router(bot: SlackBot) -> APIRouter:
@@ -46,6 +84,12 @@ def slack_router(bot: SlackBot) -> APIRouter:
         headers: dict[str, str | Sequence[str]] = {
             key: request.headers.getlist(key) for key in request.headers
         }
+        if not bot.signature_ok(body, request.headers):
+            return _unauthorized("the Slack request signature is missing, wrong or stale")
+        problem = shape_problem(body)
+        if problem is not None:
+            # Signed by Slack's secret but not something Slack sends: answer, run nothing.
+            return _problem(400, "bad_request", "Bad Request", problem)
         bolt_request = BoltRequest(body=body, query=request.url.query, headers=headers)
         # dispatch runs middleware (signature check, auth.test once) and waits only for
         # ack(); a thread keeps the event loop free meanwhile.

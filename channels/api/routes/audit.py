@@ -15,6 +15,7 @@ from sqlalchemy import select
 from channels.api.deps import CallerDep, SessionDep
 from channels.api.routes.common import invalid, v1_router
 from channels.api.schemas import AuditEntryRead, Page
+from channels.api.schemas.common import Id
 from records import AuditLog, Permission, require
 
 router = v1_router(tags=["audit"])
@@ -25,8 +26,8 @@ def read_audit_log(
     session: SessionDep,
     caller: CallerDep,
     entity: Annotated[str | None, Query(max_length=40, description="Table, e.g. faults.")] = None,
-    entity_id: int | None = None,
-    user_id: int | None = None,
+    entity_id: Id | None = None,
+    user_id: Id | None = None,
     cursor: Annotated[str | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> Page[AuditEntryRead]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -14,8 +16,9 @@ from pydantic import BaseModel, Field
 from assistant import ChatGateway, Speaker, Upload
 from channels.api.deps import BosunDep, CallerDep, SessionDep, SpeakerDep
 from channels.api.routes.common import Cursor, Limit, v1_router
+from channels.api.schemas.common import Id
 from channels.chat_service import open_gateway
-from records import BosunError, ErrorCode, Permission, conversations, require, users
+from records import MAX_ID, BosunError, ErrorCode, Permission, conversations, require, users
 
 router = v1_router(tags=["chat"])
 
@@ -30,7 +33,7 @@ class TurnIn(BaseModel):
         description="Your key for the conversation (a thread, a session); omit for a new one.",
     )
     voice: bool = Field(default=False, description="The text came from speech.")
-    vessel_id: int | None = Field(default=None, description="Needed if you see several vessels.")
+    vessel_id: Id | None = Field(default=None, description="Needed if you see several vessels.")
 
 
 class FeedbackIn(BaseModel):
@@ -59,20 +62,20 @@ def chat_turn(body: TurnIn, bosun: BosunDep, speaker: SpeakerDep) -> dict[str, A
 
 
 @router.post("/chat/actions/{action_id}/confirm")
-def confirm_action(action_id: int, bosun: BosunDep, speaker: SpeakerDep) -> dict[str, Any]:
+def confirm_action(action_id: Id, bosun: BosunDep, speaker: SpeakerDep) -> dict[str, Any]:
     """Confirm a proposed action (executed once, even if confirmed twice)."""
     return open_gateway(bosun).decide(speaker, action_id, approve=True).to_dict()
 
 
 @router.post("/chat/actions/{action_id}/cancel")
-def cancel_action(action_id: int, bosun: BosunDep, speaker: SpeakerDep) -> dict[str, Any]:
+def cancel_action(action_id: Id, bosun: BosunDep, speaker: SpeakerDep) -> dict[str, Any]:
     """Cancel a proposed action."""
     return open_gateway(bosun).decide(speaker, action_id, approve=False).to_dict()
 
 
 @router.post("/chat/messages/{message_id}/feedback")
 def feedback(
-    message_id: int, body: FeedbackIn, bosun: BosunDep, speaker: SpeakerDep
+    message_id: Id, body: FeedbackIn, bosun: BosunDep, speaker: SpeakerDep
 ) -> dict[str, Any]:
     """Mark a reply helpful or unhelpful."""
     open_gateway(bosun).feedback(speaker, message_id, helpful=body.helpful, comment=body.comment)
@@ -148,7 +151,7 @@ async def attach(
 
 @router.get("/chat/documents/{document_id}", response_class=FileResponse)
 def chat_document(
-    document_id: int,
+    document_id: Id,
     bosun: BosunDep,
     request: Request,
     token: Annotated[
@@ -227,9 +230,18 @@ async def chat_socket(
     watcher = asyncio.create_task(_push_alarms(websocket, gateway, speaker))
     try:
         while True:
-            message = await websocket.receive_json()
-            if not isinstance(message, dict):
-                await websocket.send_json({"type": "error", "detail": "send a JSON object"})
+            frame = await websocket.receive()
+            if frame["type"] == "websocket.disconnect":
+                return
+            message = _frame_object(frame)
+            if message is None:
+                await websocket.send_json(
+                    {"type": "error", "code": "invalid", "detail": "send a JSON object"}
+                )
+                continue
+            problem = _frame_problem(message)
+            if problem is not None:
+                await websocket.send_json({"type": "error", "code": "invalid", "detail": problem})
                 continue
             try:
                 await _socket_message(websocket, gateway, speaker, message)
@@ -307,6 +319,35 @@ async def _socket_message(
     for piece in _chunks(data["reply"]):
         await websocket.send_json({"type": "delta", "text": piece})
     await websocket.send_json({"type": "final", **data})
+
+
+def _frame_object(frame: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Return a frame's JSON object, or None for anything else (not JSON, not an object)."""
+    raw = frame.get("text")
+    if raw is None and frame.get("bytes") is not None:
+        raw = bytes(frame["bytes"]).decode("utf-8", errors="replace")
+    try:
+        value = json.loads(raw or "")
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
+
+
+def _frame_problem(message: dict[str, Any]) -> str | None:
+    """Say what is wrong with a frame's fields, or None when it can be handled."""
+    for key, what in (("action", "a pending action's id"), ("feedback", "a message's id")):
+        if key in message and not _is_id(message[key]):
+            return f"'{key}' must be {what}"
+    vessel_id = message.get("vessel_id")
+    if vessel_id is not None and not _is_id(vessel_id):
+        return "'vessel_id' must be a vessel's id"
+    if "action" not in message and "feedback" not in message and "text" not in message:
+        return 'send {"text": ...}, {"action": id, "approve": bool} or {"feedback": id, ...}'
+    return None
 
 
 def _text_or_none(value: object) -> str | None:

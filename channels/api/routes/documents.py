@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from channels.api.deps import BosunDep, CallerDep, SessionDep
 from channels.api.routes.common import Cursor, Limit, v1_router
+from channels.api.schemas.common import Id, optional
 from channels.knowledge_service import open_knowledge
 from records import (
     BosunError,
@@ -53,11 +54,11 @@ class DocumentUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: str | None = Field(default=None, min_length=1, max_length=300)
-    kind: str | None = None
-    vessel_id: int | None = None
-    equipment_codes: list[str] | None = None
-    tags: list[str] | None = None
+    title: str = optional(min_length=1, max_length=300)
+    kind: str = optional(description=f"One of {', '.join(documents.KINDS)}.")
+    vessel_id: Id | None = Field(default=None, description="null: every vessel.")
+    equipment_codes: list[str] = optional(description="[] clears them.")
+    tags: list[str] = optional(description="[] clears them.")
 
 
 class PinIn(BaseModel):
@@ -65,7 +66,7 @@ class PinIn(BaseModel):
 
     question: str = Field(min_length=3, max_length=1000)
     answer: str = Field(min_length=1, max_length=8000)
-    vessel_id: int | None = None
+    vessel_id: Id | None = None
 
 
 def _curator(caller: Any) -> None:
@@ -135,13 +136,13 @@ def list_documents(
 
 
 @router.get("/documents/{document_id}")
-def get_document(document_id: int, session: SessionDep, caller: CallerDep) -> DocumentRead:
+def get_document(document_id: Id, session: SessionDep, caller: CallerDep) -> DocumentRead:
     """Return one document."""
     return DocumentRead.model_validate(documents.get_document(session, caller, document_id))
 
 
 @router.get("/documents/{document_id}/chunks")
-def document_chunks(document_id: int, bosun: BosunDep, caller: CallerDep) -> dict[str, Any]:
+def document_chunks(document_id: Id, bosun: BosunDep, caller: CallerDep) -> dict[str, Any]:
     """Return a document's indexed chunks with page and section."""
     passages = open_knowledge(bosun).passages(caller, document_id)
     return {
@@ -153,7 +154,7 @@ def document_chunks(document_id: int, bosun: BosunDep, caller: CallerDep) -> dic
 
 
 @router.get("/documents/{document_id}/file")
-def document_file(document_id: int, session: SessionDep, caller: CallerDep) -> FileResponse:
+def document_file(document_id: Id, session: SessionDep, caller: CallerDep) -> FileResponse:
     """Open the document's file (append #page=N to jump to a page)."""
     doc = documents.get_document(session, caller, document_id)
     if not doc.path or doc.path.startswith("records://") or not Path(doc.path).exists():
@@ -165,7 +166,7 @@ def document_file(document_id: int, session: SessionDep, caller: CallerDep) -> F
 
 @router.patch("/documents/{document_id}")
 def update_document(
-    document_id: int, body: DocumentUpdate, bosun: BosunDep, caller: CallerDep
+    document_id: Id, body: DocumentUpdate, bosun: BosunDep, caller: CallerDep
 ) -> DocumentRead:
     """Change a document's title, kind, vessel, equipment or tags (re-indexed with them)."""
     _curator(caller)
@@ -175,7 +176,7 @@ def update_document(
 
 
 @router.post("/documents/{document_id}/disable")
-def disable_document(document_id: int, bosun: BosunDep, caller: CallerDep) -> DocumentRead:
+def disable_document(document_id: Id, bosun: BosunDep, caller: CallerDep) -> DocumentRead:
     """Disable a document: its passages are never returned until re-enabled."""
     _curator(caller)
     return DocumentRead.model_validate(
@@ -184,21 +185,21 @@ def disable_document(document_id: int, bosun: BosunDep, caller: CallerDep) -> Do
 
 
 @router.post("/documents/{document_id}/enable")
-def enable_document(document_id: int, bosun: BosunDep, caller: CallerDep) -> DocumentRead:
+def enable_document(document_id: Id, bosun: BosunDep, caller: CallerDep) -> DocumentRead:
     """Enable a disabled document again."""
     _curator(caller)
     return DocumentRead.model_validate(open_knowledge(bosun).set_enabled(caller, document_id, True))
 
 
 @router.post("/documents/{document_id}/reindex")
-def reindex_document(document_id: int, bosun: BosunDep, caller: CallerDep) -> DocumentRead:
+def reindex_document(document_id: Id, bosun: BosunDep, caller: CallerDep) -> DocumentRead:
     """Parse and index the document again."""
     _curator(caller)
     return DocumentRead.model_validate(open_knowledge(bosun).reindex(caller, document_id))
 
 
 @router.delete("/documents/{document_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_document(document_id: int, bosun: BosunDep, caller: CallerDep) -> None:
+def delete_document(document_id: Id, bosun: BosunDep, caller: CallerDep) -> None:
     """Delete a document, its passages and its uploaded file."""
     _curator(caller)
     open_knowledge(bosun).delete(caller, document_id)
@@ -210,7 +211,7 @@ def search(
     session: SessionDep,
     caller: CallerDep,
     q: Annotated[str, Query(min_length=2, max_length=1000)],
-    vessel_id: int | None = None,
+    vessel_id: Id | None = None,
     equipment: Annotated[
         str | None, Query(description="Equipment code (children included)")
     ] = None,

@@ -16,6 +16,7 @@ from channels.api.schemas import (
     NoteCreate,
     Page,
 )
+from channels.api.schemas.common import Id
 from records import FaultStatus, faults, register
 
 router = v1_router(tags=["faults"])
@@ -25,8 +26,8 @@ router = v1_router(tags=["faults"])
 def list_faults(
     session: SessionDep,
     caller: CallerDep,
-    vessel_id: int | None = None,
-    equipment_id: Annotated[list[int] | None, Query()] = None,
+    vessel_id: Id | None = None,
+    equipment_id: Annotated[list[Id] | None, Query()] = None,
     status: Annotated[list[FaultStatus] | None, Query()] = None,
     open_only: bool = False,
     cursor: Cursor = None,
@@ -63,14 +64,14 @@ def report_fault(body: FaultCreate, session: SessionDep, caller: CallerDep) -> F
 
 
 @router.get("/faults/{fault_id}")
-def get_fault(fault_id: int, session: SessionDep, caller: CallerDep) -> FaultRead:
+def get_fault(fault_id: Id, session: SessionDep, caller: CallerDep) -> FaultRead:
     """Get one fault."""
     return FaultRead.model_validate(faults.get_fault(session, caller, fault_id))
 
 
 @router.patch("/faults/{fault_id}")
 def update_fault(
-    fault_id: int, body: FaultUpdate, session: SessionDep, caller: CallerDep
+    fault_id: Id, body: FaultUpdate, session: SessionDep, caller: CallerDep
 ) -> FaultRead:
     """Change a fault's title, description, priority or root cause."""
     fault = faults.get_fault(session, caller, fault_id)
@@ -82,7 +83,7 @@ def update_fault(
 
 @router.post("/faults/{fault_id}/transition")
 def transition_fault(
-    fault_id: int, body: FaultTransition, session: SessionDep, caller: CallerDep
+    fault_id: Id, body: FaultTransition, session: SessionDep, caller: CallerDep
 ) -> FaultRead:
     """Move a fault to another status; a move the lifecycle forbids is a 409."""
     fault = faults.get_fault(session, caller, fault_id)
@@ -94,7 +95,7 @@ def transition_fault(
 
 @router.post("/faults/{fault_id}/notes", status_code=status.HTTP_201_CREATED)
 def add_fault_note(
-    fault_id: int, body: NoteCreate, session: SessionDep, caller: CallerDep
+    fault_id: Id, body: NoteCreate, session: SessionDep, caller: CallerDep
 ) -> FaultRead:
     """Add a note to a fault."""
     fault = faults.get_fault(session, caller, fault_id)

@@ -6,6 +6,7 @@ from typing import Any
 
 from channels.api.deps import CallerDep, SessionDep
 from channels.api.routes.common import v1_router
+from channels.api.schemas.common import Id
 from records import BosunError, ErrorCode, model_registry, register
 
 router = v1_router(tags=["predictors"])
@@ -38,7 +39,7 @@ def list_models(
 
 
 @router.post("/models/{model_id}/activate")
-def activate(model_id: int, session: SessionDep, caller: CallerDep) -> dict[str, Any]:
+def activate(model_id: Id, session: SessionDep, caller: CallerDep) -> dict[str, Any]:
     """Make a version the active model of its class."""
     mv = model_registry.get_model(session, caller, model_id)
     return _model(model_registry.activate_model(session, caller, mv))
@@ -51,7 +52,7 @@ def rollback(equipment_class: str, session: SessionDep, caller: CallerDep) -> di
 
 
 @router.get("/equipment/{equipment_id}/prediction")
-def latest_prediction(equipment_id: int, session: SessionDep, caller: CallerDep) -> dict[str, Any]:
+def latest_prediction(equipment_id: Id, session: SessionDep, caller: CallerDep) -> dict[str, Any]:
     """Return the newest failure-risk prediction of a piece of equipment with its factors."""
     register.get_equipment(session, caller, equipment_id)
     p = model_registry.latest_prediction(session, caller, equipment_id)

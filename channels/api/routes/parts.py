@@ -9,6 +9,7 @@ from fastapi import Query, status
 from channels.api.deps import CallerDep, SessionDep
 from channels.api.routes.common import Cursor, Limit, page_of, v1_router
 from channels.api.schemas import Page, PartCreate, PartRead, PartUpdate, StockRead, StockSet
+from channels.api.schemas.common import Id
 from records import BosunError, ErrorCode, Permission, parts, require
 
 router = v1_router(tags=["parts"])
@@ -48,13 +49,13 @@ def create_part(body: PartCreate, session: SessionDep, caller: CallerDep) -> Par
 
 
 @router.get("/parts/{part_id}")
-def get_part(part_id: int, session: SessionDep, caller: CallerDep) -> PartRead:
+def get_part(part_id: Id, session: SessionDep, caller: CallerDep) -> PartRead:
     """Get one catalogue part."""
     return PartRead.model_validate(parts.get_part(session, caller, part_id))
 
 
 @router.patch("/parts/{part_id}")
-def update_part(part_id: int, body: PartUpdate, session: SessionDep, caller: CallerDep) -> PartRead:
+def update_part(part_id: Id, body: PartUpdate, session: SessionDep, caller: CallerDep) -> PartRead:
     """Change a catalogue part's name, unit or equipment codes (chief engineer, admin)."""
     part = parts.get_part(session, caller, part_id)
     updated = parts.upsert_part(
@@ -72,7 +73,7 @@ def update_part(part_id: int, body: PartUpdate, session: SessionDep, caller: Cal
 
 @router.get("/vessels/{vessel_id}/stock")
 def vessel_stock(
-    vessel_id: int,
+    vessel_id: Id,
     session: SessionDep,
     caller: CallerDep,
     below_minimum: Annotated[bool, Query(description="Only parts under their minimum.")] = False,
@@ -96,7 +97,7 @@ def vessel_stock(
 
 @router.put("/vessels/{vessel_id}/stock/{part_id}")
 def set_stock(
-    vessel_id: int, part_id: int, body: StockSet, session: SessionDep, caller: CallerDep
+    vessel_id: Id, part_id: Id, body: StockSet, session: SessionDep, caller: CallerDep
 ) -> StockRead:
     """Set how many of a part a vessel holds, and its minimum (officer and up)."""
     part = parts.get_part(session, caller, part_id)

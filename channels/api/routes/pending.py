@@ -5,6 +5,7 @@ from __future__ import annotations
 from channels.api.deps import CallerDep, SessionDep
 from channels.api.routes.common import all_of, v1_router
 from channels.api.schemas import Page, PendingActionRead
+from channels.api.schemas.common import Id
 from records import BosunError, ErrorCode, PendingStatus, pending
 
 router = v1_router(tags=["pending actions"])
@@ -15,7 +16,7 @@ def list_pending_actions(
     session: SessionDep,
     caller: CallerDep,
     status: PendingStatus = PendingStatus.proposed,
-    conversation_id: int | None = None,
+    conversation_id: Id | None = None,
 ) -> Page[PendingActionRead]:
     """List the actions the caller may decide, by default those still waiting."""
     rows = pending.list_actions(session, caller, status=status, conversation_id=conversation_id)
@@ -23,7 +24,7 @@ def list_pending_actions(
 
 
 @router.get("/pending-actions/{action_id}")
-def get_pending_action(action_id: int, session: SessionDep, caller: CallerDep) -> PendingActionRead:
+def get_pending_action(action_id: Id, session: SessionDep, caller: CallerDep) -> PendingActionRead:
     """Get one pending action."""
     action = pending.get_action(session, caller, action_id)
     if not pending.may_decide(caller, action) and action.proposed_by_id != caller.user_id:
@@ -33,7 +34,7 @@ def get_pending_action(action_id: int, session: SessionDep, caller: CallerDep) -
 
 @router.post("/pending-actions/{action_id}/confirm")
 def confirm_pending_action(
-    action_id: int, session: SessionDep, caller: CallerDep
+    action_id: Id, session: SessionDep, caller: CallerDep
 ) -> PendingActionRead:
     """Confirm an action: it runs once (confirming again returns the same result)."""
     return PendingActionRead.model_validate(pending.confirm(session, caller, action_id))
@@ -41,7 +42,7 @@ def confirm_pending_action(
 
 @router.post("/pending-actions/{action_id}/reject")
 def reject_pending_action(
-    action_id: int, session: SessionDep, caller: CallerDep
+    action_id: Id, session: SessionDep, caller: CallerDep
 ) -> PendingActionRead:
     """Reject an action; it will never run."""
     return PendingActionRead.model_validate(pending.reject(session, caller, action_id))

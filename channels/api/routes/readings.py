@@ -12,6 +12,7 @@ from pydantic import AwareDatetime
 from channels.api.deps import CallerDep, SessionDep
 from channels.api.routes.common import invalid, v1_router
 from channels.api.schemas import Page, ReadingCreate, ReadingRead, ReadingsWritten
+from channels.api.schemas.common import Id
 from records import BosunError, ErrorCode, ReadingIn, readings
 
 router = v1_router(tags=["readings"])
@@ -30,7 +31,7 @@ def insert_readings(
 
 @router.get("/sensors/{sensor_id}/readings")
 def query_readings(
-    sensor_id: int,
+    sensor_id: Id,
     session: SessionDep,
     caller: CallerDep,
     start: AwareDatetime | None = None,
@@ -53,7 +54,7 @@ def query_readings(
 
 
 @router.get("/sensors/{sensor_id}/readings/latest")
-def latest_reading(sensor_id: int, session: SessionDep, caller: CallerDep) -> ReadingRead:
+def latest_reading(sensor_id: Id, session: SessionDep, caller: CallerDep) -> ReadingRead:
     """Get a sensor's newest reading."""
     found = readings.latest_readings(session, caller, [sensor_id])
     if sensor_id not in found:
@@ -65,7 +66,7 @@ def latest_reading(sensor_id: int, session: SessionDep, caller: CallerDep) -> Re
 def latest_readings(
     session: SessionDep,
     caller: CallerDep,
-    sensor_id: Annotated[list[int], Query(min_length=1, max_length=500)],
+    sensor_id: Annotated[list[Id], Query(min_length=1, max_length=500)],
 ) -> Page[ReadingRead]:
     """Get the newest reading of each of several sensors (those without readings are left out)."""
     found = readings.latest_readings(session, caller, sorted(set(sensor_id)))

@@ -19,7 +19,17 @@ from channels.api.schemas import (
     SensorRead,
     VesselRead,
 )
-from records import BosunError, Caller, Equipment, ErrorCode, Permission, register, require
+from channels.api.schemas.common import Id
+from records import (
+    BosunError,
+    Caller,
+    Equipment,
+    ErrorCode,
+    Permission,
+    referenced,
+    register,
+    require,
+)
 
 router = v1_router()
 
@@ -33,13 +43,13 @@ def list_vessels(session: SessionDep, caller: CallerDep) -> Page[VesselRead]:
 
 
 @router.get("/vessels/{vessel_id}", tags=["vessels"])
-def get_vessel(vessel_id: int, session: SessionDep, caller: CallerDep) -> VesselRead:
+def get_vessel(vessel_id: Id, session: SessionDep, caller: CallerDep) -> VesselRead:
     """Get one vessel."""
     return VesselRead.model_validate(register.get_vessel(session, caller, vessel_id))
 
 
 @router.get("/vessels/{vessel_id}/equipment/tree", tags=["equipment"])
-def equipment_tree(vessel_id: int, session: SessionDep, caller: CallerDep) -> list[EquipmentNode]:
+def equipment_tree(vessel_id: Id, session: SessionDep, caller: CallerDep) -> list[EquipmentNode]:
     """Get a vessel's equipment register as a tree (systems, subsystems, components)."""
     tree = register.equipment_tree(session, caller, vessel_id)
     return [EquipmentNode.model_validate(node) for node in tree]
@@ -49,7 +59,7 @@ def equipment_tree(vessel_id: int, session: SessionDep, caller: CallerDep) -> li
 def list_equipment(
     session: SessionDep,
     caller: CallerDep,
-    vessel_id: int | None = None,
+    vessel_id: Id | None = None,
     cursor: Cursor = None,
     limit: Limit = 100,
 ) -> Page[EquipmentRead]:
@@ -65,7 +75,7 @@ def search_equipment(
     session: SessionDep,
     caller: CallerDep,
     q: Annotated[str, Query(min_length=1, max_length=200, description="Code, name or alias.")],
-    vessel_id: int | None = None,
+    vessel_id: Id | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Page[EquipmentRead]:
     """Find equipment by code, name or alias (exact matches first)."""
@@ -74,7 +84,7 @@ def search_equipment(
 
 
 @router.get("/equipment/{equipment_id}", tags=["equipment"])
-def get_equipment(equipment_id: int, session: SessionDep, caller: CallerDep) -> EquipmentRead:
+def get_equipment(equipment_id: Id, session: SessionDep, caller: CallerDep) -> EquipmentRead:
     """Get one piece of equipment."""
     return EquipmentRead.model_validate(register.get_equipment(session, caller, equipment_id))
 
@@ -85,7 +95,8 @@ def create_equipment(
 ) -> EquipmentRead:
     """Add a piece of equipment to a vessel's register (chief engineer, admin)."""
     require(caller, Permission.manage_register)
-    register.get_vessel(session, caller, body.vessel_id)
+    with referenced("vessel_id"):
+        register.get_vessel(session, caller, body.vessel_id)
     if _exists(session, caller, body.vessel_id, body.code):
         raise BosunError(
             ErrorCode.conflict,
@@ -102,7 +113,7 @@ def create_equipment(
 
 @router.patch("/equipment/{equipment_id}", tags=["equipment"])
 def update_equipment(
-    equipment_id: int, body: EquipmentUpdate, session: SessionDep, caller: CallerDep
+    equipment_id: Id, body: EquipmentUpdate, session: SessionDep, caller: CallerDep
 ) -> EquipmentRead:
     """Change a piece of equipment (chief engineer, admin); its code stays."""
     equipment = register.get_equipment(session, caller, equipment_id)
@@ -127,7 +138,7 @@ def update_equipment(
 
 @router.put("/equipment/{equipment_id}/running-hours", tags=["equipment"])
 def set_running_hours(
-    equipment_id: int, body: RunningHoursSet, session: SessionDep, caller: CallerDep
+    equipment_id: Id, body: RunningHoursSet, session: SessionDep, caller: CallerDep
 ) -> EquipmentRead:
     """Set a piece of equipment's running hours by hand (officer and up)."""
     equipment = register.get_equipment(session, caller, equipment_id)
@@ -139,8 +150,8 @@ def set_running_hours(
 def list_sensors(
     session: SessionDep,
     caller: CallerDep,
-    vessel_id: int | None = None,
-    equipment_id: Annotated[list[int] | None, Query()] = None,
+    vessel_id: Id | None = None,
+    equipment_id: Annotated[list[Id] | None, Query()] = None,
     cursor: Cursor = None,
     limit: Limit = 100,
 ) -> Page[SensorRead]:
@@ -159,7 +170,7 @@ def list_sensors(
 
 
 @router.get("/sensors/{sensor_id}", tags=["sensors"])
-def get_sensor(sensor_id: int, session: SessionDep, caller: CallerDep) -> SensorRead:
+def get_sensor(sensor_id: Id, session: SessionDep, caller: CallerDep) -> SensorRead:
     """Get one sensor."""
     return SensorRead.model_validate(register.get_sensor(session, caller, sensor_id))
 
@@ -182,9 +193,10 @@ def _check_parent(
     moving: Equipment | None,
 ) -> None:
     """Refuse a parent of another vessel (or tenant), or one that would make a cycle."""
-    parent = register.get_equipment(session, caller, parent_id)
+    with referenced("parent_id"):
+        parent = register.get_equipment(session, caller, parent_id)
     if parent.vessel_id != vessel_id:
-        raise invalid(f"parent {parent_id} is on another vessel")
+        raise invalid(f"parent_id: parent {parent_id} is on another vessel")
     node: Equipment | None = parent
     while node is not None and moving is not None:
         if node.id == moving.id:

@@ -17,7 +17,8 @@ from channels.api.schemas import (
     UserRead,
     UserUpdate,
 )
-from records import Caller, Permission, register, require, users
+from channels.api.schemas.common import Id
+from records import Caller, Permission, referenced, register, require, users
 
 router = v1_router()
 
@@ -59,7 +60,7 @@ def create_user(body: UserCreate, session: SessionDep, caller: CallerDep) -> Use
 
 
 @router.get("/users/{user_id}", tags=["users"])
-def get_user(user_id: int, session: SessionDep, caller: CallerDep) -> UserRead:
+def get_user(user_id: Id, session: SessionDep, caller: CallerDep) -> UserRead:
     """Get one user (admin, or the user themself)."""
     if user_id != caller.user_id:
         require(caller, Permission.manage_users)
@@ -67,7 +68,7 @@ def get_user(user_id: int, session: SessionDep, caller: CallerDep) -> UserRead:
 
 
 @router.patch("/users/{user_id}", tags=["users"])
-def update_user(user_id: int, body: UserUpdate, session: SessionDep, caller: CallerDep) -> UserRead:
+def update_user(user_id: Id, body: UserUpdate, session: SessionDep, caller: CallerDep) -> UserRead:
     """Change a user's name, role, vessels, password or active flag (admin)."""
     require(caller, Permission.manage_users)
     user = users.get_user(session, caller, user_id)
@@ -100,7 +101,8 @@ def create_api_key(body: ApiKeyCreate, session: SessionDep, caller: CallerDep) -
         raise invalid("this caller has no user; give user_id")
     if user_id != caller.user_id:
         require(caller, Permission.manage_keys)
-    user = users.get_user(session, caller, user_id)
+    with referenced("user_id"):
+        user = users.get_user(session, caller, user_id)
     issued = users.create_api_key(session, caller, user=user, name=body.name)
     session.flush()
     read = ApiKeyRead.model_validate(issued.key)
@@ -108,18 +110,19 @@ def create_api_key(body: ApiKeyCreate, session: SessionDep, caller: CallerDep) -
 
 
 @router.delete("/api-keys/{key_id}", tags=["api keys"])
-def revoke_api_key(key_id: int, session: SessionDep, caller: CallerDep) -> ApiKeyRead:
+def revoke_api_key(key_id: Id, session: SessionDep, caller: CallerDep) -> ApiKeyRead:
     """Revoke an API key; it stops working at once."""
     return ApiKeyRead.model_validate(users.revoke_api_key(session, caller, key_id))
 
 
 def _check_vessels(session: Session, caller: Caller, vessel_ids: list[int]) -> None:
     for vessel_id in vessel_ids:
-        register.get_vessel(session, caller, vessel_id)
+        with referenced("vessel_ids"):
+            register.get_vessel(session, caller, vessel_id)
 
 
 @router.post("/users/{user_id}/link-codes", status_code=status.HTTP_201_CREATED, tags=["users"])
-def create_link_code(user_id: int, session: SessionDep, caller: CallerDep) -> dict[str, object]:
+def create_link_code(user_id: Id, session: SessionDep, caller: CallerDep) -> dict[str, object]:
     """Issue a one-time code the user sends the Slack or Telegram bot as ``/link CODE``."""
     user = users.get_user(session, caller, user_id)
     code = users.issue_link_code(session, caller, user=user)

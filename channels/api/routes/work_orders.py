@@ -16,7 +16,8 @@ from channels.api.schemas import (
     WorkOrderRead,
     WorkOrderUpdate,
 )
-from records import WorkOrderKind, WorkOrderStatus, parts, register, work_orders
+from channels.api.schemas.common import Id
+from records import WorkOrderKind, WorkOrderStatus, parts, referenced, register, work_orders
 
 router = v1_router(tags=["work orders"])
 
@@ -25,8 +26,8 @@ router = v1_router(tags=["work orders"])
 def list_work_orders(
     session: SessionDep,
     caller: CallerDep,
-    vessel_id: int | None = None,
-    equipment_id: Annotated[list[int] | None, Query()] = None,
+    vessel_id: Id | None = None,
+    equipment_id: Annotated[list[Id] | None, Query()] = None,
     status: Annotated[list[WorkOrderStatus] | None, Query()] = None,
     kind: WorkOrderKind | None = None,
     open_only: bool = False,
@@ -71,14 +72,14 @@ def create_work_order(
 
 
 @router.get("/work-orders/{work_order_id}")
-def get_work_order(work_order_id: int, session: SessionDep, caller: CallerDep) -> WorkOrderRead:
+def get_work_order(work_order_id: Id, session: SessionDep, caller: CallerDep) -> WorkOrderRead:
     """Get one work order."""
     return WorkOrderRead.model_validate(work_orders.get_work_order(session, caller, work_order_id))
 
 
 @router.patch("/work-orders/{work_order_id}")
 def update_work_order(
-    work_order_id: int, body: WorkOrderUpdate, session: SessionDep, caller: CallerDep
+    work_order_id: Id, body: WorkOrderUpdate, session: SessionDep, caller: CallerDep
 ) -> WorkOrderRead:
     """Change a work order's fields or status, or add a note (officer and up)."""
     wo = work_orders.get_work_order(session, caller, work_order_id)
@@ -91,7 +92,7 @@ def update_work_order(
 
 @router.get("/work-orders/{work_order_id}/parts")
 def list_parts_used(
-    work_order_id: int, session: SessionDep, caller: CallerDep
+    work_order_id: Id, session: SessionDep, caller: CallerDep
 ) -> Page[PartUsageRead]:
     """List the parts used on a work order."""
     wo = work_orders.get_work_order(session, caller, work_order_id)
@@ -100,11 +101,12 @@ def list_parts_used(
 
 @router.post("/work-orders/{work_order_id}/parts", status_code=status.HTTP_201_CREATED)
 def use_parts(
-    work_order_id: int, body: PartUsageCreate, session: SessionDep, caller: CallerDep
+    work_order_id: Id, body: PartUsageCreate, session: SessionDep, caller: CallerDep
 ) -> PartUsageRead:
     """Record parts used on a work order; the vessel's stock goes down by as many."""
     wo = work_orders.get_work_order(session, caller, work_order_id)
-    part = parts.get_part(session, caller, body.part_id)
+    with referenced("part_id"):
+        part = parts.get_part(session, caller, body.part_id)
     usage = work_orders.use_parts(session, caller, wo, part, body.quantity)
     session.flush()
     return PartUsageRead.model_validate(usage)

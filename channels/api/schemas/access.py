@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, SecretStr
 
-from channels.api.schemas.common import ReadModel, WriteModel
+from channels.api.schemas.common import Id, ReadModel, WriteModel, optional
 from records import PendingStatus, Role
 
 
@@ -27,7 +27,7 @@ class UserCreate(WriteModel):
     name: str = Field(min_length=1, max_length=200)
     email: str = Field(min_length=3, max_length=320)
     role: Role
-    vessel_ids: list[int] = Field(
+    vessel_ids: list[Id] = Field(
         default_factory=list, description="Vessels the user works on; empty means all."
     )
     password: SecretStr | None = Field(default=None, description="For the web pages; 8+ chars.")
@@ -36,11 +36,11 @@ class UserCreate(WriteModel):
 class UserUpdate(WriteModel):
     """Changes to a user."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    role: Role | None = None
-    vessel_ids: list[int] | None = None
-    active: bool | None = None
-    password: SecretStr | None = None
+    name: str = optional(min_length=1, max_length=200)
+    role: Role = optional()
+    vessel_ids: list[Id] = optional(description="Vessels the user works on; [] means all.")
+    active: bool = optional()
+    password: SecretStr = optional(description="For the web pages; 8+ chars.")
 
 
 class UserRead(ReadModel):
@@ -59,7 +59,7 @@ class ApiKeyCreate(WriteModel):
     """A key to issue; for another user only with the admin role."""
 
     name: str = Field(min_length=1, max_length=200)
-    user_id: int | None = Field(default=None, description="Default: the caller.")
+    user_id: Id | None = Field(default=None, description="Default: the caller.")
 
 
 class ApiKeyRead(ReadModel):

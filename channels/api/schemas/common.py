@@ -3,11 +3,33 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
+from annotated_types import Ge, Lt
 from pydantic import BaseModel, ConfigDict, Field
 
+from records import MAX_ID
+
 T = TypeVar("T")
+
+Id = Annotated[int, Ge(1), Lt(MAX_ID + 1)]
+"""An id of a stored row: every id in a path, a query or a body has this type, so a
+number the database cannot hold (0, negative, 2^63 and up) is a 422 before any query."""
+Int32 = Annotated[int, Ge(-(2**31)), Lt(2**31)]
+"""A 32-bit integer column's range (reading quality codes)."""
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def optional(**constraints: Any) -> Any:
+    """Return a field a change may leave out but, when sent, may not be null (a 422).
+
+    Use it for columns that always hold a value: ``{"tags": null}`` must not clear a list
+    (send ``[]``), ``{"priority": null}`` must not blank a priority.
+    """
+    return Field(default=None, json_schema_extra=_no_default, **constraints)
 
 
 class ReadModel(BaseModel):

@@ -7,14 +7,14 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from channels.api.schemas.common import NoteRead, ReadModel, WriteModel
+from channels.api.schemas.common import Id, NoteRead, ReadModel, WriteModel, optional
 from records import FaultStatus, Priority, WorkOrderKind, WorkOrderStatus
 
 
 class FaultCreate(WriteModel):
     """A fault to report."""
 
-    equipment_id: int
+    equipment_id: Id
     title: str = Field(min_length=1, max_length=300)
     description: str = Field(default="", max_length=20_000)
     priority: Priority = Priority.medium
@@ -23,9 +23,9 @@ class FaultCreate(WriteModel):
 class FaultUpdate(WriteModel):
     """Changes to a fault's text, priority or root cause."""
 
-    title: str | None = Field(default=None, min_length=1, max_length=300)
-    description: str | None = Field(default=None, max_length=20_000)
-    priority: Priority | None = None
+    title: str = optional(min_length=1, max_length=300)
+    description: str = optional(max_length=20_000)
+    priority: Priority = optional()
     root_cause: str | None = Field(default=None, max_length=20_000)
 
 
@@ -62,27 +62,27 @@ class FaultRead(ReadModel):
 class WorkOrderCreate(WriteModel):
     """A work order to create."""
 
-    equipment_id: int
+    equipment_id: Id
     title: str = Field(min_length=1, max_length=300)
     kind: WorkOrderKind = WorkOrderKind.corrective
     description: str = Field(default="", max_length=20_000)
     priority: Priority = Priority.medium
-    fault_id: int | None = None
-    assignee_id: int | None = None
+    fault_id: Id | None = None
+    assignee_id: Id | None = None
     due: AwareDatetime | None = None
 
 
 class WorkOrderUpdate(WriteModel):
     """Changes to a work order: fields, status, a note."""
 
-    title: str | None = Field(default=None, min_length=1, max_length=300)
-    description: str | None = Field(default=None, max_length=20_000)
-    priority: Priority | None = None
-    assignee_id: int | None = None
+    title: str = optional(min_length=1, max_length=300)
+    description: str = optional(max_length=20_000)
+    priority: Priority = optional()
+    assignee_id: Id | None = Field(default=None, description="null: nobody.")
     due: AwareDatetime | None = None
-    hours: float | None = Field(default=None, ge=0)
-    status: WorkOrderStatus | None = None
-    note: str | None = Field(default=None, max_length=10_000)
+    hours: float = optional(ge=0, allow_inf_nan=False)
+    status: WorkOrderStatus = optional()
+    note: str = optional(max_length=10_000)
 
 
 class WorkOrderRead(ReadModel):
@@ -111,8 +111,8 @@ class WorkOrderRead(ReadModel):
 class PartUsageCreate(WriteModel):
     """Parts used on a work order (taken from the vessel's stock)."""
 
-    part_id: int
-    quantity: float = Field(gt=0)
+    part_id: Id
+    quantity: float = Field(gt=0, allow_inf_nan=False)
 
 
 class PartUsageRead(ReadModel):
@@ -137,9 +137,9 @@ class PartCreate(WriteModel):
 class PartUpdate(WriteModel):
     """Changes to a catalogue part."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=300)
-    unit: str | None = Field(default=None, max_length=20)
-    equipment_codes: list[str] | None = None
+    name: str = optional(min_length=1, max_length=300)
+    unit: str = optional(min_length=1, max_length=20)
+    equipment_codes: list[str] = optional()
 
 
 class PartRead(ReadModel):
@@ -155,8 +155,8 @@ class PartRead(ReadModel):
 class StockSet(WriteModel):
     """How many of a part a vessel holds."""
 
-    quantity: float = Field(ge=0)
-    minimum: float | None = Field(default=None, ge=0)
+    quantity: float = Field(ge=0, allow_inf_nan=False)
+    minimum: float = optional(ge=0, allow_inf_nan=False)
     location: str | None = Field(default=None, max_length=100)
 
 

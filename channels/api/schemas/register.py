@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from channels.api.schemas.common import ReadModel, WriteModel
+from channels.api.schemas.common import Id, Int32, ReadModel, WriteModel, optional
 from records import Criticality
 
 
@@ -39,9 +39,9 @@ class _EquipmentFields(BaseModel):
 class EquipmentCreate(_EquipmentFields):
     """A new piece of equipment in a vessel's register."""
 
-    vessel_id: int
+    vessel_id: Id
     code: str = Field(min_length=1, max_length=50, description="Unique within the vessel.")
-    parent_id: int | None = None
+    parent_id: Id | None = None
 
 
 class EquipmentUpdate(WriteModel):
@@ -49,14 +49,14 @@ class EquipmentUpdate(WriteModel):
 
     model_config = ConfigDict(extra="forbid", validate_by_name=True, validate_by_alias=True)
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    aliases: list[str] | None = None
+    name: str = optional(min_length=1, max_length=200)
+    aliases: list[str] = optional()
     equipment_class: str | None = Field(default=None, alias="class", max_length=50)
     maker: str | None = Field(default=None, max_length=200)
     model: str | None = Field(default=None, max_length=200)
     serial: str | None = Field(default=None, max_length=200)
     criticality: Criticality | None = None
-    parent_id: int | None = Field(default=None, description="null makes it a top-level system.")
+    parent_id: Id | None = Field(default=None, description="null makes it a top-level system.")
 
 
 class EquipmentRead(_EquipmentFields):
@@ -89,7 +89,7 @@ class EquipmentNode(EquipmentRead):
 class RunningHoursSet(WriteModel):
     """A running-hours counter value."""
 
-    hours: float = Field(ge=0)
+    hours: float = Field(ge=0, allow_inf_nan=False)
     at: AwareDatetime | None = Field(default=None, description="When read; default now.")
 
 
@@ -110,10 +110,10 @@ class SensorRead(ReadModel):
 class ReadingCreate(WriteModel):
     """One reading to store."""
 
-    sensor_id: int
+    sensor_id: Id
     time: AwareDatetime
     value: float = Field(allow_inf_nan=False)
-    quality: int = Field(default=0, description="0 = good; other values are source codes.")
+    quality: Int32 = Field(default=0, description="0 = good; other values are source codes.")
 
 
 class ReadingRead(BaseModel):
