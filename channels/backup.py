@@ -52,6 +52,8 @@ EXTERNAL_DIR = "documents/external"
 RUNTIME_FILES = frozenset({LOCK_FILE, SERVER_FILE})
 """Files of a running server, never archived."""
 CACHE_DIRS = ("knowledge/models", "models/whisper-base")
+BACKUPS_DIR = "backups"
+"""Default folder of the archives the server writes (``BOSUN_BACKUP_DIR``); never archived."""
 """Folders rebuilt on first use on the new machine (the exported embedding model, the speech
 model assembled from its packages), skipped."""
 _SQLITE_SIDE = ("-wal", "-shm", "-journal")
@@ -151,7 +153,7 @@ def _skipped(relative: PurePosixPath) -> bool:
     name = relative.name
     if text in RUNTIME_FILES or text.startswith(_STAGING_PREFIXES):
         return True
-    if any(text == d or text.startswith(d + "/") for d in (*CACHE_DIRS, INDEX_DIR)):
+    if any(text == d or text.startswith(d + "/") for d in (*CACHE_DIRS, INDEX_DIR, BACKUPS_DIR)):
         return True
     if any(text == f + side for f in (DB_FILE, BUFFER_FILE) for side in ("", *_SQLITE_SIDE)):
         return True
@@ -223,7 +225,7 @@ def create_backup(
         raise BackupError(f"{target} already exists; choose another file name or remove it")
     if not target.parent.is_dir():
         raise BackupError(f"the folder {target.parent} does not exist; create it first")
-    if home in target.parents:
+    if home in target.parents and (home / BACKUPS_DIR) not in target.parents:
         raise BackupError(f"write the backup outside BOSUN_HOME ({home}), e.g. to your home folder")
     embedded = settings.is_embedded
     if embedded and not (home / DB_FILE).exists():

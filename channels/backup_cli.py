@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -106,16 +108,25 @@ def backup(
     target = file.expanduser().resolve()
     server = find_server(settings.home) if settings.is_embedded else None
     if server is not None:
+        if target.exists():
+            raise fail(f"{target} already exists; choose another file name or remove it")
+        if not target.parent.is_dir():
+            raise fail(f"the folder {target.parent} does not exist; create it first")
+        # The server writes only under BOSUN_BACKUP_DIR; the archive is moved from there.
+        staged = settings.backups.expanduser().resolve() / f".cli-{uuid.uuid4().hex}.tar.gz"
         with err.status("the running server is writing the backup (writes to the index pause)"):
             try:
                 result = server.request(
                     "POST",
                     "/v1/admin/backup",
-                    json={"path": str(target)},
+                    json={"path": str(staged)},
                     timeout=BACKUP_TIMEOUT_S,
                 )
             except ServerRefused as error:
                 raise fail(str(error)) from error
+        if staged != target:
+            shutil.move(staged, target)
+            result["path"] = str(target)
         _print_backup(result)
         return
     if settings.is_embedded and not (settings.home / "bosun.db").exists():

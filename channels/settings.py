@@ -46,10 +46,20 @@ class Settings(RecordsSettings):
         "(default: BOSUN_HOME). In a fleet, shared storage mounted at the same path on every "
         "server.",
     )
+    backup_dir: Path | None = Field(
+        default=None,
+        description="The only folder POST /v1/admin/backup writes archives to "
+        "(default: BOSUN_HOME/backups).",
+    )
     cors_origins: tuple[str, ...] = Field(
         default=("*",),
         description="Origins whose pages may call the chat API from the widget (JSON list).",
     )
+
+    @property
+    def backups(self) -> Path:
+        """Return the folder the server may write backup archives to."""
+        return self.backup_dir or self.home / "backups"
 
     @property
     def files(self) -> Path:

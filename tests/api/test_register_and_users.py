@@ -138,8 +138,8 @@ def test_users_admin(client: TestClient, org_a: Tenant, org_b: Tenant) -> None:
         client.patch(
             f"/v1/users/{user['id']}", json={"vessel_ids": [org_b.vessel_id]}, headers=admin
         ),
-        404,
-        "not_found",
+        422,
+        "invalid",
     )
     key = client.post(
         "/v1/api-keys", json={"name": "for ana", "user_id": user["id"]}, headers=admin

@@ -67,7 +67,8 @@ def test_cross_tenant_ids_are_404_like_missing_ones(
             assert_problem(client.get(path.format(MISSING), headers=b), 404, "not_found")
 
     admin_b = org_b.auth(Role.admin)
-    # Writes aimed at A's rows are 404 too, and change nothing.
+    # Writes aimed at A's rows are 404 too, and change nothing; a body naming one of A's
+    # rows is a 422 naming the field.
     assert_problem(
         client.post(
             f"/v1/faults/{ids['fault']}/transition",
@@ -83,8 +84,8 @@ def test_cross_tenant_ids_are_404_like_missing_ones(
             json={"equipment_id": org_a.equipment_ids["601.1"], "title": "x"},
             headers=admin_b,
         ),
-        404,
-        "not_found",
+        422,
+        "invalid",
     )
     assert_problem(
         client.patch(
@@ -106,8 +107,8 @@ def test_cross_tenant_ids_are_404_like_missing_ones(
             json=[{"sensor_id": org_a.sensor_id, "time": "2026-01-01T00:00:00Z", "value": 1.0}],
             headers=admin_b,
         ),
-        404,
-        "not_found",
+        422,
+        "invalid",
     )
     assert_problem(
         client.post(
@@ -119,8 +120,8 @@ def test_cross_tenant_ids_are_404_like_missing_ones(
             },
             headers=admin_b,
         ),
-        404,
-        "not_found",
+        422,
+        "invalid",
     )
     fault = client.get(f"/v1/faults/{ids['fault']}", headers=org_a.auth(Role.admin)).json()
     assert fault["status"] == "open"

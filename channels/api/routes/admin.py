@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -33,17 +34,27 @@ def backup(body: BackupIn, request: Request, bosun: BosunDep, caller: CallerDep)
     """
     if caller.role is not Role.admin:
         raise BosunError(ErrorCode.forbidden, "only an admin may back up Bosun")
+    target = Path(body.path)
+    if not target.is_absolute() or "\x00" in body.path:
+        raise BosunError(
+            ErrorCode.invalid, "path must be absolute (the server's working folder differs)"
+        )
+    folder = bosun.settings.backups.expanduser().resolve()
+    target = Path(os.path.normpath(target))
+    if folder not in target.parents:
+        raise BosunError(
+            ErrorCode.invalid,
+            f"the server writes backups only under {folder} (BOSUN_BACKUP_DIR); "
+            "bosun backup FILE moves the archive where you want it",
+            field="path",
+        )
     client = request.client.host if request.client else ""
     if client not in _LOOPBACK:
         raise BosunError(
             ErrorCode.forbidden,
             "backups are written on the server's machine: run bosun backup there",
         )
-    target = Path(body.path)
-    if not target.is_absolute():
-        raise BosunError(
-            ErrorCode.invalid, "path must be absolute (the server's working folder differs)"
-        )
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     service = open_knowledge(bosun)
     # The embedded index lives in this process: pause its writers during the copy.
     kb = None if service.settings.qdrant_url else service.kb
