@@ -205,6 +205,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": desc}
     for status, desc in (
+        (400, "Malformed request body (not the declared JSON or form encoding)"),
         (401, "Missing, unknown or revoked API key"),
         (403, "The caller's role does not allow this"),
         (404, "Not found (or not visible to the caller's organization)"),
@@ -218,3 +219,22 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     )
 }
 """OpenAPI descriptions of the problem responses every /v1 route may give."""
+
+
+_MORE_RESPONSES = {
+    410: "Expired: the pending action or token is no longer valid",
+    415: "Unsupported media type of an upload",
+    503: "A backend this route needs is not available yet",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """Return OpenAPI descriptions of problem responses only some routes give."""
+    return {
+        status: {
+            "model": Problem,
+            "content": {PROBLEM_JSON: {}},
+            "description": _MORE_RESPONSES[status],
+        }
+        for status in statuses
+    }

@@ -123,6 +123,14 @@ def webhook_router(settings: TelegramSettings, make_bot: Callable[[], TelegramBo
         description=f"Telegram posts updates here with the {SECRET_HEADER} header; replies go "
         "out through sendMessage.",
         response_model=None,
+        responses={
+            status: {"description": text, "content": {"application/problem+json": {}}}
+            for status, text in (
+                (400, "The body is not a Telegram update"),
+                (401, "Not configured here, or a wrong or missing secret header"),
+                (503, "The Bot API is not reachable yet"),
+            )
+        },
     )
     return router
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from assistant import ChatGateway, Speaker, Upload
 from channels.api.deps import BosunDep, CallerDep, SessionDep, SpeakerDep
+from channels.api.problems import problem_responses
 from channels.api.routes.common import Cursor, Limit, v1_router
 from channels.api.schemas.common import Id
 from channels.chat_service import open_gateway
@@ -125,13 +126,13 @@ def link_code(bosun: BosunDep, speaker: SpeakerDep) -> dict[str, Any]:
     return {"code": code, "expires_in_s": 900, "how": f"send '/link {code}' to the Bosun bot"}
 
 
-@router.post("/chat/attachments")
+@router.post("/chat/attachments", responses=problem_responses(415))
 async def attach(
     bosun: BosunDep,
     speaker: SpeakerDep,
     file: UploadFile,
     conversation: Annotated[str | None, Form(max_length=200)] = None,
-    fault_id: Annotated[int | None, Form()] = None,
+    fault_id: Annotated[Id | None, Form()] = None,
 ) -> dict[str, Any]:
     """Send a photo or file: kept on ``fault_id``, or on the fault this conversation files next."""
     data = await file.read()

@@ -7,6 +7,7 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
+from starlette.convertors import Convertor, register_url_convertor
 
 from channels.api.problems import PROBLEM_RESPONSES
 from channels.api.schemas import Page
@@ -16,6 +17,25 @@ from records import Page as RecordsPage
 S = TypeVar("S", bound=BaseModel)
 
 V1 = "/v1"
+
+
+class _IdConvertor(Convertor[int]):
+    """``{name:id}``: a path segment of digits, a sign allowed (out of range is a 422).
+
+    So ``/equipment/search`` never reaches ``/equipment/{equipment_id}``: a method that
+    search lacks is a 405 there, not a 422 about the id.
+    """
+
+    regex = "-?[0-9]+"
+
+    def convert(self, value: str) -> int:
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        return str(value)
+
+
+register_url_convertor("id", _IdConvertor())
 
 
 def v1_router(**kwargs: Any) -> APIRouter:

@@ -80,7 +80,7 @@ def upload_document(
     file: Annotated[UploadFile, File(description="PDF, DOCX, HTML, Markdown or text")],
     kind: Annotated[str, Form()] = "manual",
     title: Annotated[str | None, Form()] = None,
-    vessel_id: Annotated[int | None, Form()] = None,
+    vessel_id: Annotated[Id | None, Form()] = None,
     equipment_codes: Annotated[str, Form(description="Comma-separated codes")] = "",
     tags: Annotated[str, Form(description="Comma-separated tags")] = "",
 ) -> dict[str, Any]:
