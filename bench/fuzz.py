@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -170,33 +171,38 @@ def run(args: argparse.Namespace) -> list[Outcome]:
             extra += ["--max-examples", str(args.max_examples)]
         if args.seed is not None:
             extra += ["--seed", str(args.seed)]
-        outcomes = []
         logs = Path(args.logs)
         logs.mkdir(parents=True, exist_ok=True)
+
+        def fuzz(role: str) -> Outcome:
+            outcome = Outcome(role)
+            started = time.monotonic()
+            main_key, throwaway_key = keys[role]
+            passes = [
+                (main_key, [a for op in changing for a in ("--exclude-operation-id", op)]),
+                (throwaway_key, [a for op in changing for a in ("--include-operation-id", op)]),
+            ]
+            for number, (key, filters) in enumerate(passes, start=1):
+                report = logs / f"{role}-{number}.ndjson"
+                report.unlink(missing_ok=True)
+                code, output = _schemathesis(url, key, report, filters, extra)
+                (logs / f"{role}-{number}.log").write_text(output)
+                outcome.exit_code = max(outcome.exit_code, code)
+                _count(report, outcome)
+            outcome.seconds = time.monotonic() - started
+            print(
+                f"fuzz: {role:<8} {outcome.requests:6,} requests, {outcome.failures} failed "
+                f"checks, {outcome.server_errors} server errors, {outcome.seconds:.0f} s "
+                f"(schemathesis exit {outcome.exit_code}; log {logs}/{role}-*.log)",
+                flush=True,
+            )
+            return outcome
+
+        roles = args.roles.split(",")
         try:
-            for role in args.roles.split(","):
-                outcome = Outcome(role)
-                started = time.monotonic()
-                main_key, throwaway_key = keys[role]
-                passes = [
-                    (main_key, [a for op in changing for a in ("--exclude-operation-id", op)]),
-                    (throwaway_key, [a for op in changing for a in ("--include-operation-id", op)]),
-                ]
-                for number, (key, filters) in enumerate(passes, start=1):
-                    report = logs / f"{role}-{number}.ndjson"
-                    report.unlink(missing_ok=True)
-                    code, output = _schemathesis(url, key, report, filters, extra)
-                    (logs / f"{role}-{number}.log").write_text(output)
-                    outcome.exit_code = max(outcome.exit_code, code)
-                    _count(report, outcome)
-                outcome.seconds = time.monotonic() - started
-                outcomes.append(outcome)
-                print(
-                    f"fuzz: {role:<8} {outcome.requests:6,} requests, {outcome.failures} failed "
-                    f"checks, {outcome.server_errors} server errors, {outcome.seconds:.0f} s "
-                    f"(schemathesis exit {outcome.exit_code}; log {logs}/{role}-*.log)",
-                    flush=True,
-                )
+            # The roles run side by side: each schemathesis process mostly waits on replies.
+            with ThreadPoolExecutor(max_workers=len(roles)) as pool:
+                outcomes = list(pool.map(fuzz, roles))
         finally:
             server.should_exit = True
             time.sleep(0.5)
