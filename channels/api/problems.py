@@ -116,8 +116,9 @@ def _http_error(request: Request, exc: Exception) -> JSONResponse:
         detail = f"no such resource: {request.method} {request.url.path}; see /docs"
     headers = dict(exc.headers or {}) or _auth_headers(status)
     if status == 405:
-        headers["Allow"] = ", ".join(allowed_methods(request)) or headers.get("Allow", "")
-        detail = f"{request.method} is not allowed on {request.url.path}; use {headers['Allow']}"
+        allow = ", ".join(allowed_methods(request)) or (headers or {}).get("Allow", "")
+        headers = {**(headers or {}), "Allow": allow}
+        detail = f"{request.method} is not allowed on {request.url.path}; use {allow}"
     return problem_response(
         status, code_for_status(status), detail, instance=request.url.path, headers=headers
     )
