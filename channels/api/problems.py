@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Iterator
 from http import HTTPStatus
 from typing import Any
 
@@ -12,7 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match, Route
+from starlette.routing import Route
 
 from records import BosunError, ErrorCode
 
@@ -142,12 +143,24 @@ def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _leaf_routes(routes: Iterable[Any], prefix: str = "") -> Iterator[tuple[str, Route]]:
+    """Yield (prefix, route) for every plain route, looking inside included routers."""
+    for route in routes:
+        inner = getattr(route, "original_router", None)  # FastAPI's included-router wrapper
+        if inner is not None:
+            context = getattr(route, "include_context", None)
+            yield from _leaf_routes(inner.routes, prefix + getattr(context, "prefix", ""))
+        elif isinstance(route, Route):
+            yield prefix, route
+
+
 def allowed_methods(request: Request) -> list[str]:
     """Return every method some route serves at the request's path (for ``Allow``)."""
-    scope = {**request.scope, "method": "GET"}
+    path = request.url.path
     methods: set[str] = set()
-    for route in request.app.router.routes:
-        if isinstance(route, Route) and route.methods and route.matches(scope)[0] is not Match.NONE:
+    for prefix, route in _leaf_routes(request.app.router.routes):
+        inside = path.startswith(prefix) and route.path_regex.match(path[len(prefix) :])
+        if route.methods and inside:
             methods |= route.methods
     return sorted(methods)
 

@@ -14,6 +14,7 @@ from assistant import Speaker
 from channels.api.deps import BosunDep, SpeakerDep
 from channels.api.problems import PROBLEM_JSON, Problem
 from channels.api.routes.common import v1_router
+from channels.api.schemas.common import Id
 from channels.runtime import Bosun
 from channels.speech_service import open_transcriber, register_hints
 from channels.voice import (
@@ -83,7 +84,7 @@ async def transcribe(
     # An API key, or the widget's short-lived chat token.
     speaker: SpeakerDep,
     vessel_id: Annotated[
-        int | None, Query(description="Vessel whose equipment names guide spelling.")
+        Id | None, Query(description="Vessel whose equipment names guide spelling.")
     ] = None,
     hints: Annotated[
         bool, Query(description="Guide spelling with the register's equipment names.")
