@@ -64,6 +64,7 @@ def list_parts(
 ) -> Page[Part]:
     """Return a page of the catalogue, optionally filtered by number or name."""
     stmt = scoped(select(Part), Part, caller)
+    query = clean_line(query).strip() if query else None
     if query:
         like = f"%{query.lower()}%"
         from sqlalchemy import func, or_
@@ -155,6 +156,7 @@ def vessel_stock(
         .order_by(Part.number)
     )
     lines = [StockLine(p, s) for p, s in session.execute(stmt)]
+    query = clean_line(query).strip() if query else None
     if query:
         q = query.lower()
         lines = [

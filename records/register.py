@@ -174,7 +174,7 @@ def search_equipment(
     session: Session, caller: Caller, query: str, *, vessel_id: int | None = None, limit: int = 20
 ) -> list[Equipment]:
     """Find equipment whose code, name or an alias contains the query (case-insensitive)."""
-    q = query.strip().lower()
+    q = clean_line(query).strip().lower()
     if not q:
         raise invalid("empty equipment search")
     stmt = scoped(select(Equipment), Equipment, caller)

@@ -190,7 +190,8 @@ def _out_of_range(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(
         422,
         ErrorCode.invalid.value,
-        "a number is outside the range the database can store",
+        "a value the database cannot take as given (a number out of range, or a NUL "
+        "character in a text)",
         instance=request.url.path,
     )
 

@@ -327,6 +327,7 @@ def test_control_and_bidi_characters_are_dropped_from_free_text(
     part = client.post(
         "/v1/parts", json={"number": "P\x00-9", "name": "Seal\u2067 kit"}, headers=admin
     )
+    assert part.status_code == 201, part.text
     assert (part.json()["number"], part.json()["name"]) == ("P-9", "Seal kit")
     user = client.post(
         "/v1/users",

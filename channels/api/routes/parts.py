@@ -10,7 +10,7 @@ from channels.api.deps import CallerDep, SessionDep
 from channels.api.routes.common import Cursor, Limit, page_of, v1_router
 from channels.api.schemas import Page, PartCreate, PartRead, PartUpdate, StockRead, StockSet
 from channels.api.schemas.common import Id
-from records import BosunError, ErrorCode, Permission, parts, require
+from records import BosunError, ErrorCode, Permission, parts, require, text
 
 router = v1_router(tags=["parts"])
 
@@ -31,11 +31,10 @@ def list_parts(
 def create_part(body: PartCreate, session: SessionDep, caller: CallerDep) -> PartRead:
     """Add a part to the catalogue (chief engineer, admin)."""
     require(caller, Permission.manage_register)
-    existing = parts.list_parts(session, caller, query=body.number, limit=500).items
-    if any(p.number == body.number for p in existing):
-        raise BosunError(
-            ErrorCode.conflict, f"part {body.number} exists already; update it with PATCH"
-        )
+    number = text.clean_line(body.number).strip()
+    existing = parts.list_parts(session, caller, query=number, limit=500).items
+    if any(p.number == number for p in existing):
+        raise BosunError(ErrorCode.conflict, f"part {number} exists already; update it with PATCH")
     part = parts.upsert_part(
         session,
         caller,
