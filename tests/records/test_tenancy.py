@@ -27,11 +27,15 @@ def test_cross_tenant_ids_are_not_found_and_lists_exclude(
             lambda: work_orders.get_work_order(s, intruder, ids[1]),
             lambda: register.get_vessel(s, intruder, a.vessel_id),
             lambda: register.get_equipment(s, intruder, eq_a["601.1"]),
-            lambda: faults.report_fault(s, intruder, equipment_id=eq_a["601.1"], title="x"),
         ):
             with pytest.raises(BosunError) as info:
                 call()
             assert info.value.code is ErrorCode.not_found
+        # Pointing a new row at another tenant's row is bad input naming the field.
+        with pytest.raises(BosunError) as info:
+            faults.report_fault(s, intruder, equipment_id=eq_a["601.1"], title="x")
+        assert info.value.code is ErrorCode.invalid
+        assert info.value.details["field"] == "equipment_id"
         assert faults.list_faults(s, intruder).items == []
         assert work_orders.list_work_orders(s, intruder).items == []
         assert [v.id for v in register.list_vessels(s, intruder)] == [b.vessel_id]
@@ -49,7 +53,8 @@ def test_readings_of_another_tenant_cannot_be_written_or_read(
     with db.transaction(b.admin) as s:
         with pytest.raises(BosunError) as info:
             readings.insert_readings(s, b.admin, [ReadingIn(sid, utcnow(), 1.0)])
-        assert info.value.code is ErrorCode.not_found
+        assert info.value.code is ErrorCode.invalid
+        assert info.value.details["field"] == "sensor_id"
         with pytest.raises(BosunError):
             readings.query_readings(s, b.admin, sid)
 
