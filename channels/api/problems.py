@@ -231,6 +231,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
             "Invalid request: a bad field, a null where a value is needed, a number out of "
             "range, or a reference to a row the caller cannot see (the field is named)",
         ),
+        (503, "The database (or another backend the route needs) is unreachable; retry"),
     )
 }
 """OpenAPI descriptions of the problem responses every /v1 route may give."""
@@ -239,7 +240,6 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 _MORE_RESPONSES = {
     410: "Expired: the pending action or token is no longer valid",
     415: "Unsupported media type of an upload",
-    503: "A backend this route needs is not available yet",
 }
 
 

@@ -393,7 +393,10 @@ def test_statuses_routes_give_are_documented(client: TestClient) -> None:
             continue
         for method, operation in operations.items():
             documented = set(operation["responses"])
-            assert {"400", "401", "403", "404", "409", "413", "422"} <= documented, (method, path)
+            assert {"400", "401", "403", "404", "409", "413", "422", "503"} <= documented, (
+                method,
+                path,
+            )
     attachments = spec["paths"]["/v1/chat/attachments"]["post"]["responses"]
     assert "415" in attachments
 

@@ -62,13 +62,13 @@ def chat_turn(body: TurnIn, bosun: BosunDep, speaker: SpeakerDep) -> dict[str, A
     return result.to_dict()
 
 
-@router.post("/chat/actions/{action_id}/confirm")
+@router.post("/chat/actions/{action_id}/confirm", responses=problem_responses(410))
 def confirm_action(action_id: Id, bosun: BosunDep, speaker: SpeakerDep) -> dict[str, Any]:
     """Confirm a proposed action (executed once, even if confirmed twice)."""
     return open_gateway(bosun).decide(speaker, action_id, approve=True).to_dict()
 
 
-@router.post("/chat/actions/{action_id}/cancel")
+@router.post("/chat/actions/{action_id}/cancel", responses=problem_responses(410))
 def cancel_action(action_id: Id, bosun: BosunDep, speaker: SpeakerDep) -> dict[str, Any]:
     """Cancel a proposed action."""
     return open_gateway(bosun).decide(speaker, action_id, approve=False).to_dict()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from channels.api.deps import CallerDep, SessionDep
+from channels.api.problems import problem_responses
 from channels.api.routes.common import all_of, v1_router
 from channels.api.schemas import Page, PendingActionRead
 from channels.api.schemas.common import Id
@@ -32,7 +33,7 @@ def get_pending_action(action_id: Id, session: SessionDep, caller: CallerDep) ->
     return PendingActionRead.model_validate(action)
 
 
-@router.post("/pending-actions/{action_id}/confirm")
+@router.post("/pending-actions/{action_id}/confirm", responses=problem_responses(410))
 def confirm_pending_action(
     action_id: Id, session: SessionDep, caller: CallerDep
 ) -> PendingActionRead:
@@ -40,7 +41,7 @@ def confirm_pending_action(
     return PendingActionRead.model_validate(pending.confirm(session, caller, action_id))
 
 
-@router.post("/pending-actions/{action_id}/reject")
+@router.post("/pending-actions/{action_id}/reject", responses=problem_responses(410))
 def reject_pending_action(
     action_id: Id, session: SessionDep, caller: CallerDep
 ) -> PendingActionRead:
