@@ -34,6 +34,8 @@ from records import (
     ErrorCode,
     Permission,
     User,
+    clean_line,
+    clean_text,
     conversations,
     documents,
     faults,
@@ -230,6 +232,8 @@ class ChatGateway:
         uploads: Sequence[Upload] = (),
     ) -> TurnResult:
         """Run one message; files sent with it wait for the fault it reports."""
+        # Whatever the channel, control characters never reach the records (nor PostgreSQL).
+        text, conversation = clean_text(text), clean_line(conversation)
         with self.db.transaction(speaker.org_id) as s:
             caller = self._caller(s, speaker)
             result = self.assistant.turn(

@@ -1,7 +1,8 @@
 """Fuzz the REST API with schemathesis as admin, officer and crew on a throwaway demo home.
 
     python -m bench.fuzz                      # what .ci/run runs (schemathesis.toml as is)
-    python -m bench.fuzz --max-examples 150   # a longer local run
+    python -m bench.fuzz --max-examples 60    # a longer local run
+    python -m bench.fuzz --postgres postgresql://postgres@127.0.0.1:5432/postgres
 
 Seeds the demo into a temporary ``BOSUN_HOME``, serves the API on a free loopback port and
 runs ``schemathesis run`` with the committed ``schemathesis.toml`` (checks, seed, examples)
@@ -21,7 +22,10 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,14 +56,14 @@ def _free_port() -> int:
         return port
 
 
-def _prepare(home: Path) -> tuple[Any, dict[str, tuple[str, str]]]:
+def _prepare(home: Path, database_url: str | None) -> tuple[Any, dict[str, tuple[str, str]]]:
     """Seed the demo and make a fuzz user and a throwaway user per role; return their keys."""
     from channels.demo import DEMO_KEYS_FILE, seed_demo
     from channels.runtime import open_bosun
     from channels.settings import Settings
     from records import Role, system_caller, users
 
-    bosun = open_bosun(Settings(home=home))
+    bosun = open_bosun(Settings(home=home, database_url=database_url))
     demo = seed_demo(bosun.db, keys_file=home / DEMO_KEYS_FILE)
     system = system_caller(demo.org_id)
     keys: dict[str, tuple[str, str]] = {}
@@ -161,7 +165,7 @@ def run(args: argparse.Namespace) -> list[Outcome]:
     with tempfile.TemporaryDirectory(prefix="bosun-fuzz-") as tmp:
         home = Path(tmp) / "home"
         os.environ["BOSUN_HOME"] = str(home)
-        bosun, keys = _prepare(home)
+        bosun, keys = _prepare(home, args.database_url)
         port = _free_port()
         server, app = _serve(bosun, port)
         url = f"http://127.0.0.1:{port}"
@@ -210,6 +214,27 @@ def run(args: argparse.Namespace) -> list[Outcome]:
     return outcomes
 
 
+@contextmanager
+def _fresh_database(server: str | None) -> Iterator[str | None]:
+    """Yield the URL of a new, empty database on a PostgreSQL server (dropped afterwards)."""
+    if not server:
+        yield None
+        return
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    admin = make_url(server).set(drivername="postgresql").render_as_string(hide_password=False)
+    name = f"bosun_fuzz_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(server).set(drivername="postgresql+psycopg", database=name)
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def main() -> None:
     """Parse the command line, run, and exit 1 on any failure."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -217,9 +242,15 @@ def main() -> None:
     parser.add_argument("--max-examples", type=int, default=None, help="Override the toml.")
     parser.add_argument("--seed", type=int, default=None, help="Override the toml's seed.")
     parser.add_argument("--logs", default=str(REPO / "tests" / "artifacts" / "fuzz"))
+    parser.add_argument(
+        "--postgres",
+        default=None,
+        help="Admin URL of a PostgreSQL server: fuzz a new database there.",
+    )
     args = parser.parse_args()
     started = time.monotonic()
-    outcomes = run(args)
+    with _fresh_database(args.postgres) as args.database_url:
+        outcomes = run(args)
     total = sum(o.requests for o in outcomes)
     bad = [o for o in outcomes if o.failures or o.server_errors or o.exit_code]
     print(f"fuzz: {total:,} requests in {time.monotonic() - started:.0f} s; ", end="")

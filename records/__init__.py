@@ -66,6 +66,7 @@ from records.readings import ReadingIn
 from records.register_import import ImportReport, RegisterError, RegisterSpec
 from records.roles import Permission, can, require
 from records.settings import RecordsSettings, default_home
+from records.text import clean_line, clean_text
 from records.users import IssuedKey, caller_for
 
 __all__ = [
@@ -121,6 +122,8 @@ __all__ = [
     "WorkOrderStatus",
     "caller_for",
     "can",
+    "clean_line",
+    "clean_text",
     "conversations",
     "default_home",
     "demo",

@@ -12,7 +12,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from channels.api.routes import v1_routers
 from channels.runtime import Bosun
-from records import BosunError, Role, documents, system_caller
+from records import BosunError, Role, conversations, documents, system_caller
 from tests.api.conftest import Tenant, assert_problem
 
 TOO_BIG = 2**63  # one past the largest id the databases hold
@@ -338,6 +338,21 @@ def test_control_and_bidi_characters_are_dropped_from_free_text(
     doc_id = _document(bosun, org_a, title="Manual\x00\u202e v2", tags=["eng\x1bine", "\x07"])
     doc = client.get(f"/v1/documents/{doc_id}", headers=admin).json()
     assert (doc["title"], doc["tags"]) == ("Manual v2", ["engine"])
+
+
+def test_chat_turns_store_text_without_control_characters(
+    client: TestClient, bosun: Bosun, org_a: Tenant
+) -> None:
+    crew = org_a.auth(Role.crew)
+    body = {"text": "\x00\x1b[2J list open faults\u202e", "conversation": "c\x00x"}
+    answered = client.post("/v1/chat/turns", json=body, headers=crew)
+    assert answered.status_code == 200, answered.text
+    with bosun.db.transaction(org_a.org_id) as s:
+        conv = conversations.get_conversation(
+            s, system_caller(org_a.org_id), answered.json()["conversation_id"]
+        )
+        said = [m.text for m in conversations.messages(s, system_caller(org_a.org_id), conv)]
+        assert "[2J list open faults" in said[0] and "\x00" not in conv.external_id
 
 
 # --- finding 10: the chat WebSocket answers a bad frame and stays open ---------------------
