@@ -331,6 +331,16 @@ class CaseResult:
             },
             "outcome": self.outcome,
             "turn_outcomes": [judged_outcome(t) for t in self.turns],
+            "turns": [
+                {
+                    "outcome": t.outcome,
+                    "tools": [{"name": n, "equipment": c} for n, c in t.tools],
+                    "proposal": t.proposal_kind,
+                    "arguments": t.proposal_args or None,
+                    "executed": t.executed_kind,
+                }
+                for t in self.turns
+            ],
             "equipment": self.equipment,
             "priority": self.priority,
             "facts": dict(zip(self.case.facts, self.found, strict=True)),
