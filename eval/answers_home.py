@@ -33,7 +33,7 @@ from channels.demo_manuals_service import ingest_demo_manuals
 from channels.knowledge_service import KnowledgeService, index_all_fault_history, open_knowledge
 from channels.runtime import Bosun, open_bosun
 from channels.settings import Settings
-from records import ALL_TENANTS, Caller, Document, Role, User, make_engine, users
+from records import ALL_TENANTS, Caller, Document, Role, User, Vessel, make_engine, users
 
 MARKER = "eval-answers.json"
 """File in the home listing the seeding steps already done."""
@@ -100,8 +100,10 @@ def open_demo_home(home: Path, progress: Progress) -> DemoHome:
     if vessel_id is None:
         raise SystemExit(f"{home}: no demo vessel after seeding")
     with bosun.db.transaction(ALL_TENANTS) as s:
-        people = list(s.scalars(select(User).order_by(User.id)))
-        org_id = next(u.org_id for u in people)
+        vessel = s.get(Vessel, vessel_id)
+        assert vessel is not None
+        org_id = vessel.org_id
+        people = list(s.scalars(select(User).where(User.org_id == org_id).order_by(User.id)))
         callers: dict[str, Caller] = {}
         for user in people:
             if vessel_id in (user.vessel_ids or []):
