@@ -8,7 +8,8 @@ A case is one JSON object per line::
                 "facts": ["20 ?min"], "cite": [{"document": "FILE_STEM", "page": 10}]}}
 
 Only the last turn is judged; a write proposed in any turn of a case that expects neither
-``propose`` nor ``change`` is a wrong write.
+``propose`` nor ``change`` is a wrong write. A last turn that carries out a proposal ("yes")
+is judged as that proposal (its kind, equipment and priority).
 """
 
 from __future__ import annotations
