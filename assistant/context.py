@@ -58,6 +58,7 @@ _RECORD = re.compile(
 _QUESTION_WORDS = frozenset(
     "how what whats which when why where who is are does do did can could should any".split()  # noqa: SIM905
 )
+_WH = frozenset("how what whats which when why where who".split())  # noqa: SIM905
 _QUANTIFIERS = frozenset("both each every either".split())  # noqa: SIM905
 _ANAPHORA = frozenset("it its they them their those these that this same".split())  # noqa: SIM905
 _DANGLING = frozenset("after before inside then too also instead there one ones".split())  # noqa: SIM905
@@ -184,8 +185,8 @@ def follow_up(
         return None
     subject = _subject(index, prev)
     standalone = f"{core.rstrip(' ?.!')} {subject}".strip()
-    if text.rstrip().endswith("?"):
-        standalone += "?"
+    if text.rstrip().endswith("?") or _WH & set(tokens):
+        standalone += "?"  # "prelube for how long" asks, wherever its question word stands
     return FollowUp(standalone, narrowed or prev.code, "ask")
 
 
@@ -312,11 +313,12 @@ def _mention(index: RegisterIndex, words: list[str], code: str | None) -> list[i
 def _by_replacement(
     index: RegisterIndex, words: list[str], mention: list[int], frag: list[str], prev: str
 ) -> str | None:
-    """Swap one word of the old mention for the new words ('LO purifier 1' + 'FO')."""
+    """Swap one word of the old mention, or next to it, for the new words ('LO' -> 'FO')."""
     if not frag:
         return None
     new = set(canonical_tokens(" ".join(frag)))
-    for i in mention:
+    lo, hi = _span(words, mention)
+    for i in [*mention, *(j for j in range(lo, hi + 1) if j not in mention)]:
         for keep_digits in (True, False):
             trial = [*words[:i], *frag, *words[i + 1 :]]
             if not keep_digits:
@@ -390,16 +392,22 @@ def _swap_attribute(text: str, core: str, prev: Previous, index: RegisterIndex) 
 def _subject(index: RegisterIndex, prev: Previous) -> str:
     """Return what the previous turn was about: its equipment mention and the words around it."""
     words = _WORD.findall(prev.text)
-    content = [_is_content(w) and not _is_question(w) for w in words]
     mention = _mention(index, words, prev.code) if prev.code else []
     if not mention:
-        return " ".join(w for w, c in zip(words, content, strict=True) if c)
+        return " ".join(w for w in words if _is_content(w) and not _is_question(w))
+    lo, hi = _span(words, mention)
+    return " ".join(words[lo : hi + 1])
+
+
+def _span(words: list[str], mention: list[int]) -> tuple[int, int]:
+    """Return the run of content words around a mention ('azi LO filters' in '... in stock')."""
+    content = [_is_content(w) and not _is_question(w) for w in words]
     lo, hi = min(mention), max(mention)
     while lo > 0 and content[lo - 1]:
         lo -= 1
     while hi + 1 < len(words) and content[hi + 1]:
         hi += 1
-    return " ".join(words[lo : hi + 1])
+    return lo, hi
 
 
 def _is_content(word: str) -> bool:
