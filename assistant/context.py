@@ -279,13 +279,21 @@ def _other_equipment(
         code = _by_replacement(index, words, mention, frag, prev.code)
     if code is None and res.code is not None:
         code = res.code
-        if prev.code and prev.code in index.items and not index.is_under(code, prev.code):
-            code = index.analogue(prev.code, code)
+        if (
+            prev.code in index.items
+            and not index.is_under(code, prev.code)
+            and not index.needs_choice(code)
+        ):
+            code = index.analogue(str(prev.code), code)  # ME2 fuel filter + ME1: ME1's
     if code is None:
         if not marked or not frag:
             return None
         # No single item: put the new words where the old ones were and let routing ask.
-        text = _swap_attribute(prev.text, core, prev, index)
+        if mention:
+            lo, hi = min(mention), max(mention)
+            text = " ".join([*words[:lo], *frag, *words[hi + 1 :]])
+        else:
+            text = _swap_attribute(prev.text, core, prev, index)
         return FollowUp(text, None, "equipment")
     if code == prev.code:
         return None

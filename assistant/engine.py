@@ -586,7 +586,7 @@ class Assistant:
             if code:
                 state["last_equipment"] = code
         elif reply.outcome == "clarify":
-            state["clarify"] = {"text": norm, "candidates": reply.candidates}
+            state["clarify"] = {"text": reply.asked or norm, "candidates": reply.candidates}
         if ctx.last_lookup is not None and ctx.last_lookup.code:
             state["last_equipment"] = ctx.last_lookup.code
         elif ctx.pinned:

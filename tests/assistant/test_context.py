@@ -367,3 +367,19 @@ def test_state_record_round_trip() -> None:
     assert prev is not None and prev.to_state() == data
     assert Previous.from_state({"text": "x"}) is None
     assert Previous.from_state("nonsense") is None
+
+
+def test_follow_ups_chain_on_the_standalone_question(chat: Chat) -> None:
+    _, second, third = chat("ME2 readings?", "and the gennies?", "DG3")
+    assert _tools(second)["equipment_health"]["equipment"] == "651"
+    assert _tools(third)["equipment_health"]["equipment"] == "651.3"
+    assert [c.args for c in third.tool_calls if c.name == "lookup_equipment"] == [
+        {"query": "DG3 readings?"}
+    ]
+
+
+def test_a_follow_up_that_needs_a_choice_keeps_its_question(chat: Chat) -> None:
+    _, second, third = chat("DG1 readings", "and the fuel filter", "ME2")
+    assert second.outcome == "clarify"
+    assert {c["code"] for c in second.candidates} == {"601.1.9", "601.2.9"}
+    assert _tools(third)["equipment_health"]["equipment"] == "601.2.9"
