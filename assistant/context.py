@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from assistant.equipment import RegisterIndex
+from assistant.equipment import RegisterIndex, Resolution
 from assistant.intents import recognise
 from assistant.text import STOPWORDS, canonical_tokens
 
@@ -63,10 +63,17 @@ _QUANTIFIERS = frozenset("both each every either".split())  # noqa: SIM905
 _ANAPHORA = frozenset("it its they them their those these that this same".split())  # noqa: SIM905
 _DANGLING = frozenset("after before inside then too also instead there one ones".split())  # noqa: SIM905
 _FILLER = frozenset("one ones only just pls please side instead either then ok okay".split())  # noqa: SIM905
+_SIDES = frozenset({"port", "stbd", "forward", "aft"})
 _WORD = re.compile(r"[^\s,;!?]+")
 _SHORT = 3
-"""A message of at most this many content words carries no subject of its own."""
-_MAX_EQUIPMENT_WORDS = 4
+"""A question of at most this many content words carries no subject of its own."""
+_ANAPHORA_SHORT = 4
+"""A pronoun refers back only in a short message ('how long did they take to fix'); in a
+longer one it refers inside it ('EG wont start, how do i start it by hand')."""
+_STANDALONE = frozenset({"smalltalk", "refuse", "update_work_order"})
+"""Recognised kinds that never continue a previous question."""
+_QUESTION_KINDS = frozenset({"unknown", "answer", "history", "equipment_health"})
+"""Kinds a short message may have and still only make sense with the previous subject."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,44 +151,47 @@ def follow_up(
     if _RECORD.search(text):
         return None
     core, connector, correction = _strip_openers(text)
-    if not core:
-        return None
-    if prev.outcome in ASK_AFTER and not (_asks(core, text) and not correction):
-        return None
-    res = index.resolve(core)
-    content = [t for t in canonical_tokens(core) if t not in STOPWORDS]
+    tokens = canonical_tokens(core)
+    content = [t for t in tokens if t not in STOPWORDS]
     if not content or content[0] in _QUANTIFIERS:
         return None  # "both", "all of them": an answer to a clarification, not a follow-up
-    words = [t for t in content if t not in _FILLER]
-    vocab = _register_words(index)
+    kind = recognise(core).kind
+    if kind in _STANDALONE:
+        return None
+    res = index.resolve(core)
+    asks = _asks(core, text)
     if (
         prev.outcome in CARRY_OUTCOMES
-        and words
-        and len(words) <= _MAX_EQUIPMENT_WORDS
-        and all(t in vocab for t in words)
+        and (connector or correction or not _WH & set(tokens))
+        and _only_equipment(index, core, res)
     ):
         found = _other_equipment(index, prev, core, connector or correction)
         if found is not None:
             return found
-    own = res.code is not None or bool(res.candidates)
-    narrowed = _narrow(index, prev.code, core) if own else None
-    if own and narrowed is None:
+    if prev.outcome in ASK_AFTER and not (asks and not correction):
         return None
-    asks = _asks(core, text)
-    if prev.outcome in ASK_AFTER and own:
-        return None
-    if connector and not asks and narrowed is None:
+    narrowed = None
+    if res.code is not None:
+        return None  # its own equipment makes a message complete
+    if res.candidates:
+        # One of several items: complete unless exactly one of them sits under the previous
+        # equipment ("the turbo" after DG1).
+        narrowed = _narrow_candidates(index, prev.code, res)
+        if narrowed is None:
+            return None
+    if connector and not asks and narrowed is None and prev.outcome in CARRY_OUTCOMES:
         return FollowUp(_swap_attribute(prev.text, core, prev, index), prev.code, "attribute")
+    # After a bare topic ("emcy genny" -> "What about it?") a short message of any kind is
+    # about it; otherwise only a short question, or one that opens with a connector, refers
+    # back ("they", "its") or trails off ("once inside", "after").
     topic = prev.outcome == "clarify" and not prev.candidates
-    tokens = canonical_tokens(core)
-    elliptical = (
+    strong = (
         connector
-        or topic
-        or len(content) <= _SHORT
-        or bool(_ANAPHORA & set(tokens))
-        or (tokens[-1] in _DANGLING if tokens else False)
+        or (bool(_ANAPHORA & set(tokens)) and len(content) <= _ANAPHORA_SHORT)
+        or tokens[-1] in _DANGLING
     )
-    if not elliptical:
+    weak = len(content) <= _SHORT and (topic or kind in _QUESTION_KINDS)
+    if not (strong or weak):
         return None
     subject = _subject(index, prev)
     standalone = f"{core.rstrip(' ?.!')} {subject}".strip()
@@ -251,14 +261,52 @@ def _narrow(index: RegisterIndex, prev: str | None, core: str) -> str | None:
     """Return a code below the previous equipment that the message picks ('just the governor')."""
     if prev is None or prev not in index.items:
         return None
-    below = [c for c in index.descendants(prev) if c != prev]
-    if not below:
-        return None
-    code = index.resolve(core, within=below).code
-    if code is None:
+    narrowed = _narrow_candidates(index, prev, index.resolve(core))
+    if narrowed is None:
         children = index.children.get(prev, [])
-        code = index.choose_among(core, children) if children else None
-    return code if code and code != prev else None
+        narrowed = index.choose_among(core, children) if children else None
+    return narrowed if narrowed and narrowed != prev else None
+
+
+def _narrow_candidates(index: RegisterIndex, prev: str | None, res: Resolution) -> str | None:
+    """Return the one item the message names that sits under the previous equipment."""
+    if prev is None or prev not in index.items:
+        return None
+    named = (res.code,) if res.code else res.candidates
+    under = [c for c in named if c != prev and index.is_under(c, prev)]
+    return under[0] if len(under) == 1 else None
+
+
+def _only_equipment(index: RegisterIndex, core: str, res: Resolution) -> bool:
+    """Whether all a message says is equipment ('DG3', 'the FO one', 'hose crane only')."""
+    words = _WORD.findall(core)
+    if res.code is None and not res.candidates:
+        content = [t for t in canonical_tokens(core) if t not in STOPWORDS and t not in _FILLER]
+        vocab = _register_words(index)
+        return 0 < len(content) <= 2 and all(t in vocab for t in content)
+    named = set(_mentioned(res))
+    if named:
+        return all(_tokens(w) <= named for w in words)
+    rest = [
+        w
+        for i, w in enumerate(words)
+        if _tokens(w) and _names(index.resolve(" ".join(words[:i] + words[i + 1 :]))) == _names(res)
+    ]
+    return not rest
+
+
+def _names(res: Resolution) -> tuple[str, ...]:
+    return (res.code,) if res.code else res.candidates
+
+
+def _mentioned(res: Resolution) -> list[str]:
+    """Return the canonical words of the register names a resolution matched."""
+    return [t for m in res.mentions for t in m.split() if not m.startswith("(")]
+
+
+def _tokens(word: str) -> set[str]:
+    """Return a word's canonical content tokens (none for 'the', 'pls', 'one')."""
+    return {t for t in canonical_tokens(word) if t not in STOPWORDS and t not in _FILLER}
 
 
 def _other_equipment(
@@ -307,10 +355,14 @@ def _other_equipment(
 
 
 def _mention(index: RegisterIndex, words: list[str], code: str | None) -> list[int]:
-    """Positions of the words that make a text resolve to ``code`` (dropping one changes it)."""
-    if code is None or index.resolve(" ".join(words)).code != code:
+    """Return the positions of the words that name ``code`` in a text."""
+    res = index.resolve(" ".join(words))
+    if code is None or res.code != code:
         return []
-    out = []
+    named = set(_mentioned(res))
+    if named:
+        return [i for i, w in enumerate(words) if _tokens(w) and _tokens(w) <= named]
+    out = []  # no names matched as such ('the genny'): the words whose removal changes it
     for i in range(len(words)):
         rest = " ".join(words[:i] + words[i + 1 :])
         if index.resolve(rest).code != code:
@@ -326,7 +378,9 @@ def _by_replacement(
         return None
     new = set(canonical_tokens(" ".join(frag)))
     lo, hi = _span(words, mention)
-    for i in [*mention, *(j for j in range(lo, hi + 1) if j not in mention)]:
+    alike = _alike(words, [*mention, *range(lo, hi + 1)], frag)
+    order = [*alike, *mention, *range(lo, hi + 1)]
+    for i in dict.fromkeys(order):
         for keep_digits in (True, False):
             trial = [*words[:i], *frag, *words[i + 1 :]]
             if not keep_digits:
@@ -335,6 +389,26 @@ def _by_replacement(
             if code and code != prev and new <= _lineage_words(index, code):
                 return code
     return None
+
+
+def _alike(words: list[str], positions: list[int], frag: list[str]) -> list[int]:
+    """Return the positions holding a word of the same shape as a one-word fragment."""
+    new = _tokens(" ".join(frag))
+    if len(new) != 1:
+        return []
+    shape = _shape(next(iter(new)))
+    if shape == "word":
+        return []
+    seen = dict.fromkeys(positions)
+    return [i for i in seen if any(_shape(t) == shape for t in _tokens(words[i]))]
+
+
+def _shape(tok: str) -> str:
+    if tok.isdigit():
+        return "number"
+    if tok in _SIDES:
+        return "side"
+    return "designator" if re.match(r"^[a-z]{1,4}\d{1,2}$", tok) else "word"
 
 
 def _lineage_words(index: RegisterIndex, code: str) -> set[str]:
@@ -352,9 +426,11 @@ def _rewrite_mention(
     """Return the old text with its equipment mention replaced by words resolving to ``code``."""
     lo, hi = min(mention), max(mention)
     item = index.items[code]
+    alike = _alike(words, mention, frag)
     options: list[list[str]] = [
+        *([*words[:i], *frag, *words[i + 1 :]] for i in alike),
         [*words[:lo], *frag, *words[hi + 1 :]],
-        *([*words[:i], *frag, *words[i + 1 :]] for i in mention),
+        *([*words[:i], *frag, *words[i + 1 :]] for i in mention if i not in alike),
         [*words[: hi + 1], *frag, *words[hi + 1 :]],
         *([*words[:lo], *p.split(), *words[hi + 1 :]] for p in (*item.aliases, item.name)),
     ]

@@ -356,6 +356,15 @@ def test_no_follow_up_without_a_question_to_continue() -> None:
     assert asked is not None and asked.equipment == "651.1"
     stale = _prev("DG1 history", "651.1", at=datetime.now(UTC) - timedelta(hours=1))
     assert follow_up(index, stale, "and DG3") is None
+    # Messages complete in themselves: their own equipment, a report, a list, small talk.
+    for complete in (
+        "where is the FO purifier",
+        "ME1 exhaust smoking badly",
+        "smoke from ME1 turbo!!",
+        "what faults are open?",
+        "thanks mate",
+    ):
+        assert follow_up(index, _prev("DG1 history", "651.1"), complete) is None, complete
     # Record references and answers to a clarification are not follow-ups.
     assert follow_up(index, _prev("DG1 history", "651.1"), "close WO 12") is None
     assert follow_up(index, _prev("DG1 history", "651.1"), "both") is None
