@@ -72,8 +72,9 @@ _ANAPHORA_SHORT = 4
 longer one it refers inside it ('EG wont start, how do i start it by hand')."""
 _STANDALONE = frozenset({"smalltalk", "refuse", "update_work_order"})
 """Recognised kinds that never continue a previous question."""
-_QUESTION_KINDS = frozenset({"unknown", "answer", "history", "equipment_health"})
-"""Kinds a short message may have and still only make sense with the previous subject."""
+_COMPLETE_KINDS = frozenset({"report_fault", "create_work_order", "list_open", "part_stock"})
+"""Kinds whose short messages stand alone ("list open jobs", "rimula stock"): a short message
+of any other kind (a question, or one not recognised) needs the previous subject."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +191,7 @@ def follow_up(
         or (bool(_ANAPHORA & set(tokens)) and len(content) <= _ANAPHORA_SHORT)
         or tokens[-1] in _DANGLING
     )
-    weak = len(content) <= _SHORT and (topic or kind in _QUESTION_KINDS)
+    weak = len(content) <= _SHORT and (topic or kind not in _COMPLETE_KINDS)
     if not (strong or weak):
         return None
     subject = _subject(index, prev)
