@@ -188,7 +188,7 @@ def follow_up(
     topic = prev.outcome == "clarify" and not prev.candidates
     strong = (
         connector
-        or (bool(_ANAPHORA & set(tokens)) and len(content) <= _ANAPHORA_SHORT)
+        or (bool(_ANAPHORA & set(canonical_tokens(text))) and len(content) <= _ANAPHORA_SHORT)
         or tokens[-1] in _DANGLING
     )
     weak = len(content) <= _SHORT and (topic or kind not in _COMPLETE_KINDS)
