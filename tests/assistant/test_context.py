@@ -101,6 +101,12 @@ equipment:
         name: Lube oil purifier ME2
         aliases: [LO purifier 2, LO purifier, purifier]
         class: purifier
+  - code: "861.1"
+    name: Emergency generator
+    aliases: [emergency genny, emcy gen, EDG]
+    class: generator
+    sensors:
+      - {{tag: EDG_JW_T, name: Jacket water temperature, unit: degC, high: 95}}
   - code: "451"
     name: Cranes
     aliases: [cranes]
@@ -273,11 +279,17 @@ def test_group_narrowed_by_the_follow_up(chat: Chat) -> None:
 
 
 def test_bare_topic_writes_nothing_and_a_complete_report_stands_alone(chat: Chat) -> None:
-    for opener in ("hey", "DG2", "ER fan"):
+    for opener in ("hey", "emcy genny", "DG2", "ER fan"):
         first, second = chat(opener, "log fault on the hose crane, hyd oil temp 72C")
         assert first.proposed_action is None, opener
         assert second.proposed_action is not None
         assert second.proposed_action.arguments["equipment_code"] == "451.2"
+
+
+def test_short_message_after_a_bare_topic_is_about_it(chat: Chat) -> None:
+    first, second = chat("emcy genny", "readings?")
+    assert first.outcome == "clarify" and first.proposed_action is None
+    assert _tools(second)["equipment_health"]["equipment"] == "861.1"
 
 
 def test_complete_message_passes_unchanged(chat: Chat, skua: World) -> None:
