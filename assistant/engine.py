@@ -20,6 +20,7 @@ from langchain_core.messages import (
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from assistant import context
 from assistant.equipment import RegisterIndex
 from assistant.intents import after_no, explicit_priority, is_manipulation, is_no, is_yes, recognise
 from assistant.models import make_chat_model
@@ -98,6 +99,8 @@ class _Reply:
     executed: dict[str, Any] | None = None
     candidates: list[str] = field(default_factory=list)
     unanswered: bool = False
+    asked: str | None = None
+    """The message the agent handled, when it differs from what was typed."""
 
 
 class Assistant:
@@ -245,12 +248,25 @@ class Assistant:
             reply = self._clarify_followup(ctx, state, clar, text, history)
             if reply is not None:
                 return reply
+        text = self._in_context(ctx, state, text)
         last = state.get("last_equipment")
         if last and last in ctx.index.items and _PRONOUN.search(text):
             res = ctx.index.resolve(text)
             if res.code is None and not res.candidates:
                 ctx.pinned = last
         return self._agent(ctx, state, text, history)
+
+    @staticmethod
+    def _in_context(ctx: ToolContext, state: dict[str, Any], text: str) -> str:
+        """Make an elliptical follow-up of a question standalone (see ``assistant.context``)."""
+        prev = context.Previous.from_state(state.get(context.STATE_KEY))
+        follow = context.follow_up(ctx.index, prev, text)
+        if follow is None:
+            return text
+        if follow.equipment in ctx.index.items:
+            ctx.pinned = follow.equipment
+        log.debug("follow-up (%s): %r -> %r", follow.kind, text, follow.text)
+        return follow.text
 
     def _pending_followup(
         self, ctx: ToolContext, state: dict[str, Any], text: str, history: list[Any]
@@ -478,7 +494,9 @@ class Assistant:
                 )
         if final is None:
             final = AIMessage("I could not finish that within my step limit; please rephrase.")
-        return self._reply_from(ctx, final)
+        reply = self._reply_from(ctx, final)
+        reply.asked = text
+        return reply
 
     def _reply_from(self, ctx: ToolContext, final: AIMessage) -> _Reply:
         meta = dict(final.response_metadata.get("bosun") or {})
@@ -568,11 +586,12 @@ class Assistant:
             if code:
                 state["last_equipment"] = code
         elif reply.outcome == "clarify":
-            state["clarify"] = {"text": norm, "candidates": reply.candidates}
+            state["clarify"] = {"text": reply.asked or norm, "candidates": reply.candidates}
         if ctx.last_lookup is not None and ctx.last_lookup.code:
             state["last_equipment"] = ctx.last_lookup.code
         elif ctx.pinned:
             state["last_equipment"] = ctx.pinned
+        state[context.STATE_KEY] = _turn_record(ctx, reply, norm)
         msg = conversations.add_message(
             session,
             caller,
@@ -602,6 +621,17 @@ class Assistant:
             unanswered=reply.unanswered,
             normalized_text=norm,
         )
+
+
+def _turn_record(ctx: ToolContext, reply: _Reply, norm: str) -> dict[str, Any]:
+    """Return what this turn asked and resolved, for the next turn (``assistant.context``)."""
+    lookup = ctx.last_lookup
+    code = ctx.pinned or (lookup.code if lookup is not None else None)
+    cands = tuple(reply.candidates) or (
+        lookup.candidates if lookup is not None and lookup.ambiguous else ()
+    )
+    tools = tuple(c.name for c in ctx.calls)
+    return context.remember(reply.asked or norm, code, cands, tools, reply.outcome)
 
 
 def _citation_dict(c: Citation) -> dict[str, Any]:
