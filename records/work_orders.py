@@ -36,13 +36,14 @@ TRANSITIONS: dict[WorkOrderStatus, frozenset[WorkOrderStatus]] = {
 OPEN_STATES = (W.open, W.in_progress)
 
 
+def past_due(status: WorkOrderStatus, due: datetime | None, now: datetime | None = None) -> bool:
+    """Whether a work order in ``status`` with ``due`` is overdue: still open past its due time."""
+    return status in OPEN_STATES and due is not None and due < (now or utcnow())
+
+
 def is_overdue(work_order: WorkOrder, now: datetime | None = None) -> bool:
     """Whether a work order is still open past its due time."""
-    return (
-        work_order.status in OPEN_STATES
-        and work_order.due is not None
-        and work_order.due < (now or utcnow())
-    )
+    return past_due(work_order.status, work_order.due, now)
 
 
 def create_work_order(
