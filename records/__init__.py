@@ -20,6 +20,7 @@ from records import (
     register,
     register_import,
     running_hours,
+    trends,
     users,
     work_orders,
 )
@@ -143,6 +144,7 @@ __all__ = [
     "running_hours",
     "snapshot",
     "system_caller",
+    "trends",
     "users",
     "utcnow",
     "work_orders",
