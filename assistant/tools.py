@@ -925,10 +925,8 @@ def _create_work_order(
 
 
 _RECORD_WORDS = frozenset(
-    (
-        "wo wos work order orders job jobs task fault faults defect close closed complete "
-        "completed done finish finished set started start progress mark new"
-    ).split()
+    """wo wos work order orders job jobs task fault faults defect close closed complete
+    completed done finish finished set started start progress mark new""".split()  # noqa: SIM905 (a word list reads best as prose)
 )
 
 
