@@ -552,7 +552,9 @@ def _health(ctx: ToolContext, equipment: str) -> str:
         trend_txt = ""
         if found is not None:
             scale = abs(s.high or s.low or r.value or 1.0)
-            over = f"over the last {num(max(found.span_hours, 0.1))} h"
+            asked = found.window.total_seconds() / 3600
+            hours = asked if found.span_hours >= 0.9 * asked else max(found.span_hours, 0.1)
+            over = f"over the last {num(hours)} h"
             if abs(found.per_hour) * 24 > 0.05 * scale:
                 word = "rising" if found.per_hour > 0 else "falling"
                 rate = f"{num(abs(found.per_hour))}{unit}/h"
@@ -1259,20 +1261,6 @@ def _plans_due(
         now=now,
     )
     where = f" on {ctx.describe(code)}" if code else ""
-    data = [
-        {
-            "plan_id": d.plan.id,
-            "title": d.plan.title,
-            "equipment": d.equipment_code,
-            "next_due_at": d.next_due_at,
-            "next_due_hours": d.next_due_hours,
-            "hours_left": d.hours_left,
-            "estimated_due_at": d.estimated_due_at,
-            "overdue": d.overdue,
-            "open_work_order_id": d.open_work_order_id,
-        }
-        for d in rows
-    ]
     if not rows:
         what = "overdue " if overdue else ""
         when = f" due within {num(due_within_days)} days" if due_within_days is not None else ""
@@ -1290,6 +1278,20 @@ def _plans_due(
         best = scored[0]
         if words & set(content_tokens(best.plan.title)):
             rows = [best, *[d for d in rows if d is not best]]
+    data = [
+        {
+            "plan_id": d.plan.id,
+            "title": d.plan.title,
+            "equipment": d.equipment_code,
+            "next_due_at": d.next_due_at,
+            "next_due_hours": d.next_due_hours,
+            "hours_left": d.hours_left,
+            "estimated_due_at": d.estimated_due_at,
+            "overdue": d.overdue,
+            "open_work_order_id": d.open_work_order_id,
+        }
+        for d in rows
+    ]
     single = bool(code or words) and not overdue and due_within_days is None
     if single:
         head = _plan_line(rows[0], now)
