@@ -25,9 +25,11 @@ from assistant.compose import compose_answer
 from assistant.intents import (
     _CREATE_WO,
     Intent,
+    StateAsk,
     explicit_priority,
     recognise,
     severity_priority,
+    state_question,
 )
 from assistant.text import STOPWORDS, canonical_tokens
 
@@ -202,6 +204,9 @@ class OfflineChatModel(BaseChatModel):
         cands = list(data.get("candidates") or [])
         code = resolved["code"] if resolved else None
         group = bool(resolved and resolved.get("needs_choice"))
+        ask = self._state_ask(text, intent)
+        if ask is not None:
+            return self._state_call(ask, data, resolved, cands, group)
         kind: str = intent.kind
         if kind == "unknown":
             kind = self._guess(text, resolved, cands)
@@ -271,6 +276,41 @@ class OfflineChatModel(BaseChatModel):
             args["equipment"] = code
         return _tool_call(tool, args)
 
+    # --- questions about the vessel's state --------------------------------------------------
+
+    def _state_ask(self, text: str, intent: Intent) -> StateAsk | None:
+        """Return the state question or described change a message is, if its tool is bound."""
+        if intent.kind in ("refuse", "smalltalk", "update_work_order"):
+            return None
+        ask = state_question(text)
+        if ask is None:
+            return None
+        tool = "update_work_order" if ask.tool == "update_by_description" else ask.tool
+        return ask if not self.tool_names or tool in self.tool_names else None
+
+    def _state_call(
+        self,
+        ask: StateAsk,
+        data: dict[str, Any],
+        resolved: dict[str, Any] | None,
+        cands: list[dict[str, Any]],
+        group: bool,
+    ) -> AIMessage:
+        code = resolved["code"] if resolved else None
+        args: dict[str, Any] = dict(ask.args)
+        if ask.tool == "running_hours":
+            if code and not group:
+                return _tool_call("running_hours", {"equipment": code})
+            return self._ask_which(resolved, cands, group)
+        if ask.tool == "update_by_description":
+            if code:
+                args["equipment"] = code
+            return _tool_call("update_work_order", args)
+        scope = code or data.get("common_parent")
+        if scope:
+            args["equipment"] = scope
+        return _tool_call(ask.tool, args)
+
     @staticmethod
     def _guess(text: str, resolved: dict[str, Any] | None, cands: list[Any]) -> str:
         tokens = [t for t in canonical_tokens(text) if t not in STOPWORDS]
@@ -328,6 +368,9 @@ class OfflineChatModel(BaseChatModel):
             cands = data.get("candidates") or []
             if len(cands) > 1:
                 return _final(display, "clarify", candidates=[c["code"] for c in cands])
+            if "matches" in data:  # a record named by description: several fit, or none
+                outcome = "clarify" if data["matches"] else "nothing_found"
+                return _final(display, outcome, matches=list(data["matches"]))
             return _final(display, "error")
         return _final(display, "answer")
 
