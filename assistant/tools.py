@@ -1521,6 +1521,20 @@ _DESCRIPTIONS = {
 }
 
 
+def _plain(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Return tool arguments as JSON data (nested argument models as dicts)."""
+    return {
+        k: (
+            [x.model_dump() if isinstance(x, BaseModel) else x for x in v]
+            if isinstance(v, list)
+            else v.model_dump()
+            if isinstance(v, BaseModel)
+            else v
+        )
+        for k, v in kwargs.items()
+    }
+
+
 def build_tools(ctx: ToolContext) -> list[BaseTool]:
     """Return the assistant's tools bound to one turn's context."""
 
@@ -1534,7 +1548,7 @@ def build_tools(ctx: ToolContext) -> list[BaseTool]:
             ctx.calls.append(
                 ToolCall(
                     name=name,
-                    args=dict(kwargs),
+                    args=_plain(kwargs),
                     ok=bool(data.get("ok")),
                     summary=str(data.get("display", ""))[:300],
                 )
