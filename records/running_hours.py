@@ -91,7 +91,7 @@ def running_hours(
     window_days: int = 30,
     now: datetime | None = None,
 ) -> RunningHours:
-    """Return an item's running hours: the counter's latest reading wins over the register."""
+    """Return an item's running hours: the counter's latest reading wins over an older figure."""
     if window_days < 1:
         raise invalid("window_days must be at least 1")
     equipment = get_owned(session, caller, Equipment, equipment_id)
@@ -102,7 +102,8 @@ def running_hours(
         latest = latest_readings(session, caller, [sensor.id]).get(sensor.id)
         if latest is not None:
             counter_hours, counter_at = float(latest.value), latest.time
-            hours, at = counter_hours, counter_at
+            if at is None or counter_at >= at:  # a figure newer than the counter stands
+                hours, at = counter_hours, counter_at
             start = (now or utcnow()) - timedelta(days=window_days)
             first = query_readings(session, caller, sensor.id, start=start, limit=1)
             if first and latest.time > first[0].time:
