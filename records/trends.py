@@ -13,7 +13,8 @@ from records.errors import invalid
 from records.models import utcnow
 from records.readings import query_readings
 
-MAX_POINTS = 5_000
+BINS = 60
+"""Equal slices of time a window's readings are averaged in before the fit."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +60,9 @@ def sensor_trend(
 ) -> Trend | None:
     """Return a sensor's rate of change over the readings of the last ``window``.
 
-    The readings are thinned evenly to at most ``MAX_POINTS`` so a fast source still covers
-    the whole window (not only its newest minutes). None below three readings.
+    The readings are averaged in ``BINS`` equal slices of time before the fit, so each part
+    of the window weighs the same: a burst of fast live readings at its end (or a 1 s source
+    beside hourly backfill) does not turn minutes into the trend. None below three readings.
     """
     if window <= timedelta(0):
         raise invalid("a trend window must be positive")
@@ -73,13 +75,17 @@ def sensor_trend(
         end=end + timedelta(seconds=1),
         limit=200_000,
     )
-    if len(rows) > MAX_POINTS:
-        step = len(rows) / MAX_POINTS
-        rows = [rows[int(i * step)] for i in range(MAX_POINTS)] + [rows[-1]]
-    points = [(r.time, r.value) for r in rows]
+    if len(rows) < 3:
+        return None
+    first, last = rows[0].time, rows[-1].time
+    width = (last - first) / BINS
+    sums: dict[int, tuple[float, float, int]] = {}
+    for r in rows:
+        k = min(int((r.time - first) / width), BINS - 1) if width else 0
+        t, v, n = sums.get(k, (0.0, 0.0, 0))
+        sums[k] = (t + (r.time - first).total_seconds(), v + r.value, n + 1)
+    points = [(first + timedelta(seconds=t / n), v / n) for _, (t, v, n) in sorted(sums.items())]
     rate = slope_per_hour(points)
     if rate is None:
         return None
-    return Trend(
-        per_hour=rate, window=window, start=points[0][0], end=points[-1][0], readings=len(points)
-    )
+    return Trend(per_hour=rate, window=window, start=first, end=last, readings=len(rows))

@@ -324,6 +324,23 @@ def test_trend_rate_against_a_known_slope(world: World, retriever: Retriever) ->
     assert "falling 0.02 bar/h over the last 6 h" in out["display"]
 
 
+def test_trend_weighs_the_window_not_a_burst_at_its_end(world: World) -> None:
+    """Hourly readings rising 0.1 bar/h, then 200 readings in the last minute falling 1 bar."""
+    now = utcnow().replace(microsecond=0)
+    with world.db.transaction(world.chief) as s:
+        lo = register.sensors_by_tag(s, world.chief, world.vessel_id)["ME1_LO_P"]
+        rows = [ReadingIn(lo.id, now - timedelta(hours=6 - h), 4.0 + 0.1 * h) for h in range(6)]
+        rows += [
+            ReadingIn(lo.id, now - timedelta(seconds=60 - 0.3 * i), 4.5 - i / 200)
+            for i in range(200)
+        ]
+        readings.insert_readings(s, world.chief, rows)
+        trend = trends.sensor_trend(s, world.chief, lo.id, window=timedelta(hours=6), now=now)
+    assert trend is not None and trend.readings == 206
+    # Bins by time: six hourly points and one slice for the burst (its mean 4.0).
+    assert -0.2 < trend.per_hour < 0.1
+
+
 def test_slope_per_hour_ignores_spacing_and_units() -> None:
     t0 = datetime(2026, 1, 1, tzinfo=UTC)
     uneven = [(t0 + timedelta(seconds=s), 100.0 + 3.0 * s / 3600) for s in (0, 5, 65, 3600, 7300)]
