@@ -255,7 +255,7 @@ class OfflineChatModel(BaseChatModel):
             return self._ask_which(resolved, cands, group)
         if kind == "equipment_health":
             if code:
-                return _tool_call("equipment_health", {"equipment": code})
+                return _tool_call("equipment_health", {"equipment": code, "reading": text})
             return self._ask_which(resolved, cands, group)
         if kind == "list_open":
             eq = code or data.get("common_parent")

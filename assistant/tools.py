@@ -271,6 +271,16 @@ class EquipmentOptionalArgs(BaseModel):
     )
 
 
+class HealthArgs(BaseModel):
+    """Arguments of equipment_health."""
+
+    equipment: str = Field(description="Equipment code (e.g. 601.2) or name/alias")
+    reading: str | None = Field(
+        default=None,
+        description="The one reading asked about ('LO pressure'): it is answered first alone",
+    )
+
+
 class ListOpenArgs(BaseModel):
     """Arguments of list_open."""
 
@@ -503,7 +513,22 @@ def _trend(ctx: ToolContext, sensor: Sensor) -> trends.Trend | None:
     return trends.sensor_trend(ctx.session, ctx.caller, sensor.id, window=TREND_WINDOW)
 
 
-def _health(ctx: ToolContext, equipment: str) -> str:
+def _asked_sensor(
+    ctx: ToolContext, code: str, sensors: list[Sensor], reading: str
+) -> Sensor | None:
+    """Return the one sensor a question names ('LO pressure'), if exactly one fits best."""
+    said = set(content_tokens(reading)) - set(content_tokens(ctx.describe(code)))
+    said -= {t for a in ctx.item(code).aliases for t in content_tokens(a)}
+    if not said:
+        return None
+    scored = [(len(said & set(content_tokens(x.name))), x) for x in sensors if not x.counter]
+    scored.sort(key=lambda p: -p[0])
+    if not scored or scored[0][0] == 0 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+        return None
+    return scored[0][1]
+
+
+def _health(ctx: ToolContext, equipment: str, reading: str | None = None) -> str:
     code, cands = ctx.resolve(equipment)
     if code is None:
         return _which(ctx, equipment, cands)
@@ -516,6 +541,7 @@ def _health(ctx: ToolContext, equipment: str) -> str:
     )
     latest = readings.latest_readings(ctx.session, ctx.caller, [s.id for s in sensors])
     lines: list[str] = []
+    sensor_lines: dict[int, str] = {}
     data_sensors = []
     worst = "ok"
     for s in sensors:
@@ -568,6 +594,7 @@ def _health(ctx: ToolContext, equipment: str) -> str:
             limits.append(f"high {num(s.high)}")
         lim = f" (limits {', '.join(limits)})" if limits else ""
         lines.append(f"{s.name}: {num(r.value)}{unit}{lim} — {state}{trend_txt}, {_age(age)} ago")
+        sensor_lines[s.id] = lines[-1]
         entry.update(
             {
                 "value": r.value,
@@ -631,10 +658,20 @@ def _health(ctx: ToolContext, equipment: str) -> str:
             "alarm": "readings OUTSIDE limits.",
         }[worst]
     display = f"{head}: {body}" + ("\n- " + "\n- ".join(lines) if lines else "")
+    named = _asked_sensor(ctx, code, sensors, reading) if reading else None
+    if named is not None and named.id in sensor_lines:
+        others = len(sensor_lines) - 1
+        display = f"{head}: {sensor_lines[named.id]}" + (
+            f"\n({others} other reading{'s' if others != 1 else ''}, risk and open faults: "
+            f"ask how {code} is doing.)"
+            if others
+            else ""
+        )
     return _json(
         {
             "ok": True,
             "equipment": code,
+            "asked": named.tag if named is not None else None,
             "state": worst,
             "sensors": data_sensors,
             "prediction": prediction,
@@ -1563,7 +1600,7 @@ def build_tools(ctx: ToolContext) -> list[BaseTool]:
         wrap("lookup_equipment", _lookup, LookupArgs),
         wrap("search_manuals", _search_manuals, SearchArgs),
         wrap("search_fault_history", _search_history, SearchArgs),
-        wrap("equipment_health", _health, EquipmentArgs),
+        wrap("equipment_health", _health, HealthArgs),
         wrap("list_open", _list_open, ListOpenArgs),
         wrap("part_stock", _part_stock, StockArgs),
         wrap("plans_due", _plans_due, PlansArgs),

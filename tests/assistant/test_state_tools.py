@@ -358,3 +358,21 @@ def test_figures_have_sensible_precision() -> None:
         "0",
     ]
     assert qty(1.5, "h") == "1.5 h" and qty(3, None) == "3"
+
+
+def test_health_answers_the_asked_reading_first(world: World, retriever: Retriever) -> None:
+    now = utcnow()
+    with world.db.transaction(world.chief) as s:
+        sensors = register.sensors_by_tag(s, world.chief, world.vessel_id)
+        rows = [
+            ReadingIn(sensors["ME1_LO_P"].id, now - timedelta(minutes=2), 4.23456),
+            ReadingIn(sensors["ME1_EXH_T"].id, now - timedelta(minutes=2), 412.3456),
+        ]
+        readings.insert_readings(s, world.chief, rows)
+    with tools_for(world, world.crew, retriever) as (_, call):
+        one = call("equipment_health", equipment="ME1", reading="ME1 LO pressure?")
+        assert one["asked"] == "ME1_LO_P"
+        assert one["display"].startswith("601.1 Main engine No. 1: Lube oil pressure: 4.23 bar")
+        assert "Exhaust" not in one["display"] and "1 other reading" in one["display"]
+        every = call("equipment_health", equipment="ME1", reading="how is ME1 doing")
+        assert every["asked"] is None and "Exhaust gas temperature: 412 degC" in every["display"]
