@@ -854,6 +854,14 @@ def _part_stock(
         )
     text = [_stock_text(ln) for ln in best]
     out = [_stock_data(ln) for ln in best]
+    kept = [sc for sc, _ in scored if sc >= threshold][:8]
+    if q and len(kept) > 1 and kept[0] >= 95 and kept[0] - kept[1] >= 15:
+        # One part clearly asked for: its line first and alone, the others on request.
+        more = len(kept) - 1
+        display = (
+            f"{text[0]}\n({more} other part{'s' if more != 1 else ''} matched: ask to list them.)"
+        )
+        return _json({"ok": True, "lines": out, "display": display})
     return _json({"ok": True, "lines": out, "display": "\n".join(text)})
 
 

@@ -205,6 +205,17 @@ def test_part_stock_at_or_below_minimum(world: World, retriever: Retriever) -> N
         assert [ln["number"] for ln in me1["lines"]] == ["AT-1"]
         one = call("part_stock", query="AT-1")
         assert one["lines"][0]["number"] == "AT-1" and "AT MINIMUM" in one["display"]
+    with world.db.transaction(world.chief) as s:
+        for number, name in (("FF-1", "Fuel filter element"), ("FF-2", "Fuel filter gasket")):
+            part = parts.upsert_part(s, world.chief, number=number, name=name)
+            s.flush()
+            parts.set_stock(s, world.chief, world.vessel_id, part, quantity=5, minimum=1)
+    with tools_for(world, world.crew, retriever) as (_, call):
+        asked = call("part_stock", query="fuel filter element")
+        assert [ln["number"] for ln in asked["lines"]] == ["FF-1", "FF-2"]
+        assert asked["display"].startswith("FF-1 Fuel filter element: 5 pcs on board (min 1)")
+        assert "FF-2" not in asked["display"]
+        assert "1 other part matched: ask to list them" in asked["display"]
 
 
 def _open_orders(world: World) -> dict[str, int]:
