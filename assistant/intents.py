@@ -470,8 +470,14 @@ _PLANS = re.compile(
     r"planned maintenance|inspection|filter change|oil change|\d+ ?h(?:ou)?rs? service)\b|"
     r"\b(?:pms?|maintenance plans?|planned maintenance|plans?|routines?|services?|jobs?)\b"
     r".{0,30}\b(?:due|coming up)\b|\boverdue (?:pms?|plans?|maintenance|services?|"
-    r"inspections?|routines?)\b|\b(?:pms?|plans?|maintenance|services?|routines?) "
-    r"(?:are |is )?overdue\b|\bhours (?:left|to go) (?:to|until|till|before)\b",
+    r"inspections?|routines?|tests?)\b|\b(?:pms?|plans?|maintenance|services?|routines?|"
+    r"tests?|inspections?|checks?|samples?|changes?) (?:are |is )?overdue\b|"
+    r"\bhours (?:left|to go) (?:to|until|till|before)\b|\bdue\s+(?:when|date)\b|"
+    r"\b(?:service|inspection|check|change|sample|overhaul|test|wash|clean)\w*\s+due\s*\??\s*$|"
+    r"\bhow long (?:til|till|until|to|before)\b|"
+    r"\b(?:service|inspection|check|change|sample|overhaul|test|wash|clean)\w*\s+(?:due\s+)?"
+    r"when\s*\??\s*$|\bnext\s+(?:\w+\s+){0,3}(?:inspection|service|overhaul|change|test|"
+    r"check|wash|sample)s?\b",
     re.IGNORECASE,
 )
 _STATS = re.compile(
@@ -482,7 +488,22 @@ _STATS = re.compile(
     r"unreliable|defects?)\b|\b(?:faults?|failures?|breakdowns?|defects?)\b.{0,30}\bmost\b|"
     r"\bmtbf\b|\bmttr\b|\bmean time (?:between|to)\b|\b(?:fault|failure|breakdown|defect) "
     r"(?:stats|statistics|count|counts|rate|numbers|trend)\b|\bworst (?:machine|equipment|"
-    r"offender|kit)\b|\bleast reliable\b|\bstatistics\b",
+    r"offender|kit)\b|\bleast reliable\b|\bstatistics\b|"
+    r"\b(?:fails?|failing|breaks?|trips?|tripping)\s+(?:the\s+)?most\b|"
+    r"\b(?:faults?|failures?|breakdowns?|trips?|defects?)\b.{0,40}\bhow many\b|"
+    r"\bworst\b.{0,30}\b(?:breakdowns?|faults?|failures?|reliability|record)\b|"
+    r"\btotal (?:number of )?(?:faults?|failures?|breakdowns?)\b",
+    re.IGNORECASE,
+)
+_FITTING_PARTS = re.compile(
+    r"\b(?:parts?|spares?)\s+(?:that\s+|which\s+)?(?:fit|fits|for)\b|\bspares? list\b|"
+    r"\bspare parts? (?:for|of)\b",
+    re.IGNORECASE,
+)
+_QUANTITY = re.compile(
+    r"\bhow much\b.{0,40}\b(?:on board|onboard|left|in stock|remaining|have we got|do we have)\b|"
+    r"\bhow many (?:kg|kgs|l|litres|liters|ltrs?|pcs|sets|drums|pails)\b|\bqty\b|"
+    r"\bquantity\b|\bin stock\b|\bon board\s*\??\s*$",
     re.IGNORECASE,
 )
 _OVERDUE_WO = re.compile(
@@ -500,7 +521,7 @@ _LOW_STOCK = re.compile(
 _CHANGE_VERB = re.compile(
     r"\b(?:close|closing|closed|complete|completed|completing|finish|finished|done|sign(?:ed)? "
     r"off|started|starting|start(?:ed)? on|begun|in[- ]progress|set (?:it |that )?(?:to|as|in)|"
-    r"mark|cancel|cancelled|assign|reassign|priority|add (?:a )?note)\b",
+    r"mark|cancel|cancelled|assign|reassign|priority|prio|add (?:a )?note)\b",
     re.IGNORECASE,
 )
 _RECORD_WORD = re.compile(
@@ -609,6 +630,10 @@ def state_question(text: str) -> StateAsk | None:
         re.search(r"\b(?:spares?|stock|parts?|inventory|min(?:imum)?|reorder)\b", low)
     ):
         return StateAsk("part_stock", {"at_or_below_minimum": True})
+    if _FITTING_PARTS.search(t) and not _MANUAL_INTERVAL.search(t):
+        return StateAsk("part_stock", {"fits": True})
+    if _QUANTITY.search(t) and not _MANUAL_INTERVAL.search(t) and not _SYMPTOM.search(t):
+        return StateAsk("part_stock", {"query": t})
     return None
 
 

@@ -109,7 +109,8 @@ def _wo_title(text: str) -> str:
 
 def _stock_query(text: str) -> str:
     t = re.sub(
-        r"\b(?:how many|do we have|have we got|got any|do we carry|in stock|on board|"
+        r"\b(?:how many|how much|qty|quantity|do we have|have we got|got any|do we carry|"
+        r"in stock|on board|"
         r"onboard|stock of|check stock for|check stock|stock|spares?|any|left|part|"
         r"sets? of|please|pls|we|a|an|the|for|of|have|got|is|are|there)\b",
         " ",
@@ -309,6 +310,11 @@ class OfflineChatModel(BaseChatModel):
         scope = code or data.get("common_parent")
         if scope:
             args["equipment"] = scope
+        if ask.tool == "part_stock":
+            if args.pop("fits", False) and not scope:
+                return self._ask_which(resolved, cands, group)
+            if "query" in args:
+                args["query"] = _stock_query(str(args["query"])) or str(args["query"])
         return _tool_call(ask.tool, args)
 
     @staticmethod

@@ -973,7 +973,9 @@ def _create_work_order(
 
 _RECORD_WORDS = frozenset(
     """wo wos work order orders job jobs task fault faults defect close closed complete
-    completed done finish finished set started start progress mark new""".split()  # noqa: SIM905 (a word list reads best as prose)
+    completed done finish finished set started start progress mark new priority prio high
+    low medium critical urgent assign assigned reassign note pls please need hours hrs h used
+    renewed replaced fitted""".split()  # noqa: SIM905 (a word list reads best as prose)
 )
 
 
@@ -1020,11 +1022,21 @@ def match_open_records(
         eq_words |= {t for a in ctx.item(code).aliases for t in content_tokens(a)}
     words = set(content_tokens(title_words or "")) - eq_words - _RECORD_WORDS
     words = {w for w in words if not w.replace(".", "").isdigit()}
+    # Words no open record's title has anywhere ('assign to Ian', 'we need to discharge')
+    # name nothing: then the equipment alone decides.
+    if code and words:
+        lister = faults.list_faults if record == "fault" else work_orders.list_work_orders
+        titles: set[str] = set()
+        for r in lister(
+            ctx.session, ctx.caller, vessel_id=ctx.vessel_id, open_only=True, limit=500
+        ).items:
+            titles.update(content_tokens(r.title))
+        words &= titles
     if not words:
         return (rows if code else []), None
     scored = [(len(words & set(content_tokens(r.title))), r) for r in rows]
     top = max((n for n, _ in scored), default=0)
-    if top == 0:
+    if top == 0 or 2 * top < len(words):  # at least half the words must be in the title
         return [], None
     return [r for n, r in scored if n == top], None
 
@@ -1090,6 +1102,12 @@ def _resolve_parts(
     return out, None
 
 
+def _equipment_code(ctx: ToolContext, equipment_id: int) -> dict[str, str]:
+    """Return {"equipment_code": code} of the record's equipment (proposals carry it)."""
+    found = next((i.code for i in ctx.index.items.values() if i.id == equipment_id), None)
+    return {"equipment_code": found} if found else {}
+
+
 def _update(
     ctx: ToolContext,
     work_order_id: int | None = None,
@@ -1151,6 +1169,7 @@ def _update(
             args["status"] = target.value
             changes.append(f"set status to {target.value}")
         args["work_order_id"] = wo.id
+        args.update(_equipment_code(ctx, wo.equipment_id))
         label = f"work order #{wo.id} '{wo.title}'"
     else:
         assert fault_id is not None
@@ -1195,6 +1214,7 @@ def _update(
         ):
             return _forbidden(ctx, "change a fault's priority")
         args["fault_id"] = fault.id
+        args.update(_equipment_code(ctx, fault.equipment_id))
         label = f"fault #{fault.id} '{fault.title}'"
     if priority:
         args["priority"] = priority
@@ -1285,6 +1305,12 @@ def _plan_line(d: plans.PlanDue, now: datetime) -> str:
     return f"{d.plan.title} ({where}): {'; '.join(parts_)}"
 
 
+_PLAN_FILLER = frozenset(
+    """next due when whens til till until long left hrs hours h soon date plan plans pm pms
+    maintenance is it its the overdue""".split()  # noqa: SIM905 (a word list reads best as prose)
+)
+
+
 def _plans_due(
     ctx: ToolContext,
     equipment: str | None = None,
@@ -1296,15 +1322,26 @@ def _plans_due(
     if error:
         return error
     now = utcnow()
-    rows = plans.plans_due(
-        ctx.session,
-        ctx.caller,
-        vessel_id=ctx.vessel_id,
-        equipment_id=ctx.item(code).id if code else None,
-        due_within_days=due_within_days,
-        overdue=overdue,
-        now=now,
-    )
+
+    def due_on(scope: str | None) -> list[plans.PlanDue]:
+        return plans.plans_due(
+            ctx.session,
+            ctx.caller,
+            vessel_id=ctx.vessel_id,
+            equipment_id=ctx.item(scope).id if scope else None,
+            due_within_days=due_within_days,
+            overdue=overdue,
+            now=now,
+        )
+
+    rows = due_on(code)
+    # 'ME1 fuel filter change' names the filter; its plans are the engine's: look upwards.
+    upper = ctx.item(code).parent_code if code and plan and not rows else None
+    while upper and not rows:
+        found = due_on(upper)
+        if found:
+            code, rows = upper, found
+        upper = ctx.item(upper).parent_code
     where = f" on {ctx.describe(code)}" if code else ""
     if not rows:
         what = "overdue " if overdue else ""
@@ -1312,17 +1349,18 @@ def _plans_due(
         return _json(
             {"ok": True, "plans": [], "display": f"No {what}maintenance plans{when}{where}."}
         )
-    words = set(content_tokens(plan or "")) - set(
-        content_tokens(ctx.describe(code) if code else "")
-    )
-    if words:
-        scored = sorted(
-            rows,
-            key=lambda d: -len(words & set(content_tokens(d.plan.title))),
-        )
-        best = scored[0]
-        if words & set(content_tokens(best.plan.title)):
-            rows = [best, *[d for d in rows if d is not best]]
+    words = set(content_tokens(plan or "")) - _PLAN_FILLER
+    if code:
+        words -= set(content_tokens(ctx.describe(code)))
+        words -= {t for a in ctx.item(code).aliases for t in content_tokens(a)}
+    matched = False
+    if words and rows:
+        scored = sorted(rows, key=lambda d: -len(words & set(content_tokens(d.plan.title))))
+        hits = len(words & set(content_tokens(scored[0].plan.title)))
+        # Without equipment one shared word ('change') is no answer: list them instead.
+        if hits >= (1 if code else min(2, len(words))):
+            rows, matched = [scored[0], *scored[1:]], True
+    single = (bool(code) or matched) and not overdue and due_within_days is None
     data = [
         {
             "plan_id": d.plan.id,
@@ -1337,7 +1375,6 @@ def _plans_due(
         }
         for d in rows
     ]
-    single = bool(code or words) and not overdue and due_within_days is None
     if single:
         head = _plan_line(rows[0], now)
         more = len(rows) - 1
@@ -1436,7 +1473,7 @@ def _fault_statistics(
     )
     when = span.label if span else "in the recorded history"
     where = ctx.describe(code) if code else "the vessel"
-    data = {
+    data: dict[str, Any] = {
         "ok": True,
         "equipment": code,
         "since": stats.since,
@@ -1460,23 +1497,23 @@ def _fault_statistics(
         data["display"] = f"No faults recorded on {where} {when}."
         return _json(data)
     n = top or 5
-    if code and group_by == "equipment":
-        own = next((g for g in stats.groups if g.key == code), None)
+    if code and group_by == "equipment" and stats.overall is not None:
+        whole = stats.overall
         rows = list(stats.groups)
-        last = max(rows, key=lambda g: g.last_at)
         head = (
-            f"{where} (with its parts), {when}: {stats.total} fault"
-            f"{'s' if stats.total != 1 else ''}; last {last.last_at:%Y-%m-%d}: "
-            f"#{last.last_fault_id} '{last.last_title}'."
+            f"{where} (with its parts), {when}: {whole.count} fault"
+            f"{'s' if whole.count != 1 else ''}; last {whole.last_at:%Y-%m-%d}: "
+            f"#{whole.last_fault_id} '{whole.last_title}'."
         )
-        anchor = own or (rows[0] if len(rows) == 1 else None)
-        if anchor is not None and anchor.mtbf is not None:
-            head += f" MTBF {num(anchor.mtbf)} {anchor.mtbf_unit}."
-        repairs = [g.mttr_hours for g in rows if g.mttr_hours is not None]
-        if anchor is not None and anchor.mttr_hours is not None:
-            head += f" MTTR {num(anchor.mttr_hours)} h."
-        elif repairs and len(rows) == 1:
-            head += f" MTTR {num(repairs[0])} h."
+        if whole.mtbf is not None:
+            head += f" MTBF {num(whole.mtbf)} {whole.mtbf_unit}."
+        if whole.mttr_hours is not None:
+            head += f" MTTR {num(whole.mttr_hours)} h."
+        data["mtbf"], data["mtbf_unit"], data["mttr_hours"] = (
+            whole.mtbf,
+            whole.mtbf_unit,
+            whole.mttr_hours,
+        )
         parts_ = [g for g in rows if g.key != code][:n]
         if parts_:
             head += "\nBy part: " + "; ".join(f"{g.name} {g.count}" for g in parts_)

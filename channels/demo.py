@@ -152,6 +152,7 @@ def _load_history(session: Session, system: Caller, vessel_id: int, history: obj
         e.code: e
         for e in session.scalars(select(Equipment).where(Equipment.vessel_id == vessel_id))
     }
+    by_id = {e.id: e for e in eq.values()}
     people = {
         u.role.value: u.id
         for u in session.scalars(select(User).where(User.org_id == system.org_id))
@@ -191,11 +192,24 @@ def _load_history(session: Session, system: Caller, vessel_id: int, history: obj
             eq[code].running_hours = eq[owner].running_hours
             eq[code].running_hours_at = eq[owner].running_hours_at
 
+    parent_code = {e.code: by_id[e.parent_id].code for e in eq.values() if e.parent_id in by_id}
+
+    def owner(code: str) -> str:
+        """Return the item whose counter a plan on ``code`` runs on (itself or up the tree)."""
+        current: str | None = code
+        while current is not None:
+            if current in history.initial_running_hours:
+                return current
+            if current in RUNS_WITH:
+                return RUNS_WITH[current]
+            current = parent_code.get(current)
+        return code
+
     def initial(code: str) -> float:
-        return history.initial_running_hours.get(RUNS_WITH.get(code, code), 0.0)
+        return history.initial_running_hours.get(owner(code), 0.0)
 
     def hours_at(code: str, at: datetime) -> float:
-        log_ = hours_log.get(RUNS_WITH.get(code, code), [])
+        log_ = hours_log.get(owner(code), [])
         i = bisect.bisect_right(log_, (at, float("inf")))
         return log_[i - 1][1] if i else initial(code)
 

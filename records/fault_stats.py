@@ -57,6 +57,8 @@ class FaultStats:
     """Largest first; cut to ``top`` when one was asked for."""
     group_count: int
     """How many groups there were before the cut."""
+    overall: FaultGroup | None = None
+    """With ``equipment_id``: the item with everything below it as one group."""
 
 
 def _chain(item: Equipment, by_id: dict[int, Equipment]) -> list[Equipment]:
@@ -131,33 +133,17 @@ def fault_statistics(
         groups.setdefault(key, []).append(fault)
         heads[key] = (label, anchor)
 
-    out: list[FaultGroup] = []
-    for key, faults in groups.items():
-        label, anchor = heads[key]
-        last = faults[-1]
-        mtbf, unit = _mtbf(session, caller, anchor, faults)
-        repairs = [
-            (f.resolved_at - f.opened_at).total_seconds() / 3600
-            for f in faults
-            if f.resolved_at is not None and f.resolved_at >= f.opened_at
-        ]
-        out.append(
-            FaultGroup(
-                key=key,
-                name=label,
-                equipment_id=anchor.id if anchor else None,
-                count=len(faults),
-                fault_ids=tuple(f.id for f in faults),
-                last_at=last.opened_at,
-                last_fault_id=last.id,
-                last_title=last.title,
-                mtbf=mtbf,
-                mtbf_unit=unit,
-                mttr_hours=fmean(repairs) if repairs else None,
-                resolved=len(repairs),
-            )
-        )
+    out = [
+        _group(session, caller, key, heads[key][0], heads[key][1], faults)
+        for key, faults in groups.items()
+    ]
     out.sort(key=lambda g: (-g.count, -g.last_at.timestamp(), g.key))
+    overall = None
+    if root is not None and groups:
+        every = sorted(
+            (f for faults in groups.values() for f in faults), key=lambda f: (f.opened_at, f.id)
+        )
+        overall = _group(session, caller, root.code, root.name, root, every)
     return FaultStats(
         since=since,
         until=until,
@@ -165,6 +151,38 @@ def fault_statistics(
         total=sum(g.count for g in out),
         groups=tuple(out[:top] if top else out),
         group_count=len(out),
+        overall=overall,
+    )
+
+
+def _group(
+    session: Session,
+    caller: Caller,
+    key: str,
+    label: str,
+    anchor: Equipment | None,
+    faults: list[Fault],
+) -> FaultGroup:
+    last = faults[-1]
+    mtbf, unit = _mtbf(session, caller, anchor, faults)
+    repairs = [
+        (f.resolved_at - f.opened_at).total_seconds() / 3600
+        for f in faults
+        if f.resolved_at is not None and f.resolved_at >= f.opened_at
+    ]
+    return FaultGroup(
+        key=key,
+        name=label,
+        equipment_id=anchor.id if anchor else None,
+        count=len(faults),
+        fault_ids=tuple(f.id for f in faults),
+        last_at=last.opened_at,
+        last_fault_id=last.id,
+        last_title=last.title,
+        mtbf=mtbf,
+        mtbf_unit=unit,
+        mttr_hours=fmean(repairs) if repairs else None,
+        resolved=len(repairs),
     )
 
 

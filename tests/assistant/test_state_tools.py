@@ -284,17 +284,21 @@ def test_update_by_description_several_and_none(world: World, retriever: Retriev
             [made["ME1 fuel filter change"], made["DG1 fuel filter change"]]
         )
         assert f"#{made['ME1 fuel filter change']}" in several["display"]
-        none = call("update_work_order", equipment="ME2", title_words="OWS cell clean")
+        none = call("update_work_order", equipment="ME2", title_words="fuel filter change")
         assert not none["ok"] and "found no open work order" in none["display"]
         started = call(
             "update_work_order", equipment="ME2", title_words="T/C wash", status="in_progress"
         )
         assert started["ok"] and "set status to in_progress" in started["display"]
+        # Words no open title has ('assign it to Ian pls') leave the equipment to decide.
+        only = call("update_work_order", equipment="DG1", title_words="Ian pls", note="on it")
+        assert only["ok"] and f"work order #{made['DG1 fuel filter change']}" in only["display"]
+        assert only["proposed"]["kind"] == "update_work_order"
     with world.db.transaction(world.chief) as s:
         kinds = list(
             s.scalars(select(PendingAction.kind).where(PendingAction.org_id == world.org_id))
         )
-        assert kinds == ["update_work_order"]
+        assert kinds == ["update_work_order", "update_work_order"]
 
 
 def test_update_by_description_of_a_fault(world: World, retriever: Retriever) -> None:

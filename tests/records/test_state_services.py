@@ -212,6 +212,10 @@ def test_fault_statistics_counts_mtbf_mttr(db: Database, tenant: Tenant) -> None
         assert period.total == 3
         narrowed = fault_stats.fault_statistics(s, chief, equipment_id=eq["601.1"])
         assert {g.key: g.count for g in narrowed.groups} == {"601.1": 2, "601.1.10": 1}
+        whole = narrowed.overall
+        assert whole is not None and whole.count == 3 and whole.key == "601.1"
+        assert whole.mtbf == pytest.approx(120.0) and whole.mttr_hours == pytest.approx(3.0)
+        assert stats.overall is None
         by_class = fault_stats.fault_statistics(s, chief, group_by="class")
         assert {g.key: g.count for g in by_class.groups} == {"main_engine": 5}
         with pytest.raises(BosunError):
