@@ -39,6 +39,14 @@ def _tools(result: object) -> list[str]:
         ("which spares are at or below minimum", "part_stock"),
         ("close the ME1 T/C water wash WO, done 1.5 h, new filter mat", "update_by_description"),
         ("started on the OWS cell clean WO, set it in progress", "update_by_description"),
+        ("DG1 500 hr service when", "plans_due"),
+        ("next crankcase inspection ME1", "plans_due"),
+        ("is the emcy gen weekly test overdue", "plans_due"),
+        ("ME2 faults last 6 months how many", "fault_statistics"),
+        ("worst genny for breakdowns", "fault_statistics"),
+        ("parts that fit the FO purifier", "part_stock"),
+        ("hyd oil 46 how much on board", "part_stock"),
+        ("set the OWS WO to high prio", "update_by_description"),
     ],
 )
 def test_state_question_kinds(text: str, tool: str) -> None:

@@ -22,6 +22,7 @@ from records import (
     AuditLog,
     Database,
     Equipment,
+    MaintenancePlan,
     Role,
     Sensor,
     Vessel,
@@ -93,6 +94,12 @@ def test_demo_register_backfill_and_counters_start_from_the_same_hours(tmp_path:
                 .where(Sensor.counter == "running_hours")
             ).all()
         register_hours = {tag: (hours, at) for tag, hours, at in rows}
+        with db.transaction(ALL_TENANTS) as s:
+            # Hour-based plans on parts (a turbocharger, a gearbox) count their owner's hours.
+            hourly = s.scalars(
+                select(MaintenancePlan).where(MaintenancePlan.every_hours.is_not(None))
+            ).all()
+            assert hourly and all((p.last_done_hours or 0) > 1_000 for p in hourly)
         assert len(points) == len(register_hours) == 20
         for tag, (hours, at) in register_hours.items():
             assert points[tag][-1] == (at.timestamp(), hours)  # the register is the history's end
