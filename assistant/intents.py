@@ -492,7 +492,10 @@ _STATS = re.compile(
     r"\b(?:fails?|failing|breaks?|trips?|tripping)\s+(?:the\s+)?most\b|"
     r"\b(?:faults?|failures?|breakdowns?|trips?|defects?)\b.{0,40}\bhow many\b|"
     r"\bworst\b.{0,30}\b(?:breakdowns?|faults?|failures?|reliability|record)\b|"
-    r"\btotal (?:number of )?(?:faults?|failures?|breakdowns?)\b",
+    r"\btotal (?:number of )?(?:faults?|failures?|breakdowns?)\b|"
+    r"\bhow many\b.{0,30}\b(?:faults?|failures?|breakdowns?|defects?)\b|"
+    r"\b(?:faults?|failures?|breakdowns?) (?:logged|recorded|reported)\b|"
+    r"^\s*(?:any\s+)?[\w/ -]{1,30}\s(?:faults|breakdowns|failures)\s*\??\s*$",
     re.IGNORECASE,
 )
 _FITTING_PARTS = re.compile(
@@ -503,7 +506,8 @@ _FITTING_PARTS = re.compile(
 _QUANTITY = re.compile(
     r"\bhow much\b.{0,40}\b(?:on board|onboard|left|in stock|remaining|have we got|do we have)\b|"
     r"\bhow many (?:kg|kgs|l|litres|liters|ltrs?|pcs|sets|drums|pails)\b|\bqty\b|"
-    r"\bquantity\b|\bin stock\b|\bon board\s*\??\s*$",
+    r"\bquantity\b|\bin stock\b|\bon board\s*\??\s*$|"
+    r"\bhow many\b.{0,40}\b(?:sets?|pcs|pieces|elements?|inserts?|kits?|spares?)\b",
     re.IGNORECASE,
 )
 _OVERDUE_WO = re.compile(
@@ -606,7 +610,13 @@ def state_question(text: str) -> StateAsk | None:
     low = t.lower()
     if _CHANGE_VERB.search(t) and _RECORD_WORD.search(t) and not _QUESTION_START.match(t):
         return _description_change(t)
-    if _STATS.search(t):
+    if (
+        _STATS.search(t)
+        and not _LIST_ALL.search(t)
+        and not re.search(
+            r"\b(?:open|outstanding|pending|active|current|unresolved|overdue|still)\b", low
+        )
+    ):
         args: dict[str, object] = {"period": t}
         if re.search(r"\b(?:type|class|kind) of (?:equipment|machinery|machine)\b", low):
             args["group_by"] = "class"

@@ -370,6 +370,8 @@ class OfflineChatModel(BaseChatModel):
         display = str(data.get("display") or data.get("error") or "Done.")
         if data.get("proposed"):
             return _final(display, "proposed")
+        if tool == "fault_statistics" and data.get("ok") and data.get("total") == 0:
+            return _final(display, "nothing_found")
         if not data.get("ok", True):
             cands = data.get("candidates") or []
             if len(cands) > 1:
