@@ -187,10 +187,10 @@ def _load_history(session: Session, system: Caller, vessel_id: int, history: obj
             hours_log.setdefault(reading.equipment_code, []).append((reading.at, reading.hours))
     # Items without a counter of their own that run with another (gearboxes with their
     # engine) carry its hours, so their hour-based plans fall due as in the history.
-    for code, owner in RUNS_WITH.items():
-        if code in eq and owner in eq:
-            eq[code].running_hours = eq[owner].running_hours
-            eq[code].running_hours_at = eq[owner].running_hours_at
+    for code, engine in RUNS_WITH.items():
+        if code in eq and engine in eq:
+            eq[code].running_hours = eq[engine].running_hours
+            eq[code].running_hours_at = eq[engine].running_hours_at
 
     parent_code = {e.code: by_id[e.parent_id].code for e in eq.values() if e.parent_id in by_id}
 
