@@ -25,9 +25,11 @@ from assistant.compose import compose_answer
 from assistant.intents import (
     _CREATE_WO,
     Intent,
+    StateAsk,
     explicit_priority,
     recognise,
     severity_priority,
+    state_question,
 )
 from assistant.text import STOPWORDS, canonical_tokens
 
@@ -107,7 +109,8 @@ def _wo_title(text: str) -> str:
 
 def _stock_query(text: str) -> str:
     t = re.sub(
-        r"\b(?:how many|do we have|have we got|got any|do we carry|in stock|on board|"
+        r"\b(?:how many|how much|qty|quantity|do we have|have we got|got any|do we carry|"
+        r"in stock|on board|"
         r"onboard|stock of|check stock for|check stock|stock|spares?|any|left|part|"
         r"sets? of|please|pls|we|a|an|the|for|of|have|got|is|are|there)\b",
         " ",
@@ -202,6 +205,9 @@ class OfflineChatModel(BaseChatModel):
         cands = list(data.get("candidates") or [])
         code = resolved["code"] if resolved else None
         group = bool(resolved and resolved.get("needs_choice"))
+        ask = self._state_ask(text, intent)
+        if ask is not None:
+            return self._state_call(ask, data, resolved, cands, group)
         kind: str = intent.kind
         if kind == "unknown":
             kind = self._guess(text, resolved, cands)
@@ -250,7 +256,7 @@ class OfflineChatModel(BaseChatModel):
             return self._ask_which(resolved, cands, group)
         if kind == "equipment_health":
             if code:
-                return _tool_call("equipment_health", {"equipment": code})
+                return _tool_call("equipment_health", {"equipment": code, "reading": text})
             return self._ask_which(resolved, cands, group)
         if kind == "list_open":
             eq = code or data.get("common_parent")
@@ -270,6 +276,46 @@ class OfflineChatModel(BaseChatModel):
         if code:
             args["equipment"] = code
         return _tool_call(tool, args)
+
+    # --- questions about the vessel's state --------------------------------------------------
+
+    def _state_ask(self, text: str, intent: Intent) -> StateAsk | None:
+        """Return the state question or described change a message is, if its tool is bound."""
+        if intent.kind in ("refuse", "smalltalk", "update_work_order"):
+            return None
+        ask = state_question(text)
+        if ask is None:
+            return None
+        tool = "update_work_order" if ask.tool == "update_by_description" else ask.tool
+        return ask if not self.tool_names or tool in self.tool_names else None
+
+    def _state_call(
+        self,
+        ask: StateAsk,
+        data: dict[str, Any],
+        resolved: dict[str, Any] | None,
+        cands: list[dict[str, Any]],
+        group: bool,
+    ) -> AIMessage:
+        code = resolved["code"] if resolved else None
+        args: dict[str, Any] = dict(ask.args)
+        if ask.tool == "running_hours":
+            if code and not group:
+                return _tool_call("running_hours", {"equipment": code})
+            return self._ask_which(resolved, cands, group)
+        if ask.tool == "update_by_description":
+            if code:
+                args["equipment"] = code
+            return _tool_call("update_work_order", args)
+        scope = code or data.get("common_parent")
+        if scope:
+            args["equipment"] = scope
+        if ask.tool == "part_stock":
+            if args.pop("fits", False) and not scope:
+                return self._ask_which(resolved, cands, group)
+            if "query" in args:
+                args["query"] = _stock_query(str(args["query"])) or str(args["query"])
+        return _tool_call(ask.tool, args)
 
     @staticmethod
     def _guess(text: str, resolved: dict[str, Any] | None, cands: list[Any]) -> str:
@@ -324,10 +370,15 @@ class OfflineChatModel(BaseChatModel):
         display = str(data.get("display") or data.get("error") or "Done.")
         if data.get("proposed"):
             return _final(display, "proposed")
+        if tool == "fault_statistics" and data.get("ok") and data.get("total") == 0:
+            return _final(display, "nothing_found")
         if not data.get("ok", True):
             cands = data.get("candidates") or []
             if len(cands) > 1:
                 return _final(display, "clarify", candidates=[c["code"] for c in cands])
+            if "matches" in data:  # a record named by description: several fit, or none
+                outcome = "clarify" if data["matches"] else "nothing_found"
+                return _final(display, outcome, matches=list(data["matches"]))
             return _final(display, "error")
         return _final(display, "answer")
 

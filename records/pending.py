@@ -15,7 +15,13 @@ from records.context import Caller
 from records.errors import BosunError, ErrorCode, invalid
 from records.faults import add_fault_note, get_fault, report_fault, transition_fault, update_fault
 from records.models import Equipment, PendingAction, PendingStatus, Role, utcnow
-from records.work_orders import create_work_order, get_work_order, update_work_order
+from records.parts import get_part
+from records.work_orders import (
+    create_work_order,
+    get_work_order,
+    update_work_order,
+    use_parts,
+)
 
 DEFAULT_TTL = timedelta(hours=24)
 KINDS = ("report_fault", "create_work_order", "update_work_order")
@@ -68,6 +74,9 @@ def _exec_update_work_order(
         changes: dict[str, Any] = {
             k: args[k] for k in ("priority", "hours", "assignee_id") if k in args
         }
+        for use in args.get("parts") or []:
+            part = get_part(session, caller, int(use["part_id"]))
+            use_parts(session, caller, wo, part, float(use.get("quantity", 1)))
         update_work_order(
             session, caller, wo, status=args.get("status"), note=note, changes=changes
         )

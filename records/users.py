@@ -95,6 +95,27 @@ def list_users(
     return paginate(session, scoped(select(User), User, caller), User, cursor, limit)
 
 
+def find_assignees(session: Session, caller: Caller, text: str) -> list[User]:
+    """Return active users of the organization whose name or role the text names.
+
+    For assigning work: any role that may update work orders may look people up this way
+    (only ids, names and roles leave through it; listing users stays admin-only).
+    """
+    require(caller, Permission.update_work_order)
+    words = [w for w in text.lower().replace("_", " ").split() if len(w) > 1]
+    if not words:
+        return []
+    stmt = scoped(select(User), User, caller).where(User.active.is_(True))
+    found: list[User] = []
+    for user in session.scalars(stmt.order_by(User.id)):
+        name = user.name.lower()
+        role = user.role.value.replace("_", " ")
+        phrase = " ".join(words)
+        if phrase in name or phrase == role or all(w in name.split() for w in words):
+            found.append(user)
+    return found
+
+
 def update_user(
     session: Session,
     caller: Caller,
