@@ -545,6 +545,12 @@ class Assistant:
                     "and I'll propose it anew.",
                     "error",
                 )
+            if err.code is ErrorCode.forbidden:
+                return _Reply(
+                    "That request waits for someone senior to confirm it; it will be done "
+                    "when they do.",
+                    "error",
+                )
             return _Reply(f"I could not do that: {err.message}", "error")
         if action.status is PendingStatus.failed:
             return _Reply(f"That could not be done: {action.error}. Nothing was changed.", "error")

@@ -25,15 +25,18 @@ from assistant.text import content_tokens
 from assistant.types import ProposedAction, ToolCall
 from knowledge import DocumentKind, Hit, SearchScope
 from records import (
+    RANK,
     BosunError,
     Caller,
     Equipment,
     Fault,
     FaultStatus,
     Permission,
+    Role,
     Sensor,
     WorkOrder,
     can,
+    confirming_role,
     fault_stats,
     faults,
     model_registry,
@@ -192,8 +195,9 @@ class ToolContext:
         arguments: dict[str, Any],
         summary: str,
         duplicates: list[int] | None = None,
+        awaiting: Role | None = None,
     ) -> ProposedAction:
-        """Record a PendingAction for the caller to confirm."""
+        """Record a PendingAction for the caller to confirm (or ``awaiting``'s role)."""
         ttl = timedelta(minutes=self.settings.assistant_pending_ttl_minutes)
         action = pending.propose(
             self.session,
@@ -201,6 +205,7 @@ class ToolContext:
             kind=kind,
             arguments=arguments,
             summary=summary,
+            addressed_to_role=awaiting,
             conversation_id=self.conversation_id,
             ttl=ttl,
         )
@@ -212,6 +217,7 @@ class ToolContext:
             arguments=dict(arguments),
             expires_at=action.expires_at.isoformat(),
             duplicates=list(duplicates or []),
+            awaiting_role=awaiting.value if awaiting else None,
         )
         self.proposals.append(proposed)
         return proposed
@@ -865,6 +871,18 @@ def _part_stock(
     return _json({"ok": True, "lines": out, "display": "\n".join(text)})
 
 
+def _decider(awaiting: Role | None, buttons: str) -> str:
+    """End a proposal's summary with the caller's buttons, or with who must confirm it."""
+    if awaiting is None:
+        return f" {buttons}"
+    who = awaiting.value.replace("_", " ")
+    article = "an" if who[0] in "aeiou" else "a"
+    return (
+        f" Your role may ask for this; {article} {who} or someone senior confirms it, "
+        "so I have put it to them. Cancel withdraws it."
+    )
+
+
 def _forbidden(ctx: ToolContext, what: str, hint: str = "") -> str:
     role = ctx.caller.role.value.replace("_", " ")
     return _err(f"Your role ({role}) may not {what}.{(' ' + hint) if hint else ''}", forbidden=True)
@@ -925,12 +943,9 @@ def _create_work_order(
     due_in_days: float | None = None,
     fault_id: int | None = None,
 ) -> str:
-    if not can(ctx.caller, Permission.create_work_order):
-        return _forbidden(
-            ctx,
-            "create work orders",
-            "I can file it as a fault instead, for an officer to plan the job.",
-        )
+    awaiting = confirming_role(ctx.caller, Permission.create_work_order)
+    if awaiting is None and not can(ctx.caller, Permission.create_work_order):
+        return _forbidden(ctx, "create work orders")
     code, cands = ctx.resolve(equipment)
     if code is None:
         return _which(ctx, equipment, cands)
@@ -959,9 +974,9 @@ def _create_work_order(
         args["fault_id"] = fault_id
     summary = (
         f"Create {kind} work order on {ctx.describe(code)}, priority {priority}"
-        f"{due_txt}: '{title}'? Yes / Edit / Cancel"
+        f"{due_txt}: '{title}'?" + _decider(awaiting, "Yes / Edit / Cancel")
     )
-    proposed = ctx.propose("create_work_order", args, summary)
+    proposed = ctx.propose("create_work_order", args, summary, awaiting=awaiting)
     return _json(
         {
             "ok": True,
@@ -1137,13 +1152,9 @@ def _update(
     status = (status or "").strip().lower().replace(" ", "_").replace("-", "_") or None
     changes: list[str] = []
     args: dict[str, Any] = {}
+    needed: list[Permission] = []
     if work_order_id:
-        if not can(ctx.caller, Permission.update_work_order):
-            return _forbidden(
-                ctx,
-                "update work orders",
-                "Ask an officer or the chief engineer, or add a note to the fault.",
-            )
+        needed.append(Permission.update_work_order)
         try:
             wo = work_orders.get_work_order(ctx.session, ctx.caller, work_order_id)
         except BosunError:
@@ -1199,20 +1210,13 @@ def _update(
                     f"Fault #{fault.id} is {fault.status.value}; it cannot become "
                     f"{ftarget.value} (allowed: {allowed})."
                 )
-            if not can(ctx.caller, _FAULT_STATUS_NEEDS[ftarget.value]):
-                return _forbidden(
-                    ctx, f"set a fault to {ftarget.value}", "Ask an officer or the chief engineer."
-                )
+            needed.append(_FAULT_STATUS_NEEDS[ftarget.value])
             args["status"] = ftarget.value
             changes.append(f"set status to {ftarget.value}")
         elif note and not can(ctx.caller, Permission.report_fault):
             return _forbidden(ctx, "add notes to faults")
-        if (
-            priority
-            and not can(ctx.caller, Permission.update_work_order)
-            and (fault.reported_by_id != ctx.caller.user_id)
-        ):
-            return _forbidden(ctx, "change a fault's priority")
+        if priority and fault.reported_by_id != ctx.caller.user_id:
+            needed.append(Permission.update_work_order)
         args["fault_id"] = fault.id
         args.update(_equipment_code(ctx, fault.equipment_id))
         label = f"fault #{fault.id} '{fault.title}'"
@@ -1245,8 +1249,17 @@ def _update(
         changes.append(f"add note '{note.strip()}'")
     if not changes:
         return _err(f"What should change on {label}? A status, a priority or a note.")
-    summary = f"On {label}: {', '.join(changes)}? Yes / Cancel"
-    proposed = ctx.propose("update_work_order", args, summary)
+    awaiting: Role | None = None
+    for permission in needed:
+        if can(ctx.caller, permission):
+            continue
+        role = confirming_role(ctx.caller, permission)
+        if role is None:
+            return _forbidden(ctx, permission.value.replace("_", " "))
+        if awaiting is None or RANK[role] > RANK[awaiting]:
+            awaiting = role
+    summary = f"On {label}: {', '.join(changes)}?" + _decider(awaiting, "Yes / Cancel")
+    proposed = ctx.propose("update_work_order", args, summary, awaiting=awaiting)
     return _json(
         {
             "ok": True,

@@ -67,12 +67,13 @@ from records.models import (
 )
 from records.readings import ReadingIn
 from records.register_import import ImportReport, RegisterError, RegisterSpec
-from records.roles import Permission, can, require
+from records.roles import RANK, Permission, can, confirming_role, require
 from records.settings import RecordsSettings, default_home
 from records.users import IssuedKey, caller_for
 
 __all__ = [
     "ALL_TENANTS",
+    "RANK",
     "ApiKey",
     "AuditLog",
     "Base",
@@ -123,6 +124,7 @@ __all__ = [
     "WorkOrderStatus",
     "caller_for",
     "can",
+    "confirming_role",
     "conversations",
     "default_home",
     "demo",

@@ -16,6 +16,7 @@ from records.errors import BosunError, ErrorCode, invalid
 from records.faults import add_fault_note, get_fault, report_fault, transition_fault, update_fault
 from records.models import Equipment, PendingAction, PendingStatus, Role, utcnow
 from records.parts import get_part
+from records.roles import RANK
 from records.work_orders import (
     create_work_order,
     get_work_order,
@@ -164,9 +165,6 @@ def propose(
     return action
 
 
-_RANK = {Role.crew: 0, Role.officer: 1, Role.chief_engineer: 2, Role.shore: 1, Role.admin: 3}
-
-
 def may_decide(caller: Caller, action: PendingAction) -> bool:
     """Whether the caller is someone this action was addressed to."""
     if action.vessel_id is not None and not caller.sees_vessel(action.vessel_id):
@@ -174,7 +172,7 @@ def may_decide(caller: Caller, action: PendingAction) -> bool:
     if action.addressed_to_user_id is not None and caller.user_id == action.addressed_to_user_id:
         return True
     if action.addressed_to_role is not None:
-        return _RANK[caller.role] >= _RANK[action.addressed_to_role]
+        return RANK[caller.role] >= RANK[action.addressed_to_role]
     return caller.role is Role.admin
 
 
@@ -227,7 +225,8 @@ def confirm(session: Session, caller: Caller, action_id: int) -> PendingAction:
 def reject(session: Session, caller: Caller, action_id: int) -> PendingAction:
     """Reject a proposed action; it will never run."""
     action = get_action(session, caller, action_id)
-    if not may_decide(caller, action):
+    withdrawn = action.proposed_by_id == caller.user_id  # one may withdraw one's own request
+    if not (withdrawn or may_decide(caller, action)):
         raise BosunError(ErrorCode.forbidden, "this action was proposed to someone else")
     if action.status is PendingStatus.rejected:
         return action

@@ -7,7 +7,16 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from assistant import Assistant, AssistantSettings, EmptyRetriever
-from records import Fault, PendingAction, PendingStatus, WorkOrder, conversations, faults, utcnow
+from records import (
+    Fault,
+    PendingAction,
+    PendingStatus,
+    WorkOrder,
+    conversations,
+    faults,
+    utcnow,
+    work_orders,
+)
 from tests.assistant.conftest import Say, World
 
 
@@ -130,8 +139,15 @@ def test_update_by_number_and_role_limits(world: World, say: Say) -> None:
         )
         s.flush()
         fault_id = f.id
-    r = say(f"fault {fault_id} fixed, renewed the pressure switch", caller=world.crew)
-    assert r.proposed_action is None and "crew" in r.reply and "may not" in r.reply
+    # Crew may ask; the change waits for an officer and crew's own "yes" does not make it.
+    r = say(
+        f"fault {fault_id} fixed, renewed the pressure switch",
+        caller=world.crew,
+        conversation="crew-fix",
+    )
+    assert r.proposed_action is not None and r.proposed_action.awaiting_role == "officer"
+    say("yes", caller=world.crew, conversation="crew-fix")
+    assert _faults(world)[0].status.value == "open"
     r = say(f"fault {fault_id} fixed, renewed the pressure switch")
     assert r.proposed_action is not None and r.proposed_action.arguments["status"] == "resolved"
     say("yes")
@@ -139,7 +155,11 @@ def test_update_by_number_and_role_limits(world: World, say: Say) -> None:
     r = say(
         "raise a work order to change the oil on DG1", caller=world.crew, conversation="crew-chat"
     )
-    assert r.proposed_action is None and "may not create work orders" in r.reply
+    assert r.proposed_action is not None and r.proposed_action.kind == "create_work_order"
+    assert r.proposed_action.awaiting_role == "officer"
+    say("yes", caller=world.crew, conversation="crew-chat")
+    with world.db.transaction(world.chief) as s:
+        assert not work_orders.list_work_orders(s, world.chief, vessel_id=world.vessel_id).items
 
 
 def test_injection_in_a_message_changes_nothing(world: World, say: Say) -> None:
