@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ingestion.archives import check_archive, is_zip_file
 from ingestion.documents import Block, FileKind, ParsedDocument, Section
 from ingestion.errors import (
     EmptyDocumentError,
@@ -59,6 +60,8 @@ def parse_document(
     settings = settings or IngestionSettings()
     source = Path(path)
     check_size(source, settings.max_file_bytes)
+    if is_zip_file(source):
+        check_archive(source, settings)
     kind = detect_file_kind(source)
     configure_unstructured()
     try:

@@ -28,6 +28,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from ingestion.archives import check_archive, is_zip_file
 from ingestion.chunk import DocumentScope, TokenCounter, chunk_document
 from ingestion.errors import (
     EmptyDocumentError,
@@ -223,6 +224,8 @@ class _Run:
         try:
             check_size(source.path, self.settings.max_file_bytes)
             scope = self.registry.begin(source, file_sha256(source.path))
+            if scope is not None and source.mapping is None and is_zip_file(source.path):
+                check_archive(source.path, self.settings)  # before any parser sees it
         except Exception as err:  # a registry error fails this file, not the run
             self.fail(source, scope, _as_ingestion_error(err, source.path))
             return
