@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from ingestion.errors import MalformedDocumentError, ResourceLimitError, UnreadableFileError
 from ingestion.settings import IngestionSettings
@@ -147,7 +148,7 @@ class _BoundedReader:
     """A member stream that raises once more than `budget` bytes came out of it."""
 
     def __init__(
-        self, raw: zipfile.ZipExtFile, budget: int, info: zipfile.ZipInfo, path: Path, limit: int
+        self, raw: IO[bytes], budget: int, info: zipfile.ZipInfo, path: Path, limit: int
     ) -> None:
         self.raw, self.budget, self.info, self.path = raw, budget, info, path
         self.limit, self.seen = limit, 0
