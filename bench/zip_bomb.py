@@ -98,21 +98,35 @@ def _small(name: str, data: bytes) -> tuple[str, bytes, int, int]:
     return name, comp.compress(data) + comp.flush(), zlib.crc32(data), len(data)
 
 
-def build_docx_bomb(path: str | Path, unpacked_mib: int = 2048) -> Path:
-    """Write a DOCX whose word/document.xml unpacks to about `unpacked_mib` MiB of text."""
+_PARAGRAPH = (
+    b"</w:t></w:r></w:p><w:p><w:r><w:t>Check the fuel pump seals and the injector lines "
+    b"for leaks after every overhaul of the main engine."
+)
+
+
+def build_docx_bomb(
+    path: str | Path, unpacked_mib: int = 2048, *, paragraphs: bool = False, pages: int | None = None
+) -> Path:
+    """Write a DOCX whose word/document.xml unpacks to about `unpacked_mib` MiB.
+
+    The filler is one long run of text, or with `paragraphs` short paragraphs (what makes
+    a parser build millions of elements); `pages` writes that page count into
+    docProps/app.xml as Word does.
+    """
     target = Path(path)
-    # Spaces inside one <w:t>: valid XML that a DOM parser must hold in memory at once.
-    blocks = unpacked_mib
-    data, crc = _deflate_repeated(_DOC_HEAD, b"A" * _BLOCK, blocks, _DOC_TAIL)
-    size = len(_DOC_HEAD) + blocks * _BLOCK + len(_DOC_TAIL)
+    unit = _PARAGRAPH if paragraphs else b"A"
+    filler = unit * (_BLOCK // len(unit))
+    data, crc = _deflate_repeated(_DOC_HEAD, filler, unpacked_mib, _DOC_TAIL)
+    size = len(_DOC_HEAD) + unpacked_mib * len(filler) + len(_DOC_TAIL)
     if size >= 1 << 32:
         raise ValueError("the zip writer here has no zip64: keep the bomb under 4 GiB")
-    _write_zip(
-        target,
-        [
-            _small("[Content_Types].xml", _CONTENT_TYPES),
-            _small("_rels/.rels", _RELS),
-            ("word/document.xml", data, crc, size),
-        ],
-    )
+    members = [
+        _small("[Content_Types].xml", _CONTENT_TYPES),
+        _small("_rels/.rels", _RELS),
+        ("word/document.xml", data, crc, size),
+    ]
+    if pages is not None:
+        app = f"<Properties><Pages>{pages}</Pages></Properties>".encode()
+        members.append(_small("docProps/app.xml", app))
+    _write_zip(target, members)
     return target
