@@ -105,7 +105,11 @@ _PARAGRAPH = (
 
 
 def build_docx_bomb(
-    path: str | Path, unpacked_mib: int = 2048, *, paragraphs: bool = False, pages: int | None = None
+    path: str | Path,
+    unpacked_mib: int = 2048,
+    *,
+    paragraphs: bool = False,
+    pages: int | None = None,
 ) -> Path:
     """Write a DOCX whose word/document.xml unpacks to about `unpacked_mib` MiB.
 
