@@ -14,6 +14,7 @@ import pytest
 from bench.zip_bomb import build_docx_bomb
 from ingestion import (
     IngestionSettings,
+    IngestSummary,
     MemoryDocumentRegistry,
     MemoryPassageSink,
     SourceFile,
@@ -35,7 +36,9 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     return [first, heavy, last]
 
 
-def _run(batch: list[Path], settings: IngestionSettings) -> tuple[object, MemoryDocumentRegistry]:
+def _run(
+    batch: list[Path], settings: IngestionSettings
+) -> tuple[IngestSummary, MemoryDocumentRegistry]:
     registry = MemoryDocumentRegistry()
     summary = ingest_files(
         [SourceFile(p, org_id=5) for p in batch],
@@ -58,8 +61,8 @@ def test_a_parser_over_its_time_per_page_is_stopped_and_its_document_fails_alone
     started = time.monotonic()
     summary, registry = _run(batch, IngestionSettings(parse_s_per_page=8))
     assert time.monotonic() - started < 45  # parsing it whole takes about a minute here
-    assert sorted(f.path.name for f in summary.indexed) == ["cooler.md", "pump.md"]  # type: ignore[attr-defined]
-    failed = summary.failed  # type: ignore[attr-defined]
+    assert sorted(f.path.name for f in summary.indexed) == ["cooler.md", "pump.md"]
+    failed = summary.failed
     assert [(f.path.name, f.code) for f in failed] == [("heavy.docx", "over_limit")]
     assert "BOSUN_INGEST_PARSE_S_PER_PAGE=8" in failed[0].reason
     status, error = registry.status(5, batch[1])
@@ -72,8 +75,8 @@ def test_a_parser_over_its_memory_limit_is_stopped_and_its_document_fails_alone(
     # A parser here holds ~410 MiB after a small document, and passes 480 MiB within
     # seconds of starting on this one (600 MiB and more before it would finish).
     summary, registry = _run(batch, IngestionSettings(parser_rss_mb=480))
-    assert sorted(f.path.name for f in summary.indexed) == ["cooler.md", "pump.md"]  # type: ignore[attr-defined]
-    failed = summary.failed  # type: ignore[attr-defined]
+    assert sorted(f.path.name for f in summary.indexed) == ["cooler.md", "pump.md"]
+    failed = summary.failed
     assert [(f.path.name, f.code) for f in failed] == [("heavy.docx", "over_limit")]
     assert "BOSUN_INGEST_PARSER_RSS_MB=480" in failed[0].reason
     assert registry.status(5, batch[1])[0] == "failed"
