@@ -162,9 +162,13 @@ class ParserWatch:
             return self.verdicts.get(key)
 
     def close(self) -> None:
-        """Stop watching."""
+        """Stop watching and close the event queue."""
         self._stop.set()
         self._thread.join(timeout=5)
+        close = getattr(self.events, "close", None)
+        if close is not None:
+            with contextlib.suppress(OSError):
+                close()
 
     def _loop(self) -> None:
         while not self._stop.is_set():

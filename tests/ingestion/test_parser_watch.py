@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import Executor
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ from ingestion import (
     SourceFile,
     ingest_files,
 )
-from ingestion.watch import estimate_pages
+from ingestion.watch import ParserWatch, estimate_pages
 
 pytestmark = pytest.mark.slow
 
@@ -70,15 +71,31 @@ def test_a_parser_over_its_time_per_page_is_stopped_and_its_document_fails_alone
 
 
 def test_a_parser_over_its_memory_limit_is_stopped_and_its_document_fails_alone(
-    batch: list[Path],
+    batch: list[Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # A parser here holds ~410 MiB after a small document, and passes 480 MiB within
-    # seconds of starting on this one (600 MiB and more before it would finish).
-    summary, registry = _run(batch, IngestionSettings(parser_rss_mb=480))
+    from ingestion import pipeline
+
+    watches: list[ParserWatch] = []
+
+    def watched(settings: IngestionSettings) -> tuple[Executor, ParserWatch | None]:
+        executor, watch = make_executor(settings)
+        if watch is not None:
+            watches.append(watch)
+        return executor, watch
+
+    make_executor = pipeline._make_executor
+    monkeypatch.setattr(pipeline, "_make_executor", watched)
+    # What a parser holds after the small documents (about 410 MiB here) ...
+    summary, _ = _run([batch[0], batch[2]], IngestionSettings())
+    assert len(summary.indexed) == 2
+    small = max(peak for watch in watches for peak in watch.peak_rss.values()) / 2**20
+    # ... and the heavy one grows past that by 200 MiB and more: stop it at +70 MiB.
+    limit = round(small + 70)
+    summary, registry = _run(batch, IngestionSettings(parser_rss_mb=limit))
     assert sorted(f.path.name for f in summary.indexed) == ["cooler.md", "pump.md"]
     failed = summary.failed
     assert [(f.path.name, f.code) for f in failed] == [("heavy.docx", "over_limit")]
-    assert "BOSUN_INGEST_PARSER_RSS_MB=480" in failed[0].reason
+    assert f"BOSUN_INGEST_PARSER_RSS_MB={limit}" in failed[0].reason
     assert registry.status(5, batch[1])[0] == "failed"
 
 
