@@ -26,8 +26,11 @@ pytestmark = [
 ]
 
 
-def _parser_workers(pid: int) -> list[int]:
-    """Return the parser processes (multiprocessing spawn children) of a process."""
+def _parser_workers(pid: int, *, tracker: bool = False) -> list[int]:
+    """Return the parser processes (multiprocessing spawn children) of a process.
+
+    With `tracker`, multiprocessing's resource tracker too (it exits once they are gone).
+    """
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -38,7 +41,11 @@ def _parser_workers(pid: int) -> list[int]:
         except OSError:
             continue
         parent = int(stat.rsplit(")", 1)[1].split()[1])
-        if parent == pid and "spawn_main" in cmdline and "resource_tracker" not in cmdline:
+        if parent != pid:
+            continue
+        if ("spawn_main" in cmdline and "resource_tracker" not in cmdline) or (
+            tracker and "resource_tracker" in cmdline
+        ):
             found.append(int(entry.name))
     return found
 
@@ -66,6 +73,7 @@ def _kill_while_parsing(proc: object, log: Path) -> None:
         time.sleep(0.2)
     assert workers, f"no parser process started:\n{log.read_text()[-3000:]}"
     time.sleep(3)  # the parser is inside the document now
+    workers = _parser_workers(pid, tracker=True)
     os.kill(pid, signal.SIGKILL)
     proc.wait(10)  # type: ignore[attr-defined]
     deadline = time.monotonic() + 10
