@@ -7,6 +7,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import uvicorn
 from rich.console import Console
@@ -115,6 +116,7 @@ def serve(settings: Settings, *, demo: bool | None, console: Console) -> None:
     check_fleet_settings(settings)
     lock = acquire_home(settings.home) if settings.is_embedded else None
     started = time.monotonic()
+    started_at = datetime.now(UTC)
     bosun = open_bosun(settings)
     seed = (
         demo
@@ -144,10 +146,17 @@ def serve(settings: Settings, *, demo: bool | None, console: Console) -> None:
             from channels.knowledge_service import (
                 index_all_fault_history,
                 open_knowledge,
+                resume_interrupted_ingests,
                 watch_fault_changes,
             )
 
             knowledge = open_knowledge(bosun)
+            requeued, given_up = resume_interrupted_ingests(knowledge, before=started_at)
+            if requeued or given_up:
+                progress(
+                    f"knowledge: {requeued} interrupted ingest(s) re-queued, "
+                    f"{given_up} failed after a second interruption"
+                )
             progress("knowledge: loading the embedding model and indexing fault history")
             indexed = index_all_fault_history(knowledge)
             progress(f"knowledge: {indexed} fault-history passages searchable")

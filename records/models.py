@@ -462,6 +462,8 @@ class Document(Base):
     pages: Mapped[int | None] = mapped_column(Integer)
     chunks: Mapped[int] = mapped_column(Integer, default=0)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    ingest_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Ingests started for the current version; a crash re-queues it once, then it fails."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
