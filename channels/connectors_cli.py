@@ -29,18 +29,23 @@ from connectors import (
     serve_simulator,
     simulate_history,
 )
-from records import ALL_TENANTS, BosunError, Database, register_import
+from records import ALL_TENANTS, BosunError, Database, ErrorCode, register_import
 
 connectors_app = typer.Typer(no_args_is_help=True, help="Live readings from OPC-UA, Modbus, MQTT.")
 
 
-def _vessel_of(db: Database, imo: str) -> tuple[int, int] | None:
+def _vessel_of(db: Database, imo: str, organization: str | None = None) -> tuple[int, int] | None:
     """Return (org id, vessel id) of the vessel with this IMO, if it is in the database."""
     try:
-        with db.transaction(ALL_TENANTS) as s:
-            vessel_id, org_id = register_import.pick_vessel(s, imo)
+        return _find_vessel(db, imo, organization)
     except BosunError:
         return None
+
+
+def _find_vessel(db: Database, imo: str, organization: str | None) -> tuple[int, int]:
+    """Return (org id, vessel id) of the organization's vessel with this IMO, else raise."""
+    with db.transaction(ALL_TENANTS) as s:
+        vessel_id, org_id = register_import.vessel_in_organization(s, imo, organization)
     return org_id, vessel_id
 
 
@@ -67,7 +72,7 @@ def check(
     database_present = not settings.is_embedded or (settings.home / "bosun.db").exists()
     if database_present:
         bosun = open_bosun(settings)
-        found = _vessel_of(bosun.db, parsed.vessel)
+        found = _vessel_of(bosun.db, parsed.vessel, parsed.organization)
         if found is not None:
             catalog = VesselSensors(bosun.db, *found).catalog()
             try:
@@ -107,15 +112,15 @@ def build_runtime(
         running_hours_hook,
     )
 
-    found = _vessel_of(db, config.vessel)
-    if found is None:
-        raise ConfigError(
-            str(config.vessel),
-            [
-                f"vessel {config.vessel} is not in the database; import its "
-                "register first (bosun import register FILE)"
-            ],
+    try:
+        found = _find_vessel(db, config.vessel, config.organization)
+    except BosunError as error:
+        hint = (
+            "; import its register first (bosun import register FILE)"
+            if error.code is ErrorCode.not_found
+            else ""
         )
+        raise ConfigError(str(config.vessel), [f"{error.message}{hint}"]) from error
     sensors = VesselSensors(db, *found)
     runtime = ConnectorRuntime(
         config,
@@ -137,11 +142,6 @@ def run(config: Annotated[Path, typer.Argument(help="connectors.yaml")]) -> None
     bosun = open_bosun(settings)
     try:
         parsed = load_config(config)
-        if _vessel_of(bosun.db, parsed.vessel) is None:
-            raise fail(
-                f"vessel {parsed.vessel} is not in the database; import its register "
-                "first (bosun import register FILE)"
-            )
         runtime, _ = build_runtime(settings, bosun.db, parsed)
     except ConfigError as error:
         raise fail(str(error)) from error

@@ -58,6 +58,27 @@ def snapshot(row: Base) -> dict[str, Any]:
     return {c.key: _jsonable(getattr(row, c.key)) for c in row.__mapper__.column_attrs}
 
 
+SECRET_FIELDS = frozenset({"password_hash", "key_hash", "code_hash", "token", "secret"})
+"""Columns whose values never reach the audit log (it shows that they changed, not to what)."""
+REDACTED = "[redacted]"
+
+
+def is_secret_field(name: str) -> bool:
+    """Tell whether a column holds a secret or a secret's hash."""
+    lowered = name.lower()
+    return lowered in SECRET_FIELDS or lowered.endswith(("_hash", "_token", "_secret"))
+
+
+def redact(values: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Return ``values`` with every secret column's value replaced by ``[redacted]``."""
+    if values is None:
+        return None
+    return {
+        k: (REDACTED if v is not None else None) if is_secret_field(k) else v
+        for k, v in values.items()
+    }
+
+
 def audit(
     session: Session,
     caller: Caller,
@@ -80,8 +101,8 @@ def audit(
             action=action,
             entity=row.__tablename__,
             entity_id=getattr(row, "id", None),
-            before=before,
-            after=after,
+            before=redact(before),
+            after=redact(after),
         )
     )
 
@@ -134,4 +155,16 @@ def all_rows(session: Session, stmt: Select[Any]) -> list[Any]:
     return list(session.scalars(stmt))
 
 
-__all__ = ["Page", "audit", "get_owned", "paginate", "scoped", "select", "snapshot"]
+__all__ = [
+    "REDACTED",
+    "SECRET_FIELDS",
+    "Page",
+    "audit",
+    "get_owned",
+    "is_secret_field",
+    "paginate",
+    "redact",
+    "scoped",
+    "select",
+    "snapshot",
+]

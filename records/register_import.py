@@ -600,3 +600,34 @@ def pick_vessel(session: Session, imo: str | None) -> tuple[int, int]:
     if len(found) > 1:
         raise BosunError(ErrorCode.invalid, "several vessels: pass --vessel IMO")
     return found[0].id, found[0].org_id
+
+
+def vessel_in_organization(session: Session, imo: str, organization: str | None) -> tuple[int, int]:
+    """Return (vessel id, org id) of the vessel with this IMO in the named organization.
+
+    The organization may be left out only while the database holds one (system use: a
+    session bound to all tenants). IMO numbers are unique within an organization only.
+    """
+    from records.models import Vessel
+
+    if organization:
+        org = session.scalar(select(Organization).where(Organization.name == organization))
+        if org is None:
+            raise BosunError(ErrorCode.not_found, f"no organization named {organization!r}")
+        org_id = org.id
+    else:
+        orgs = list(session.scalars(select(Organization.id).order_by(Organization.id).limit(2)))
+        if len(orgs) > 1:
+            raise BosunError(
+                ErrorCode.invalid,
+                "the database holds several organizations: name the vessel's with a "
+                "top-level organization: line",
+            )
+        if not orgs:
+            raise BosunError(ErrorCode.not_found, f"no vessel with IMO {imo}")
+        org_id = orgs[0]
+    vessel = session.scalar(select(Vessel).where(Vessel.org_id == org_id, Vessel.imo == imo))
+    if vessel is None:
+        where = f" in organization {organization!r}" if organization else ""
+        raise BosunError(ErrorCode.not_found, f"no vessel with IMO {imo}{where}")
+    return vessel.id, vessel.org_id
