@@ -8,34 +8,29 @@ import re
 import signal
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import Progress
-from rich.table import Table
 
 from channels.console import err, fail, out
-from channels.settings import Settings
-from connectors import (
-    ConfigError,
-    ConnectorRuntime,
-    ConnectorsConfig,
-    ConnectorsSettings,
-    StaticCatalog,
-    VesselSimulator,
-    check_connectors,
-    load_config,
-    load_register,
-    serve_simulator,
-    simulate_history,
-)
-from records import ALL_TENANTS, BosunError, Database, ErrorCode, register_import
+
+if TYPE_CHECKING:
+    from channels.settings import Settings
+    from connectors import (
+        ConnectorRuntime,
+        ConnectorsConfig,
+        ConnectorsSettings,
+        VesselSimulator,
+    )
+    from records import Database
 
 connectors_app = typer.Typer(no_args_is_help=True, help="Live readings from OPC-UA, Modbus, MQTT.")
 
 
 def _vessel_of(db: Database, imo: str, organization: str | None = None) -> tuple[int, int] | None:
     """Return (org id, vessel id) of the vessel with this IMO, if it is in the database."""
+    from records import BosunError
+
     try:
         return _find_vessel(db, imo, organization)
     except BosunError:
@@ -44,6 +39,8 @@ def _vessel_of(db: Database, imo: str, organization: str | None = None) -> tuple
 
 def _find_vessel(db: Database, imo: str, organization: str | None) -> tuple[int, int]:
     """Return (org id, vessel id) of the organization's vessel with this IMO, else raise."""
+    from records import ALL_TENANTS, register_import
+
     with db.transaction(ALL_TENANTS) as s:
         vessel_id, org_id = register_import.vessel_in_organization(s, imo, organization)
     return org_id, vessel_id
@@ -51,6 +48,8 @@ def _find_vessel(db: Database, imo: str, organization: str | None) -> tuple[int,
 
 def connectors_settings(settings: Settings) -> ConnectorsSettings:
     """Connectors settings rooted at the same home as everything else."""
+    from connectors import ConnectorsSettings
+
     return ConnectorsSettings(home=settings.home)
 
 
@@ -60,8 +59,12 @@ def check(
     timeout: Annotated[float, typer.Option(help="Seconds to wait for each source.")] = 10.0,
 ) -> None:
     """Connect to every source and read each tag once; store nothing. Non-zero if any failed."""
+    from rich.table import Table
+
     from channels.connectors_wiring import VesselSensors
     from channels.runtime import open_bosun
+    from channels.settings import Settings
+    from connectors import ConfigError, StaticCatalog, check_connectors, load_config
 
     try:
         parsed = load_config(config)
@@ -111,6 +114,8 @@ def build_runtime(
         VesselSensors,
         running_hours_hook,
     )
+    from connectors import ConfigError, ConnectorRuntime
+    from records import BosunError, ErrorCode
 
     try:
         found = _find_vessel(db, config.vessel, config.organization)
@@ -137,6 +142,8 @@ def build_runtime(
 def run(config: Annotated[Path, typer.Argument(help="connectors.yaml")]) -> None:
     """Read the configured sources into the database until stopped (Ctrl-C)."""
     from channels.runtime import open_bosun
+    from channels.settings import Settings
+    from connectors import ConfigError, load_config
 
     settings = Settings()
     bosun = open_bosun(settings)
@@ -189,6 +196,8 @@ def simulate(
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same signals).")] = 0,
 ) -> None:
     """Serve a register's sensors over OPC-UA and Modbus TCP on 127.0.0.1, or backfill history."""
+    from connectors import serve_simulator
+
     if backfill is not None:
         backfill_history(register, parse_days(backfill), seed=seed)
         return
@@ -219,8 +228,12 @@ def simulate(
 
 def backfill_history(register: Path, days: float, *, seed: int = 0) -> None:
     """Write simulated readings and the faults they end in into the vessel's database."""
+    from rich.progress import Progress
+
     from channels.runtime import open_bosun
+    from channels.settings import Settings
     from channels.simulated_history import write_history
+    from connectors import load_register, simulate_history
 
     settings = Settings()
     bosun = open_bosun(settings)

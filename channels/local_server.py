@@ -146,28 +146,35 @@ def _label(org_id: int, names: dict[int, str]) -> str:
     return f"{names[org_id]!r} (id {org_id})" if org_id in names else f"id {org_id}"
 
 
-def find_server(home: Path, organization: str | None = None) -> LocalServer | None:
-    """Return the server running on this home with the CLI key of the chosen organization.
-
-    None if no server answers. Raise ``OrganizationNeeded`` when the home holds several
-    organizations and ``organization`` (a name or an id) does not pick one of them.
-    """
+def running_server_url(home: Path) -> str | None:
+    """Return the URL of the ``bosun up`` serving this home, if one answers."""
     path = home / SERVER_FILE
     if not path.exists():
         return None
     try:
         info = json.loads(path.read_text())
         os.kill(int(info["pid"]), 0)
+        url = str(info["url"])
     except (ValueError, KeyError, OSError):
         return None
+    try:
+        ok = httpx.get(f"{url}/healthz", timeout=3).status_code == 200
+    except httpx.HTTPError:
+        return None
+    return url if ok else None
+
+
+def find_server(home: Path, organization: str | None = None) -> LocalServer | None:
+    """Return the server running on this home with the CLI key of the chosen organization.
+
+    None if no server answers. Raise ``OrganizationNeeded`` when the home holds several
+    organizations and ``organization`` (a name or an id) does not pick one of them.
+    """
     keys = read_cli_keys(home)
     if not keys:
         return None
-    try:
-        ok = httpx.get(f"{info['url']}/healthz", timeout=3).status_code == 200
-    except httpx.HTTPError:
-        return None
-    if not ok:
+    url = running_server_url(home)
+    if url is None:
         return None
     org_id = pick_organization(keys, read_cli_organizations(home), organization)
-    return LocalServer(info["url"], keys[org_id])
+    return LocalServer(url, keys[org_id])
