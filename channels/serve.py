@@ -83,7 +83,8 @@ def _ensure_cli_keys(bosun: Bosun) -> None:
         valid: set[int] = set()
         for org_id, secret in existing.items():
             try:
-                if users.authenticate_key(s, secret).org_id == org_id:
+                found = users.authenticate_key(s, secret)
+                if found.org_id == org_id and found.role is Role.admin:
                     valid.add(org_id)
             except BosunError:
                 pass
@@ -101,6 +102,13 @@ def _ensure_cli_keys(bosun: Bosun) -> None:
                 s, caller, name="Local command line", email=CLI_EMAIL, role=Role.admin
             )
             s.flush()
+            if user.role is not Role.admin or not user.active:
+                bosun.startup.warn(
+                    f"cli keys: {CLI_EMAIL} of organization {names[org_id]!r} is not an active "
+                    "admin; the command line cannot reach this server for it"
+                )
+                (home / CLI_KEYS_DIR / f"{org_id}.key").unlink(missing_ok=True)
+                continue
             issued = users.create_api_key(s, caller, user=user, name="local cli")
             write_cli_key(home, org_id, issued.secret)
     for org_id in set(existing) - set(names):
@@ -229,7 +237,7 @@ def serve(settings: Settings, *, demo: bool | None, console: Console) -> None:
             _step_or_warn(bosun, console, "telegram", lambda: start_telegram(bosun, progress))
             _step_or_warn(bosun, console, "notifications", lambda: _start_notices(progress))
             if settings.is_embedded:
-                _ensure_cli_keys(bosun)
+                _step_or_warn(bosun, console, "cli keys", lambda: _ensure_cli_keys(bosun))
                 write_server_file(settings.home, url)
                 secure_home(settings.home)
             bosun.startup.ready.set()
