@@ -107,6 +107,29 @@ def audit(
     )
 
 
+def audit_event(
+    session: Session,
+    caller: Caller,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    after: dict[str, Any],
+) -> None:
+    """Add an audit-log row for an event that changes no row (e.g. a chat token issued)."""
+    session.add(
+        AuditLog(
+            org_id=caller.org_id,
+            user_id=caller.user_id,
+            channel=caller.channel,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            before=None,
+            after=redact(after),
+        )
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
     """One page of a listing, with the cursor of the next page (None at the end)."""
@@ -160,6 +183,7 @@ __all__ = [
     "SECRET_FIELDS",
     "Page",
     "audit",
+    "audit_event",
     "get_owned",
     "is_secret_field",
     "paginate",

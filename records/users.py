@@ -11,10 +11,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from records.common import Page, audit, get_owned, paginate, scoped, snapshot
+from records.common import Page, audit, audit_event, get_owned, paginate, scoped, snapshot
 from records.context import Caller
 from records.errors import BosunError, ErrorCode, invalid
-from records.models import ApiKey, AuditLog, ChannelIdentity, LinkCode, Role, User, Vessel, utcnow
+from records.models import ApiKey, ChannelIdentity, LinkCode, Role, User, Vessel, utcnow
 from records.roles import Permission, require
 
 KEY_PREFIX = "bsn"
@@ -212,22 +212,18 @@ def audit_chat_token(session: Session, caller: Caller, *, user: User, expires_at
     """Record that the caller issued a chat token for ``user`` (the token is never kept)."""
     if user.org_id != caller.org_id:
         raise invalid("unknown user")
-    session.add(
-        AuditLog(
-            org_id=caller.org_id,
-            user_id=caller.user_id,
-            channel=caller.channel,
-            action="issue_chat_token",
-            entity=User.__tablename__,
-            entity_id=user.id,
-            before=None,
-            after={
-                "issued_by": caller.user_id,
-                "user_id": user.id,
-                "email": user.email,
-                "expires_at": expires_at.isoformat(),
-            },
-        )
+    audit_event(
+        session,
+        caller,
+        "issue_chat_token",
+        User.__tablename__,
+        user.id,
+        {
+            "issued_by": caller.user_id,
+            "user_id": user.id,
+            "email": user.email,
+            "expires_at": expires_at.isoformat(),
+        },
     )
 
 
