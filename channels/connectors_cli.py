@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from channels.cli_context import OrganizationOption
 from channels.console import err, fail, out
 
 if TYPE_CHECKING:
@@ -194,12 +195,13 @@ def simulate(
         ),
     ] = None,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same signals).")] = 0,
+    organization: OrganizationOption = None,
 ) -> None:
     """Serve a register's sensors over OPC-UA and Modbus TCP on 127.0.0.1, or backfill history."""
     from connectors import serve_simulator
 
     if backfill is not None:
-        backfill_history(register, parse_days(backfill), seed=seed)
+        backfill_history(register, parse_days(backfill), seed=seed, organization=organization)
         return
 
     def ready(sim: VesselSimulator) -> None:
@@ -226,7 +228,9 @@ def simulate(
     asyncio.run(main())
 
 
-def backfill_history(register: Path, days: float, *, seed: int = 0) -> None:
+def backfill_history(
+    register: Path, days: float, *, seed: int = 0, organization: str | None = None
+) -> None:
     """Write simulated readings and the faults they end in into the vessel's database."""
     from rich.progress import Progress
 
@@ -239,7 +243,7 @@ def backfill_history(register: Path, days: float, *, seed: int = 0) -> None:
     bosun = open_bosun(settings)
     sim_register = load_register(register)
     history = simulate_history(sim_register, days=days, seed=seed)
-    found = _vessel_of(bosun.db, sim_register.imo)
+    found = _vessel_of(bosun.db, sim_register.imo, organization)
     if found is None:
         raise fail(
             f"vessel {sim_register.imo} is not in the database; import the register "
