@@ -221,7 +221,7 @@ def serve(settings: Settings, *, demo: bool | None, console: Console) -> None:
 
             knowledge = open_knowledge(bosun)
             progress("knowledge: loading the embedding model and indexing fault history")
-            indexed = index_all_fault_history(knowledge)
+            indexed = index_all_fault_history(knowledge, on_failure=bosun.startup.warn)
             progress(f"knowledge: {indexed} fault-history passages searchable")
             watch_fault_changes(bosun)
             from channels.predictors_service import wire_scoring

@@ -84,3 +84,33 @@ def test_a_failing_connectors_step_is_a_warning_and_the_server_gets_ready(tmp_pa
         assert "connectors" not in bosun.extras
     finally:
         bosun.close()
+
+
+class _HistoryIndexer:
+    """Indexes fault history, except for one organization whose data makes it fail."""
+
+    def __init__(self, bosun: object, broken_org: int) -> None:
+        self.bosun, self.broken_org, self.done = bosun, broken_org, []
+
+    def index_fault_history(self, org_id: int, vessel_id: int) -> int:
+        if org_id == self.broken_org:
+            raise ValueError("a passage the embedder cannot take")
+        self.done.append(vessel_id)
+        return 1
+
+
+def test_one_tenants_fault_history_failing_is_a_warning(tmp_path: Path) -> None:
+    from channels.knowledge_service import index_all_fault_history
+
+    bosun, orgs = _two_tenants_same_imo(tmp_path)
+    try:
+        indexer = _HistoryIndexer(bosun, orgs["First Co"])
+        warnings: list[str] = []
+        assert index_all_fault_history(indexer, on_failure=warnings.append) == 1  # type: ignore[arg-type]
+        [warning] = warnings
+        assert "9800001" in warning and "cannot take" in warning
+        assert len(indexer.done) == 1
+        with pytest.raises(ValueError):
+            index_all_fault_history(indexer)  # type: ignore[arg-type]
+    finally:
+        bosun.close()
