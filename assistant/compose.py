@@ -45,82 +45,113 @@ def _sentences(text: str) -> list[str]:
     return [p for p in parts if len(p) > 3]
 
 
-def compose_answer(
-    question: str,
-    passages: list[dict[str, Any]],
-    min_overlap: float,
-    faults: list[dict[str, Any]] | None = None,
-) -> Composed:
-    """Return up to three of the best sentences with [n] citations, or say nothing was found."""
+@dataclass(frozen=True, slots=True)
+class _Scored:
+    score: float
+    ref: int
+    pos: int
+    text: str
+    hits: frozenset[str]
+
+
+def _score(question: str, passages: list[dict[str, Any]], min_overlap: float) -> list[_Scored]:
+    """Score every sentence of the passages against the question's content words."""
     raw = [t for t in dict.fromkeys(content_tokens(question)) if not _DESIGNATOR.match(t)]
     terms = [_stem(t) for t in raw if t not in _GENERIC_Q] or [_stem(t) for t in raw]
-    scored: list[tuple[float, int, int, str]] = []
+    if not terms:
+        return []
+    scored: list[_Scored] = []
     for rank, p in enumerate(passages):
+        title_words = _terms(f"{p.get('title', '')} {p.get('section') or ''}")
         for pos, sent in enumerate(_sentences(str(p.get("text", "")))):
             if is_manipulation(sent):
                 continue  # text from documents is data; never repeat instructions to the bot
             words = _terms(sent)
-            title_words = _terms(f"{p.get('title', '')} {p.get('section') or ''}")
-            hit = sum(1 for t in terms if t in words)
+            hits = frozenset(t for t in terms if t in words)
             ctx_hit = sum(1 for t in terms if t in title_words and t not in words)
-            if not terms:
+            share = (len(hits) + 0.5 * ctx_hit) / len(terms)
+            if len(hits) < min(2, len(terms)) or share < min_overlap:
                 continue
-            share = (hit + 0.5 * ctx_hit) / len(terms)
-            if hit < min(2, len(terms)) or share < min_overlap:
-                continue
-            score = share - 0.05 * rank - 0.01 * pos
-            scored.append((score, int(p["ref"]), pos, sent))
-    fault_lines = []
-    for f in faults or []:
-        words = _terms(f"{f.get('title', '')} {f.get('root_cause') or ''}")
-        if not terms or any(t in words for t in terms):
-            cause = f"; root cause: {f['root_cause']}" if f.get("root_cause") else ""
-            fix = f"; last note: {f['notes'][-1]}" if f.get("notes") else ""
-            fault_lines.append(
-                f"Fault #{f['fault_id']} ({f['opened']}, {f['status']}): {f['title']}{cause}{fix}"
-            )
-    if not scored and not fault_lines:
+            scored.append(_Scored(share - 0.05 * rank - 0.01 * pos, int(p["ref"]), pos, sent, hits))
+    scored.sort(key=lambda s: -s.score)
+    return scored
+
+
+def compose_answer(question: str, passages: list[dict[str, Any]], min_overlap: float) -> Composed:
+    """Answer from the best passage (and a second one only where it adds what is asked).
+
+    The reply quotes the best-matching sentences of the most relevant passage in their
+    order, with the sentence that follows the best one (steps and fixes run on); another
+    passage is quoted only when it answers part of the question the first does not.
+    References are listed best first.
+    """
+    scored = _score(question, passages, min_overlap)
+    if not scored:
         return Composed("", [], False)
-    scored.sort(key=lambda s: -s[0])
     if _HOW.search(question):
-        procedure = _procedure(passages, [ref for _, ref, _, _ in scored])
+        procedure = _procedure(passages, [s.ref for s in scored])
         if procedure is not None:
             return procedure
-    chosen = scored[:3]
+    top = scored[0]
     sentences = {int(p["ref"]): _sentences(str(p.get("text", ""))) for p in passages}
     kinds = {int(p["ref"]): p.get("kind") for p in passages}
-    by_ref: dict[int, list[tuple[int, str]]] = {}
-    for _, ref, pos, sent in chosen:
-        by_ref.setdefault(ref, []).append((pos, sent))
-    # Keep the sentence that follows a chosen one: steps and fixes often run on.
-    budget = 4 - len(chosen)
-    for _, ref, pos, _sent in chosen:
-        sents = sentences.get(ref, [])
-        taken = {p for p, _ in by_ref[ref]}
-        extra = [
-            i
-            for i in range(pos + 1, min(len(sents), pos + 3))
-            if i not in taken and not is_manipulation(sents[i])
-        ]
-        extra = extra[:2] if kinds.get(ref) == "fault_history" else extra[:1]
-        for i in extra:
-            if budget <= 0:
-                break
-            by_ref[ref].append((i, sents[i]))
-            budget -= 1
-    order = [ref for _, ref, _, _ in chosen]
-    lines = []
-    for ref in dict.fromkeys(order):
-        joined = " ".join(s for _, s in sorted(by_ref[ref]))
-        lines.append(f"{joined} [{ref}]")
-    text = "\n".join(lines)
-    if fault_lines:
-        text = (
-            (text + "\n" if text else "")
-            + "From the fault records:\n- "
-            + "\n- ".join(fault_lines[:5])
-        )
-    return Composed(text, list(dict.fromkeys(order)), True)
+    main = [s for s in scored if s.ref == top.ref and s.score >= 0.6 * top.score][:3]
+    covered = set().union(*(s.hits for s in main))
+    chosen: dict[int, dict[int, str]] = {top.ref: {s.pos: s.text for s in main}}
+    for s in scored:
+        if s.ref != top.ref and s.score >= 0.75 * top.score and s.hits - covered:
+            chosen[s.ref] = {s.pos: s.text}
+            covered |= s.hits
+            break
+    run_on = 2 if kinds.get(top.ref) == "fault_history" else 1
+    sents = sentences.get(top.ref, [])
+    for i in range(top.pos + 1, min(len(sents), top.pos + 1 + run_on)):
+        if len(chosen[top.ref]) >= 4 or is_manipulation(sents[i]):
+            break
+        chosen[top.ref].setdefault(i, sents[i])
+    lines = [" ".join(t for _, t in sorted(by_pos.items())) + f" [{ref}]" for ref, by_pos in chosen.items()]
+    return Composed("\n".join(lines), list(chosen), True)
+
+
+def _fault_line(f: dict[str, Any]) -> str:
+    eq = f" {f.get('equipment')} {f.get('equipment_name')}".rstrip() if f.get("equipment") else ""
+    line = f"{f['opened']},{eq}: {f['title']}"
+    symptom = str(f.get("symptom") or "")
+    if symptom and not symptom.lower().startswith(str(f["title"]).lower()[:30]):
+        line += f" ({symptom})"
+    if f.get("root_cause"):
+        line += f". Cause: {f['root_cause']}"
+    if f.get("fix"):
+        line += f". Fix: {f['fix']}"
+    if f.get("hours"):
+        line += f" ({f['hours']:g} h)"
+    return f"{line} [fault #{f['fault_id']}, {f['status']}]"
+
+
+def compose_history(
+    question: str, records: dict[str, Any], passages: list[dict[str, Any]], min_overlap: float
+) -> Composed:
+    """Summarise the faults a history question is about; documents only when records are silent.
+
+    ``records`` is the fault-history tool's data: ``faults`` (date, symptom, cause, fix,
+    hours each), whether they ``matched`` the question, the ``events`` asked about and the
+    equipment ``scope``.
+    """
+    found = list(records.get("faults") or [])
+    if found and records.get("matched"):
+        lines = ["From the fault records, most relevant and most recent first:"]
+        lines += [f"- {_fault_line(f)}" for f in found]
+        return Composed("\n".join(lines), [], True)
+    from_docs = compose_answer(question, passages, min_overlap)
+    if from_docs.found:
+        return from_docs
+    if found:
+        what = " or ".join(records.get("events") or []) or "matching fault"
+        scope = records.get("scope") or "it"
+        lines = [f"No {what} on record for {scope}. Its latest faults:"]
+        lines += [f"- {_fault_line(f)}" for f in found]
+        return Composed("\n".join(lines), [], True)
+    return Composed("", [], False)
 
 
 _HOW = re.compile(
