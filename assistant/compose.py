@@ -109,7 +109,10 @@ def compose_answer(question: str, passages: list[dict[str, Any]], min_overlap: f
         if len(chosen[top.ref]) >= 4 or is_manipulation(sents[i]):
             break
         chosen[top.ref].setdefault(i, sents[i])
-    lines = [" ".join(t for _, t in sorted(by_pos.items())) + f" [{ref}]" for ref, by_pos in chosen.items()]
+    lines = [
+        " ".join(t for _, t in sorted(by_pos.items())) + f" [{ref}]"
+        for ref, by_pos in chosen.items()
+    ]
     return Composed("\n".join(lines), list(chosen), True)
 
 

@@ -138,7 +138,7 @@ def _among_kin(index: RegisterIndex, old: str, text: str, cands: Sequence[str]) 
 
 
 def _sibling(index: RegisterIndex, old: str, corr: Correction) -> str | None:
-    """A sibling of ``old`` or of one of its ancestors that the words pick out."""
+    """Return the sibling of ``old`` (or of an ancestor) that the words pick out."""
     words = set(canonical_tokens(corr.target))
     for level in [old, *index.ancestors(old)]:
         parent = index.items[level].parent_code
@@ -166,7 +166,7 @@ _SIDE_WORD = {"port": "port", "starboard": "stbd"}
 
 
 def _marks(index: RegisterIndex, code: str) -> tuple[dict[str, str], str | None]:
-    """The designators ('ME' -> '2') and the side of an item and its ancestors."""
+    """Return the designators (ME -> 2) and the side of an item and its ancestors."""
     designators: dict[str, str] = {}
     side: str | None = None
     for c in [code, *index.ancestors(code)]:
@@ -189,10 +189,7 @@ def swap_designators(index: RegisterIndex, old: str, new: str, text: str) -> str
         if target is None or target == num:
             continue
         text = re.sub(
-            rf"\b({re.escape(prefix)})(\s?){num}\b",
-            lambda m, t=target: f"{m.group(1)}{m.group(2)}{t}",
-            text,
-            flags=re.IGNORECASE,
+            rf"\b({re.escape(prefix)})(\s?){num}\b", rf"\g<1>\g<2>{target}", text, flags=re.I
         )
     if old_side and new_side and old_side != new_side:
         text = _SIDES[old_side].sub(_SIDE_WORD[new_side], text)

@@ -679,7 +679,10 @@ class Assistant:
                 ctx.last_lookup.code if ctx.last_lookup is not None else None
             )
             if eq or ctx.pinned:
-                state["last_request"] = {"text": reply.request or norm, "equipment": eq or ctx.pinned}
+                state["last_request"] = {
+                    "text": reply.request or norm,
+                    "equipment": eq or ctx.pinned,
+                }
         msg = conversations.add_message(
             session,
             caller,
@@ -735,7 +738,7 @@ def _with_priority(summary: str, args: dict[str, Any], prio: str, reason: str) -
 
 
 def _cite(ctx: ToolContext, reply: _Reply) -> _Reply:
-    """Number the reply's citations 1..n, best first, one per (document, page).
+    """Renumber the reply's citations 1..n, best first, one per (document, page).
 
     Every [n] in the text then names the n-th listed citation, and every listed citation
     is used in the text.

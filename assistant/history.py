@@ -101,7 +101,9 @@ def select_faults(
     """
     events = events_in(question)
     skip = _GENERIC | {_stem(w) for w in equipment_words} | set(equipment_words)
-    event_words = {_stem(t) for e in events for t in content_tokens(question) if EVENTS[e].search(t)}
+    event_words = {
+        _stem(t) for e in events for t in content_tokens(question) if EVENTS[e].search(t)
+    }
     terms = {
         t
         for t in _words(question)
@@ -128,14 +130,12 @@ def select_faults(
     return Selection([], False, events)
 
 
-def summarise(
-    fault: Fault, code: str, name: str, repairs: Sequence[WorkOrder]
-) -> dict[str, Any]:
+def summarise(fault: Fault, code: str, name: str, repairs: Sequence[WorkOrder]) -> dict[str, Any]:
     """Return one fault as history data: date, symptom, cause, fix and hours."""
     done = [w for w in repairs if w.completed_at is not None or w.status.value == "done"]
-    fix_wo = (done or list(repairs) or [None])[-1]
+    chosen = done or list(repairs)
     notes = [str(n.get("text", "")) for n in fault.notes or [] if isinstance(n, dict)]
-    fix = fix_wo.title if fix_wo is not None else (notes[-1] if notes else None)
+    fix = chosen[-1].title if chosen else (notes[-1] if notes else None)
     hours = round(sum(w.hours or 0.0 for w in repairs), 1)
     symptom = " ".join(str(fault.description or "").split())
     if len(symptom) > 160:

@@ -123,8 +123,9 @@ _HEALTH = re.compile(
 _HISTORY = re.compile(
     r"\b(?:happened before|seen (?:this|that|it) before|before\?|before$|history|"
     r"last time|previous(?:ly)?|in the past|what fixed|how did we fix|root cause|"
-    r"last (?:had|have|fault|failure|problem)|did we (?:have|fix|see)|has (?:the |this |that |"
-    r"it )?.*\bbefore\b|had .* before|when did we last|recurring|again\?)",
+    r"last (?:had|have|fault|failure|problem|trip\w*|breakdown|break ?down|shut ?down|"
+    r"blackout|alarm|leak)|did we (?:have|fix|see)|has (?:the |this |that |"
+    r"it )?.*\bbefore\b|had .* before|when did (?:\w+ ){0,4}last|recurring|again\?)",
     re.IGNORECASE,
 )
 
@@ -164,6 +165,7 @@ _SYMPTOM = re.compile(
     r"keeps|rep|repair|u\.s\.|lifting|off \d+|indication off|not right|out of)\b",
     re.IGNORECASE,
 )
+
 
 @dataclass
 class Intent:

@@ -23,8 +23,8 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from assistant.compose import compose_answer, compose_history
 from assistant.intents import _CREATE_WO, Intent, recognise
-from assistant.titles import clean_title
 from assistant.text import STOPWORDS, canonical_tokens
+from assistant.titles import clean_title
 
 REFUSE_MANIPULATION = (
     "Sorry, I can't do that. I only help with this vessel's equipment and maintenance, "
@@ -295,6 +295,13 @@ class OfflineChatModel(BaseChatModel):
                 if tool == "search_fault_history"
                 else compose_answer(text, passages, self.min_overlap)
             )
+            if not composed.found and tool == "search_fault_history" and data.get("scope"):
+                what = " or ".join(data.get("events") or []) or "fault"
+                return _final(
+                    f"No {what} is on record for {data['scope']}, and the history documents "
+                    "say nothing about it.",
+                    "nothing_found",
+                )
             if not composed.found:
                 return _final(NOTHING_FOUND, "nothing_found", unanswered=True)
             return _final(composed.text, "answer", cited=composed.refs)

@@ -17,15 +17,14 @@ from pydantic import BaseModel, Field
 from rapidfuzz import fuzz
 from sqlalchemy.orm import Session
 
-from assistant.history import select_faults, summarise
 from assistant.equipment import Item, RegisterIndex, Resolution
+from assistant.history import select_faults, summarise
 from assistant.retriever import Retriever
 from assistant.settings import AssistantSettings
 from assistant.text import content_tokens
 from assistant.titles import clean_title
 from assistant.types import ProposedAction, ToolCall
 from knowledge import DocumentKind, Hit, SearchScope
-from records import priority as priority_rules
 from records import (
     BosunError,
     Caller,
@@ -46,6 +45,7 @@ from records import (
     utcnow,
     work_orders,
 )
+from records import priority as priority_rules
 
 PriorityName = Literal["low", "medium", "high", "critical"]
 MANUAL_KINDS: tuple[DocumentKind, ...] = ("manual", "procedure", "report", "curated")
@@ -407,8 +407,8 @@ def _history_rows(ctx: ToolContext, query: str, code: str | None) -> dict[str, A
     words: list[str] = []
     if code:
         for c in [code, *ctx.index.ancestors(code)]:
-            item = ctx.item(c)
-            for phrase in (item.name, *item.aliases):
+            node = ctx.item(c)
+            for phrase in (node.name, *node.aliases):
                 words += content_tokens(phrase)
     chosen = select_faults(query, rows, equipment_words=words, scoped=code is not None)
     repairs = faults.repairs_of(ctx.session, ctx.caller, [f.id for f in chosen.faults])
@@ -747,7 +747,7 @@ def _decide_priority(
 
 
 def _targets(ctx: ToolContext, code: str) -> list[str]:
-    """The item a fault or job is on, and the others it also covers (ctx.also)."""
+    """Return the item a fault or job is on, and the others it also covers (ctx.also)."""
     if code not in ctx.also:
         return [code]
     return [code, *(c for c in ctx.also if c != code and c in ctx.index.items)]
@@ -756,8 +756,10 @@ def _targets(ctx: ToolContext, code: str) -> list[str]:
 def _on(ctx: ToolContext, codes: list[str]) -> str:
     if len(codes) == 1:
         return ctx.describe(codes[0])
-    return "each of " + ", ".join(ctx.describe(c) for c in codes[:-1]) + (
-        f" and {ctx.describe(codes[-1])}"
+    return (
+        "each of "
+        + ", ".join(ctx.describe(c) for c in codes[:-1])
+        + (f" and {ctx.describe(codes[-1])}")
     )
 
 

@@ -119,7 +119,9 @@ def recent_faults(
     return list(session.scalars(stmt))
 
 
-def repairs_of(session: Session, caller: Caller, fault_ids: list[int]) -> dict[int, list[WorkOrder]]:
+def repairs_of(
+    session: Session, caller: Caller, fault_ids: list[int]
+) -> dict[int, list[WorkOrder]]:
     """Return the work orders raised for each of these faults (what fixed them, hours spent)."""
     out: dict[int, list[WorkOrder]] = {}
     if not fault_ids:

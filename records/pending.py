@@ -45,7 +45,7 @@ def _exec_report_fault(session: Session, caller: Caller, args: dict[str, Any]) -
 
 
 def _equipment_ids(args: dict[str, Any]) -> list[int]:
-    """The items an action files on: ``equipment_ids`` (one row each) or ``equipment_id``."""
+    """Return the items an action files on: ``equipment_ids`` or ``equipment_id``."""
     many = args.get("equipment_ids")
     if many:
         return list(dict.fromkeys(int(i) for i in many))

@@ -250,11 +250,7 @@ def decide_priority(
     words = equipment_words or " ".join(
         f"{eq.name} {' '.join(str(a) for a in eq.aliases or [])}" for eq in chain
     )
-    return (
-        explicit_priority(text)
-        or severity_priority(text, words)
-        or criticality_priority(chain)
-    )
+    return explicit_priority(text) or severity_priority(text, words) or criticality_priority(chain)
 
 
 def equipment_chain(session: Session, caller: Caller, equipment_id: int) -> list[Equipment]:

@@ -1,0 +1,215 @@
+"""History answers from the fault records, and manual answers whose [n] match their citations."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import timedelta
+
+from assistant import Assistant, AssistantSettings, InMemoryRetriever
+from assistant.compose import compose_answer
+from knowledge import Passage
+from records import FaultStatus, WorkOrderStatus, faults, utcnow, work_orders
+from tests.assistant.conftest import Say, World
+
+
+def _fault(
+    world: World,
+    code: str,
+    title: str,
+    days_ago: float,
+    *,
+    cause: str | None = None,
+    fix: str | None = None,
+    hours: float = 0.0,
+) -> int:
+    with world.db.transaction(world.chief) as s:
+        f = faults.report_fault(s, world.chief, equipment_id=world.codes[code], title=title)
+        s.flush()
+        f.opened_at = utcnow() - timedelta(days=days_ago)
+        if cause:
+            f.root_cause = cause
+            f.status = FaultStatus.closed
+        if fix:
+            wo = work_orders.create_work_order(
+                s, world.chief, equipment_id=world.codes[code], title=fix, fault_id=f.id
+            )
+            s.flush()
+            wo.status, wo.hours, wo.completed_at = WorkOrderStatus.done, hours, utcnow()
+        return f.id
+
+
+def _history(world: World) -> dict[str, int]:
+    return {
+        "old_trip": _fault(
+            world,
+            "651.2",
+            "DG2 tripped on overspeed during load test",
+            300,
+            cause="Governor actuator linkage seized",
+            fix="Free and grease governor linkage",
+            hours=3.0,
+        ),
+        "leak": _fault(world, "651.2", "DG2 LT cooler weeping at the end cover", 100),
+        "trip": _fault(
+            world,
+            "651.2",
+            "DG2 shut down on low lube oil pressure",
+            20,
+            cause="LO pressure switch faulty",
+            fix="Renew LO pressure switch",
+            hours=1.5,
+        ),
+        "me1_trip": _fault(world, "601.1", "ME1 tripped on overspeed", 5),
+        "latest": _fault(world, "651.2", "DG2 exhaust gas temp sensor reading erratic", 2),
+    }
+
+
+def _fault_ids(reply: str) -> list[int]:
+    return [int(n) for n in re.findall(r"fault #(\d+)", reply)]
+
+
+def test_history_of_a_machine_lists_its_faults_newest_first(world: World, say: Say) -> None:
+    ids = _history(world)
+    r = say("DG2 history")
+    assert r.outcome == "answer" and r.proposed_action is None
+    call = next(c for c in r.tool_calls if c.name == "search_fault_history")
+    assert call.args["equipment"] == "651.2"
+    assert _fault_ids(r.reply) == [ids["latest"], ids["trip"], ids["leak"], ids["old_trip"]]
+    assert ids["me1_trip"] not in _fault_ids(r.reply)  # another machine's fault
+
+
+def test_last_trip_finds_trips_by_event_not_symptom_words(world: World, say: Say) -> None:
+    ids = _history(world)
+    r = say("last trip of DG2")
+    assert r.outcome == "answer" and r.proposed_action is None
+    # A shutdown is a trip too; the most recent trip first, with date, cause, fix and hours.
+    assert _fault_ids(r.reply) == [ids["trip"], ids["old_trip"]]
+    first = r.reply.splitlines()[1]
+    assert (utcnow() - timedelta(days=20)).date().isoformat() in first
+    assert "Cause: LO pressure switch faulty" in first
+    assert "Fix: Renew LO pressure switch (1.5 h)" in first
+
+
+def test_no_trip_on_record_says_so_and_shows_the_latest(world: World, say: Say) -> None:
+    _fault(world, "651.1", "DG1 knocking at unit 3", 10)
+    r = say("when did DG1 last trip")
+    assert r.proposed_action is None
+    assert "No trip on record for 651.1" in r.reply
+    assert "DG1 knocking at unit 3" in r.reply
+
+
+def test_history_of_an_unused_machine_is_nothing_found(world: World, say: Say) -> None:
+    r = say("DG1 history")
+    assert r.outcome == "nothing_found" and "No fault is on record for 651.1" in r.reply
+
+
+def _retriever(world: World) -> InMemoryRetriever:
+    org = world.org_id
+
+    def passage(pid: str, doc: int, page: int, title: str, text: str) -> Passage:
+        return Passage(
+            id=f"{org}-{pid}",
+            org_id=org,
+            document_id=doc,
+            document_version=1,
+            title=title,
+            section=None,
+            page=page,
+            equipment_codes=("601.1", "601.2"),
+            text=text,
+        )
+
+    return InMemoryRetriever(
+        [
+            passage(
+                "a",
+                10,
+                12,
+                "MaK M25 manual",
+                "The lube oil filter differential pressure alarm is set at 1.5 bar. "
+                "Change over to the standby lube oil filter when the alarm sounds.",
+            ),
+            passage(
+                "b",
+                10,
+                12,
+                "MaK M25 manual",
+                "Clean the dirty lube oil filter element in diesel oil and blow it dry.",
+            ),
+            passage(
+                "c",
+                11,
+                3,
+                "Ship safety plan",
+                "Hot work permits are signed by the master. Filter masks are in the store.",
+            ),
+            passage(
+                "d",
+                10,
+                40,
+                "MaK M25 manual",
+                "Lube oil sampling interval is 500 running hours for the lube oil analysis.",
+            ),
+        ]
+    )
+
+
+def test_markers_and_citations_agree_best_first(world: World) -> None:
+    assistant = Assistant(
+        retriever=_retriever(world), settings=AssistantSettings(chat_model="offline")
+    )
+    key = uuid.uuid4().hex
+    with world.db.transaction(world.chief) as s:
+        r = assistant.turn(
+            s,
+            world.chief,
+            "what is the ME1 lube oil filter differential pressure alarm setting",
+            channel="test",
+            conversation_key=key,
+        )
+    assert r.outcome == "answer" and r.citations
+    markers = [int(n) for n in re.findall(r"\[(\d+)\]", r.reply)]
+    listed = list(range(1, len(r.citations) + 1))
+    assert sorted(set(markers)) == listed  # every marker listed, every listed one used
+    pairs = [(c.document_id, c.page) for c in r.citations]
+    assert len(pairs) == len(set(pairs))  # one citation per (document, page)
+    assert pairs[0] == (10, 12)  # the passage that answers comes first
+    assert "1.5 bar" in r.reply
+    assert "Hot work" not in r.reply and "masks" not in r.reply  # nothing unrelated
+
+
+def test_compose_keeps_to_the_best_passage() -> None:
+    passages = [
+        {
+            "ref": 1,
+            "title": "Purifier manual",
+            "text": "Clean the purifier bowl every 500 running hours. Use the bowl lifting tool.",
+        },
+        {
+            "ref": 2,
+            "title": "Boiler manual",
+            "text": "Blow down the boiler gauge glass every watch. Running hours are logged daily.",
+        },
+    ]
+    out = compose_answer("how often should the purifier bowl be cleaned", passages, 0.3)
+    assert out.found and out.refs == [1]
+    assert "boiler" not in out.text.lower()
+    assert out.text.endswith("[1]")
+
+
+def test_compose_adds_a_second_passage_only_for_what_the_first_lacks() -> None:
+    passages = [
+        {"ref": 1, "title": "M25", "text": "Injector opening pressure is 450 bar."},
+        {"ref": 2, "title": "M25", "text": "Injector nozzle nut torque is 120 Nm."},
+        {
+            "ref": 3,
+            "title": "M25",
+            "text": "Injector opening pressure is checked on the test bench.",
+        },
+    ]
+    out = compose_answer("injector opening pressure and nozzle nut torque", passages, 0.3)
+    # The torque passage matches most words; the opening pressure comes from one other
+    # passage, not from both that mention it.
+    assert out.refs[0] == 2 and len(out.refs) == 2 and out.refs[1] in (1, 3)
+    assert "120 Nm" in out.text and "Injector opening pressure" in out.text
