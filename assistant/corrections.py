@@ -112,15 +112,17 @@ def corrected_code(index: RegisterIndex, old: str | None, corr: Correction) -> s
         if said.code is None and not said.candidates:
             return None
     code: str | None = None
-    if corr.target and not corr.other:
+    if known:
+        # Near the old item first: 'the stbd one' for the port steering gear is its twin,
+        # not the first thing on board called starboard.
+        assert old is not None
+        code = _sibling(index, old, corr)
+    if code is None and corr.target and not corr.other:
         res = index.resolve(corr.target)
         code = res.code
         if code is None and res.candidates and known:
             assert old is not None
             code = _among_kin(index, old, corr.target, list(res.candidates))
-    if code is None and known:
-        assert old is not None
-        code = _sibling(index, old, corr)
     if code is None:
         return None
     return index.analogue(old, code) if known and old is not None else code

@@ -261,6 +261,16 @@ class Assistant:
             reply = self._clarify_followup(ctx, state, clar, text, history)
             if reply is not None:
                 return reply
+        record = state.pop("record", None)
+        if record and not names_record(text) and not is_no(text):
+            # "add note to fault 145" -> "What should change?" -> "ME2 was at idle, ...":
+            # the details belong to the record named, whatever equipment they mention.
+            label = (
+                f"WO {record['work_order_id']}"
+                if record.get("work_order_id")
+                else f"fault {record['fault_id']}"
+            )
+            return self._agent(ctx, state, f"{label}: {text}", history)
         reply = self._redo(ctx, state, text, history)
         if reply is not None:
             return reply
@@ -674,6 +684,18 @@ class Assistant:
             state["last_equipment"] = ctx.last_lookup.code
         elif ctx.pinned:
             state["last_equipment"] = ctx.pinned
+        asked = next(
+            (c for c in reversed(ctx.calls) if c.name in ("update_work_order", "add_note")), None
+        )
+        if (
+            asked is not None
+            and not asked.ok
+            and reply.proposed is None
+            and not any(asked.args.get(k) for k in ("status", "note", "priority", "hours", "text"))
+        ):
+            ref = {k: asked.args[k] for k in ("work_order_id", "fault_id") if asked.args.get(k)}
+            if ref:
+                state["record"] = ref  # the next message says what to change on it
         if reply.outcome in ("answer", "nothing_found", "proposed") and ctx.calls:
             eq = (reply.proposed.arguments.get("equipment_code") if reply.proposed else None) or (
                 ctx.last_lookup.code if ctx.last_lookup is not None else None

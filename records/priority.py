@@ -101,11 +101,7 @@ _EXHAUST_SMOKE = re.compile(
     r"starting|when starting|on start)\b|\b(?:exhaust|funnel|stack)\b.{0,12}\bsmok",
     re.IGNORECASE,
 )
-_FUEL = re.compile(
-    r"\b(?:diesel|fuel|fo|hfo|mgo|mdo|gasoil|gas oil|lube oil|lo|thermal oil|hydraulic oil|"
-    r"oil)\b",
-    re.IGNORECASE,
-)
+_FUEL = re.compile(r"\b(?:diesel|fuel|fo|hfo|mgo|mdo|gasoil|gas oil|thermal oil)\b", re.IGNORECASE)
 _HOT_SURFACE = re.compile(
     r"\b(?:hot(?:\s*box)?|hotbox|exhaust|manifold|turbo\w*|t/c|lagging|insulation|"
     r"indicator cocks?)\b",
@@ -126,7 +122,7 @@ _LIFESAVING = re.compile(
     r"\b(?:rescue boat|frc|mob boat|life ?boats?|davits?|liferafts?)\b", re.IGNORECASE
 )
 _FAILED = re.compile(
-    r"\b(?:fail\w*|flat|dead|only giving|only (?:got|gets|reached|made)|no pressure|low "
+    r"\b(?:fail\w*|flat|dead|only (?:giving|got|gets|reached|made|managed|\d)|no pressure|low "
     r"pressure|not enough pressure|no water|u/s|inoperative|unserviceable)\b|"
     r"\b(?:wont|won'?t|will not|didn'?t|did not|doesn'?t|does not|cannot|can'?t|couldn'?t|"
     r"could not|not|never)\s+(?:start\w*|crank\w*|run\w*|fire|turn over|work\w*|deliver\w*|"

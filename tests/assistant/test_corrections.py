@@ -232,3 +232,15 @@ def test_a_note_answering_which_one_is_still_a_note(world: World, say: Say) -> N
     assert out.proposed_action.arguments["work_order_id"] == wo
     assert out.proposed_action.arguments["note"] == "ME2 pump ok"
     assert _faults(world) == []
+
+
+def test_details_after_naming_a_record_go_to_that_record(world: World, say: Say) -> None:
+    wo = _work_order(world, "651.1")
+    r = say(f"add note to WO {wo}")
+    assert r.proposed_action is None and "What should change" in r.reply
+    out = say("ME2 was at idle, DG1 on the board")
+    assert out.proposed_action is not None
+    assert out.proposed_action.kind == "update_work_order"
+    assert out.proposed_action.arguments["work_order_id"] == wo
+    assert out.proposed_action.arguments["note"] == "ME2 was at idle, DG1 on the board"
+    assert _faults(world) == []

@@ -151,3 +151,10 @@ def test_a_filed_title_is_clean(say: Say) -> None:
     assert r.proposed_action is not None
     assert r.proposed_action.arguments["title"] == "DG1 knocking noise at unit 3"
     assert r.proposed_action.arguments["description"].startswith("pls log it")
+
+
+def test_lube_oil_on_a_turbo_is_not_fuel_on_a_hot_surface() -> None:
+    # The rule names fuel; a lube-oil leak falls through to the equipment's criticality.
+    assert severity_priority("DG2 turbo oil leak") is None
+    decision = severity_priority("main fire pump only 5 bar on the monthly test")
+    assert decision is not None and decision.priority is Priority.critical
