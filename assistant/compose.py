@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 from assistant.intents import is_manipulation
@@ -45,6 +47,105 @@ def _sentences(text: str) -> list[str]:
     return [p for p in parts if len(p) > 3]
 
 
+_TAG = re.compile(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b")
+_VALUE = re.compile(r"\d")
+_STEP_START = re.compile(r"^\d{1,2}[.)](?:\s|$)")
+_GENERIC_HEAD = frozenset({"item", "value", "parameter", "description", "tag", "name", "data"})
+
+
+def _is_cell(block: str) -> bool:
+    """Whether a block is a table cell: short, one line, not a sentence."""
+    return len(block) <= 110 and "\n" not in block and not block.rstrip().endswith((".", ":"))
+
+
+_HEADS = frozenset(
+    """item value symptom cause remedy action parameter tag task interval part quantity check
+    limit setting description fault alarm unit""".split()  # noqa: SIM905
+)
+
+
+def _tabular(cells: list[str]) -> bool:
+    """Whether short blocks are a table (tags, values or a header), not a bare list."""
+    head = cells[0].lower().split()
+    return bool(head and head[0] in _HEADS) or any(
+        _TAG.search(c) or _VALUE.search(c) for c in cells
+    )
+
+
+def _columns(cells: list[str]) -> int:
+    """Guess a flattened table's column count from where its tags or values repeat."""
+    for pattern, enough in ((_TAG, 1), (_VALUE, 2)):
+        marks = [i for i, c in enumerate(cells) if pattern.search(c)]
+        gaps = [b - a for a, b in pairwise(marks) if b > a]
+        if len(gaps) >= enough:
+            width = 0
+            for gap in gaps:
+                width = math.gcd(width, gap)
+            if width >= 2:
+                return min(width, 8)
+    return 2
+
+
+def _rows(cells: list[str]) -> list[str]:
+    """Read a table flattened into cells back as rows: 'key: header value; header value'."""
+    width = _columns(cells)
+    head: list[str] = []
+    first = cells[:width]
+    plain = not any(_TAG.search(c) or _VALUE.search(c) for c in first[1:])
+    if len(cells) > width and plain and not _TAG.search(first[0]):
+        head, cells = first, cells[width:]
+    rows = []
+    for i in range(0, len(cells), width):
+        row = cells[i : i + width]
+        if len(row) < 2:
+            rows += row
+            continue
+        parts = []
+        for j, value in enumerate(row[1:], start=1):
+            label = head[j].strip() if j < len(head) else ""
+            named = label and label.lower() not in _GENERIC_HEAD
+            parts.append(f"{label.lower()} {value}" if named else value)
+        rows.append(f"{row[0]}: {'; '.join(parts)}.")
+    return rows
+
+
+def _units(passage: dict[str, Any]) -> list[tuple[str, bool]]:
+    """Split a passage into answer units: prose sentences, and table rows read as rows.
+
+    A passage opens with its section path ('6 Cooling water system > 6.1 ...'), which is
+    not part of an answer; tables come flattened one cell per block and are put back into
+    rows so that a value stays with what it is the value of. Each unit says if it is a row.
+    """
+    text = str(passage.get("text", ""))
+    lines = text.split("\n", 1)
+    section = str(passage.get("section") or "")
+    if lines and (" > " in lines[0] or (section and lines[0].strip() == section.strip())):
+        text = lines[1] if len(lines) > 1 else ""
+    blocks: list[str] = []
+    for block in (b.strip() for b in re.split(r"\n\s*\n", text)):
+        if not block:
+            continue
+        if blocks and (blocks[-1].count("(") > blocks[-1].count(")") or blocks[-1].endswith("/")):
+            blocks[-1] = f"{blocks[-1]} {block}"  # a cell the page layout wrapped
+        else:
+            blocks.append(block)
+    units: list[tuple[str, bool]] = []
+    i = 0
+    while i < len(blocks):
+        j = i
+        while j < len(blocks) and _is_cell(blocks[j]) and not _STEP_START.match(blocks[j]):
+            j += 1
+        if j - i >= 4 and _tabular(blocks[i:j]):
+            units += [(row, True) for row in _rows(blocks[i:j])]
+            i = j
+            continue
+        end = max(j, i + 1)
+        for block in blocks[i:end]:
+            units += [(sent, False) for sent in _sentences(block)]
+        i = end
+    return units
+
+
 @dataclass(frozen=True, slots=True)
 class _Scored:
     score: float
@@ -63,7 +164,7 @@ def _score(question: str, passages: list[dict[str, Any]], min_overlap: float) ->
     scored: list[_Scored] = []
     for rank, p in enumerate(passages):
         title_words = _terms(f"{p.get('title', '')} {p.get('section') or ''}")
-        for pos, sent in enumerate(_sentences(str(p.get("text", "")))):
+        for pos, (sent, _row) in enumerate(_units(p)):
             if is_manipulation(sent):
                 continue  # text from documents is data; never repeat instructions to the bot
             words = _terms(sent)
@@ -93,9 +194,16 @@ def compose_answer(question: str, passages: list[dict[str, Any]], min_overlap: f
         if procedure is not None:
             return procedure
     top = scored[0]
-    sentences = {int(p["ref"]): _sentences(str(p.get("text", ""))) for p in passages}
+    units = {int(p["ref"]): _units(p) for p in passages}
     kinds = {int(p["ref"]): p.get("kind") for p in passages}
-    main = [s for s in scored if s.ref == top.ref and s.score >= 0.6 * top.score][:3]
+    unit_of = {int(p["ref"]): dict(enumerate(_units(p))) for p in passages}
+
+    def near(s: _Scored) -> bool:
+        # Another row of a table is another item: only when it matches nearly as well.
+        is_row = unit_of.get(s.ref, {}).get(s.pos, ("", False))[1]
+        return s.score >= (0.85 if is_row else 0.6) * top.score
+
+    main = [s for s in scored if s.ref == top.ref and (s is top or near(s))][:3]
     covered = set().union(*(s.hits for s in main))
     chosen: dict[int, dict[int, str]] = {top.ref: {s.pos: s.text for s in main}}
     for s in scored:
@@ -104,11 +212,12 @@ def compose_answer(question: str, passages: list[dict[str, Any]], min_overlap: f
             covered |= s.hits
             break
     run_on = 2 if kinds.get(top.ref) == "fault_history" else 1
-    sents = sentences.get(top.ref, [])
+    sents = units.get(top.ref, [])
     for i in range(top.pos + 1, min(len(sents), top.pos + 1 + run_on)):
-        if len(chosen[top.ref]) >= 4 or is_manipulation(sents[i]):
-            break
-        chosen[top.ref].setdefault(i, sents[i])
+        sent, row = sents[i]
+        if row or sents[top.pos][1] or len(chosen[top.ref]) >= 4 or is_manipulation(sent):
+            break  # the next table row is another item, not the rest of this one
+        chosen[top.ref].setdefault(i, sent)
     lines = [
         " ".join(t for _, t in sorted(by_pos.items())) + f" [{ref}]"
         for ref, by_pos in chosen.items()

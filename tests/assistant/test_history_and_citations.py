@@ -7,7 +7,7 @@ import uuid
 from datetime import timedelta
 
 from assistant import Assistant, AssistantSettings, InMemoryRetriever
-from assistant.compose import compose_answer
+from assistant.compose import _units, compose_answer
 from knowledge import Passage
 from records import FaultStatus, WorkOrderStatus, faults, utcnow, work_orders
 from tests.assistant.conftest import Say, World
@@ -213,3 +213,30 @@ def test_compose_adds_a_second_passage_only_for_what_the_first_lacks() -> None:
     # passage, not from both that mention it.
     assert out.refs[0] == 2 and len(out.refs) == 2 and out.refs[1] in (1, 3)
     assert "120 Nm" in out.text and "Injector opening pressure" in out.text
+
+
+LIMITS = (
+    "2 Operating limits > 2.1 Alarm and shutdown limits\n"
+    "The values below are the set points in the alarm system.\n\n"
+    "Tag (ME1 / ME2)\n\nParameter\n\nNormal at service load\n\nAlarm\n\nShutdown\n\n"
+    "ME1_EXH_T / ME2_EXH_T\n\nExhaust gas temperature after turbocharger\n\n380 to 440 degC"
+    "\n\nhigh 480 degC\n\nnone\n\n"
+    "ME1_LO_P / ME2_LO_P\n\nLube oil pressure, engine inlet\n\n4.5 to 5.5 bar\n\n"
+    "low 3.5 bar\n\nlow 3.0 bar"
+)
+
+
+def test_a_table_value_stays_with_its_row_and_headers() -> None:
+    passage = {"ref": 1, "title": "ME manual", "section": "2 Operating limits", "text": LIMITS}
+    out = compose_answer("ME lube oil pressure shutdown limit", [passage], 0.3)
+    assert out.text == (
+        "ME1_LO_P / ME2_LO_P: Lube oil pressure, engine inlet; normal at service load 4.5 to "
+        "5.5 bar; alarm low 3.5 bar; shutdown low 3.0 bar. [1]"
+    )
+    assert "2 Operating limits >" not in out.text  # the section path is not an answer
+
+
+def test_a_bare_list_is_not_read_as_a_table() -> None:
+    text = "PPE for the job\n\nGloves\n\nGoggles\n\nSafety boots\n\nHard hat"
+    units = _units({"ref": 1, "title": "Safety", "text": text})
+    assert units == [(u, False) for u in text.split("\n\n")]
