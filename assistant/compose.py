@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from itertools import pairwise
 from typing import Any
 
 from assistant.intents import is_manipulation
@@ -72,18 +71,27 @@ def _tabular(cells: list[str]) -> bool:
     )
 
 
+def _shape(cell: str) -> str:
+    """A cell's look: numbers as 9, words as a ('2000 h' -> '9 a'), runs of words as one."""
+    t = re.sub(r"[A-Za-z]+(?:[-'/][A-Za-z]+)*", "a", re.sub(r"\d+(?:[.,]\d+)*", "9", cell))
+    return re.sub(r"a(?:[ ,]+a)+", "a", t)
+
+
 def _columns(cells: list[str]) -> int:
-    """Guess a flattened table's column count from where its tags or values repeat."""
-    for pattern, enough in ((_TAG, 1), (_VALUE, 2)):
-        marks = [i for i, c in enumerate(cells) if pattern.search(c)]
-        gaps = [b - a for a, b in pairwise(marks) if b > a]
-        if len(gaps) >= enough:
-            width = 0
-            for gap in gaps:
-                width = math.gcd(width, gap)
-            if width >= 2:
-                return min(width, 8)
-    return 2
+    """Guess a flattened table's column count: the period at which cells look alike."""
+    shapes = [_shape(c) for c in cells]
+
+    def alike(width: int) -> float:
+        pairs = len(shapes) - width
+        return sum(shapes[i] == shapes[i + width] for i in range(pairs)) / pairs if pairs else 0.0
+
+    # The smallest width about as regular as the best (multiples of it are regular too);
+    # two columns unless another is clearly more regular: key-value tables are the common
+    # case, and text-only cells all look alike.
+    scores = {w: alike(w) for w in range(2, max(2, min(8, len(cells) // 2)) + 1)}
+    top = max(scores.values())
+    width = min(w for w, v in scores.items() if v >= top - 0.1)
+    return width if width == 2 or scores[width] >= scores[2] + 0.2 else 2
 
 
 def _rows(cells: list[str]) -> list[str]:

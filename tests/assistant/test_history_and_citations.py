@@ -240,3 +240,19 @@ def test_a_bare_list_is_not_read_as_a_table() -> None:
     text = "PPE for the job\n\nGloves\n\nGoggles\n\nSafety boots\n\nHard hat"
     units = _units({"ref": 1, "title": "Safety", "text": text})
     assert units == [(u, False) for u in text.split("\n\n")]
+
+
+TORQUES = (
+    "Tighten with a calibrated torque wrench.\n\nJoint\n\nTorque\n\nNotes\n\n"
+    "Injector nozzle nut\n\n250 Nm\n\nClean threads, oiled\n\n"
+    "Injector hold-down nuts\n\n60 Nm, then 90 Nm\n\nTighten in two steps, crosswise\n\n"
+    "Fuel injection pump flange nuts\n\n110 Nm\n\nCrosswise\n\n"
+    "Valve cover bolts\n\n40 Nm\n\nNew gasket MAK-M25-VCG-20"
+)
+
+
+def test_a_three_column_table_is_read_in_threes() -> None:
+    out = compose_answer(
+        "valve cover bolts torque", [{"ref": 1, "title": "ME", "text": TORQUES}], 0.3
+    )
+    assert out.text == "Valve cover bolts: torque 40 Nm; notes New gasket MAK-M25-VCG-20. [1]"
