@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -72,7 +71,7 @@ def _tabular(cells: list[str]) -> bool:
 
 
 def _shape(cell: str) -> str:
-    """A cell's look: numbers as 9, words as a ('2000 h' -> '9 a'), runs of words as one."""
+    """Return a cell's look: numbers as 9, runs of words as a ('2000 h' -> '9 a')."""
     t = re.sub(r"[A-Za-z]+(?:[-'/][A-Za-z]+)*", "a", re.sub(r"\d+(?:[.,]\d+)*", "9", cell))
     return re.sub(r"a(?:[ ,]+a)+", "a", t)
 
