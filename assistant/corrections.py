@@ -94,6 +94,28 @@ def parse_correction(text: str) -> Correction | None:
     return Correction(rest, negated, cued, other)
 
 
+_SAME_FOR = re.compile(
+    r"^\s*(?:ok(?:ay)?[\s,]+)?(?:and|what about|how about|same for|same on|same with|also|"
+    r"now|then|just|only)\s+(?:for\s+|on\s+|the\s+)*(?P<a>[\w ./-]+?)\s*\??\s*$|"
+    r"^\s*(?:ok(?:ay)?[\s,]+)?(?:the\s+)?(?P<b>[\w ./-]+?)\s+(?:only|too|as well)\s*\??\s*$",
+    re.IGNORECASE,
+)
+
+
+def same_for(text: str) -> Correction | None:
+    """Read 'and DG3?', 'what about ME2', 'just the governor', 'hose crane only'.
+
+    The last request is to be asked again about the equipment named.
+    """
+    m = _SAME_FOR.match(" ".join(text.split()))
+    if not m or len(text.split()) > 6:
+        return None
+    target = (m.group("a") or m.group("b") or "").strip()
+    if not target or _NOT_EQUIPMENT.search(target):
+        return None
+    return Correction(target, "", True, bool(_OTHER.search(target)))
+
+
 def wants_all(text: str) -> bool:
     """Whether a reply to 'which one?' means every candidate ('both', 'all of them')."""
     return bool(_ALL.match(text))

@@ -25,6 +25,7 @@ from assistant.corrections import (
     Correction,
     corrected_code,
     parse_correction,
+    same_for,
     swap_designators,
     wants_all,
 )
@@ -309,6 +310,11 @@ class Assistant:
                 moved = self._retarget(ctx, action, args, corr)
                 if moved is not None:
                     return moved
+            more = same_for(text) if _ADDS.search(text) else None
+            if more is not None:
+                grown = self._extend(ctx, action, args, more)
+                if grown is not None:
+                    return grown
         if is_no(text):
             rest = after_no(text)
             self._reject(ctx.session, ctx.caller, state, action)
@@ -427,14 +433,40 @@ class Assistant:
             request=str(call_args.get("description") or call_args.get("title") or ""),
         )
 
+    def _extend(
+        self,
+        ctx: ToolContext,
+        action: PendingAction,
+        args: dict[str, Any],
+        more: Correction,
+    ) -> _Reply | None:
+        """'and ME2' / 'DG3 too' after a proposal: one proposal covering both, on one yes."""
+        codes = list(args.get("equipment_codes") or [args.get("equipment_code")])
+        old = str(codes[0] or "")
+        code = corrected_code(ctx.index, old or None, more)
+        if not old or code is None or code in codes or ctx.index.needs_choice(code):
+            return None
+        ctx.also = (*codes, code)
+        call_args = {
+            k: v for k, v in args.items() if k in ("title", "description", "kind", "fault_id")
+        }
+        if args.get("priority_source") == "explicit" and args.get("priority"):
+            call_args["priority"] = args["priority"]
+        tool = {t.name: t for t in build_tools(ctx)}[action.kind]
+        out = json.loads(str(tool.invoke({**call_args, "equipment": old})))
+        if not ctx.proposals:
+            return _Reply(str(out.get("display") or out.get("error")), "error")
+        self._supersede(ctx, action)
+        return _Reply(str(out.get("display")), "proposed", proposed=ctx.proposals[-1])
+
     def _redo(
         self, ctx: ToolContext, state: dict[str, Any], text: str, history: list[Any]
     ) -> _Reply | None:
-        """Re-run the last request on corrected equipment ('sorry, I meant DG2')."""
+        """Re-run the last request on other equipment ('sorry, I meant DG2', 'and DG3?')."""
         prev = state.get("last_request")
         if not prev or names_record(text):
             return None
-        corr = parse_correction(text)
+        corr = parse_correction(text) or same_for(text)
         if corr is None:
             return None
         old = prev.get("equipment")
@@ -735,6 +767,8 @@ class Assistant:
             normalized_text=norm,
         )
 
+
+_ADDS = re.compile(r"^\s*(?:ok(?:ay)?[\s,]+)?(?:and|also)\b|\b(?:too|as well)\s*\??\s*$", re.I)
 
 MAX_ALL = 6
 """'All' answering 'which one?' covers at most this many candidates."""

@@ -244,3 +244,26 @@ def test_details_after_naming_a_record_go_to_that_record(world: World, say: Say)
     assert out.proposed_action.arguments["work_order_id"] == wo
     assert out.proposed_action.arguments["note"] == "ME2 was at idle, DG1 on the board"
     assert _faults(world) == []
+
+
+def test_and_another_after_a_proposal_covers_both_on_one_yes(world: World, say: Say) -> None:
+    first = say("ME1 fuel pump leaking")
+    assert first.proposed_action is not None
+    out = say("and ME2")
+    assert out.proposed_action is not None
+    assert out.proposed_action.arguments["equipment_codes"] == ["601.1.10", "601.2.10"]
+    say("yes")
+    assert sorted(f.equipment_id for f in _faults(world)) == sorted(
+        [world.codes["601.1.10"], world.codes["601.2.10"]]
+    )
+
+
+def test_and_another_after_a_question_asks_it_again(world: World, say: Say) -> None:
+    _work_order(world, "651.2")
+    r = say("open work orders on DG1")
+    assert r.proposed_action is None
+    out = say("and DG2?")
+    assert out.proposed_action is None and out.outcome == "answer"
+    listing = next(c for c in out.tool_calls if c.name == "list_open")
+    assert listing.args["equipment"] == "651.2"
+    assert _actions(world) == []
