@@ -87,7 +87,8 @@ def explicit_priority(text: str) -> PriorityDecision | None:
 
 _FIRE = re.compile(
     r"\b(?:on fire|caught fire|fire (?:in|on|at|near|from|under|behind|inside|broke)|"
-    r"fire!|flames?|burning|explosion|exploded)\b|\bfire\b(?!\s*(?:pumps?|main|hoses?|"
+    r"fire!|burning|explosion|exploded)\b|(?<!pilot )\bflames?\b(?!\s*(?:failure|fail\w*|"
+    r"detector|eye|scanner|sensor|out|monitor|trip))|\bfire\b(?!\s*(?:pumps?|main|hoses?|"
     r"dampers?|detect\w*|alarms?|doors?|extinguishers?|fighting|lines?|stations?|drills?|"
     r"tests?|panels?|hydrants?|monitors?|flaps?|suppression|systems?|team|ring|wire|proof|"
     r"resistant|box|boxes|sensors?|zones?|loops?|valves?|patrol|rounds?|plan|blankets?|"
@@ -118,9 +119,6 @@ _SAFETY = re.compile(
     r"water ?mist|hi-?fog|foam system|quick[- ]closing)\b",
     re.IGNORECASE,
 )
-_LIFESAVING = re.compile(
-    r"\b(?:rescue boat|frc|mob boat|life ?boats?|davits?|liferafts?)\b", re.IGNORECASE
-)
 _FAILED = re.compile(
     r"\b(?:fail\w*|flat|dead|only (?:giving|got|gets|reached|made|managed|\d)|no pressure|low "
     r"pressure|not enough pressure|no water|u/s|inoperative|unserviceable)\b|"
@@ -149,26 +147,10 @@ _LOW_PRESSURE = re.compile(
 _HIGH_TEMP = re.compile(
     r"\b(?:hi|high)\b.{0,14}\btemp\w*\b|\btemp\w*\b.{0,14}\b(?:hi|high|rising|climbing)\b|"
     r"\boverheat\w*|\brunning hot\b|\btoo hot\b|\bhigh (?:exh|exhaust|winding|bearing|jacket|"
-    r"cooling water|cw|ht|lt)\b",
+    r"cooling water|cw|ht|lt)\b|\b\d{2,3}(?:[.,]\d)?\s*(?:°\s*c|deg\s*c?|c)\b",
     re.IGNORECASE,
 )
 _BURST = re.compile(r"\bburst\w*\b|\bruptur\w*\b|\bsplit hose\b", re.IGNORECASE)
-_BRAKE = re.compile(
-    r"\bbrakes?\b.{0,30}\b(?:not holding|won'?t hold|slip\w*|failed|fail\w*)\b|"
-    r"\bslips? under load\b",
-    re.IGNORECASE,
-)
-_POWER = re.compile(
-    r"\b(?:volts?|voltage|frequency|hz)\b.{0,30}\b(?:swing\w*|unstable|hunting|fluctuat\w*)\b|"
-    r"\boff the board\b|\bblackout\b",
-    re.IGNORECASE,
-)
-_SPILL = re.compile(
-    r"\b(?:diesel|fuel|oil|fo|mgo|hydraulic)\b.{0,40}\b(?:on deck|overboard|in the water|"
-    r"bunkering|into the sea)\b|\b(?:bunkering|overboard)\b.{0,40}\b(?:leak\w*|spill\w*)\b|"
-    r"\bleak\w*\b.{0,40}\bbunkering\b",
-    re.IGNORECASE,
-)
 
 
 def severity_priority(text: str, equipment_words: str = "") -> PriorityDecision | None:
@@ -198,14 +180,6 @@ def severity_priority(text: str, equipment_words: str = "") -> PriorityDecision 
         return sev(Priority.high, "a burst")
     if on_dp:
         return sev(Priority.high, "a problem while on DP")
-    if _SPILL.search(text):
-        return sev(Priority.high, "oil or fuel is escaping on deck or overboard")
-    if _BRAKE.search(text):
-        return sev(Priority.high, "a brake is not holding")
-    if _POWER.search(text):
-        return sev(Priority.high, "the power supply is unstable")
-    if _LIFESAVING.search(both) and _FAILED.search(text):
-        return sev(Priority.high, "life-saving equipment failed")
     return None
 
 

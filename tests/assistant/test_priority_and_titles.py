@@ -50,6 +50,8 @@ def test_explicit_words_win(text: str, priority: Priority, reason: str) -> None:
         ("BT2 HPU pitch pressure dropping", Priority.high, "low hydraulic pressure"),
         ("DG2 jacket water temp high", Priority.high, "high temperature"),
         ("crane hydraulic hose burst on slew", Priority.high, "burst"),
+        ("hose crane hyd oil temp 72C", Priority.high, "high temperature"),
+        ("DGPS 1 dropping out on DP", Priority.high, "on DP"),
     ],
 )
 def test_severity_in_the_text(text: str, priority: Priority, reason: str) -> None:
@@ -65,6 +67,8 @@ def test_severity_in_the_text(text: str, priority: Priority, reason: str) -> Non
         "fire pump gland dripping",  # a fire pump, not a fire
         "emergency generator day tank sight glass dirty",  # nothing failed
         "DG1 not starting on first attempt, ok on second",
+        "boiler burner flame failure, reset twice",  # a burner fault, not a fire
+        "FRC davit winch brake slipping",  # not in the rule: the equipment decides
     ],
 )
 def test_not_severe(text: str) -> None:
