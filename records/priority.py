@@ -129,7 +129,8 @@ _FAILED = re.compile(
 )
 _ON_DP = re.compile(
     r"\b(?:on dp|in dp|dp mode|dp ops|dp operations?|while on dp|at the rig|on location|"
-    r"alongside the rig|in the 500 ?m zone)\b",
+    r"alongside the rig|(?:bunkering|supplying|discharging to|working) the rig|"
+    r"in the 500 ?m zone)\b",
     re.IGNORECASE,
 )
 _TRIP = re.compile(
