@@ -232,7 +232,7 @@ def _update_slots(intent: Intent, text: str) -> None:
         status = "closed" if fault else "done"
     intent.status = status
     note: str | None = None
-    m = re.search(r"\bnote\b[^:]*?(?:\d+)\s*[:,-]?\s*(?P<n>.+)$", text, re.IGNORECASE)
+    m = re.search(r"\bnote\b[^:]*?\d+(?!\d)\s*[:,-]?\s*(?P<n>.+)$", text, re.IGNORECASE)
     if m and m.group("n").strip():
         note = m.group("n").strip()
     elif ":" in text:

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from assistant import Assistant
+from assistant.intents import recognise
 from records import (
     AuditLog,
     Fault,
@@ -267,3 +268,18 @@ def test_and_another_after_a_question_asks_it_again(world: World, say: Say) -> N
     listing = next(c for c in out.tool_calls if c.name == "list_open")
     assert listing.args["equipment"] == "651.2"
     assert _actions(world) == []
+
+
+def test_a_note_without_text_asks_and_the_next_message_is_the_note(world: World, say: Say) -> None:
+    # A many-digit number does not lose its last digit to the note.
+    assert recognise("add note to fault 145").note is None
+    assert recognise("add note to fault 145: seal renewed").note == "seal renewed"
+    wo = _work_order(world, "651.1")
+    r = say(f"add note to WO {wo}")
+    assert r.proposed_action is None and "What should change" in r.reply
+    out = say("ME2 was at idle, DG1 on the board")
+    assert out.proposed_action is not None
+    assert out.proposed_action.arguments == {
+        "work_order_id": wo,
+        "note": "ME2 was at idle, DG1 on the board",
+    }
