@@ -11,6 +11,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rapidfuzz import fuzz
+
 from assistant.equipment import RegisterIndex
 from assistant.text import canonical_tokens
 
@@ -145,6 +147,9 @@ def corrected_code(index: RegisterIndex, old: str | None, corr: Correction) -> s
         if code is None and res.candidates and known:
             assert old is not None
             code = _among_kin(index, old, corr.target, list(res.candidates))
+        if code is None and known:
+            assert old is not None
+            code = _with_old_noun(index, old, corr.target)
     if code is None:
         return None
     return index.analogue(old, code) if known and old is not None else code
@@ -158,7 +163,33 @@ def _among_kin(index: RegisterIndex, old: str, text: str, cands: Sequence[str]) 
             return near[0]
         if near:
             return index.choose_among(text, near)
+    # Nothing related in the tree: the one most like the old item ('no, the FO one' after
+    # the LO purifier is the FO purifier, not the FO transfer pump).
+    name = index.items[old].name
+    ranked = sorted(
+        ((fuzz.token_set_ratio(index.items[c].name, name), c) for c in cands if c != old),
+        reverse=True,
+    )
+    if ranked and (len(ranked) == 1 or ranked[0][0] - ranked[1][0] >= 10) and ranked[0][0] >= 50:
+        return ranked[0][1]
     return None
+
+
+def _with_old_noun(index: RegisterIndex, old: str, target: str) -> str | None:
+    """Read 'the FO one' after the LO purifier as 'FO purifier': the target plus old's noun."""
+    core = re.sub(r"\b(?:the|one|ones)\b", " ", target, flags=re.IGNORECASE).strip()
+    if not core:
+        return None
+    item = index.items[old]
+    found: set[str] = set()
+    for phrase in (item.name, *item.aliases):
+        for word in re.findall(r"[A-Za-z]{4,}", phrase)[-1:]:  # the head noun
+            if word.lower() in core.lower():
+                continue
+            code = index.resolve(f"{core} {word}").code
+            if code is not None and code != old:
+                found.add(code)
+    return found.pop() if len(found) == 1 else None
 
 
 def _sibling(index: RegisterIndex, old: str, corr: Correction) -> str | None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from assistant import Assistant
+from assistant import Assistant, Item, RegisterIndex
+from assistant.corrections import corrected_code, parse_correction
 from assistant.intents import recognise
 from records import (
     AuditLog,
@@ -283,3 +284,37 @@ def test_a_note_without_text_asks_and_the_next_message_is_the_note(world: World,
         "work_order_id": wo,
         "note": "ME2 was at idle, DG1 on the board",
     }
+
+
+def _index() -> RegisterIndex:
+    rows = [
+        ("431", "Steering gear", (), None),
+        ("431.1", "Steering gear port", ("port steering gear",), "431"),
+        ("431.2", "Steering gear starboard", ("stbd steering gear",), "431"),
+        ("601", "Main engines", (), None),
+        ("601.1", "Main engine No. 1", ("ME1", "port main engine"), "601"),
+        ("601.2", "Main engine No. 2", ("ME2", "stbd main engine"), "601"),
+        ("701", "Fuel oil system", (), None),
+        ("701.2", "Fuel oil purifier", ("FO purifier",), "701"),
+        ("711", "Lube oil system", (), None),
+        ("711.1", "Lube oil purifier ME1", ("LO purifier 1", "LO purifier"), "711"),
+    ]
+    return RegisterIndex.build(
+        Item(id=i, code=c, name=n, aliases=a, parent_code=p, is_machine="." in c)
+        for i, (c, n, a, p) in enumerate(rows, 1)
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "text", "new"),
+    [
+        ("431.1", "make it the stbd one", "431.2"),  # the twin, not the stbd main engine
+        ("431.2", "not that one, the other one", "431.1"),
+        ("601.1", "not ME1, it's ME2", "601.2"),
+        ("711.1", "no the FO one", "701.2"),  # the FO purifier: the old item's noun
+    ],
+)
+def test_corrected_code_looks_near_the_old_item(old: str, text: str, new: str) -> None:
+    corr = parse_correction(text)
+    assert corr is not None
+    assert corrected_code(_index(), old, corr) == new
