@@ -534,6 +534,14 @@ class Assistant:
                 "clarify",
                 candidates=cands,
             )
+        if recognise(request).kind == "unknown":
+            # Neither a question nor a report for sure: never guess a write for all of them.
+            names = " and ".join(ctx.describe(c) for c in cands)
+            return _Reply(
+                f"What do you need about {names}: their readings or running hours, their "
+                "open jobs, the manual, or a fault filed on each?",
+                "clarify",
+            )
         ctx.pinned, ctx.also = cands[0], tuple(cands)
         first = self._agent(ctx, state, request, history)
         first.request = request

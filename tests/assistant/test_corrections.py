@@ -318,3 +318,12 @@ def test_corrected_code_looks_near_the_old_item(old: str, text: str, new: str) -
     corr = parse_correction(text)
     assert corr is not None
     assert corrected_code(_index(), old, corr) == new
+
+
+def test_both_after_an_unclear_request_writes_nothing(world: World, say: Say) -> None:
+    r = say("fuel pump hours")
+    assert r.outcome == "clarify"
+    out = say("both")
+    assert out.proposed_action is None and out.outcome == "clarify"
+    assert "601.1.10" in out.reply and "601.2.10" in out.reply
+    assert _actions(world) == []
