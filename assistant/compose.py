@@ -178,7 +178,8 @@ def _score(question: str, passages: list[dict[str, Any]], min_overlap: float) ->
             hits = frozenset(t for t in terms if t in words)
             ctx_hit = sum(1 for t in terms if t in title_words and t not in words)
             share = (len(hits) + 0.5 * ctx_hit) / len(terms)
-            if len(hits) < min(2, len(terms)) or share < min_overlap:
+            # A sentence under a matching heading answers with the heading's words too.
+            if not hits or len(hits) + ctx_hit < min(2, len(terms)) or share < min_overlap:
                 continue
             scored.append(_Scored(share - 0.05 * rank - 0.01 * pos, int(p["ref"]), pos, sent, hits))
     scored.sort(key=lambda s: -s.score)
@@ -197,7 +198,13 @@ def compose_answer(question: str, passages: list[dict[str, Any]], min_overlap: f
     if not scored:
         return Composed("", [], False)
     if _HOW.search(question):
-        procedure = _procedure(passages, [s.ref for s in scored])
+        terms = _terms(question) - _GENERIC_Q
+        headed = [
+            int(p["ref"])
+            for p in passages
+            if len(terms & _terms(f"{p.get('title', '')} {p.get('section') or ''}")) >= 2
+        ]
+        procedure = _procedure(passages, [s.ref for s in scored] + headed)
         if procedure is not None:
             return procedure
     top = scored[0]
