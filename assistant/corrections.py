@@ -249,3 +249,26 @@ def swap_designators(index: RegisterIndex, old: str, new: str, text: str) -> str
     if old_side and new_side and old_side != new_side:
         text = _SIDES[old_side].sub(_SIDE_WORD[new_side], text)
     return text
+
+
+_ASIDE = re.compile(
+    r"[,:;!?]|\b(?:after|during|while|whilst|since|because|following|as per|"
+    r"like|same as|with|than|on dp|in dp|at the rig)\b",
+    re.IGNORECASE,
+)
+
+
+def focus(index: RegisterIndex, text: str) -> str:
+    """Return the words naming what a message is about when it names several items.
+
+    "raise a WO to change BT1 HPU filter after DP ops" is about the BT1 HPU: the first
+    clause that names one item wins over equipment named in an aside ("after DP ops",
+    "ME1 style", "with ME1").
+    """
+    res = index.resolve(text)
+    if len(res.mentions) < 2:
+        return text
+    for part in _ASIDE.split(text):
+        if part and part.strip() and index.resolve(part).code is not None:
+            return part.strip()
+    return text

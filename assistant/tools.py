@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from rapidfuzz import fuzz
 from sqlalchemy.orm import Session
 
+from assistant.corrections import focus
 from assistant.equipment import Item, RegisterIndex, Resolution
 from assistant.history import select_faults, summarise
 from assistant.retriever import Retriever
@@ -338,7 +339,7 @@ def _lookup(ctx: ToolContext, query: str) -> str:
     if ctx.pinned:
         res = Resolution(ctx.pinned, (ctx.pinned,), ("(chosen earlier)",))
     else:
-        res = ctx.index.resolve(query)
+        res = ctx.index.resolve(focus(ctx.index, query))
     ctx.last_lookup = res
     data: dict[str, Any] = {
         "ok": True,

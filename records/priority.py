@@ -134,8 +134,9 @@ _ON_DP = re.compile(
     re.IGNORECASE,
 )
 _TRIP = re.compile(
-    r"\b(?:trip\w*|blackout|black out|shut ?down|shut off|stopp(?:ed)?|drop(?:ped)? out|"
-    r"dropped|lost|fail\w*)\b",
+    r"\b(?:trip\w*|blackout|black out|shut ?down|shut off|stopp(?:ed)?|drop\w* out|"
+    r"dropped|lost|losing|fail\w*|fault\w*|alarm\w*|unstable|drift\w*|jump\w*|"
+    r"not (?:working|responding|holding))\b",
     re.IGNORECASE,
 )
 _LOW_PRESSURE = re.compile(
@@ -171,7 +172,7 @@ def severity_priority(text: str, equipment_words: str = "") -> PriorityDecision 
         return sev(Priority.critical, "emergency or fire-fighting equipment failed")
     on_dp = _ON_DP.search(text)
     if on_dp and _TRIP.search(text):
-        return sev(Priority.high, "a trip or failure on DP")
+        return sev(Priority.high, "a trip or failure on DP")  # position keeping at stake
     if _LOW_PRESSURE.search(text):
         hyd = re.search(r"\b(?:hydraulic|hyd|hpu|pitch)\b", both, re.IGNORECASE)
         return sev(Priority.high, f"low {'hydraulic' if hyd else 'lube-oil'} pressure")
@@ -179,8 +180,6 @@ def severity_priority(text: str, equipment_words: str = "") -> PriorityDecision 
         return sev(Priority.high, "high temperature")
     if _BURST.search(text):
         return sev(Priority.high, "a burst")
-    if on_dp:
-        return sev(Priority.high, "a problem while on DP")
     return None
 
 

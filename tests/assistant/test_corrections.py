@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from assistant import Assistant, Item, RegisterIndex
-from assistant.corrections import corrected_code, parse_correction
+from assistant.corrections import corrected_code, focus, parse_correction
 from assistant.intents import recognise
 from records import (
     AuditLog,
@@ -327,3 +327,38 @@ def test_both_after_an_unclear_request_writes_nothing(world: World, say: Say) ->
     assert out.proposed_action is None and out.outcome == "clarify"
     assert "601.1.10" in out.reply and "601.2.10" in out.reply
     assert _actions(world) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("raise a WO to change ME2 fuel pump filter after DG1 ops", "601.2.10"),
+        ("new WO for DG2: oil sample, ME1 style", "651.2"),
+        ("DG1 knocking while ME1 at full load", "651.1"),
+        ("ME1 fuel pump and ME2 fuel pump both weeping", None),  # two on purpose: unchanged
+    ],
+)
+def test_equipment_in_an_aside_is_not_the_target(text: str, code: str | None) -> None:
+    index = _index_for_focus()
+    focused = focus(index, text)
+    if code is None:
+        assert focused == text
+    else:
+        assert index.resolve(focused).code == code
+
+
+def _index_for_focus() -> RegisterIndex:
+    rows = [
+        ("601", "Main engines", (), None),
+        ("601.1", "Main engine No. 1", ("ME1",), "601"),
+        ("601.1.10", "ME1 fuel injection pump", ("ME1 fuel pump",), "601.1"),
+        ("601.2", "Main engine No. 2", ("ME2",), "601"),
+        ("601.2.10", "ME2 fuel injection pump", ("ME2 fuel pump",), "601.2"),
+        ("651", "Generators", (), None),
+        ("651.1", "Diesel generator No. 1", ("DG1",), "651"),
+        ("651.2", "Diesel generator No. 2", ("DG2",), "651"),
+    ]
+    return RegisterIndex.build(
+        Item(id=i, code=c, name=n, aliases=a, parent_code=p, is_machine=True)
+        for i, (c, n, a, p) in enumerate(rows, 1)
+    )

@@ -52,6 +52,7 @@ def test_explicit_words_win(text: str, priority: Priority, reason: str) -> None:
         ("crane hydraulic hose burst on slew", Priority.high, "burst"),
         ("hose crane hyd oil temp 72C", Priority.high, "high temperature"),
         ("DGPS 1 dropping out on DP", Priority.high, "on DP"),
+        ("CyScan lost target at the rig", Priority.high, "on DP"),
     ],
 )
 def test_severity_in_the_text(text: str, priority: Priority, reason: str) -> None:
@@ -69,6 +70,7 @@ def test_severity_in_the_text(text: str, priority: Priority, reason: str) -> Non
         "DG1 not starting on first attempt, ok on second",
         "boiler burner flame failure, reset twice",  # a burner fault, not a fire
         "FRC davit winch brake slipping",  # not in the rule: the equipment decides
+        "change the BT1 HPU filter after DP ops",  # DP named, nothing failed on DP
     ],
 )
 def test_not_severe(text: str) -> None:
