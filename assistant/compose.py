@@ -53,9 +53,16 @@ _GENERIC_HEAD = frozenset({"item", "value", "parameter", "description", "tag", "
 
 def _is_cell(block: str) -> bool:
     """Whether a block is a table cell: short, one line, not a sentence."""
-    return len(block) <= 110 and "\n" not in block and not block.rstrip().endswith((".", ":"))
+    return len(block) <= 160 and "\n" not in block and not block.rstrip().endswith((".", ":"))
 
 
+_HEAD_WORDS = frozenset(
+    """item value values symptom symptoms cause causes possible remedy action actions parameter
+    tag task job jobs equipment interval intervals part parts quantity qty check limit limits
+    setting settings description fault alarm shutdown normal unit joint torque notes note
+    condition code model serial duty time hours suggested how what where when who by
+    frequency type size grade capacity range""".split()  # noqa: SIM905
+)
 _HEADS = frozenset(
     """item value symptom cause remedy action parameter tag task interval part quantity check
     limit setting description fault alarm unit""".split()  # noqa: SIM905
@@ -93,30 +100,53 @@ def _columns(cells: list[str]) -> int:
     return width if width == 2 or scores[width] >= scores[2] + 0.2 else 2
 
 
-def _rows(cells: list[str]) -> list[str]:
-    """Read a table flattened into cells back as rows: 'key: header value; header value'."""
-    width = _columns(cells)
+def _rows(cells: list[str]) -> list[tuple[str, str, str]]:
+    """Read a table flattened into cells back as rows: 'key: header value; header value'.
+
+    Each row comes with its cells' own words and, apart, the column headers it borrows.
+    """
+    # A header row of column words ('Job', 'Equipment', 'Interval') sets the width; its
+    # first cell may name the rows' subject instead ('Purifier', 'Code', 'Model').
+    first_word = cells[0].split()[0].lower() if cells and cells[0].split() else ""
+    named = 1 if len(cells[0].split()) <= 2 and not _VALUE.search(cells[0]) else 0
+    if first_word in _HEAD_WORDS:
+        named = 1
+    while named < len(cells) and len(cells[named].split()) <= 4:
+        word = re.sub(r"[^a-z]", "", cells[named].split()[0].lower()) if cells[named] else ""
+        if word not in _HEAD_WORDS:
+            break
+        named += 1
     head: list[str] = []
-    first = cells[:width]
-    plain = not any(_TAG.search(c) or _VALUE.search(c) for c in first[1:])
-    if len(cells) > width and plain and not _TAG.search(first[0]):
-        head, cells = first, cells[width:]
-    rows = []
+    if named >= 2 and len(cells) > named:
+        width, head, cells = named, cells[:named], cells[named:]
+    else:
+        width = _columns(cells)
+        first = cells[:width]
+        plain = not any(_TAG.search(c) or _VALUE.search(c) for c in first[1:])
+        if len(cells) > width and plain and not _TAG.search(first[0]):
+            head, cells = first, cells[width:]
+    rows: list[tuple[str, str, str]] = []
     for i in range(0, len(cells), width):
         row = cells[i : i + width]
         if len(row) < 2:
-            rows += row
+            rows += [(c, c, "") for c in row]
             continue
+        if len(row) < width:
+            break  # the passage ends mid-row; the next one holds the rest
         parts = []
         for j, value in enumerate(row[1:], start=1):
             label = head[j].strip() if j < len(head) else ""
-            named = label and label.lower() not in _GENERIC_HEAD
-            parts.append(f"{label.lower()} {value}" if named else value)
-        rows.append(f"{row[0]}: {'; '.join(parts)}.")
+            labelled = bool(label) and label.lower() not in _GENERIC_HEAD
+            parts.append(f"{label.lower()} {value}" if labelled else value)
+        rows.append((f"{row[0]}: {'; '.join(parts)}.", " ".join(row), " ".join(head)))
     return rows
 
 
-def _units(passage: dict[str, Any]) -> list[tuple[str, bool]]:
+Unit = tuple[str, bool, str, str]
+"""An answer unit: what is quoted, whether it is a table row, its own words, its headers."""
+
+
+def _units(passage: dict[str, Any]) -> list[Unit]:
     """Split a passage into answer units: prose sentences, and table rows read as rows.
 
     A passage opens with its section path ('6 Cooling water system > 6.1 ...'), which is
@@ -136,19 +166,24 @@ def _units(passage: dict[str, Any]) -> list[tuple[str, bool]]:
             blocks[-1] = f"{blocks[-1]} {block}"  # a cell the page layout wrapped
         else:
             blocks.append(block)
-    units: list[tuple[str, bool]] = []
+    units: list[Unit] = []
     i = 0
     while i < len(blocks):
         j = i
         while j < len(blocks) and _is_cell(blocks[j]) and not _STEP_START.match(blocks[j]):
             j += 1
+        if j - i >= 4 and len(blocks[i].split()) >= 7:
+            # A line of prose that lost its full stop just before a table.
+            units += [(sent, False, sent, "") for sent in _sentences(blocks[i])]
+            i += 1
+            continue
         if j - i >= 4 and _tabular(blocks[i:j]):
-            units += [(row, True) for row in _rows(blocks[i:j])]
+            units += [(row, True, body, head) for row, body, head in _rows(blocks[i:j])]
             i = j
             continue
         end = max(j, i + 1)
         for block in blocks[i:end]:
-            units += [(sent, False) for sent in _sentences(block)]
+            units += [(sent, False, sent, "") for sent in _sentences(block)]
         i = end
     return units
 
@@ -171,12 +206,13 @@ def _score(question: str, passages: list[dict[str, Any]], min_overlap: float) ->
     scored: list[_Scored] = []
     for rank, p in enumerate(passages):
         title_words = _terms(f"{p.get('title', '')} {p.get('section') or ''}")
-        for pos, (sent, _row) in enumerate(_units(p)):
+        for pos, (sent, _row, body, head) in enumerate(_units(p)):
             if is_manipulation(sent):
                 continue  # text from documents is data; never repeat instructions to the bot
-            words = _terms(sent)
+            words = _terms(body)
+            context = title_words | _terms(head)  # headings and column headers: half weight
             hits = frozenset(t for t in terms if t in words)
-            ctx_hit = sum(1 for t in terms if t in title_words and t not in words)
+            ctx_hit = sum(1 for t in terms if t in context and t not in words)
             share = (len(hits) + 0.5 * ctx_hit) / len(terms)
             # A sentence under a matching heading answers with the heading's words too.
             if not hits or len(hits) + ctx_hit < min(2, len(terms)) or share < min_overlap:
@@ -210,11 +246,11 @@ def compose_answer(question: str, passages: list[dict[str, Any]], min_overlap: f
     top = scored[0]
     units = {int(p["ref"]): _units(p) for p in passages}
     kinds = {int(p["ref"]): p.get("kind") for p in passages}
-    unit_of = {int(p["ref"]): dict(enumerate(_units(p))) for p in passages}
 
     def near(s: _Scored) -> bool:
         # Another row of a table is another item: only when it matches nearly as well.
-        is_row = unit_of.get(s.ref, {}).get(s.pos, ("", False))[1]
+        unit = units.get(s.ref, [])
+        is_row = s.pos < len(unit) and unit[s.pos][1]
         return s.score >= (0.85 if is_row else 0.6) * top.score
 
     main = [s for s in scored if s.ref == top.ref and (s is top or near(s))][:3]
@@ -228,15 +264,27 @@ def compose_answer(question: str, passages: list[dict[str, Any]], min_overlap: f
     run_on = 2 if kinds.get(top.ref) == "fault_history" else 1
     sents = units.get(top.ref, [])
     for i in range(top.pos + 1, min(len(sents), top.pos + 1 + run_on)):
-        sent, row = sents[i]
+        sent, row = sents[i][0], sents[i][1]
         if row or sents[top.pos][1] or len(chosen[top.ref]) >= 4 or is_manipulation(sent):
             break  # the next table row is another item, not the rest of this one
         chosen[top.ref].setdefault(i, sent)
-    lines = [
-        " ".join(t for _, t in sorted(by_pos.items())) + f" [{ref}]"
-        for ref, by_pos in chosen.items()
-    ]
+    asked = _terms(question)
+    by_ref = {int(p["ref"]): p for p in passages}
+    lines = []
+    for ref, by_pos in chosen.items():
+        quoted = " ".join(t for _, t in sorted(by_pos.items()))
+        head = _valued_heading(by_ref.get(ref, {}))
+        if head and asked & _terms(head) and head not in quoted:
+            quoted = f"{head}: {quoted}"  # '7.2 Major service (8000 h)' carries the value
+        lines.append(f"{quoted} [{ref}]")
     return Composed("\n".join(lines), list(chosen), True)
+
+
+def _valued_heading(passage: dict[str, Any]) -> str | None:
+    """Return the passage's own heading when it states a value ('Major service (8000 h)')."""
+    last = str(passage.get("section") or "").split(" > ")[-1].strip()
+    last = re.sub(r"^\d+(?:\.\d+)*\s+", "", last)
+    return last if re.search(r"\d", last) and len(last.split()) >= 2 else None
 
 
 def _fault_line(f: dict[str, Any]) -> str:

@@ -239,7 +239,7 @@ def test_a_table_value_stays_with_its_row_and_headers() -> None:
 def test_a_bare_list_is_not_read_as_a_table() -> None:
     text = "PPE for the job\n\nGloves\n\nGoggles\n\nSafety boots\n\nHard hat"
     units = _units({"ref": 1, "title": "Safety", "text": text})
-    assert units == [(u, False) for u in text.split("\n\n")]
+    assert units == [(u, False, u, "") for u in text.split("\n\n")]
 
 
 TORQUES = (
@@ -256,3 +256,32 @@ def test_a_three_column_table_is_read_in_threes() -> None:
         "valve cover bolts torque", [{"ref": 1, "title": "ME", "text": TORQUES}], 0.3
     )
     assert out.text == "Valve cover bolts: torque 40 Nm; notes New gasket MAK-M25-VCG-20. [1]"
+
+
+def test_a_heading_that_states_the_value_leads_the_answer() -> None:
+    passage = {
+        "ref": 1,
+        "title": "Purifiers",
+        "section": "7 Service of the purifiers > 7.2 Major service (8000 h)",
+        "text": "7 Service of the purifiers > 7.2 Major service (8000 h)\nThe major service kit "
+        "includes the bowl spindle bearings. Bearing change needs the maker's tools.",
+    }
+    out = compose_answer("purifier major service interval", [passage], 0.3)
+    assert out.text.startswith("Major service (8000 h): The major service kit")
+
+
+def test_column_headers_count_less_than_the_cells() -> None:
+    table = {
+        "ref": 1,
+        "title": "Purifiers",
+        "section": "8.2 Planned maintenance",
+        "text": "Job\n\nEquipment\n\nInterval\n\nFO purifier bowl clean\n\n701.2",
+    }
+    prose = {
+        "ref": 2,
+        "title": "Purifiers",
+        "section": "6.1 Fuel oil purifier bowl cleaning (every 30 days)",
+        "text": 'The planned job "FO purifier bowl clean" is due every 30 days.',
+    }
+    out = compose_answer("FO purifier bowl clean interval", [table, prose], 0.3)
+    assert out.refs[0] == 2 and "30 days" in out.text.splitlines()[0]
