@@ -209,10 +209,9 @@ def _score(question: str, passages: list[dict[str, Any]], min_overlap: float) ->
         for pos, (sent, _row, body, head) in enumerate(_units(p)):
             if is_manipulation(sent):
                 continue  # text from documents is data; never repeat instructions to the bot
-            words = _terms(body)
-            context = title_words | _terms(head)  # headings and column headers: half weight
+            words = _terms(f"{body} {head}")  # a row says what its column headers name
             hits = frozenset(t for t in terms if t in words)
-            ctx_hit = sum(1 for t in terms if t in context and t not in words)
+            ctx_hit = sum(1 for t in terms if t in title_words and t not in words)
             share = (len(hits) + 0.5 * ctx_hit) / len(terms)
             # A sentence under a matching heading answers with the heading's words too.
             if not hits or len(hits) + ctx_hit < min(2, len(terms)) or share < min_overlap:

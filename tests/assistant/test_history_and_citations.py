@@ -270,7 +270,7 @@ def test_a_heading_that_states_the_value_leads_the_answer() -> None:
     assert out.text.startswith("Major service (8000 h): The major service kit")
 
 
-def test_column_headers_count_less_than_the_cells() -> None:
+def test_a_row_cut_short_by_the_passage_end_is_left_out() -> None:
     table = {
         "ref": 1,
         "title": "Purifiers",
