@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import timedelta
+from types import SimpleNamespace
 
 from assistant import Assistant, AssistantSettings, InMemoryRetriever
 from assistant.compose import _units, compose_answer
-from knowledge import Passage
+from assistant.engine import _cite, _Reply
+from knowledge import Citation, Hit, Passage
 from records import FaultStatus, WorkOrderStatus, faults, utcnow, work_orders
 from tests.assistant.conftest import Say, World
 
@@ -285,3 +287,22 @@ def test_a_row_cut_short_by_the_passage_end_is_left_out() -> None:
     }
     out = compose_answer("FO purifier bowl clean interval", [table, prose], 0.3)
     assert out.refs[0] == 2 and "30 days" in out.text.splitlines()[0]
+
+
+def _hit(pid: str, doc: int, page: int, score: float) -> Hit:
+    passage = Passage(
+        id=pid, org_id=1, document_id=doc, document_version=1, text="t", title=f"doc {doc}"
+    )
+    citation = Citation(document_id=doc, title=f"doc {doc}", page=page, section=None, url="u")
+    return Hit(passage=passage, score=score, citation=citation)
+
+
+def test_a_model_written_reply_is_renumbered_to_its_citation_list() -> None:
+    # A model's reply cites the turn's passages by their ref numbers, in any order, and may
+    # cite two passages of one page; the list comes out best first, one per page, and the
+    # text's markers are renumbered to it.
+    ctx = SimpleNamespace(hits=[_hit("a", 1, 3, 0.2), _hit("b", 2, 7, 0.9), _hit("c", 2, 7, 0.5)])
+    reply = _Reply("Open the vent [1]. Close it [3] and check [2] [3].", "answer", refs=[2, 3, 1])
+    out = _cite(ctx, reply)  # type: ignore[arg-type]
+    assert [(c.document_id, c.page) for c in out.citations] == [(2, 7), (1, 3)]
+    assert out.text == "Open the vent [2]. Close it [1] and check [1]."
