@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Literal
 
+from records.priority import explicit_priority
+
 IntentKind = Literal[
     "refuse",
     "smalltalk",
@@ -121,8 +123,9 @@ _HEALTH = re.compile(
 _HISTORY = re.compile(
     r"\b(?:happened before|seen (?:this|that|it) before|before\?|before$|history|"
     r"last time|previous(?:ly)?|in the past|what fixed|how did we fix|root cause|"
-    r"last (?:had|have|fault|failure|problem)|did we (?:have|fix|see)|has (?:the |this |that |"
-    r"it )?.*\bbefore\b|had .* before|when did we last|recurring|again\?)",
+    r"last (?:had|have|fault|failure|problem|trip\w*|breakdown|break ?down|shut ?down|"
+    r"blackout|alarm|leak)|did we (?:have|fix|see)|has (?:the |this |that |"
+    r"it )?.*\bbefore\b|had .* before|when did (?:\w+ ){0,4}last|recurring|again\?)",
     re.IGNORECASE,
 )
 
@@ -163,12 +166,6 @@ _SYMPTOM = re.compile(
     re.IGNORECASE,
 )
 
-_PRIORITY_WORD = re.compile(
-    r"\b(?:priority\s*(?:is\s*|to\s*|=\s*|:\s*)?(?P<a>low|medium|normal|high|critical|urgent)|"
-    r"(?P<b>low|medium|normal|high|critical|top)\s*(?:-\s*)?prio(?:rity)?)\b",
-    re.IGNORECASE,
-)
-
 
 @dataclass
 class Intent:
@@ -193,82 +190,9 @@ def is_manipulation(text: str) -> bool:
     return bool(_MANIPULATION.search(text))
 
 
-def explicit_priority(text: str) -> str | None:
-    """Return a priority the text states outright ('high priority', 'not urgent')."""
-    t = text.lower()
-    if re.search(
-        r"\b(?:not|no|non)[- ](?:urgent|critical|rush|hurry)\b|\bwhen convenient\b|"
-        r"\bwhenever\b|\bno rush\b|\blow prio",
-        t,
-    ):
-        return "low"
-    m = _PRIORITY_WORD.search(t)
-    if m:
-        word = (m.group("a") or m.group("b") or "").lower()
-        return {"normal": "medium", "urgent": "high", "top": "critical"}.get(word, word)
-    if re.search(
-        r"\b(?:urgent|urgently|asap|as soon as possible|immediately|right away|"
-        r"straight away|top priority)\b",
-        t,
-    ):
-        return "high"
-    if re.search(r"\b(?:critical|emergency!)\b", t):
-        return "critical"
-    return None
-
-
-def severity_priority(text: str, equipment_words: str = "") -> str | None:
-    """Read urgency from what is described: fire, a trip on DP, fuel on hot surfaces."""
-    t = f" {text.lower()} "
-    eq = equipment_words.lower()
-    if re.search(r"\b(?:on fire|fire in|fire!|flames?|burning|smoke from|explosion)\b", t):
-        return "critical"
-    safety_kit = re.search(
-        r"\b(?:emergency|rescue|lifeboat|life ?boat|fire pump|frc|mob)\b", f"{eq} {t}"
-    )
-    failed = re.search(
-        r"\b(?:fail\w*|flat|dead|only giving|only|no pressure|low pressure)\b|"
-        r"\b(?:wont|won'?t|will not|didn'?t|did not|doesn'?t|does not|cannot|"
-        r"can'?t|not)\s+(?:start\w*|crank\w*|run\w*|fire|turn over|work\w*|"
-        r"deliver\w*|hold\w*|build\w*|pump\w*)",
-        t,
-    )
-    if safety_kit and failed and re.search(r"\b(?:emergency|fire pump)\b", f"{eq} {t}"):
-        return "critical"
-    on_dp = re.search(r"\b(?:on dp|in dp|dp mode|while on dp|at the rig|on location)\b", t)
-    if on_dp and re.search(r"\btrip\w*\b|\bblackout\b|\bshut ?down\b|\bfail\w*\b", t):
-        return "critical"
-    if on_dp:
-        return "high"
-    if re.search(r"\b(?:diesel|fuel|oil|fo|mgo)\b", t) and re.search(
-        r"\b(?:hot|exhaust|lagging|soaked|spray\w*|bunkering|on deck|overboard|spill\w*)\b", t
-    ):
-        return "high"
-    if re.search(r"\bburst\b", t):
-        return "high"
-    if safety_kit and re.search(r"\b(?:overheat\w*|fail\w*|wont|won't|not)\b", t):
-        return "high"
-    if re.search(
-        r"\b(?:lo|lube|oil|pitch|hydraulic|hyd|press\w*)\b.*\b(?:press\w* )?"
-        r"(?:low|dropping|dropped|drop)\b|\blow (?:lo |lube |oil )?press\w*\b",
-        t,
-    ):
-        return "high"
-    if re.search(
-        r"\b(?:hi|high)\b.{0,12}\btemp\w*\b|\btemp\w*\b.{0,12}\b(?:hi|high)\b|"
-        r"\boverheat\w*",
-        t,
-    ):
-        return "high"
-    if re.search(r"\bbrake\b.*\b(?:not holding|slip\w*)\b|\bslips under load\b", t):
-        return "high"
-    if re.search(
-        r"\b(?:volts?|voltage|frequency)\b.*\b(?:swing\w*|unstable|hunting)\b|"
-        r"\boff the board\b",
-        t,
-    ):
-        return "high"
-    return None
+def names_record(text: str) -> bool:
+    """Whether a text names a work order or fault by number ('add note to WO 12: ...')."""
+    return _ref(text) is not None
 
 
 def _ref(text: str) -> tuple[Literal["work_order", "fault"], int] | None:
@@ -284,6 +208,8 @@ def _ref(text: str) -> tuple[Literal["work_order", "fault"], int] | None:
 
 def _update_slots(intent: Intent, text: str) -> None:
     t = text.lower()
+    if re.search(r"\bnote\b[^:]*:", t):
+        t = t.split(":", 1)[0]  # "add note to WO 12: finished after DP ops" changes no status
     fault = intent.ref_kind == "fault"
     status: str | None = None
     if re.search(r"\bre-?open(?:ed)?\b|\bis back\b|\bcame back\b|\bback again\b", t):
@@ -308,7 +234,7 @@ def _update_slots(intent: Intent, text: str) -> None:
         status = "closed" if fault else "done"
     intent.status = status
     note: str | None = None
-    m = re.search(r"\bnote\b[^:]*?(?:\d+)\s*[:,-]?\s*(?P<n>.+)$", text, re.IGNORECASE)
+    m = re.search(r"\bnote\b[^:]*?\d+(?!\d)\s*[:,-]?\s*(?P<n>.+)$", text, re.IGNORECASE)
     if m and m.group("n").strip():
         note = m.group("n").strip()
     elif ":" in text:
@@ -334,7 +260,7 @@ def _update_slots(intent: Intent, text: str) -> None:
         intent.hours = float(h.group(1))
     p = explicit_priority(text)
     if p and re.search(r"\bprio|urgent|critical", t):
-        intent.priority = p
+        intent.priority = p.priority.value
 
 
 def _create_slots(intent: Intent, text: str) -> None:
@@ -367,7 +293,8 @@ def recognise(text: str) -> Intent:
     if _REPORT.search(t) and not _CREATE_WO.search(t):
         return Intent("report_fault")
     if _CREATE_WO.search(t):
-        intent = Intent("create_work_order", priority=explicit_priority(t))
+        stated = explicit_priority(t)
+        intent = Intent("create_work_order", priority=stated.priority.value if stated else None)
         _create_slots(intent, t)
         return intent
     if _OFF_TOPIC.search(t) and not _STOCK.search(t):

@@ -21,17 +21,10 @@ from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
-from assistant.compose import compose_answer
-from assistant.intents import (
-    _CREATE_WO,
-    Intent,
-    StateAsk,
-    explicit_priority,
-    recognise,
-    severity_priority,
-    state_question,
-)
+from assistant.compose import compose_answer, compose_history
+from assistant.intents import _CREATE_WO, Intent, StateAsk, recognise, state_question
 from assistant.text import STOPWORDS, canonical_tokens
+from assistant.titles import clean_title
 
 REFUSE_MANIPULATION = (
     "Sorry, I can't do that. I only help with this vessel's equipment and maintenance, "
@@ -84,18 +77,7 @@ def _final(text: str, outcome: str, **meta: Any) -> AIMessage:
 
 
 def _title(text: str) -> str:
-    t = re.sub(
-        r"^\s*(?:uh+|um+|er+|so|hey|hi|ok|okay|the|there'?s|there is|we have|we've got)"
-        r"\b[\s,]*",
-        "",
-        text.strip(),
-        flags=re.IGNORECASE,
-    )
-    t = " ".join(t.split()).strip(" .")
-    if not t:
-        return "Fault reported"
-    t = t[0].upper() + t[1:]
-    return t if len(t) <= 120 else t[:117].rsplit(" ", 1)[0] + "..."
+    return clean_title(text)
 
 
 def _wo_title(text: str) -> str:
@@ -228,26 +210,16 @@ class OfflineChatModel(BaseChatModel):
                 )
         if kind in ("report_fault", "create_work_order"):
             if resolved and code and not group:
-                eq_words = " ".join(
-                    [resolved["name"], resolved.get("parent") or "", *resolved.get("aliases", [])]
-                )
                 if kind == "report_fault":
-                    prio = explicit_priority(text) or severity_priority(text, eq_words) or "medium"
+                    # The tool applies the vessel's priority rule (records.priority).
                     return _tool_call(
                         "report_fault",
-                        {
-                            "equipment": code,
-                            "title": _title(text),
-                            "description": text,
-                            "priority": prio,
-                        },
+                        {"equipment": code, "title": _title(text), "description": text},
                     )
-                prio = intent.priority or "medium"
                 args: dict[str, Any] = {
                     "equipment": code,
                     "title": _wo_title(text),
                     "description": text,
-                    "priority": prio,
                     "kind": intent.wo_kind,
                 }
                 if intent.due_in is not None:
@@ -361,9 +333,19 @@ class OfflineChatModel(BaseChatModel):
 
     def _after_action(self, text: str, tool: str, data: dict[str, Any]) -> AIMessage:
         if tool in ("search_manuals", "search_fault_history"):
-            composed = compose_answer(
-                text, list(data.get("passages") or []), self.min_overlap, faults=data.get("faults")
+            passages = list(data.get("passages") or [])
+            composed = (
+                compose_history(text, data, passages, self.min_overlap)
+                if tool == "search_fault_history"
+                else compose_answer(text, passages, self.min_overlap)
             )
+            if not composed.found and tool == "search_fault_history" and data.get("scope"):
+                what = " or ".join(data.get("events") or []) or "fault"
+                return _final(
+                    f"No {what} is on record for {data['scope']}, and the history documents "
+                    "say nothing about it.",
+                    "nothing_found",
+                )
             if not composed.found:
                 return _final(NOTHING_FOUND, "nothing_found", unanswered=True)
             return _final(composed.text, "answer", cited=composed.refs)

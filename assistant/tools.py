@@ -17,11 +17,14 @@ from pydantic import BaseModel, Field
 from rapidfuzz import fuzz
 from sqlalchemy.orm import Session
 
+from assistant.corrections import focus
 from assistant.equipment import Item, RegisterIndex, Resolution
 from assistant.figures import num, qty
+from assistant.history import select_faults, summarise
 from assistant.retriever import Retriever
 from assistant.settings import AssistantSettings
 from assistant.text import content_tokens
+from assistant.titles import clean_title
 from assistant.types import ProposedAction, ToolCall
 from knowledge import DocumentKind, Hit, SearchScope
 from records import (
@@ -32,6 +35,7 @@ from records import (
     Fault,
     FaultStatus,
     Permission,
+    Priority,
     Role,
     Sensor,
     WorkOrder,
@@ -52,6 +56,7 @@ from records import (
     utcnow,
     work_orders,
 )
+from records import priority as priority_rules
 
 PriorityName = Literal["low", "medium", "high", "critical"]
 MANUAL_KINDS: tuple[DocumentKind, ...] = ("manual", "procedure", "report", "curated")
@@ -132,6 +137,8 @@ class ToolContext:
     proposals: list[ProposedAction] = field(default_factory=list)
     calls: list[ToolCall] = field(default_factory=list)
     last_lookup: Resolution | None = None
+    also: tuple[str, ...] = ()
+    """Further equipment a new fault or job covers ('both' answering 'which one?')."""
 
     # --- helpers --------------------------------------------------------------------------
 
@@ -314,7 +321,11 @@ class ReportFaultArgs(BaseModel):
     equipment: str = Field(description="Equipment code of the faulty item (most specific)")
     title: str = Field(description="Short description of the symptom in the crew's words")
     description: str = Field(default="", description="Longer details")
-    priority: PriorityName = Field(default="medium", description="low, medium, high, critical")
+    priority: PriorityName | None = Field(
+        default=None,
+        description="low, medium, high or critical; omit unless the crew member stated one "
+        "(the vessel's rule then decides from the text and the equipment's criticality)",
+    )
 
 
 class CreateWorkOrderArgs(BaseModel):
@@ -323,7 +334,9 @@ class CreateWorkOrderArgs(BaseModel):
     equipment: str = Field(description="Equipment code the job is on")
     title: str = Field(description="What is to be done")
     description: str = ""
-    priority: PriorityName = "medium"
+    priority: PriorityName | None = Field(
+        default=None, description="omit unless the crew member stated one"
+    )
     kind: Literal["corrective", "preventive", "inspection"] = "corrective"
     due_in_days: float | None = Field(default=None, ge=0, description="Due in this many days")
     fault_id: int | None = Field(default=None, description="Fault this job fixes, if any")
@@ -405,7 +418,7 @@ def _lookup(ctx: ToolContext, query: str) -> str:
     if ctx.pinned:
         res = Resolution(ctx.pinned, (ctx.pinned,), ("(chosen earlier)",))
     else:
-        res = ctx.index.resolve(query)
+        res = ctx.index.resolve(focus(ctx.index, query))
     ctx.last_lookup = res
     data: dict[str, Any] = {
         "ok": True,
@@ -467,35 +480,36 @@ def _search_manuals(ctx: ToolContext, query: str, equipment: str | None = None) 
     return _json({"ok": True, "note": DATA_NOTE, "passages": ctx.add_hits(hits)})
 
 
-def _history_rows(ctx: ToolContext, query: str, code: str | None) -> list[dict[str, Any]]:
-    ids = None
+def _history_rows(ctx: ToolContext, query: str, code: str | None) -> dict[str, Any]:
+    """Faults of the equipment's subtree matching the event or symptoms asked about."""
+    ids = [ctx.item(c).id for c in ctx.index.descendants(code)] if code else None
+    rows = faults.recent_faults(ctx.session, ctx.caller, vessel_id=ctx.vessel_id, equipment_ids=ids)
+    words: list[str] = []
     if code:
-        ids = [ctx.item(c).id for c in ctx.index.descendants(code)]
-    page = faults.list_faults(
-        ctx.session, ctx.caller, vessel_id=ctx.vessel_id, equipment_ids=ids, limit=200
-    )
-    terms = set(content_tokens(query))
-    rows = []
-    for f in page.items:
-        words = set(content_tokens(f"{f.title} {f.description} {f.root_cause or ''}"))
-        overlap = len(terms & words)
-        if code or overlap:
-            rows.append((overlap, f))
-    rows.sort(key=lambda r: (-r[0], -r[1].id))
+        for c in [code, *ctx.index.ancestors(code)]:
+            node = ctx.item(c)
+            for phrase in (node.name, *node.aliases):
+                words += content_tokens(phrase)
+    chosen = select_faults(query, rows, equipment_words=words, scoped=code is not None)
+    repairs = faults.repairs_of(ctx.session, ctx.caller, [f.id for f in chosen.faults])
+    by_id = {i.id: i for i in ctx.index.items.values()}
     out = []
-    for _, f in rows[:5]:
-        notes = [n.get("text", "") for n in (f.notes or [])][-2:]
+    for f in chosen.faults:
+        item = by_id.get(f.equipment_id)
         out.append(
-            {
-                "fault_id": f.id,
-                "title": f.title,
-                "status": f.status.value,
-                "opened": f.opened_at.date().isoformat(),
-                "root_cause": f.root_cause,
-                "notes": notes,
-            }
+            summarise(
+                f,
+                item.code if item else "",
+                item.name if item else "",
+                repairs.get(f.id, []),
+            )
         )
-    return out
+    return {
+        "faults": out,
+        "matched": chosen.matched,
+        "events": chosen.events,
+        "scope": ctx.describe(code) if code else None,
+    }
 
 
 def _search_history(ctx: ToolContext, query: str, equipment: str | None = None) -> str:
@@ -506,7 +520,7 @@ def _search_history(ctx: ToolContext, query: str, equipment: str | None = None) 
             "ok": True,
             "note": DATA_NOTE,
             "passages": ctx.add_hits(hits),
-            "faults": _history_rows(ctx, query, code),
+            **_history_rows(ctx, query, code),
         }
     )
 
@@ -888,12 +902,47 @@ def _forbidden(ctx: ToolContext, what: str, hint: str = "") -> str:
     return _err(f"Your role ({role}) may not {what}.{(' ' + hint) if hint else ''}", forbidden=True)
 
 
+_RANK = {Priority.low: 0, Priority.medium: 1, Priority.high: 2, Priority.critical: 3}
+
+
+def _decide_priority(
+    ctx: ToolContext, codes: list[str], text: str, given: str | None
+) -> priority_rules.PriorityDecision:
+    """Apply the vessel's priority rule (records.priority); the highest over ``codes``."""
+    stated = priority_rules.explicit_priority(text)
+    if stated is not None:
+        return stated
+    if given:
+        return priority_rules.PriorityDecision(Priority(given), "as requested", "explicit")
+    decisions = [
+        priority_rules.priority_for(ctx.session, ctx.caller, ctx.item(c).id, text) for c in codes
+    ]
+    return max(decisions, key=lambda d: _RANK[d.priority])
+
+
+def _targets(ctx: ToolContext, code: str) -> list[str]:
+    """Return the item a fault or job is on, and the others it also covers (ctx.also)."""
+    if code not in ctx.also:
+        return [code]
+    return [code, *(c for c in ctx.also if c != code and c in ctx.index.items)]
+
+
+def _on(ctx: ToolContext, codes: list[str]) -> str:
+    if len(codes) == 1:
+        return ctx.describe(codes[0])
+    return (
+        "each of "
+        + ", ".join(ctx.describe(c) for c in codes[:-1])
+        + (f" and {ctx.describe(codes[-1])}")
+    )
+
+
 def _report_fault(
     ctx: ToolContext,
     equipment: str,
     title: str,
     description: str = "",
-    priority: PriorityName = "medium",
+    priority: PriorityName | None = None,
 ) -> str:
     if not can(ctx.caller, Permission.report_fault):
         return _forbidden(ctx, "report faults")
@@ -903,31 +952,45 @@ def _report_fault(
     if ctx.index.needs_choice(code):
         kids = ctx.index.children.get(code, [])
         return _which(ctx, ctx.item(code).name, kids)
-    title = " ".join(title.split())[:300] or "Fault reported"
-    eq = ctx.equipment_row(code)
-    dups = faults.open_faults_on(ctx.session, ctx.caller, eq.id)
-    summary = f"File fault on {ctx.describe(code)}, priority {priority}: '{title}'?"
-    if dups:
+    title = clean_title(" ".join(title.split())[:300])
+    codes = _targets(ctx, code)
+    rows = [ctx.equipment_row(c) for c in codes]
+    decision = _decide_priority(ctx, codes, f"{title}. {description}", priority)
+    dups = [f for eq in rows for f in faults.open_faults_on(ctx.session, ctx.caller, eq.id)]
+    summary = (
+        f"File {'one fault on ' if len(codes) > 1 else 'fault on '}{_on(ctx, codes)}, "
+        f"priority {decision.priority.value}: {decision.reason}. Title: '{title}'."
+    )
+    if dups and len(codes) == 1:
         listing = "; ".join(f"#{f.id} '{f.title}' ({f.status.value})" for f in dups[:3])
         first = dups[0].id
         summary += (
             f" Already open on this equipment: {listing}. Add this as a note to fault "
             f"#{first} instead? Say 'add to #{first}', or Yes to file a new fault."
         )
+    elif dups:
+        listing = "; ".join(f"#{f.id} '{f.title}' ({f.status.value})" for f in dups[:3])
+        summary += f" Already open: {listing}."
     summary += " Yes / Edit / Cancel"
-    args = {
-        "equipment_id": eq.id,
+    args: dict[str, Any] = {
+        "equipment_id": rows[0].id,
         "equipment_code": code,
         "title": title,
         "description": description or title,
-        "priority": priority,
+        "priority": decision.priority.value,
+        "priority_reason": decision.reason,
+        "priority_source": decision.source,
     }
-    proposed = ctx.propose("report_fault", args, summary, [f.id for f in dups])
+    if len(codes) > 1:
+        args["equipment_ids"] = [eq.id for eq in rows]
+        args["equipment_codes"] = codes
+    offered = [f.id for f in dups] if len(codes) == 1 else []
+    proposed = ctx.propose("report_fault", args, summary, offered)
     return _json(
         {
             "ok": True,
             "proposed": {"id": proposed.id, "kind": "report_fault"},
-            "duplicates": [f.id for f in dups],
+            "duplicates": offered,
             "display": summary,
         }
     )
@@ -938,7 +1001,7 @@ def _create_work_order(
     equipment: str,
     title: str,
     description: str = "",
-    priority: PriorityName = "medium",
+    priority: PriorityName | None = None,
     kind: Literal["corrective", "preventive", "inspection"] = "corrective",
     due_in_days: float | None = None,
     fault_id: int | None = None,
@@ -951,16 +1014,23 @@ def _create_work_order(
         return _which(ctx, equipment, cands)
     if ctx.index.needs_choice(code):
         return _which(ctx, ctx.item(code).name, ctx.index.children.get(code, []))
-    eq = ctx.equipment_row(code)
-    title = " ".join(title.split())[:300] or "Work order"
+    codes = _targets(ctx, code)
+    rows = [ctx.equipment_row(c) for c in codes]
+    title = clean_title(" ".join(title.split())[:300], fallback="Work order")
+    decision = _decide_priority(ctx, codes, f"{title}. {description}", priority)
     args: dict[str, Any] = {
-        "equipment_id": eq.id,
+        "equipment_id": rows[0].id,
         "equipment_code": code,
         "title": title,
         "description": description or title,
-        "priority": priority,
+        "priority": decision.priority.value,
+        "priority_reason": decision.reason,
+        "priority_source": decision.source,
         "kind": kind,
     }
+    if len(codes) > 1:
+        args["equipment_ids"] = [eq.id for eq in rows]
+        args["equipment_codes"] = codes
     due_txt = ""
     if due_in_days is not None:
         due = utcnow() + timedelta(days=due_in_days)
@@ -972,9 +1042,11 @@ def _create_work_order(
         except BosunError:
             return _err(f"Fault #{fault_id} was not found on this vessel.")
         args["fault_id"] = fault_id
+    each = "one " if len(codes) > 1 else ""
     summary = (
-        f"Create {kind} work order on {ctx.describe(code)}, priority {priority}"
-        f"{due_txt}: '{title}'?" + _decider(awaiting, "Yes / Edit / Cancel")
+        f"Create {each}{kind} work order on {_on(ctx, codes)}{due_txt}, priority "
+        f"{decision.priority.value}: {decision.reason}. Title: '{title}'."
+        + _decider(awaiting, "Yes / Edit / Cancel")
     )
     proposed = ctx.propose("create_work_order", args, summary, awaiting=awaiting)
     return _json(

@@ -29,7 +29,9 @@ def test_report_then_yes_files_once(world: World, say: Say) -> None:
     r = say("ME2 fuel pump leaking diesel onto the hot box")
     assert r.outcome == "proposed" and r.proposed_action is not None
     assert r.proposed_action.arguments["equipment_code"] == "601.2.10"
-    assert r.proposed_action.arguments["priority"] == "high"
+    # Fuel on a hot surface is a fire risk: critical, and the reply says why.
+    assert r.proposed_action.arguments["priority"] == "critical"
+    assert "priority critical: fuel or oil on a hot surface" in r.reply
     assert "Yes / Edit / Cancel" in r.reply
     assert _faults(world) == []  # nothing written before the yes
     done = say("yes")
@@ -37,7 +39,7 @@ def test_report_then_yes_files_once(world: World, say: Say) -> None:
     again = say("yes")
     assert again.executed is None
     fs = _faults(world)
-    assert len(fs) == 1 and fs[0].priority.value == "high" and fs[0].reported_via == "test"
+    assert len(fs) == 1 and fs[0].priority.value == "critical" and fs[0].reported_via == "test"
 
 
 def test_button_confirmation_executes_once(world: World, say: Say, assistant: Assistant) -> None:
@@ -75,7 +77,9 @@ def test_no_rejects_and_no_with_equipment_retargets(world: World, say: Say) -> N
     out = say("no, ME1")
     assert out.proposed_action is not None
     assert out.proposed_action.arguments["equipment_code"] == "601.1.10"
-    assert out.proposed_action.arguments["title"] == first.arguments["title"]
+    # The title moves with the equipment: ME2's words become ME1's.
+    assert first.arguments["title"] == "ME2 fuel pump weeping"
+    assert out.proposed_action.arguments["title"] == "ME1 fuel pump weeping"
     out = say("cancel")
     assert out.outcome == "done" and out.proposed_action is None
     with world.db.transaction(world.chief) as s:
@@ -224,7 +228,7 @@ def test_spoken_turn_is_normalised_before_recognition(say: Say) -> None:
     assert r.normalized_text.startswith("main engine No. 2 fuel pump")
     assert r.proposed_action is not None
     assert r.proposed_action.arguments["equipment_code"] == "601.2.10"
-    assert r.proposed_action.arguments["priority"] == "high"
+    assert r.proposed_action.arguments["priority"] == "critical"  # diesel on the hot box
 
 
 def test_pronoun_follow_up_uses_last_equipment(say: Say) -> None:

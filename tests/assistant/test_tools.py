@@ -179,8 +179,8 @@ def test_write_tools_only_propose(world: World, retriever: Retriever) -> None:
         )
         assert out["proposed"]["kind"] == "report_fault"
         assert out["display"].startswith(
-            "File fault on 601.2.10 ME2 fuel injection pump "
-            "(Main engine No. 2), priority high: 'leaking diesel"
+            "File fault on 601.2.10 ME2 fuel injection pump (Main engine No. 2), "
+            "priority high: as requested. Title: 'Leaking diesel"
         )
         out = call(
             "create_work_order",
