@@ -3,7 +3,8 @@
 One rule, in this order: words that state a priority win ("urgent", "asap" -> high; "not
 urgent", "when convenient" -> low); otherwise the severity of what is described (fire,
 smoke, fuel on hot surfaces, a failed emergency or fire-fighting test -> critical; a trip
-on DP, low lube-oil or hydraulic pressure, high temperature, a burst -> high); otherwise
+on DP, low lube-oil or hydraulic pressure, high temperature, a burst, a brake that does not
+hold its load, a leak during a transfer -> high); otherwise
 the criticality of the nearest item up the register tree that has one (``critical`` ->
 high, anything else -> medium).
 """
@@ -153,6 +154,12 @@ _HIGH_TEMP = re.compile(
     re.IGNORECASE,
 )
 _BURST = re.compile(r"\bburst\w*\b|\bruptur\w*\b|\bsplit hose\b", re.IGNORECASE)
+_BRAKE_SLIPS = re.compile(
+    r"\bbrakes?\b.{0,30}\b(?:slip\w*|not holding|won'?t hold|doesn'?t hold|does not hold|"
+    r"failed|fail\w*|gave way|giving way)\b|\b(?:drum|load|wire)\b.{0,12}\bslip\w*",
+    re.IGNORECASE,
+)
+_TRANSFER = re.compile(r"\b(?:bunkering|bunkers?|transfer\w*|discharging|loading)\b", re.I)
 
 
 def severity_priority(text: str, equipment_words: str = "") -> PriorityDecision | None:
@@ -180,6 +187,10 @@ def severity_priority(text: str, equipment_words: str = "") -> PriorityDecision 
         return sev(Priority.high, "high temperature")
     if _BURST.search(text):
         return sev(Priority.high, "a burst")
+    if _BRAKE_SLIPS.search(text):
+        return sev(Priority.high, "a brake that does not hold its load")
+    if _TRANSFER.search(text) and _ESCAPE.search(text):
+        return sev(Priority.high, "a leak during a transfer is a pollution risk")
     return None
 
 

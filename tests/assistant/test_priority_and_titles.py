@@ -49,6 +49,9 @@ def test_explicit_words_win(text: str, priority: Priority, reason: str) -> None:
         ("ME2 LO pressure low alarm at full rpm", Priority.high, "low lube-oil pressure"),
         ("BT2 HPU pitch pressure dropping", Priority.high, "low hydraulic pressure"),
         ("DG2 jacket water temp high", Priority.high, "high temperature"),
+        ("FRC davit winch brake slipping", Priority.high, "brake"),
+        ("stbd tugger brake not holding, drum slips under load", Priority.high, "brake"),
+        ("cargo fuel pump leaking at the seal while bunkering", Priority.high, "transfer"),
         ("crane hydraulic hose burst on slew", Priority.high, "burst"),
         ("hose crane hyd oil temp 72C", Priority.high, "high temperature"),
         ("DGPS 1 dropping out on DP", Priority.high, "on DP"),
@@ -69,7 +72,6 @@ def test_severity_in_the_text(text: str, priority: Priority, reason: str) -> Non
         "emergency generator day tank sight glass dirty",  # nothing failed
         "DG1 not starting on first attempt, ok on second",
         "boiler burner flame failure, reset twice",  # a burner fault, not a fire
-        "FRC davit winch brake slipping",  # not in the rule: the equipment decides
         "change the BT1 HPU filter after DP ops",  # DP named, nothing failed on DP
     ],
 )
