@@ -51,6 +51,11 @@ class Settings(RecordsSettings):
         description="The only folder POST /v1/admin/backup writes archives to "
         "(default: BOSUN_HOME/backups).",
     )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token /metrics requires of every caller (unset: /metrics answers "
+        "loopback callers only).",
+    )
     cors_origins: tuple[str, ...] = Field(
         default=("*",),
         description="Origins whose pages may call the chat API from the widget (JSON list).",
