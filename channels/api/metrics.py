@@ -130,5 +130,7 @@ class MetricsMiddleware:
             await self.app(scope, receive, recording_send)
         finally:
             route = scope.get("route")
-            template = getattr(route, "path", None) or self.resolve(scope) or UNMATCHED
+            # path_format: the template without convertors ({fault_id}, not {fault_id:id}).
+            path = getattr(route, "path_format", None) or getattr(route, "path", None)
+            template = path or self.resolve(scope) or UNMATCHED
             self.metrics.observe(scope["method"], template, status, time.perf_counter() - start)

@@ -48,7 +48,10 @@ def test_validation_error_is_422_with_field_errors(client: TestClient, org_a: Te
         headers=org_a.auth(Role.crew),
     )
     assert_problem(extra, 422, "invalid")
-    assert_problem(client.get("/v1/vessels/abc", headers=org_a.auth(Role.crew)), 422, "invalid")
+    crew = org_a.auth(Role.crew)
+    assert_problem(client.get(f"/v1/vessels/{2**63}", headers=crew), 422, "invalid")
+    # An id segment is digits: /v1/vessels/abc names no resource (and /faults/stats is no id).
+    assert_problem(client.get("/v1/vessels/abc", headers=crew), 404, "not_found")
 
 
 def test_service_errors_keep_their_code(client: TestClient, org_a: Tenant) -> None:

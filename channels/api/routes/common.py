@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import inspect
+import re
+from collections.abc import Callable, Iterable
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query
@@ -38,9 +40,28 @@ class _IdConvertor(Convertor[int]):
 register_url_convertor("id", _IdConvertor())
 
 
+class _V1Router(APIRouter):
+    """A router whose ``{..._id}`` path segments match digits only (see ``_IdConvertor``)."""
+
+    def add_api_route(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        """Add a route, its integer ids matched as ``{name:id}``."""
+        super().add_api_route(_digit_ids(path, endpoint), endpoint, **kwargs)
+
+
+def _digit_ids(path: str, endpoint: Callable[..., Any]) -> str:
+    parameters = inspect.signature(endpoint).parameters
+
+    def swap(match: re.Match[str]) -> str:
+        found = parameters.get(match.group(1))
+        is_text = found is not None and "str" in str(found.annotation)
+        return match.group(0) if is_text else "{" + match.group(1) + ":id}"
+
+    return re.sub(r"\{(\w+_id)\}", swap, path)
+
+
 def v1_router(**kwargs: Any) -> APIRouter:
     """Return a router for ``/v1`` routes (full paths, so metrics see the route templates)."""
-    return APIRouter(prefix=V1, responses=PROBLEM_RESPONSES, **kwargs)
+    return _V1Router(prefix=V1, responses=PROBLEM_RESPONSES, **kwargs)
 
 
 Cursor = Annotated[

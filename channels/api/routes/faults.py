@@ -56,9 +56,9 @@ def list_faults(
 def fault_statistics(
     session: SessionDep,
     caller: CallerDep,
-    vessel_id: int | None = None,
+    vessel_id: Id | None = None,
     equipment_id: Annotated[
-        int | None, Query(description="Only this item and everything below it.")
+        Id | None, Query(description="Only this item and everything below it.")
     ] = None,
     since: Annotated[AwareDatetime | None, Query(description="Opened at or after.")] = None,
     until: Annotated[

@@ -9,6 +9,7 @@ from fastapi import Query
 from channels.api.deps import CallerDep, SessionDep
 from channels.api.routes.common import v1_router
 from channels.api.schemas import Page, PlanDueRead
+from channels.api.schemas.common import Id
 from records import plans
 
 router = v1_router(tags=["maintenance plans"])
@@ -18,9 +19,9 @@ router = v1_router(tags=["maintenance plans"])
 def plans_due(
     session: SessionDep,
     caller: CallerDep,
-    vessel_id: int | None = None,
+    vessel_id: Id | None = None,
     equipment_id: Annotated[
-        int | None, Query(description="Only plans on this item and everything below it.")
+        Id | None, Query(description="Only plans on this item and everything below it.")
     ] = None,
     due_within_days: Annotated[
         float | None, Query(ge=0, description="Only plans due within this many days (or overdue).")

@@ -83,7 +83,7 @@ def search_equipment(
     return all_of(EquipmentRead, rows)
 
 
-@router.get("/equipment/{equipment_id:id}", tags=["equipment"])
+@router.get("/equipment/{equipment_id}", tags=["equipment"])
 def get_equipment(equipment_id: Id, session: SessionDep, caller: CallerDep) -> EquipmentRead:
     """Get one piece of equipment."""
     return EquipmentRead.model_validate(register.get_equipment(session, caller, equipment_id))
@@ -111,7 +111,7 @@ def create_equipment(
     return EquipmentRead.model_validate(equipment)
 
 
-@router.patch("/equipment/{equipment_id:id}", tags=["equipment"])
+@router.patch("/equipment/{equipment_id}", tags=["equipment"])
 def update_equipment(
     equipment_id: Id, body: EquipmentUpdate, session: SessionDep, caller: CallerDep
 ) -> EquipmentRead:
@@ -136,7 +136,7 @@ def update_equipment(
     return EquipmentRead.model_validate(updated)
 
 
-@router.put("/equipment/{equipment_id:id}/running-hours", tags=["equipment"])
+@router.put("/equipment/{equipment_id}/running-hours", tags=["equipment"])
 def set_running_hours(
     equipment_id: Id, body: RunningHoursSet, session: SessionDep, caller: CallerDep
 ) -> EquipmentRead:
