@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -630,11 +630,25 @@ def _as_utc(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def index_all_fault_history(service: KnowledgeService) -> int:
-    """Index the fault history of every vessel (first start)."""
+def index_all_fault_history(
+    service: KnowledgeService, on_failure: Callable[[str], None] | None = None
+) -> int:
+    """Index the fault history of every vessel (first start).
+
+    With ``on_failure``, a vessel whose history fails is reported there and the others go
+    on (one tenant's data cannot stop the start); without it the error is raised.
+    """
     with service.bosun.db.transaction(ALL_TENANTS) as s:
-        vessels = [(v.org_id, v.id) for v in s.scalars(select(Vessel))]
-    return sum(service.index_fault_history(org, vid) for org, vid in vessels)
+        vessels = [(v.org_id, v.id, v.imo) for v in s.scalars(select(Vessel))]
+    indexed = 0
+    for org, vid, imo in vessels:
+        try:
+            indexed += service.index_fault_history(org, vid)
+        except Exception as err:  # reported per vessel; the rest are indexed
+            if on_failure is None:
+                raise
+            on_failure(f"fault history of vessel {imo} (organization {org}): {err}")
+    return indexed
 
 
 __all__ = [

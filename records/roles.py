@@ -23,6 +23,7 @@ class Permission(enum.StrEnum):
     manage_plans = "manage_plans"
     manage_users = "manage_users"
     manage_keys = "manage_keys"
+    manage_notifications = "manage_notifications"
     curate_knowledge = "curate_knowledge"
     write_readings = "write_readings"
 

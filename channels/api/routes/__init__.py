@@ -10,6 +10,7 @@ from channels.api.routes import (
     documents,
     faults,
     models,
+    notifications,
     parts,
     pending,
     plans,
@@ -41,6 +42,7 @@ def v1_routers() -> list[APIRouter]:
         models,
         transcribe,
         admin,
+        notifications,
     )
     return [module.router for module in modules]
 

@@ -109,6 +109,9 @@ def chat_token(body: TokenIn, bosun: BosunDep, caller: CallerDep) -> dict[str, A
     issued = open_gateway(bosun).issue_chat_token(
         caller.org_id, user_id, ttl=timedelta(seconds=body.ttl_s)
     )
+    with bosun.db.transaction(caller) as s:
+        holder = users.get_user(s, caller, user_id)
+        users.audit_chat_token(s, caller, user=holder, expires_at=issued.expires_at)
     return {
         "token": issued.token,
         "expires_at": issued.expires_at.isoformat(),

@@ -1,15 +1,15 @@
 """Documents count their ingest attempts: one re-queue after a crash, then failed.
 
-Revision ID: 0004_ingest_attempts
-Revises: 0003
+Revision ID: 0006_ingest_attempts
+Revises: 0005_audit_redact_secrets
 Create Date: 2026-12-07
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_ingest_attempts"
-down_revision = "0003"
+revision = "0006_ingest_attempts"
+down_revision = "0005_audit_redact_secrets"
 branch_labels = None
 depends_on = None
 
