@@ -79,7 +79,11 @@ def list_glossary(
     return GlossaryList(items=[_item(r) for r in glossary_rows(session, caller, source)])
 
 
-@router.post("/glossary", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/glossary",
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": GlossaryItem, "description": "The term's entry was replaced."}},
+)
 def add_glossary_entry(
     body: GlossaryCreate, response: Response, session: SessionDep, caller: CallerDep
 ) -> GlossaryItem:
