@@ -23,8 +23,8 @@ REGISTER = HERE.parents[1] / "records" / "demo" / "register.yaml"
 OUT = HERE / "utterances.jsonl"
 SEED = 13
 PER_LABEL = {
-    "report": 700,
-    "document_question": 700,
+    "report": 1050,
+    "document_question": 850,
     "state_question": 420,
     "history_question": 320,
     "record_change": 380,
@@ -372,6 +372,67 @@ UPPER_WO = [
     "{part} WORN REPLACE",
 ]
 
+# Plant work-order shorthand (verbs, positions, parts, states), as job cards are typed.
+WO_VERBS = """REPLACE|REPAIR|CHANGE OUT|C/O|R&R|REMOVE & REFIT|INSTALL|FIT|SUPPLY & FIT|INSPECT|
+CHECK|CHECK & ADJUST|ADJUST|TIGHTEN|RE-TORQUE|WELD|FABRICATE|MODIFY|CLEAN|FLUSH|REGAS|
+RECHARGE|TOP UP|GREASE|LUBE|TEST|CALIBRATE|RESET|RESEAL|REALIGN|REBUILD|REWIRE|
+REPLACE FAULTY|INVESTIGATE|TROUBLESHOOT|DIAGNOSE|RECTIFY|REPAIR DAMAGED|RENEW|REMOVE|
+REFIT|OVERHAUL|REPACK|BLEED|PURGE|RE-ROUTE|SECURE|RE-TENSION|REPAINT|SANDBLAST|UPGRADE"""
+WO_POS = """L/H|R/H|LH|RH|FRONT|REAR|F/L|F/R|R/L|R/R|UPPER|LOWER|NO 1|NO 2|#3|INNER|OUTER|
+CAB|ENGINE|TRANS|DIFF|LEFT|RIGHT|TOP|BOTTOM|FWD|AFT|PORT|STBD|MAIN|AUX|PRIMARY|SECONDARY"""
+WO_STATES = """LEAKING|NOT WORKING|U/S|FAULTY|BROKEN|DAMAGED|CRACKED|WORN|LOOSE|MISSING|
+INOPERATIVE|INTERMITTENT|NOISY|OVERHEATING|LOW|HIGH|BLOWN|SEIZED|STUCK|FAULT CODE|
+ALARM|WARNING LIGHT ON|NOT FUNCTIONING|OUT OF ADJUSTMENT|CHAFED|PERISHED|BENT|
+CORRODED|RUBBING|SLIPPING|NO POWER|FLAT|BLOCKED|CONTAMINATED|OVERDUE|DUE|REQUIRED"""
+PLANT_WO = [
+    "{id} {wv} {pos} {part}",
+    "{wv} {pos} {part}",
+    "{pos} {part} {st}",
+    "{id} {pos} {part} {st}",
+    "{part} {st} - {wv}",
+    "{wv} {part} {st}",
+    "{id} {part} {st} {wv} REQ",
+    "{wv} {part} ON {eq}",
+    "{eq} {part} {st}",
+    "{id} {eq} {wv} {part}",
+    "{wv} {pos} {part} {st}",
+    "{wv} {part} & {part}",
+    "{id} {wv} {part} AS PER OEM",
+    "{part} {st} ON {pos} SIDE",
+    "{pos} {part} {st} REQ {wv}",
+    "{wv} {part} {id}",
+    "{id} {hrs} HR SERVICE",
+    "{id} PM SERVICE {hrs}HRS",
+    "{eq} {st}",
+    "{id} {eq} {st} INVESTIGATE",
+]
+
+TOPICS = """blackout recovery|enclosed space entry|tank entry|bunkering|hot work|crankcase inspection|
+MOB recovery|fire drill|abandon ship|steering gear changeover|gas freeing|lifeboat launching|
+dead ship start|emergency steering|black start|engine room flooding|oil spill response|
+CO2 release|fuel changeover|purifier cleaning|boiler light up|generator paralleling|
+shore power connection|pilot ladder rigging|anchoring|DP trials|FMEA trials|cargo hose connection|
+lock out tag out|working aloft|man overboard|crane lift planning|helicopter ops|heavy weather prep"""
+TOPIC_TEMPLATES = [
+    "{topic} steps pls",
+    "{topic} steps",
+    "{topic} procedure",
+    "{topic} procedure pls",
+    "{topic} checklist",
+    "procedure for {topic}",
+    "{topic} requirements",
+    "{topic} limits",
+    "what's the {topic} procedure",
+    "{topic} what do we need",
+    "{topic} precautions",
+    "{topic} who does what",
+    "max {param} for the {eq}",
+    "min {param} {eq}",
+    "{eq} max {param}",
+    "{param} limit on the {eq}",
+    "alarm limit {param} {eq}",
+]
+
 DOCQ_TEMPLATES = [
     "{eq} {sym}, {tail}",
     "{eq} {sym} {tail}",
@@ -414,6 +475,42 @@ DOCQ_TEMPLATES = [
     "what is the purpose of the {part} on a {eq}",
 ]
 
+FMEA_QUESTIONS = [
+    "what are the failure modes of the {eq}",
+    "what failure modes does the {eq} {part} have",
+    "how many failure modes are listed for the {eq}",
+    "what is the effect of {eq} {part} failure",
+    "potential effects of a {part} failure on the {eq}",
+    "what is the severity of {part} {st2} on the {eq}",
+    "what is the occurrence rating for {eq} {part} {st2}",
+    "what is the detection rating for {part} {st2}",
+    "what is the RPN of the {eq} {part}",
+    "risk priority number for {part} {st2}",
+    "which {eq} failure modes have a severity above {k}",
+    "list failure modes with RPN over {r}",
+    "which component of the {eq} has the highest RPN",
+    "what subsystem does the {part} belong to",
+    "what components are part of the {eq} subsystem",
+    "what are the causes of {part} {st2} in the {eq}",
+    "what current controls are in place for {part} {st2}",
+    "how is {part} {st2} detected",
+    "recommended action for {part} {st2} on the {eq}",
+    "what maintenance is recommended for the {eq} {part}",
+    "what does the FMEA say about the {eq} {part}",
+    "which failure modes of the {eq} are critical",
+    "what is the most severe failure mode of the {eq}",
+    "average severity of {eq} failures",
+    "what are the sub-components of the {eq}",
+    "which parts of the {eq} can fail from {st2}",
+    "what happens if the {eq} {part} fails",
+    "what causes {st2} of the {part}",
+    "is {st2} of the {part} a critical failure",
+    "what inspection detects {part} {st2} early",
+]
+FMEA_STATES = """wear|wearing|cracking|leaking|leakage|fatigue|corrosion|blockage|overheating|
+seizure|misalignment|contamination|loosening|fracture|erosion|vibration|electrical failure|
+short circuit|open circuit|loss of pressure|delamination|deformation|binding|scoring"""
+
 STATE_TEMPLATES = [
     "{eq} running hrs",
     "{eq} running hours",
@@ -434,6 +531,10 @@ STATE_TEMPLATES = [
     "list open WOs for {eq}",
     "whats outstanding on {eq}",
     "{eq} {param} now",
+    "what's the {param} on {eq} right now",
+    "{eq} {param} atm",
+    "{param} on {eq} at the moment",
+    "whats {eq} {param} reading now",
     "what's the {param} on {eq}",
     "current {param} {eq}",
     "{eq} {param}",
@@ -894,6 +995,22 @@ def build() -> list[dict[str, str]]:
         "sym": [s.upper() for s in _split(SYMPTOMS)],
     }
     plant_pools = {**pools, "eq": plant + eq_marine}
+    plant_upper = {
+        **pools,
+        "eq": [e.upper() for e in plant + plant + eq_marine],
+        "part": [p.upper() for p in _split(PARTS) + plant + plant],
+        "wv": _split(WO_VERBS),
+        "pos": _split(WO_POS),
+        "st": _split(WO_STATES),
+    }
+    fmea_pools = {
+        **pools,
+        "eq": plant + eq_all,
+        "part": _split(PARTS) + plant,
+        "st2": _split(FMEA_STATES),
+        "k": ["5", "6", "7", "8"],
+        "r": ["50", "100", "120", "200"],
+    }
     eq_pairs = short_codes + [n for n in reg if len(n) < 22]
     rows: dict[str, str] = {}
 
@@ -935,6 +1052,7 @@ def build() -> list[dict[str, str]]:
             (5, t(REPORT_TEMPLATES)),
             (2, t(WO_TEMPLATES)),
             (2, t(UPPER_WO, upper_pools)),
+            (4, t(PLANT_WO, plant_upper)),
             (1, t(REPORT_TEMPLATES + WO_TEMPLATES, plant_pools)),
         ],
         [],
@@ -945,6 +1063,8 @@ def build() -> list[dict[str, str]]:
         [
             (4, t(DOCQ_TEMPLATES)),
             (1, t(DOCQ_TEMPLATES, {**pools, "eq": eq_all + plant})),
+            (2, t(FMEA_QUESTIONS, fmea_pools)),
+            (1, t(TOPIC_TEMPLATES, {**pools, "topic": _split(TOPICS)})),
             (2, lambda: rng.choice(general)),
         ],
         general,
