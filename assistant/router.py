@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
+from assistant.intents import Intent
 from knowledge import Embedder, embedding_thread_budget
 from records import BosunError, ErrorCode
 
@@ -238,7 +239,9 @@ class Router:
     ) -> Router:
         """Load the committed weights, checking they were trained on this data and embedder."""
         if not weights.exists() or not meta.exists():
-            raise RouterError(f"The router has no weights ({weights.name} is missing): {TRAIN_HINT}")
+            raise RouterError(
+                f"The router has no weights ({weights.name} is missing): {TRAIN_HINT}"
+            )
         info = json.loads(meta.read_text())
         sha = file_sha256(data)
         if info.get("data_sha256") != sha:
@@ -359,6 +362,62 @@ def train(
     meta.write_text(json.dumps(figures, indent=2) + "\n")
     say(f"trained in {time.perf_counter() - started:.1f} s; wrote {weights.name}, {meta.name}")
     return figures
+
+
+# Intent kinds the rules produce that decide a message's kind themselves; any other kind
+# (readings, lists, stock, plans, running hours, statistics...) refines a state or history
+# question and is kept when the router says so.
+_COARSE_KINDS = frozenset(
+    {
+        "refuse",
+        "smalltalk",
+        "update_work_order",
+        "create_work_order",
+        "history",
+        "answer",
+        "report_fault",
+        "unknown",
+    }
+)
+_WRITE_KINDS = frozenset({"report_fault", "create_work_order"})
+
+
+def intent_for_route(intent: Intent, label: str, fallback: str | None = None) -> Intent:
+    """Combine the rules' intent (exact things: ids, slots) with the router's label.
+
+    The router decides question versus report versus refusal; the rules keep manipulation,
+    record numbers and the fine kind of a state or history question. A write happens only
+    when the router says ``report``. ``fallback`` is the best question label of a follow-up
+    ("and its running hours?"), used when nothing is waiting for an answer.
+    """
+    kind = intent.kind
+    if (kind == "refuse" and intent.reason == "manipulation") or kind == "update_work_order":
+        return intent
+    if label in ("followup", "clarification_answer"):
+        if kind not in _COARSE_KINDS:
+            return intent
+        if fallback is None:
+            return intent if kind not in _WRITE_KINDS and kind != "refuse" else Intent("unknown")
+        label = fallback
+    if label == "report":
+        return intent if kind in _WRITE_KINDS else Intent("report_fault")
+    if label == "state_question":
+        return intent if kind not in _COARSE_KINDS else Intent("equipment_health")
+    if label == "history_question":
+        return intent if kind not in _COARSE_KINDS else Intent("history")
+    if label == "record_change":  # a record named by description, not number: show the open ones
+        return Intent("list_open")
+    if label == "small_talk":
+        return Intent("smalltalk")
+    # document_question, or refuse overruled by a relevant passage in the knowledge base
+    return intent if kind == "answer" else Intent("answer")
+
+
+def question_fallback(res: Route) -> str | None:
+    """Return the best question label of a short follow-up when it clearly asks something."""
+    ranked = sorted(QUESTION_LABELS, key=lambda lab: res.scores.get(lab, 0.0), reverse=True)
+    best = ranked[0]
+    return best if res.scores.get(best, 0.0) >= 0.15 else None
 
 
 _LOCK = threading.Lock()

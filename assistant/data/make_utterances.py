@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (seed lists of crew words read best as long lines)
 """Write ``utterances.jsonl``: labelled crew messages for the router, from seeds and variants.
 
     python assistant/data/make_utterances.py
@@ -23,9 +24,9 @@ REGISTER = HERE.parents[1] / "records" / "demo" / "register.yaml"
 OUT = HERE / "utterances.jsonl"
 SEED = 13
 PER_LABEL = {
-    "report": 1050,
+    "report": 1300,
     "document_question": 850,
-    "state_question": 420,
+    "state_question": 480,
     "history_question": 320,
     "record_change": 380,
     "followup": 260,
@@ -218,6 +219,16 @@ QUESTION_TAILS = [
     "how do i fix it",
     "what do I do",
     "what are the likely causes",
+    "whats the usual cause",
+    "usual cause?",
+    "what usually causes that",
+    "common causes?",
+    "what's the reason",
+    "why would that be",
+    "what does that mean",
+    "is it serious",
+    "what are the checks",
+    "what does the troubleshooting guide say",
     "is that normal",
     "what's the normal range",
     "whats the limit",
@@ -324,6 +335,51 @@ REPORT_TEMPLATES = [
     "noticed {eq} {sym} while doing checks",
     "watchkeeper reports {eq} {sym}",
 ]
+MEASURED_REPORTS = [
+    "{eq} {param} {v1}, normally {v2}",
+    "{eq} {param} dropping to {v1} at full load, was {v2} last week",
+    "{eq} {param} up to {v1}",
+    "{eq} {param} high {v1}",
+    "{eq} {param} low at {v1}",
+    "{param} high on {eq}",
+    "{param} low on {eq}",
+    "{eq} {param} reading {v1} vs {v2} on the other one",
+    "{eq} {param} off by {v1} vs command",
+    "{eq} {param} swinging {v1} to {v2}",
+    "{eq} {param} high at load",
+    "{short} {sym} at load",
+    "{short} {sym}",
+    "{short} {sym} at idle",
+    "{short} {param} high",
+    "{short} {param} low",
+    "{eq} {sym} +-{v1} at idle",
+    "{eq} {sym} {v1} rpm",
+    "{eq} {param} {v1} and climbing",
+    "{eq} {param} creeping up, now {v1}",
+]
+EMERGENCY = [
+    "fire in the {space}!!",
+    "{eq} on fire",
+    "smoke coming from the {eq}",
+    "smoke in the {space}",
+    "fire alarm {space}, {eq} smoking",
+    "flooding in the {space}",
+    "water coming in at the {eq}",
+    "{eq} exploded",
+    "fuel spraying on the {eq} exhaust",
+    "diesel leaking onto hot surface at {eq}",
+    "oil mist alarm {eq}!!",
+    "{space} fire, {eq} on fire!!",
+    "{eq} burst, oil everywhere",
+]
+SPACES = """purifier room|engine room|ER|ECR|steering gear room|thruster room|bow thruster room|
+galley|laundry|switchboard room|paint locker|pump room|emergency gen room|workshop|accommodation|
+cargo control room|bridge|hold|store room"""
+VALUES = ["3.6 bar", "4.6 bar", "95 deg", "510C", "0.8 bar", "15 rpm", "4%", "62 deg", "1.2 bar", "87C", "430V", "58 Hz", "250 A", "12%", "1100 rpm"]
+SHORT_EQ = """turbo|gearbox|purifier|compressor|genny|main engine|fuel pump|thruster|crane|boiler|
+separator|cooler|pump|motor|fan|winch|steering|CPP|prop|generator|engine|HPU|governor|alternator|
+injector|radar|aircon|fridge|bilge pump|fire pump"""
+
 WO_TEMPLATES = [
     "raise a WO to {act} the {eq}",
     "create a work order to {act} {eq}",
@@ -538,6 +594,16 @@ STATE_TEMPLATES = [
     "what's the {param} on {eq}",
     "current {param} {eq}",
     "{eq} {param}",
+    "how are the {eq} readings trending",
+    "{eq} trend",
+    "{eq} {param} trend last 24h",
+    "trend of {param} on {eq}",
+    "is the {eq} {param} trending up",
+    "how many {part}s do we have for the {eq}",
+    "how many {part} inserts for the {eq}",
+    "do we have {part}s for the {eq}",
+    "{part} qty onboard",
+    "how many {part}s left",
     "how is {eq} doing",
     "hows the {eq} looking",
     "is {eq} running ok",
@@ -809,7 +875,16 @@ REFUSE_TEMPLATES = [
     "wipe all {rec}",
     "close all {rec} now",
 ]
-CITIES = ["aberdeen", "rotterdam", "singapore", "manila", "houston", "stavanger", "esbjerg", "perth"]
+CITIES = [
+    "aberdeen",
+    "rotterdam",
+    "singapore",
+    "manila",
+    "houston",
+    "stavanger",
+    "esbjerg",
+    "perth",
+]
 WHENS = ["tomorrow", "today", "this weekend", "next week", "tonight", ""]
 TEAMS = ["united", "liverpool", "arsenal", "city", "celtic", "rangers", "barca", "real madrid"]
 THINGS = ["the sea", "my cat", "engineers", "the captain", "sailors", "love", "autumn", "pirates"]
@@ -1052,6 +1127,8 @@ def build() -> list[dict[str, str]]:
             (5, t(REPORT_TEMPLATES)),
             (2, t(WO_TEMPLATES)),
             (2, t(UPPER_WO, upper_pools)),
+            (3, t(MEASURED_REPORTS, {**pools, "v1": VALUES, "v2": VALUES, "short": _split(SHORT_EQ)})),
+            (1, t(EMERGENCY, {**pools, "space": _split(SPACES)})),
             (4, t(PLANT_WO, plant_upper)),
             (1, t(REPORT_TEMPLATES + WO_TEMPLATES, plant_pools)),
         ],
