@@ -155,8 +155,17 @@ class OfflineChatModel(BaseChatModel):
         routed = messages[last_human].additional_kwargs.get(ROUTE_KEY)
         if not isinstance(routed, dict):
             res = route(text)
-            routed = {"label": res.label, "fallback": question_fallback(res)}
-        intent = intent_for_route(recognise(text), routed["label"], routed.get("fallback"))
+            routed = {
+                "label": res.label,
+                "confidence": res.confidence,
+                "fallback": question_fallback(res),
+            }
+        intent = intent_for_route(
+            recognise(text),
+            routed["label"],
+            routed.get("fallback"),
+            float(routed.get("confidence", 1.0)),
+        )
         if not tool_msgs:
             return self._first(text, intent)
         last = tool_msgs[-1]

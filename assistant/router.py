@@ -124,7 +124,7 @@ def load_utterances(path: Path = DATA_FILE) -> list[Utterance]:
 
 def default_embedder() -> Embedder:
     """Return the packaged all-MiniLM-L6-v2 on torch (the reference backend)."""
-    from knowledge.embedder import SentenceTransformerEmbedder
+    from knowledge import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder(batch_size=64)
 
@@ -173,7 +173,7 @@ def _features(embedded: npt.NDArray[np.float32], hashed: Any) -> Any:
     )
 
 
-def _embed(
+def embed_texts(
     embedder: Embedder, texts: Sequence[str], *, progress: bool, cache: Path | None = None
 ) -> npt.NDArray[np.float32]:
     """Embed texts; with a cache file, only texts it does not hold (and update it)."""
@@ -260,14 +260,20 @@ class Router:
             intercept = arrays["intercept"].astype(np.float64)
         return cls(coef, intercept, info["labels"], emb)
 
-    def scores(self, texts: Sequence[str]) -> FloatArray:
-        """Return the label probabilities of each text, shape (len(texts), len(labels))."""
+    def scores(
+        self, texts: Sequence[str], embedded: npt.NDArray[np.float32] | None = None
+    ) -> FloatArray:
+        """Return the label probabilities of each text, shape (len(texts), len(labels)).
+
+        ``embedded`` passes the texts' embeddings when they are already at hand.
+        """
         if not texts:
             return np.zeros((0, len(self.labels)))
-        if len(texts) == 1:  # one thread: steadier and as fast for one short text on a busy CPU
+        if embedded is None and len(texts) == 1:
+            # one thread: steadier and as fast for one short text on a busy CPU
             with embedding_thread_budget(lambda: 1):
                 embedded = self.embedder.embed_documents([texts[0]])
-        else:
+        elif embedded is None:
             embedded = self.embedder.embed_documents(list(texts))
         x = _features(embedded, self._hashing.transform(texts))
         logits = np.asarray(x @ self.coef.T) + self.intercept
@@ -286,9 +292,11 @@ class Router:
             {lab: round(float(p), 4) for lab, p in zip(self.labels, probs, strict=True)},
         )
 
-    def labels_for(self, texts: Sequence[str]) -> list[str]:
+    def labels_for(
+        self, texts: Sequence[str], embedded: npt.NDArray[np.float32] | None = None
+    ) -> list[str]:
         """Return the best label of each text."""
-        return [self.labels[int(i)] for i in np.argmax(self.scores(texts), axis=1)]
+        return [self.labels[int(i)] for i in np.argmax(self.scores(texts, embedded), axis=1)]
 
 
 def train(
@@ -318,7 +326,7 @@ def train(
     emb = embedder or default_embedder()
     started = time.perf_counter()
     texts = [r.text for r in rows]
-    embedded = _embed(emb, texts, progress=progress, cache=cache)
+    embedded = embed_texts(emb, texts, progress=progress, cache=cache)
     hashed = _Hashing().transform(texts)
     x = _features(embedded, hashed)
     y = np.array([LABELS.index(r.label) for r in rows])
@@ -380,18 +388,28 @@ _COARSE_KINDS = frozenset(
     }
 )
 _WRITE_KINDS = frozenset({"report_fault", "create_work_order"})
+UNSURE = 0.5
 
 
-def intent_for_route(intent: Intent, label: str, fallback: str | None = None) -> Intent:
+def intent_for_route(
+    intent: Intent, label: str, fallback: str | None = None, confidence: float = 1.0
+) -> Intent:
     """Combine the rules' intent (exact things: ids, slots) with the router's label.
 
     The router decides question versus report versus refusal; the rules keep manipulation,
     record numbers and the fine kind of a state or history question. A write happens only
     when the router says ``report``. ``fallback`` is the best question label of a follow-up
-    ("and its running hours?"), used when nothing is waiting for an answer.
+    ("and its running hours?"), used when nothing is waiting for an answer. When the router
+    is unsure (``confidence`` under one half), an explicit work-order request, or a report
+    where it guessed a follow-up with nothing waiting, breaks the tie.
     """
     kind = intent.kind
     if (kind == "refuse" and intent.reason == "manipulation") or kind == "update_work_order":
+        return intent
+    if confidence < UNSURE and (
+        (kind == "create_work_order" and label in QUESTION_LABELS)
+        or (kind in _WRITE_KINDS and label in ("followup", "clarification_answer"))
+    ):
         return intent
     if label in ("followup", "clarification_answer"):
         if kind not in _COARSE_KINDS:
