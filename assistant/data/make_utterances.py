@@ -355,6 +355,16 @@ REPORT_TEMPLATES = [
     "{eq} {alarm2} trip",
     "{eq} tripped on {alarm2}",
     "um the {eq} {alarm2} alarm is on",
+    "{eq} tripped while we were on DP",
+    "{eq} tripped earlier during DP ops",
+    "we lost {eq} during the approach",
+    "{eq} went down while we were alongside",
+    "{eq} stopped while we were loading",
+    "{eq} {sym} while we were {doing}",
+    "{eq} was {sym} when we {did}",
+    "during {doing} the {eq} {sym}",
+    "last night the {eq} {sym}",
+    "this morning {eq} {sym} twice",
 ]
 MEASURED_REPORTS = [
     "{eq} {param} {v1}, normally {v2}",
@@ -1154,6 +1164,26 @@ def build() -> list[dict[str, str]]:
         "side": SIDES,
         "side2": SIDES,
     }
+    pools["doing"] = [
+        "on DP",
+        "manoeuvring",
+        "loading",
+        "discharging",
+        "alongside",
+        "at anchor",
+        "on passage",
+        "bunkering",
+        "in the approach",
+        "at the rig",
+    ]
+    pools["did"] = [
+        "started it",
+        "changed over",
+        "came off DP",
+        "put load on",
+        "tried to start it",
+        "went alongside",
+    ]
     pools["v1"] = VALUES
     pools["liquid"] = [
         "diesel",
@@ -1256,7 +1286,7 @@ def build() -> list[dict[str, str]]:
         [
             (5, t(REPORT_TEMPLATES)),
             (2, t(WO_TEMPLATES)),
-            (2, t(UPPER_WO, upper_pools)),
+            (3, t(UPPER_WO, upper_pools)),
             (
                 3,
                 t(
