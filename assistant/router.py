@@ -400,8 +400,9 @@ def intent_for_route(
     record numbers and the fine kind of a state or history question. A write happens only
     when the router says ``report``. ``fallback`` is the best question label of a follow-up
     ("and its running hours?"), used when nothing is waiting for an answer. When the router
-    is unsure (``confidence`` under one half), an explicit work-order request, or a report
-    where it guessed a follow-up with nothing waiting, breaks the tie.
+    is unsure (``confidence`` under one half), the rules break the tie: an explicit
+    work-order request, or a report where it guessed a follow-up with nothing waiting, is
+    filed; a question the rules read where it guessed a report is answered, not filed.
     """
     kind = intent.kind
     if (kind == "refuse" and intent.reason == "manipulation") or kind == "update_work_order":
@@ -418,7 +419,12 @@ def intent_for_route(
             return intent if kind not in _WRITE_KINDS and kind != "refuse" else Intent("unknown")
         label = fallback
     if label == "report":
-        return intent if kind in _WRITE_KINDS else Intent("report_fault")
+        if kind in _WRITE_KINDS:
+            return intent
+        # unsure, and the rules read a question: answer it rather than file it
+        if confidence < UNSURE and kind not in ("unknown", "smalltalk", "refuse"):
+            return intent
+        return Intent("report_fault")
     if label == "state_question":
         return intent if kind not in _COARSE_KINDS else Intent("equipment_health")
     if label == "history_question":
