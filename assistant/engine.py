@@ -495,7 +495,12 @@ class Assistant:
             hits = ctx.retriever.search(text, scope, limit=1)
             if hits and hits[0].score >= ctx.settings.assistant_min_score:
                 label = "document_question"
-        return {"label": label, "confidence": res.confidence, "fallback": question_fallback(res)}
+        return {
+            "label": label,
+            "confidence": res.confidence,
+            "fallback": question_fallback(res),
+            "report": res.scores.get("report", 0.0),
+        }
 
     def _reply_from(self, ctx: ToolContext, final: AIMessage) -> _Reply:
         meta = dict(final.response_metadata.get("bosun") or {})

@@ -159,12 +159,14 @@ class OfflineChatModel(BaseChatModel):
                 "label": res.label,
                 "confidence": res.confidence,
                 "fallback": question_fallback(res),
+                "report": res.scores.get("report", 0.0),
             }
         intent = intent_for_route(
             recognise(text),
             routed["label"],
             routed.get("fallback"),
             float(routed.get("confidence", 1.0)),
+            float(routed.get("report", 0.0)),
         )
         if not tool_msgs:
             return self._first(text, intent)

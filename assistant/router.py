@@ -392,17 +392,22 @@ UNSURE = 0.5
 
 
 def intent_for_route(
-    intent: Intent, label: str, fallback: str | None = None, confidence: float = 1.0
+    intent: Intent,
+    label: str,
+    fallback: str | None = None,
+    confidence: float = 1.0,
+    report_score: float = 0.0,
 ) -> Intent:
     """Combine the rules' intent (exact things: ids, slots) with the router's label.
 
     The router decides question versus report versus refusal; the rules keep manipulation,
-    record numbers and the fine kind of a state or history question. A write happens only
-    when the router says ``report``. ``fallback`` is the best question label of a follow-up
+    record numbers and the fine kind of a state or history question. ``fallback`` is the best question label of a follow-up
     ("and its running hours?"), used when nothing is waiting for an answer. When the router
     is unsure (``confidence`` under one half), the rules break the tie: an explicit
     work-order request, or a report where it guessed a follow-up with nothing waiting, is
-    filed; a question the rules read where it guessed a report is answered, not filed.
+    filed; a question the rules read where it guessed a report is answered, not filed. A
+    report the rules read, where the router guessed a bare answer ("port prop pitch
+    hunting") but gives ``report_score`` at least 0.15, is filed too.
     """
     kind = intent.kind
     if (kind == "refuse" and intent.reason == "manipulation") or kind == "update_work_order":
@@ -411,6 +416,9 @@ def intent_for_route(
         (kind == "create_work_order" and label in QUESTION_LABELS)
         or (kind in _WRITE_KINDS and label in ("followup", "clarification_answer"))
     ):
+        return intent
+    # "port prop pitch hunting" read as a bare answer, with no question waiting for one
+    if label == "clarification_answer" and kind in _WRITE_KINDS and report_score >= 0.15:
         return intent
     if label in ("followup", "clarification_answer"):
         if kind not in _COARSE_KINDS:
