@@ -45,82 +45,286 @@ def _sentences(text: str) -> list[str]:
     return [p for p in parts if len(p) > 3]
 
 
-def compose_answer(
-    question: str,
-    passages: list[dict[str, Any]],
-    min_overlap: float,
-    faults: list[dict[str, Any]] | None = None,
-) -> Composed:
-    """Return up to three of the best sentences with [n] citations, or say nothing was found."""
+_TAG = re.compile(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b")
+_VALUE = re.compile(r"\d")
+_STEP_START = re.compile(r"^\d{1,2}[.)](?:\s|$)")
+_GENERIC_HEAD = frozenset({"item", "value", "parameter", "description", "tag", "name", "data"})
+
+
+def _is_cell(block: str) -> bool:
+    """Whether a block is a table cell: short, one line, not a sentence."""
+    return len(block) <= 160 and "\n" not in block and not block.rstrip().endswith((".", ":"))
+
+
+_HEAD_WORDS = frozenset(
+    """item value values symptom symptoms cause causes possible remedy action actions parameter
+    tag task job jobs equipment interval intervals part parts quantity qty check limit limits
+    setting settings description fault alarm shutdown normal unit joint torque notes note
+    condition code model serial duty time hours suggested how what where when who by
+    frequency type size grade capacity range""".split()  # noqa: SIM905
+)
+_HEADS = frozenset(
+    """item value symptom cause remedy action parameter tag task interval part quantity check
+    limit setting description fault alarm unit""".split()  # noqa: SIM905
+)
+
+
+def _tabular(cells: list[str]) -> bool:
+    """Whether short blocks are a table (tags, values or a header), not a bare list."""
+    head = cells[0].lower().split()
+    return bool(head and head[0] in _HEADS) or any(
+        _TAG.search(c) or _VALUE.search(c) for c in cells
+    )
+
+
+def _shape(cell: str) -> str:
+    """Return a cell's look: numbers as 9, runs of words as a ('2000 h' -> '9 a')."""
+    t = re.sub(r"[A-Za-z]+(?:[-'/][A-Za-z]+)*", "a", re.sub(r"\d+(?:[.,]\d+)*", "9", cell))
+    return re.sub(r"a(?:[ ,]+a)+", "a", t)
+
+
+def _columns(cells: list[str]) -> int:
+    """Guess a flattened table's column count: the period at which cells look alike."""
+    shapes = [_shape(c) for c in cells]
+
+    def alike(width: int) -> float:
+        pairs = len(shapes) - width
+        return sum(shapes[i] == shapes[i + width] for i in range(pairs)) / pairs if pairs else 0.0
+
+    # The smallest width about as regular as the best (multiples of it are regular too);
+    # two columns unless another is clearly more regular: key-value tables are the common
+    # case, and text-only cells all look alike.
+    scores = {w: alike(w) for w in range(2, max(2, min(8, len(cells) // 2)) + 1)}
+    top = max(scores.values())
+    width = min(w for w, v in scores.items() if v >= top - 0.1)
+    return width if width == 2 or scores[width] >= scores[2] + 0.2 else 2
+
+
+def _rows(cells: list[str]) -> list[tuple[str, str, str]]:
+    """Read a table flattened into cells back as rows: 'key: header value; header value'.
+
+    Each row comes with its cells' own words and, apart, the column headers it borrows.
+    """
+    # A header row of column words ('Job', 'Equipment', 'Interval') sets the width; its
+    # first cell may name the rows' subject instead ('Purifier', 'Code', 'Model').
+    first_word = cells[0].split()[0].lower() if cells and cells[0].split() else ""
+    named = 1 if len(cells[0].split()) <= 2 and not _VALUE.search(cells[0]) else 0
+    if first_word in _HEAD_WORDS:
+        named = 1
+    while named < len(cells) and len(cells[named].split()) <= 4:
+        word = re.sub(r"[^a-z]", "", cells[named].split()[0].lower()) if cells[named] else ""
+        if word not in _HEAD_WORDS:
+            break
+        named += 1
+    head: list[str] = []
+    if named >= 2 and len(cells) > named:
+        width, head, cells = named, cells[:named], cells[named:]
+    else:
+        width = _columns(cells)
+        first = cells[:width]
+        plain = not any(_TAG.search(c) or _VALUE.search(c) for c in first[1:])
+        if len(cells) > width and plain and not _TAG.search(first[0]):
+            head, cells = first, cells[width:]
+    rows: list[tuple[str, str, str]] = []
+    for i in range(0, len(cells), width):
+        row = cells[i : i + width]
+        if len(row) < 2:
+            rows += [(c, c, "") for c in row]
+            continue
+        if len(row) < width:
+            break  # the passage ends mid-row; the next one holds the rest
+        parts = []
+        for j, value in enumerate(row[1:], start=1):
+            label = head[j].strip() if j < len(head) else ""
+            labelled = bool(label) and label.lower() not in _GENERIC_HEAD
+            parts.append(f"{label.lower()} {value}" if labelled else value)
+        rows.append((f"{row[0]}: {'; '.join(parts)}.", " ".join(row), " ".join(head)))
+    return rows
+
+
+Unit = tuple[str, bool, str, str]
+"""An answer unit: what is quoted, whether it is a table row, its own words, its headers."""
+
+
+def _units(passage: dict[str, Any]) -> list[Unit]:
+    """Split a passage into answer units: prose sentences, and table rows read as rows.
+
+    A passage opens with its section path ('6 Cooling water system > 6.1 ...'), which is
+    not part of an answer; tables come flattened one cell per block and are put back into
+    rows so that a value stays with what it is the value of. Each unit says if it is a row.
+    """
+    text = str(passage.get("text", ""))
+    lines = text.split("\n", 1)
+    section = str(passage.get("section") or "")
+    if lines and (" > " in lines[0] or (section and lines[0].strip() == section.strip())):
+        text = lines[1] if len(lines) > 1 else ""
+    blocks: list[str] = []
+    for block in (b.strip() for b in re.split(r"\n\s*\n", text)):
+        if not block:
+            continue
+        if blocks and (blocks[-1].count("(") > blocks[-1].count(")") or blocks[-1].endswith("/")):
+            blocks[-1] = f"{blocks[-1]} {block}"  # a cell the page layout wrapped
+        else:
+            blocks.append(block)
+    units: list[Unit] = []
+    i = 0
+    while i < len(blocks):
+        j = i
+        while j < len(blocks) and _is_cell(blocks[j]) and not _STEP_START.match(blocks[j]):
+            j += 1
+        if j - i >= 4 and len(blocks[i].split()) >= 7:
+            # A line of prose that lost its full stop just before a table.
+            units += [(sent, False, sent, "") for sent in _sentences(blocks[i])]
+            i += 1
+            continue
+        if j - i >= 4 and _tabular(blocks[i:j]):
+            units += [(row, True, body, head) for row, body, head in _rows(blocks[i:j])]
+            i = j
+            continue
+        end = max(j, i + 1)
+        for block in blocks[i:end]:
+            units += [(sent, False, sent, "") for sent in _sentences(block)]
+        i = end
+    return units
+
+
+@dataclass(frozen=True, slots=True)
+class _Scored:
+    score: float
+    ref: int
+    pos: int
+    text: str
+    hits: frozenset[str]
+
+
+def _score(question: str, passages: list[dict[str, Any]], min_overlap: float) -> list[_Scored]:
+    """Score every sentence of the passages against the question's content words."""
     raw = [t for t in dict.fromkeys(content_tokens(question)) if not _DESIGNATOR.match(t)]
     terms = [_stem(t) for t in raw if t not in _GENERIC_Q] or [_stem(t) for t in raw]
-    scored: list[tuple[float, int, int, str]] = []
+    if not terms:
+        return []
+    scored: list[_Scored] = []
     for rank, p in enumerate(passages):
-        for pos, sent in enumerate(_sentences(str(p.get("text", "")))):
+        title_words = _terms(f"{p.get('title', '')} {p.get('section') or ''}")
+        for pos, (sent, _row, body, head) in enumerate(_units(p)):
             if is_manipulation(sent):
                 continue  # text from documents is data; never repeat instructions to the bot
-            words = _terms(sent)
-            title_words = _terms(f"{p.get('title', '')} {p.get('section') or ''}")
-            hit = sum(1 for t in terms if t in words)
+            words = _terms(f"{body} {head}")  # a row says what its column headers name
+            hits = frozenset(t for t in terms if t in words)
             ctx_hit = sum(1 for t in terms if t in title_words and t not in words)
-            if not terms:
+            share = (len(hits) + 0.5 * ctx_hit) / len(terms)
+            # A sentence under a matching heading answers with the heading's words too.
+            if not hits or len(hits) + ctx_hit < min(2, len(terms)) or share < min_overlap:
                 continue
-            share = (hit + 0.5 * ctx_hit) / len(terms)
-            if hit < min(2, len(terms)) or share < min_overlap:
-                continue
-            score = share - 0.05 * rank - 0.01 * pos
-            scored.append((score, int(p["ref"]), pos, sent))
-    fault_lines = []
-    for f in faults or []:
-        words = _terms(f"{f.get('title', '')} {f.get('root_cause') or ''}")
-        if not terms or any(t in words for t in terms):
-            cause = f"; root cause: {f['root_cause']}" if f.get("root_cause") else ""
-            fix = f"; last note: {f['notes'][-1]}" if f.get("notes") else ""
-            fault_lines.append(
-                f"Fault #{f['fault_id']} ({f['opened']}, {f['status']}): {f['title']}{cause}{fix}"
-            )
-    if not scored and not fault_lines:
+            scored.append(_Scored(share - 0.05 * rank - 0.01 * pos, int(p["ref"]), pos, sent, hits))
+    scored.sort(key=lambda s: -s.score)
+    return scored
+
+
+def compose_answer(question: str, passages: list[dict[str, Any]], min_overlap: float) -> Composed:
+    """Answer from the best passage (and a second one only where it adds what is asked).
+
+    The reply quotes the best-matching sentences of the most relevant passage in their
+    order, with the sentence that follows the best one (steps and fixes run on); another
+    passage is quoted only when it answers part of the question the first does not.
+    References are listed best first.
+    """
+    scored = _score(question, passages, min_overlap)
+    if not scored:
         return Composed("", [], False)
-    scored.sort(key=lambda s: -s[0])
     if _HOW.search(question):
-        procedure = _procedure(passages, [ref for _, ref, _, _ in scored])
+        terms = _terms(question) - _GENERIC_Q
+        headed = [
+            int(p["ref"])
+            for p in passages
+            if len(terms & _terms(f"{p.get('title', '')} {p.get('section') or ''}")) >= 2
+        ]
+        procedure = _procedure(passages, [s.ref for s in scored] + headed)
         if procedure is not None:
             return procedure
-    chosen = scored[:3]
-    sentences = {int(p["ref"]): _sentences(str(p.get("text", ""))) for p in passages}
+    top = scored[0]
+    units = {int(p["ref"]): _units(p) for p in passages}
     kinds = {int(p["ref"]): p.get("kind") for p in passages}
-    by_ref: dict[int, list[tuple[int, str]]] = {}
-    for _, ref, pos, sent in chosen:
-        by_ref.setdefault(ref, []).append((pos, sent))
-    # Keep the sentence that follows a chosen one: steps and fixes often run on.
-    budget = 4 - len(chosen)
-    for _, ref, pos, _sent in chosen:
-        sents = sentences.get(ref, [])
-        taken = {p for p, _ in by_ref[ref]}
-        extra = [
-            i
-            for i in range(pos + 1, min(len(sents), pos + 3))
-            if i not in taken and not is_manipulation(sents[i])
-        ]
-        extra = extra[:2] if kinds.get(ref) == "fault_history" else extra[:1]
-        for i in extra:
-            if budget <= 0:
-                break
-            by_ref[ref].append((i, sents[i]))
-            budget -= 1
-    order = [ref for _, ref, _, _ in chosen]
+
+    def near(s: _Scored) -> bool:
+        # Another row of a table is another item: only when it matches nearly as well.
+        unit = units.get(s.ref, [])
+        is_row = s.pos < len(unit) and unit[s.pos][1]
+        return s.score >= (0.85 if is_row else 0.6) * top.score
+
+    main = [s for s in scored if s.ref == top.ref and (s is top or near(s))][:3]
+    covered = set().union(*(s.hits for s in main))
+    chosen: dict[int, dict[int, str]] = {top.ref: {s.pos: s.text for s in main}}
+    for s in scored:
+        if s.ref != top.ref and s.score >= 0.75 * top.score and s.hits - covered:
+            chosen[s.ref] = {s.pos: s.text}
+            covered |= s.hits
+            break
+    run_on = 2 if kinds.get(top.ref) == "fault_history" else 1
+    sents = units.get(top.ref, [])
+    for i in range(top.pos + 1, min(len(sents), top.pos + 1 + run_on)):
+        sent, row = sents[i][0], sents[i][1]
+        if row or sents[top.pos][1] or len(chosen[top.ref]) >= 4 or is_manipulation(sent):
+            break  # the next table row is another item, not the rest of this one
+        chosen[top.ref].setdefault(i, sent)
+    asked = _terms(question)
+    by_ref = {int(p["ref"]): p for p in passages}
     lines = []
-    for ref in dict.fromkeys(order):
-        joined = " ".join(s for _, s in sorted(by_ref[ref]))
-        lines.append(f"{joined} [{ref}]")
-    text = "\n".join(lines)
-    if fault_lines:
-        text = (
-            (text + "\n" if text else "")
-            + "From the fault records:\n- "
-            + "\n- ".join(fault_lines[:5])
-        )
-    return Composed(text, list(dict.fromkeys(order)), True)
+    for ref, by_pos in chosen.items():
+        quoted = " ".join(t for _, t in sorted(by_pos.items()))
+        head = _valued_heading(by_ref.get(ref, {}))
+        if head and asked & _terms(head) and head not in quoted:
+            quoted = f"{head}: {quoted}"  # '7.2 Major service (8000 h)' carries the value
+        lines.append(f"{quoted} [{ref}]")
+    return Composed("\n".join(lines), list(chosen), True)
+
+
+def _valued_heading(passage: dict[str, Any]) -> str | None:
+    """Return the passage's own heading when it states a value ('Major service (8000 h)')."""
+    last = str(passage.get("section") or "").split(" > ")[-1].strip()
+    last = re.sub(r"^\d+(?:\.\d+)*\s+", "", last)
+    return last if re.search(r"\d", last) and len(last.split()) >= 2 else None
+
+
+def _fault_line(f: dict[str, Any]) -> str:
+    eq = f" {f.get('equipment')} {f.get('equipment_name')}".rstrip() if f.get("equipment") else ""
+    line = f"{f['opened']},{eq}: {f['title']}"
+    symptom = str(f.get("symptom") or "")
+    if symptom and not symptom.lower().startswith(str(f["title"]).lower()[:30]):
+        line += f" ({symptom})"
+    if f.get("root_cause"):
+        line += f". Cause: {f['root_cause']}"
+    if f.get("fix"):
+        line += f". Fix: {f['fix']}"
+    if f.get("hours"):
+        line += f" ({f['hours']:g} h)"
+    return f"{line} [fault #{f['fault_id']}, {f['status']}]"
+
+
+def compose_history(
+    question: str, records: dict[str, Any], passages: list[dict[str, Any]], min_overlap: float
+) -> Composed:
+    """Summarise the faults a history question is about; documents only when records are silent.
+
+    ``records`` is the fault-history tool's data: ``faults`` (date, symptom, cause, fix,
+    hours each), whether they ``matched`` the question, the ``events`` asked about and the
+    equipment ``scope``.
+    """
+    found = list(records.get("faults") or [])
+    if found and records.get("matched"):
+        lines = ["From the fault records, most relevant and most recent first:"]
+        lines += [f"- {_fault_line(f)}" for f in found]
+        return Composed("\n".join(lines), [], True)
+    from_docs = compose_answer(question, passages, min_overlap)
+    if from_docs.found:
+        return from_docs
+    if found:
+        what = " or ".join(records.get("events") or []) or "matching fault"
+        scope = records.get("scope") or "it"
+        lines = [f"No {what} on record for {scope}. Its latest faults:"]
+        lines += [f"- {_fault_line(f)}" for f in found]
+        return Composed("\n".join(lines), [], True)
+    return Composed("", [], False)
 
 
 _HOW = re.compile(

@@ -7,6 +7,7 @@ import logging
 import re
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -20,8 +21,24 @@ from langchain_core.messages import (
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from assistant import context
+from assistant.corrections import (
+    Correction,
+    corrected_code,
+    parse_correction,
+    same_for,
+    swap_designators,
+    wants_all,
+)
 from assistant.equipment import RegisterIndex
-from assistant.intents import after_no, explicit_priority, is_manipulation, is_no, is_yes, recognise
+from assistant.intents import (
+    after_no,
+    is_manipulation,
+    is_no,
+    is_yes,
+    names_record,
+    recognise,
+)
 from assistant.models import make_chat_model
 from assistant.offline import REFUSE_MANIPULATION, REFUSE_OFF_TOPIC, ROUTE_KEY
 from assistant.retriever import EmptyRetriever, Retriever
@@ -43,7 +60,9 @@ from records import (
     pending,
     register,
     require,
+    utcnow,
 )
+from records import priority as priority_rules
 
 SYSTEM_PROMPT = """You are Bosun, the maintenance assistant on board {vessel} (IMO {imo}).
 You are talking to a {role}. Be brief and practical; crews read you on a phone or tablet.
@@ -65,11 +84,6 @@ _DUP_CHOICE = re.compile(
     r"\b(?:add|append|put|attach|note|log)\b.*?(?:#|fault\s*#?|to\s+#?)(?P<id>\d+)|"
     r"\b(?:add (?:it|this)? ?(?:as a note|to (?:it|that|the existing|the open one))|"
     r"as a note|same (?:fault|one|problem)|that one|the existing one|duplicate)\b",
-    re.IGNORECASE,
-)
-_RETARGET = re.compile(
-    r"^\s*(?:i meant|i mean|it'?s|it is|actually|not that one|wrong one|should be|on)\s*,?\s*"
-    r"(?:the\s+)?(?P<rest>.+)$",
     re.IGNORECASE,
 )
 _EDIT = re.compile(
@@ -99,6 +113,12 @@ class _Reply:
     executed: dict[str, Any] | None = None
     candidates: list[str] = field(default_factory=list)
     unanswered: bool = False
+    asked: str | None = None
+    """The message the agent handled, when it differs from what was typed."""
+    refs: list[int] = field(default_factory=list)
+    """Passages cited, as the turn's hit numbers, most relevant first (renumbered at the end)."""
+    request: str | None = None
+    """The request this reply answers when it is not the message itself (a re-run)."""
 
 
 class Assistant:
@@ -163,7 +183,7 @@ class Assistant:
             settings=self.settings,
             conversation_id=conv.id,
         )
-        reply = self._route(ctx, state, norm, history)
+        reply = _cite(ctx, self._route(ctx, state, norm, history))
         return self._finish(session, caller, conv, ctx, state, reply, norm)
 
     def decide(
@@ -246,12 +266,40 @@ class Assistant:
             reply = self._clarify_followup(ctx, state, clar, text, history)
             if reply is not None:
                 return reply
+        record = state.pop("record", None)
+        if record and not names_record(text) and not is_no(text):
+            # "add note to fault 145" -> "What should change?" -> "ME2 was at idle, ...":
+            # the details belong to the record named, whatever equipment they mention.
+            label = (
+                f"WO {record['work_order_id']}"
+                if record.get("work_order_id")
+                else f"fault {record['fault_id']}"
+            )
+            return self._agent(ctx, state, f"{label}: {text}", history)
+        standalone = self._in_context(ctx, state, text)
+        if standalone == text:
+            reply = self._redo(ctx, state, text, history)
+            if reply is not None:
+                return reply
+        text = standalone
         last = state.get("last_equipment")
         if last and last in ctx.index.items and _PRONOUN.search(text):
             res = ctx.index.resolve(text)
             if res.code is None and not res.candidates:
                 ctx.pinned = last
         return self._agent(ctx, state, text, history)
+
+    @staticmethod
+    def _in_context(ctx: ToolContext, state: dict[str, Any], text: str) -> str:
+        """Make an elliptical follow-up of a question standalone (see ``assistant.context``)."""
+        prev = context.Previous.from_state(state.get(context.STATE_KEY))
+        follow = context.follow_up(ctx.index, prev, text)
+        if follow is None:
+            return text
+        if follow.equipment in ctx.index.items:
+            ctx.pinned = follow.equipment
+        log.debug("follow-up (%s): %r -> %r", follow.kind, text, follow.text)
+        return follow.text
 
     def _pending_followup(
         self, ctx: ToolContext, state: dict[str, Any], text: str, history: list[Any]
@@ -273,29 +321,38 @@ class Assistant:
         if is_yes(text):
             return self._confirm(ctx.session, ctx.caller, state, action.id)
         args = dict(action.arguments)
+        if action.kind in ("report_fault", "create_work_order") and not names_record(text):
+            # "not ME1, it's ME2", "sorry I meant DG2", "no, BT1 not BT2": a new proposal
+            # replaces this one. Words inside a note to a numbered record never re-target.
+            corr = parse_correction(text)
+            if corr is not None:
+                moved = self._retarget(ctx, action, args, corr)
+                if moved is not None:
+                    return moved
+            more = same_for(text) if _ADDS.search(text) else None
+            if more is not None:
+                grown = self._extend(ctx, action, args, more)
+                if grown is not None:
+                    return grown
         if is_no(text):
             rest = after_no(text)
             self._reject(ctx.session, ctx.caller, state, action)
-            if rest:
-                moved = self._retarget(ctx, state, action, args, rest)
-                if moved is not None:
-                    return moved
-                if recognise(rest).kind not in ("unknown", "smalltalk"):
-                    return self._agent(ctx, state, rest, history)
+            if rest and recognise(rest).kind not in ("unknown", "smalltalk"):
+                return self._agent(ctx, state, rest, history)
             return _Reply("Cancelled; nothing was changed.", "done")
         dup = _DUP_CHOICE.search(text)
         if dup and action.kind == "report_fault" and pend.get("duplicates"):
             target = int(dup.group("id")) if dup.group("id") else int(pend["duplicates"][0])
             if target in pend["duplicates"]:
-                self._supersede(ctx, action)
                 new_args = {**args, "duplicate_of": target}
                 note = args.get("description") or args["title"]
                 summary = f"Add to fault #{target} the note '{note}'? Yes / Cancel"
                 proposed = ctx.propose("report_fault", new_args, summary)
+                self._supersede(ctx, action)
                 return _Reply(summary, "proposed", proposed=proposed)
-        prio = explicit_priority(text)
+        stated = priority_rules.explicit_priority(text)
         if (
-            prio
+            stated
             and re.search(
                 r"\b(?:make|set|change|priority|prio|urgent|critical|raise|"
                 r"lower|bump)\b",
@@ -304,25 +361,29 @@ class Assistant:
             )
             and len(text.split()) <= 8
         ):
+            prio = stated.priority.value
             if args.get("priority") == prio:
                 return _Reply(
                     f"It is already {prio} priority. {action.summary}",
                     "proposed",
                     proposed=_proposed(action),
                 )
-            self._supersede(ctx, action)
-            new_args = {**args, "priority": prio}
-            summary = re.sub(r"priority \w+", f"priority {prio}", action.summary, count=1)
-            if summary == action.summary:
-                summary = f"{action.summary.rsplit('?', 1)[0]} (priority {prio})? Yes / Cancel"
+            new_args = {
+                **args,
+                "priority": prio,
+                "priority_reason": stated.reason,
+                "priority_source": stated.source,
+            }
+            summary = _with_priority(action.summary, args, prio, stated.reason)
             proposed = ctx.propose(
                 action.kind, new_args, summary, list(pend.get("duplicates") or [])
             )
+            self._supersede(ctx, action)
             return _Reply(summary, "proposed", proposed=proposed)
         edit = _EDIT.match(text)
         if (
             edit
-            and not explicit_priority(edit.group("value"))
+            and not priority_rules.explicit_priority(edit.group("value"))
             and (edit.group("field") or text.lower().startswith("edit"))
         ):
             value = edit.group("value").strip().strip("'\"")
@@ -332,58 +393,112 @@ class Assistant:
             if action.kind == "update_work_order":
                 key = "note"
             if value and (key in args or key in ("title", "note")):
-                self._supersede(ctx, action)
                 old = str(args.get(key) or "")
                 new_args = {**args, key: value}
                 summary = (
                     action.summary.replace(f"'{old}'", f"'{value}'")
-                    if old
-                    else (f"{action.summary.rsplit('?', 1)[0]} ({key}: '{value}')? Yes / Cancel")
+                    if old and f"'{old}'" in action.summary
+                    else _amend(action.summary, f"({key}: '{value}')")
                 )
                 proposed = ctx.propose(
                     action.kind, new_args, summary, list(pend.get("duplicates") or [])
                 )
+                self._supersede(ctx, action)
                 return _Reply(summary, "proposed", proposed=proposed)
-        m = _RETARGET.match(text)
-        if m and action.kind in ("report_fault", "create_work_order"):
-            moved = self._retarget(ctx, state, action, args, m.group("rest"), supersede=True)
-            if moved is not None:
-                return moved
         return None
 
     def _retarget(
         self,
         ctx: ToolContext,
-        state: dict[str, Any],
         action: PendingAction,
         args: dict[str, Any],
-        rest: str,
-        *,
-        supersede: bool = False,
+        corr: Correction,
     ) -> _Reply | None:
-        if action.kind not in ("report_fault", "create_work_order"):
+        """Replace a proposed fault or job with the same one on the corrected equipment."""
+        old = str(args.get("equipment_code") or "") or None
+        code = corrected_code(ctx.index, old, corr)
+        if code is None or ctx.index.needs_choice(code):
             return None
-        old = str(args.get("equipment_code") or "")
-        res = ctx.index.resolve(rest)
-        if res.code is None and res.candidates and old:
-            return None
-        if res.code is None:
-            return None
-        code = ctx.index.analogue(old, res.code) if old in ctx.index.items else res.code
-        if ctx.index.needs_choice(code):
-            return None
-        if supersede:
-            self._supersede(ctx, action)
-        tool = {t.name: t for t in build_tools(ctx)}[action.kind]
-        call_args = {
-            k: v
-            for k, v in args.items()
-            if k in ("title", "description", "priority", "kind", "fault_id")
+        if code == old:
+            return _Reply(
+                f"It is already on {ctx.describe(code)}. {action.summary}",
+                "proposed",
+                proposed=_proposed(action),
+            )
+        call_args: dict[str, Any] = {
+            k: v for k, v in args.items() if k in ("title", "description", "kind", "fault_id")
         }
+        if old:
+            for k in ("title", "description"):
+                if k in call_args:
+                    call_args[k] = swap_designators(ctx.index, old, code, str(call_args[k]))
+        if args.get("priority_source") == "explicit" and args.get("priority"):
+            call_args["priority"] = args["priority"]
+        if isinstance(args.get("due"), str):
+            left = datetime.fromisoformat(args["due"]) - utcnow()
+            call_args["due_in_days"] = round(max(0.0, left.total_seconds() / 86400), 2)
+        ctx.also = ()
+        tool = {t.name: t for t in build_tools(ctx)}[action.kind]
         out = json.loads(str(tool.invoke({**call_args, "equipment": code})))
-        if ctx.proposals:
-            return _Reply(str(out.get("display")), "proposed", proposed=ctx.proposals[-1])
-        return _Reply(str(out.get("display") or out.get("error")), "error")
+        if not ctx.proposals:
+            return _Reply(str(out.get("display") or out.get("error")), "error")
+        self._supersede(ctx, action)
+        was = f" on {ctx.describe(old)}" if old else ""
+        return _Reply(
+            f"Changed to {ctx.describe(code)}; the proposal{was} is cancelled. "
+            f"{out.get('display')}",
+            "proposed",
+            proposed=ctx.proposals[-1],
+            request=str(call_args.get("description") or call_args.get("title") or ""),
+        )
+
+    def _extend(
+        self,
+        ctx: ToolContext,
+        action: PendingAction,
+        args: dict[str, Any],
+        more: Correction,
+    ) -> _Reply | None:
+        """'and ME2' / 'DG3 too' after a proposal: one proposal covering both, on one yes."""
+        codes = list(args.get("equipment_codes") or [args.get("equipment_code")])
+        old = str(codes[0] or "")
+        code = corrected_code(ctx.index, old or None, more)
+        if not old or code is None or code in codes or ctx.index.needs_choice(code):
+            return None
+        ctx.also = (*codes, code)
+        call_args = {
+            k: v for k, v in args.items() if k in ("title", "description", "kind", "fault_id")
+        }
+        if args.get("priority_source") == "explicit" and args.get("priority"):
+            call_args["priority"] = args["priority"]
+        tool = {t.name: t for t in build_tools(ctx)}[action.kind]
+        out = json.loads(str(tool.invoke({**call_args, "equipment": old})))
+        if not ctx.proposals:
+            return _Reply(str(out.get("display") or out.get("error")), "error")
+        self._supersede(ctx, action)
+        return _Reply(str(out.get("display")), "proposed", proposed=ctx.proposals[-1])
+
+    def _redo(
+        self, ctx: ToolContext, state: dict[str, Any], text: str, history: list[Any]
+    ) -> _Reply | None:
+        """Re-run the last request on other equipment ('sorry, I meant DG2', 'and DG3?')."""
+        prev = state.get("last_request")
+        if not prev or names_record(text):
+            return None
+        corr = parse_correction(text) or same_for(text)
+        if corr is None:
+            return None
+        old = prev.get("equipment")
+        code = corrected_code(ctx.index, old, corr)
+        if code is None or code == old or ctx.index.needs_choice(code):
+            return None
+        request = str(prev["text"])
+        if old:
+            request = swap_designators(ctx.index, old, code, request)
+        ctx.pinned = code
+        reply = self._agent(ctx, state, request, history)
+        reply.request = request
+        return reply
 
     def _clarify_followup(
         self,
@@ -393,8 +508,12 @@ class Assistant:
         text: str,
         history: list[Any],
     ) -> _Reply | None:
-        intent = recognise(text)
+        if names_record(text):
+            return None  # "add note to WO 12: ..." is a request of its own
         cands = [c for c in clar.get("candidates") or [] if c in ctx.index.items]
+        if len(cands) >= 2 and wants_all(text):
+            return self._for_each(ctx, state, str(clar["text"]), cands, history)
+        intent = recognise(text)
         short = len(text.split()) <= 6
         if intent.kind not in ("unknown", "smalltalk", "answer") and not short:
             return None
@@ -413,7 +532,56 @@ class Assistant:
                 )
             return None
         ctx.pinned = code
-        return self._agent(ctx, state, str(clar["text"]), history)
+        reply = self._agent(ctx, state, str(clar["text"]), history)
+        reply.request = str(clar["text"])
+        return reply
+
+    def _for_each(
+        self,
+        ctx: ToolContext,
+        state: dict[str, Any],
+        request: str,
+        cands: list[str],
+        history: list[Any],
+    ) -> _Reply:
+        """'Both' / 'all': one proposal covering every candidate, or one reply about each."""
+        if len(cands) > MAX_ALL:
+            listing = "; ".join(f"{c} {ctx.index.items[c].name}" for c in cands[:8])
+            state["clarify"] = {"text": request, "candidates": cands}
+            return _Reply(
+                f"That is {len(cands)} items; please name the ones you mean: {listing}.",
+                "clarify",
+                candidates=cands,
+            )
+        if recognise(request).kind == "unknown":
+            # Neither a question nor a report for sure: never guess a write for all of them.
+            names = " and ".join(ctx.describe(c) for c in cands)
+            return _Reply(
+                f"What do you need about {names}: their readings or running hours, their "
+                "open jobs, the manual, or a fault filed on each?",
+                "clarify",
+            )
+        ctx.pinned, ctx.also = cands[0], tuple(cands)
+        first = self._agent(ctx, state, request, history)
+        first.request = request
+        if first.proposed is not None or first.outcome not in ("answer", "nothing_found"):
+            return first
+        parts = [(cands[0], first)]
+        for code in cands[1:]:
+            ctx.pinned, ctx.last_lookup = code, None
+            parts.append((code, self._agent(ctx, state, request, history)))
+        text = "\n\n".join(
+            r.text if r.text.startswith(code) else f"{ctx.describe(code)}:\n{r.text}"
+            for code, r in parts
+        )
+        answered = [r for _, r in parts if r.outcome == "answer"]
+        return _Reply(
+            text,
+            "answer" if answered else "nothing_found",
+            refs=list(dict.fromkeys(n for _, r in parts for n in r.refs)),
+            unanswered=not answered,
+            request=request,
+        )
 
     # --- the agent loop ------------------------------------------------------------------------
 
@@ -483,7 +651,9 @@ class Assistant:
                 )
         if final is None:
             final = AIMessage("I could not finish that within my step limit; please rephrase.")
-        return self._reply_from(ctx, final)
+        reply = self._reply_from(ctx, final)
+        reply.asked = text
+        return reply
 
     @staticmethod
     def _routed(ctx: ToolContext, text: str) -> dict[str, Any]:
@@ -506,33 +676,34 @@ class Assistant:
         meta = dict(final.response_metadata.get("bosun") or {})
         text = str(final.content or "").strip()
         valid = len(ctx.hits)
-        refs = [int(n) for n in _CITE.findall(text)]
-        if not meta:
+        if meta:
+            refs = [n for n in dict.fromkeys(meta.get("cited") or []) if 1 <= n <= valid]
+        else:
             text = _CITE.sub(lambda m: m.group(0) if 1 <= int(m.group(1)) <= valid else "", text)
-        cited = [n for n in dict.fromkeys(meta.get("cited") or refs) if 1 <= n <= valid]
-        citations = [ctx.hits[n - 1].citation for n in cited]
+            in_text = dict.fromkeys(int(n) for n in _CITE.findall(text))
+            refs = sorted(in_text, key=lambda n: -ctx.hits[n - 1].score)
         searched = any(c.name in ("search_manuals", "search_fault_history") for c in ctx.calls)
         outcome: Outcome
         if ctx.proposals:
             proposed = ctx.proposals[-1]
-            return _Reply(text or proposed.summary, "proposed", citations, proposed)
+            return _Reply(text or proposed.summary, "proposed", refs=refs, proposed=proposed)
         if meta.get("outcome"):
             outcome = meta["outcome"]
         elif searched:
-            outcome = "answer" if citations else "nothing_found"
+            outcome = "answer" if refs else "nothing_found"
         elif ctx.calls:
             outcome = "answer"
         elif text.rstrip().endswith("?"):
             outcome = "clarify"
         else:
             outcome = "refuse"
-        unanswered = bool(meta.get("unanswered")) or (searched and not citations and not meta)
+        unanswered = bool(meta.get("unanswered")) or (searched and not refs and not meta)
         if outcome == "nothing_found":
             unanswered = True
         cands = list(meta.get("candidates") or [])
         if outcome == "clarify" and not cands and ctx.last_lookup is not None:
             cands = list(ctx.last_lookup.candidates) if ctx.last_lookup.ambiguous else []
-        return _Reply(text, outcome, citations, candidates=cands, unanswered=unanswered)
+        return _Reply(text, outcome, refs=refs, candidates=cands, unanswered=unanswered)
 
     # --- confirmation ----------------------------------------------------------------------------
 
@@ -547,6 +718,12 @@ class Assistant:
                 return _Reply(
                     "That proposal has expired, so nothing was changed. Tell me again "
                     "and I'll propose it anew.",
+                    "error",
+                )
+            if err.code is ErrorCode.forbidden:
+                return _Reply(
+                    "That request waits for someone senior to confirm it; it will be done "
+                    "when they do.",
                     "error",
                 )
             return _Reply(f"I could not do that: {err.message}", "error")
@@ -566,7 +743,7 @@ class Assistant:
     @staticmethod
     def _supersede(ctx: ToolContext, action: PendingAction) -> None:
         if action.status is PendingStatus.proposed:
-            pending.reject(ctx.session, ctx.caller, action.id)
+            pending.supersede(ctx.session, ctx.caller, action.id)
 
     # --- persistence ---------------------------------------------------------------------------
 
@@ -590,11 +767,33 @@ class Assistant:
             if code:
                 state["last_equipment"] = code
         elif reply.outcome == "clarify":
-            state["clarify"] = {"text": norm, "candidates": reply.candidates}
+            state["clarify"] = {"text": reply.asked or norm, "candidates": reply.candidates}
         if ctx.last_lookup is not None and ctx.last_lookup.code:
             state["last_equipment"] = ctx.last_lookup.code
         elif ctx.pinned:
             state["last_equipment"] = ctx.pinned
+        state[context.STATE_KEY] = _turn_record(ctx, reply, norm)
+        asked = next(
+            (c for c in reversed(ctx.calls) if c.name in ("update_work_order", "add_note")), None
+        )
+        if (
+            asked is not None
+            and not asked.ok
+            and reply.proposed is None
+            and not any(asked.args.get(k) for k in ("status", "note", "priority", "hours", "text"))
+        ):
+            ref = {k: asked.args[k] for k in ("work_order_id", "fault_id") if asked.args.get(k)}
+            if ref:
+                state["record"] = ref  # the next message says what to change on it
+        if reply.outcome in ("answer", "nothing_found", "proposed") and ctx.calls:
+            eq = (reply.proposed.arguments.get("equipment_code") if reply.proposed else None) or (
+                ctx.last_lookup.code if ctx.last_lookup is not None else None
+            )
+            if eq or ctx.pinned:
+                state["last_request"] = {
+                    "text": reply.request or norm,
+                    "equipment": eq or ctx.pinned,
+                }
         msg = conversations.add_message(
             session,
             caller,
@@ -626,6 +825,71 @@ class Assistant:
         )
 
 
+def _turn_record(ctx: ToolContext, reply: _Reply, norm: str) -> dict[str, Any]:
+    """Return what this turn asked and resolved, for the next turn (``assistant.context``)."""
+    lookup = ctx.last_lookup
+    code = ctx.pinned or (lookup.code if lookup is not None else None)
+    cands = tuple(reply.candidates) or (
+        lookup.candidates if lookup is not None and lookup.ambiguous else ()
+    )
+    tools = tuple(c.name for c in ctx.calls)
+    return context.remember(reply.asked or norm, code, cands, tools, reply.outcome)
+
+
+_ADDS = re.compile(r"^\s*(?:ok(?:ay)?[\s,]+)?(?:and|also)\b|\b(?:too|as well)\s*\??\s*$", re.I)
+
+MAX_ALL = 6
+"""'All' answering 'which one?' covers at most this many candidates."""
+
+_ANSWER_BUTTONS = re.compile(r"\s*Yes / (?:Edit / )?Cancel\s*$")
+
+
+def _amend(summary: str, extra: str) -> str:
+    """Add a remark to a proposal's summary, before its Yes / Cancel."""
+    buttons = _ANSWER_BUTTONS.search(summary)
+    head = summary[: buttons.start()] if buttons else summary
+    tail = buttons.group(0).strip() if buttons else "Yes / Cancel"
+    return f"{head.rstrip()} {extra} {tail}"
+
+
+def _with_priority(summary: str, args: dict[str, Any], prio: str, reason: str) -> str:
+    """Restate a summary with a new priority and its reason."""
+    old = f"priority {args.get('priority')}: {args.get('priority_reason')}."
+    if args.get("priority_reason") and old in summary:
+        return summary.replace(old, f"priority {prio}: {reason}.", 1)
+    changed = re.sub(r"priority \w+", f"priority {prio}", summary, count=1)
+    return changed if changed != summary else _amend(summary, f"(priority {prio}: {reason})")
+
+
+def _cite(ctx: ToolContext, reply: _Reply) -> _Reply:
+    """Renumber the reply's citations 1..n, best first, one per (document, page).
+
+    Every [n] in the text then names the n-th listed citation, and every listed citation
+    is used in the text.
+    """
+    used = [n for n in reply.refs if 1 <= n <= len(ctx.hits) and f"[{n}]" in reply.text]
+    keys: list[tuple[int, int | None]] = []
+    citations: list[Citation] = []
+    number: dict[int, int] = {}
+    for n in used:
+        c = ctx.hits[n - 1].citation
+        key = (c.document_id, c.page)
+        if key not in keys:
+            keys.append(key)
+            citations.append(c)
+        number[n] = keys.index(key) + 1
+    if not number and not _CITE.search(reply.text):
+        reply.citations = []
+        return reply
+    text = _CITE.sub(
+        lambda m: f"[{number[int(m.group(1))]}]" if int(m.group(1)) in number else "", reply.text
+    )
+    text = re.sub(r"(\[\d+\])(?:\s*\1)+", r"\1", text)
+    text = re.sub(r"[ \t]+(?=\n|$)", "", re.sub(r"[ \t]{2,}", " ", text))
+    reply.text, reply.citations = text, citations
+    return reply
+
+
 def _citation_dict(c: Citation) -> dict[str, Any]:
     return {
         "document_id": c.document_id,
@@ -651,8 +915,12 @@ def _result_text(action: PendingAction) -> str:
     if action.kind == "report_fault":
         if r.get("noted"):
             return f"note added to fault #{r.get('fault_id')}"
+        if r.get("fault_ids"):
+            return "faults " + ", ".join(f"#{i}" for i in r["fault_ids"]) + " filed"
         return f"fault #{r.get('fault_id')} filed"
     if action.kind == "create_work_order":
+        if r.get("work_order_ids"):
+            return "work orders " + ", ".join(f"#{i}" for i in r["work_order_ids"]) + " created"
         return f"work order #{r.get('work_order_id')} created"
     if r.get("work_order_id"):
         return f"work order #{r['work_order_id']} updated (status {r.get('status')})"

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Literal
 
+from records.priority import explicit_priority
+
 IntentKind = Literal[
     "refuse",
     "smalltalk",
@@ -121,8 +123,9 @@ _HEALTH = re.compile(
 _HISTORY = re.compile(
     r"\b(?:happened before|seen (?:this|that|it) before|before\?|before$|history|"
     r"last time|previous(?:ly)?|in the past|what fixed|how did we fix|root cause|"
-    r"last (?:had|have|fault|failure|problem)|did we (?:have|fix|see)|has (?:the |this |that |"
-    r"it )?.*\bbefore\b|had .* before|when did we last|recurring|again\?)",
+    r"last (?:had|have|fault|failure|problem|trip\w*|breakdown|break ?down|shut ?down|"
+    r"blackout|alarm|leak)|did we (?:have|fix|see)|has (?:the |this |that |"
+    r"it )?.*\bbefore\b|had .* before|when did (?:\w+ ){0,4}last|recurring|again\?)",
     re.IGNORECASE,
 )
 
@@ -163,12 +166,6 @@ _SYMPTOM = re.compile(
     re.IGNORECASE,
 )
 
-_PRIORITY_WORD = re.compile(
-    r"\b(?:priority\s*(?:is\s*|to\s*|=\s*|:\s*)?(?P<a>low|medium|normal|high|critical|urgent)|"
-    r"(?P<b>low|medium|normal|high|critical|top)\s*(?:-\s*)?prio(?:rity)?)\b",
-    re.IGNORECASE,
-)
-
 
 @dataclass
 class Intent:
@@ -193,82 +190,9 @@ def is_manipulation(text: str) -> bool:
     return bool(_MANIPULATION.search(text))
 
 
-def explicit_priority(text: str) -> str | None:
-    """Return a priority the text states outright ('high priority', 'not urgent')."""
-    t = text.lower()
-    if re.search(
-        r"\b(?:not|no|non)[- ](?:urgent|critical|rush|hurry)\b|\bwhen convenient\b|"
-        r"\bwhenever\b|\bno rush\b|\blow prio",
-        t,
-    ):
-        return "low"
-    m = _PRIORITY_WORD.search(t)
-    if m:
-        word = (m.group("a") or m.group("b") or "").lower()
-        return {"normal": "medium", "urgent": "high", "top": "critical"}.get(word, word)
-    if re.search(
-        r"\b(?:urgent|urgently|asap|as soon as possible|immediately|right away|"
-        r"straight away|top priority)\b",
-        t,
-    ):
-        return "high"
-    if re.search(r"\b(?:critical|emergency!)\b", t):
-        return "critical"
-    return None
-
-
-def severity_priority(text: str, equipment_words: str = "") -> str | None:
-    """Read urgency from what is described: fire, a trip on DP, fuel on hot surfaces."""
-    t = f" {text.lower()} "
-    eq = equipment_words.lower()
-    if re.search(r"\b(?:on fire|fire in|fire!|flames?|burning|smoke from|explosion)\b", t):
-        return "critical"
-    safety_kit = re.search(
-        r"\b(?:emergency|rescue|lifeboat|life ?boat|fire pump|frc|mob)\b", f"{eq} {t}"
-    )
-    failed = re.search(
-        r"\b(?:fail\w*|flat|dead|only giving|only|no pressure|low pressure)\b|"
-        r"\b(?:wont|won'?t|will not|didn'?t|did not|doesn'?t|does not|cannot|"
-        r"can'?t|not)\s+(?:start\w*|crank\w*|run\w*|fire|turn over|work\w*|"
-        r"deliver\w*|hold\w*|build\w*|pump\w*)",
-        t,
-    )
-    if safety_kit and failed and re.search(r"\b(?:emergency|fire pump)\b", f"{eq} {t}"):
-        return "critical"
-    on_dp = re.search(r"\b(?:on dp|in dp|dp mode|while on dp|at the rig|on location)\b", t)
-    if on_dp and re.search(r"\btrip\w*\b|\bblackout\b|\bshut ?down\b|\bfail\w*\b", t):
-        return "critical"
-    if on_dp:
-        return "high"
-    if re.search(r"\b(?:diesel|fuel|oil|fo|mgo)\b", t) and re.search(
-        r"\b(?:hot|exhaust|lagging|soaked|spray\w*|bunkering|on deck|overboard|spill\w*)\b", t
-    ):
-        return "high"
-    if re.search(r"\bburst\b", t):
-        return "high"
-    if safety_kit and re.search(r"\b(?:overheat\w*|fail\w*|wont|won't|not)\b", t):
-        return "high"
-    if re.search(
-        r"\b(?:lo|lube|oil|pitch|hydraulic|hyd|press\w*)\b.*\b(?:press\w* )?"
-        r"(?:low|dropping|dropped|drop)\b|\blow (?:lo |lube |oil )?press\w*\b",
-        t,
-    ):
-        return "high"
-    if re.search(
-        r"\b(?:hi|high)\b.{0,12}\btemp\w*\b|\btemp\w*\b.{0,12}\b(?:hi|high)\b|"
-        r"\boverheat\w*",
-        t,
-    ):
-        return "high"
-    if re.search(r"\bbrake\b.*\b(?:not holding|slip\w*)\b|\bslips under load\b", t):
-        return "high"
-    if re.search(
-        r"\b(?:volts?|voltage|frequency)\b.*\b(?:swing\w*|unstable|hunting)\b|"
-        r"\boff the board\b",
-        t,
-    ):
-        return "high"
-    return None
+def names_record(text: str) -> bool:
+    """Whether a text names a work order or fault by number ('add note to WO 12: ...')."""
+    return _ref(text) is not None
 
 
 def _ref(text: str) -> tuple[Literal["work_order", "fault"], int] | None:
@@ -284,6 +208,8 @@ def _ref(text: str) -> tuple[Literal["work_order", "fault"], int] | None:
 
 def _update_slots(intent: Intent, text: str) -> None:
     t = text.lower()
+    if re.search(r"\bnote\b[^:]*:", t):
+        t = t.split(":", 1)[0]  # "add note to WO 12: finished after DP ops" changes no status
     fault = intent.ref_kind == "fault"
     status: str | None = None
     if re.search(r"\bre-?open(?:ed)?\b|\bis back\b|\bcame back\b|\bback again\b", t):
@@ -308,7 +234,7 @@ def _update_slots(intent: Intent, text: str) -> None:
         status = "closed" if fault else "done"
     intent.status = status
     note: str | None = None
-    m = re.search(r"\bnote\b[^:]*?(?:\d+)\s*[:,-]?\s*(?P<n>.+)$", text, re.IGNORECASE)
+    m = re.search(r"\bnote\b[^:]*?\d+(?!\d)\s*[:,-]?\s*(?P<n>.+)$", text, re.IGNORECASE)
     if m and m.group("n").strip():
         note = m.group("n").strip()
     elif ":" in text:
@@ -334,7 +260,7 @@ def _update_slots(intent: Intent, text: str) -> None:
         intent.hours = float(h.group(1))
     p = explicit_priority(text)
     if p and re.search(r"\bprio|urgent|critical", t):
-        intent.priority = p
+        intent.priority = p.priority.value
 
 
 def _create_slots(intent: Intent, text: str) -> None:
@@ -367,7 +293,8 @@ def recognise(text: str) -> Intent:
     if _REPORT.search(t) and not _CREATE_WO.search(t):
         return Intent("report_fault")
     if _CREATE_WO.search(t):
-        intent = Intent("create_work_order", priority=explicit_priority(t))
+        stated = explicit_priority(t)
+        intent = Intent("create_work_order", priority=stated.priority.value if stated else None)
         _create_slots(intent, t)
         return intent
     if _OFF_TOPIC.search(t) and not _STOCK.search(t):
@@ -433,3 +360,226 @@ def is_no(text: str) -> bool:
 def after_no(text: str) -> str:
     """Return what follows a leading 'no' ('no, ME1' -> 'ME1')."""
     return _NO.sub("", text, count=1).strip(" ,.;:-!")
+
+
+# --- questions about the vessel's state (plans, running hours, statistics, overdue, spares) ----
+
+StateTool = Literal[
+    "plans_due",
+    "running_hours",
+    "fault_statistics",
+    "overdue_work_orders",
+    "part_stock",
+    "update_by_description",
+]
+
+
+@dataclass
+class StateAsk:
+    """A question about the vessel's state, or a change to a record named by description."""
+
+    tool: StateTool
+    args: dict[str, object] = field(default_factory=dict)
+
+
+_RUNNING_HOURS = re.compile(
+    r"\brunning[\s-]?(?:hours?|hrs?|h)\b|\brun(?:ning)? ?hrs\b|\br/?h(?:rs)?\s+(?:of|on|for)\b|"
+    r"\bhour ?meter\b|\bhours? counter\b|\bhow many hours (?:has|have|does|on|is|are)\b|"
+    r"\b(?:what|whats|what's)\s+(?:are\s+|is\s+)?(?:the\s+)?hours (?:on|of)\b|"
+    r"^\s*[\w/ -]{1,30}\s(?:hours|hrs|rhs?)\s*\??\s*$",
+    re.IGNORECASE,
+)
+_PLANS = re.compile(
+    r"\bnext\b.{0,40}\bdue\b|\bwhen\b.{0,60}\bdue\b|\bdue\b.{0,12}\b(?:next|soon|date)\b|"
+    r"\bwhat(?:'s| is|s)? (?:coming )?due\b|\b(?:is|are|anything|what'?s)\b.{0,30}\bdue "
+    r"(?:this|next|within|in the next)\b|\bdue (?:this|next) (?:week|month)\b|"
+    r"\bwhen (?:is|'s|was) (?:the )?next\b|\bnext (?:service|overhaul|maintenance|pms?|"
+    r"planned maintenance|inspection|filter change|oil change|\d+ ?h(?:ou)?rs? service)\b|"
+    r"\b(?:pms?|maintenance plans?|planned maintenance|plans?|routines?|services?|jobs?)\b"
+    r".{0,30}\b(?:due|coming up)\b|\boverdue (?:pms?|plans?|maintenance|services?|"
+    r"inspections?|routines?|tests?)\b|\b(?:pms?|plans?|maintenance|services?|routines?|"
+    r"tests?|inspections?|checks?|samples?|changes?) (?:are |is )?overdue\b|"
+    r"\bhours (?:left|to go) (?:to|until|till|before)\b|\bdue\s+(?:when|date)\b|"
+    r"\b(?:service|inspection|check|change|sample|overhaul|test|wash|clean)\w*\s+due\s*\??\s*$|"
+    r"\bhow long (?:til|till|until|to|before)\b|"
+    r"\b(?:service|inspection|check|change|sample|overhaul|test|wash|clean)\w*\s+(?:due\s+)?"
+    r"when\s*\??\s*$|\bnext\s+(?:\w+\s+){0,3}(?:inspection|service|overhaul|change|test|"
+    r"check|wash|sample)s?\b",
+    re.IGNORECASE,
+)
+_STATS = re.compile(
+    r"\bhow many (?:faults?|failures?|breakdowns?|defects?|trips?|times|alarms?|problems?|"
+    r"issues?)\b|\bhow (?:often|many times) (?:has|have|did|does)\b.{0,40}\b(?:fail|failed|"
+    r"trip|tripped|break|broke|broken|fault|faults|down)\b|\b(?:breaks?|broke|broken) down\b"
+    r".{0,20}\bmost\b|\bmost\b.{0,20}\b(?:faults?|failures?|breakdowns?|problems?|trouble|"
+    r"unreliable|defects?)\b|\b(?:faults?|failures?|breakdowns?|defects?)\b.{0,30}\bmost\b|"
+    r"\bmtbf\b|\bmttr\b|\bmean time (?:between|to)\b|\b(?:fault|failure|breakdown|defect) "
+    r"(?:stats|statistics|count|counts|rate|numbers|trend)\b|\bworst (?:machine|equipment|"
+    r"offender|kit)\b|\bleast reliable\b|\bstatistics\b|"
+    r"\b(?:fails?|failing|breaks?|trips?|tripping)\s+(?:the\s+)?most\b|"
+    r"\b(?:faults?|failures?|breakdowns?|trips?|defects?)\b.{0,40}\bhow many\b|"
+    r"\bworst\b.{0,30}\b(?:breakdowns?|faults?|failures?|reliability|record)\b|"
+    r"\btotal (?:number of )?(?:faults?|failures?|breakdowns?)\b|"
+    r"\bhow many\b.{0,30}\b(?:faults?|failures?|breakdowns?|defects?)\b|"
+    r"\b(?:faults?|failures?|breakdowns?) (?:logged|recorded|reported)\b|"
+    r"^\s*(?:any\s+)?[\w/ -]{1,30}\s(?:faults|breakdowns|failures)\s*\??\s*$",
+    re.IGNORECASE,
+)
+_FITTING_PARTS = re.compile(
+    r"\b(?:parts?|spares?)\s+(?:that\s+|which\s+)?(?:fit|fits|for)\b|\bspares? list\b|"
+    r"\bspare parts? (?:for|of)\b",
+    re.IGNORECASE,
+)
+_QUANTITY = re.compile(
+    r"\bhow much\b.{0,40}\b(?:on board|onboard|left|in stock|remaining|have we got|do we have)\b|"
+    r"\bhow many (?:kg|kgs|l|litres|liters|ltrs?|pcs|sets|drums|pails)\b|\bqty\b|"
+    r"\bquantity\b|\bin stock\b|\bon board\s*\??\s*$|"
+    r"\bhow many\b.{0,40}\b(?:sets?|pcs|pieces|elements?|inserts?|kits?|spares?)\b",
+    re.IGNORECASE,
+)
+_OVERDUE_WO = re.compile(
+    r"\boverdue\b|\bpast (?:their |its )?due\b|\blate (?:work ?orders?|wos?|jobs?)\b",
+    re.IGNORECASE,
+)
+_LOW_STOCK = re.compile(
+    r"\b(?:at|below|under|on|reached|hit|near|under the)\s+(?:the\s+|their\s+|its\s+)?"
+    r"(?:min(?:imum)?s?|min\.? stock|minimum stock|reorder (?:level|point))\b|"
+    r"\bbelow min\b|\blow (?:on )?(?:stock|spares)\b|\b(?:spares?|stock|parts?)\b.{0,30}"
+    r"\b(?:running low|need(?:s)? (?:re)?order(?:ing)?|to (?:re)?order)\b|\breorder\b|"
+    r"\brunning low\b",
+    re.IGNORECASE,
+)
+_CHANGE_VERB = re.compile(
+    r"\b(?:close|closing|closed|complete|completed|completing|finish|finished|done|sign(?:ed)? "
+    r"off|started|starting|start(?:ed)? on|begun|in[- ]progress|set (?:it |that )?(?:to|as|in)|"
+    r"mark|cancel|cancelled|assign|reassign|priority|prio|add (?:a )?note)\b",
+    re.IGNORECASE,
+)
+_RECORD_WORD = re.compile(
+    r"\b(?:wo|w\.o\.|work ?orders?|job|job card|task|pms?|fault|defect)\b", re.IGNORECASE
+)
+_PART_USED = re.compile(
+    r"\b(?:new|renewed|replaced|fitted|used|with)\s+(?:(?P<n>\d+)\s*(?:x\s*)?)?"
+    r"(?P<part>(?:[a-z/-]+\s){0,3}(?:mat|filter|element|insert|kit|seal|gasket|o-?rings?|"
+    r"belt|impeller|bearing|nozzle|cartridge|membrane|coalescer|anode|strainer|plug|valve)s?)\b",
+    re.IGNORECASE,
+)
+_WITHIN = re.compile(
+    r"\b(?:within|in the next|next|in)\s+(?P<n>\d+)\s*(?P<u>days?|weeks?|months?)\b",
+    re.IGNORECASE,
+)
+
+
+def _due_within(text: str) -> float | None:
+    t = text.lower()
+    m = _WITHIN.search(t)
+    if m:
+        unit = m["u"].rstrip("s")
+        return float(int(m["n"]) * {"day": 1, "week": 7, "month": 30}[unit])
+    if re.search(r"\b(?:this|next) week\b", t):
+        return 7.0
+    if re.search(r"\b(?:this|next) month\b", t):
+        return 30.0
+    if re.search(r"\btoday\b|\btomorrow\b", t):
+        return 1.0
+    return None
+
+
+def _description_change(text: str) -> StateAsk:
+    intent = Intent("update_work_order", ref_kind="work_order")
+    low = text.lower()
+    record = "fault" if re.search(r"\b(?:fault|defect)\b", low) else "work_order"
+    if record == "fault":
+        intent.ref_kind = "fault"
+    _update_slots(intent, text)
+    args: dict[str, object] = {"record": record, "title_words": text}
+    if re.search(r"\bset (?:it |that )?(?:in|to) progress\b|\bstart(?:ed|ing)? on\b", low):
+        intent.status = "in_progress"
+    for key in ("status", "priority", "hours"):
+        value = getattr(intent, key)
+        if value is not None:
+            args[key] = value
+    _, _, rest = text.partition(",")
+    said = re.sub(
+        r"\bset (?:it |that )?(?:in|to|as) ?progress\b|\b(?:done|completed|finished|closed|"
+        r"complete|in progress|started)\b|\d+(?:\.\d+)?\s*(?:hrs?|hours?|h)\b|[,.;]",
+        " ",
+        rest,
+        flags=re.IGNORECASE,
+    )
+    if len(said.split()) >= 2:
+        args["note"] = rest.strip(" ,.")
+    uses = [
+        {"part": m["part"].strip(), "quantity": float(m["n"] or 1)}
+        for m in _PART_USED.finditer(rest or "")
+    ]
+    if uses and record == "work_order":
+        args["parts"] = uses
+    m = re.search(r"\bassign(?:ed)?(?: it)? to (?:the )?(?P<who>[\w ]{2,40}?)\s*(?:[,.]|$)", low)
+    if m:
+        args["assignee"] = m["who"].strip()
+    return StateAsk("update_by_description", args)
+
+
+def state_question(text: str) -> StateAsk | None:
+    """Spot a state question, or a change to an open record named by description.
+
+    State questions: plans due, running hours, fault statistics, overdue work, low spares.
+    A described change: 'close the ME1 T/C wash WO'. Returns None for anything else
+    (reports, new work orders, manual questions, numbered records): the rest of recognition
+    decides.
+    """
+    t = text.strip()
+    if not t or _MANIPULATION.search(t) or _REF.search(t):
+        return None
+    if _REPORT.search(t) or _CREATE_WO.search(t):
+        return None
+    low = t.lower()
+    if _CHANGE_VERB.search(t) and _RECORD_WORD.search(t) and not _QUESTION_START.match(t):
+        return _description_change(t)
+    if (
+        _STATS.search(t)
+        and not _LIST_ALL.search(t)
+        and not re.search(
+            r"\b(?:open|outstanding|pending|active|current|unresolved|overdue|still)\b", low
+        )
+    ):
+        args: dict[str, object] = {"period": t}
+        if re.search(r"\b(?:type|class|kind) of (?:equipment|machinery|machine)\b", low):
+            args["group_by"] = "class"
+        top = re.search(r"\btop (\d+)\b", low)
+        if top:
+            args["top"] = int(top.group(1))
+        return StateAsk("fault_statistics", args)
+    if _PLANS.search(t) and not _MANUAL_INTERVAL.search(t):
+        plan_args: dict[str, object] = {"plan": t}
+        if re.search(r"\boverdue\b", low):
+            plan_args["overdue"] = True
+        within = _due_within(t)
+        if within is not None:
+            plan_args["due_within_days"] = within
+        return StateAsk("plans_due", plan_args)
+    if _OVERDUE_WO.search(t):
+        return StateAsk("overdue_work_orders")
+    if _RUNNING_HOURS.search(t) and not _MANUAL_INTERVAL.search(t):
+        return StateAsk("running_hours")
+    if _LOW_STOCK.search(t) and (
+        re.search(r"\b(?:spares?|stock|parts?|inventory|min(?:imum)?|reorder)\b", low)
+    ):
+        return StateAsk("part_stock", {"at_or_below_minimum": True})
+    if _FITTING_PARTS.search(t) and not _MANUAL_INTERVAL.search(t):
+        return StateAsk("part_stock", {"fits": True})
+    if _QUANTITY.search(t) and not _MANUAL_INTERVAL.search(t) and not _SYMPTOM.search(t):
+        return StateAsk("part_stock", {"query": t})
+    return None
+
+
+_QUESTION_START = re.compile(
+    r"^\s*(?:how|what|whats|what's|why|where|when|which|who|is|are|does|do|can|should)\b",
+    re.IGNORECASE,
+)
+_MANUAL_INTERVAL = re.compile(
+    r"\bhow often\b|\binterval\b|\bevery \d+\b|\bprocedure\b|\bmanual\b|\bhow (?:do|to)\b|"
+    r"\bsteps?\b|\bchecklist\b",
+    re.IGNORECASE,
+)

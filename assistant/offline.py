@@ -21,15 +21,10 @@ from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
-from assistant.compose import compose_answer
-from assistant.intents import (
-    _CREATE_WO,
-    Intent,
-    explicit_priority,
-    recognise,
-    severity_priority,
-)
+from assistant.compose import compose_answer, compose_history
+from assistant.intents import _CREATE_WO, Intent, StateAsk, recognise, state_question
 from assistant.router import intent_for_route, question_fallback, route
+from assistant.titles import clean_title
 
 REFUSE_MANIPULATION = (
     "Sorry, I can't do that. I only help with this vessel's equipment and maintenance, "
@@ -71,18 +66,7 @@ def _final(text: str, outcome: str, **meta: Any) -> AIMessage:
 
 
 def _title(text: str) -> str:
-    t = re.sub(
-        r"^\s*(?:uh+|um+|er+|so|hey|hi|ok|okay|the|there'?s|there is|we have|we've got)"
-        r"\b[\s,]*",
-        "",
-        text.strip(),
-        flags=re.IGNORECASE,
-    )
-    t = " ".join(t.split()).strip(" .")
-    if not t:
-        return "Fault reported"
-    t = t[0].upper() + t[1:]
-    return t if len(t) <= 120 else t[:117].rsplit(" ", 1)[0] + "..."
+    return clean_title(text)
 
 
 def _wo_title(text: str) -> str:
@@ -96,7 +80,8 @@ def _wo_title(text: str) -> str:
 
 def _stock_query(text: str) -> str:
     t = re.sub(
-        r"\b(?:how many|do we have|have we got|got any|do we carry|in stock|on board|"
+        r"\b(?:how many|how much|qty|quantity|do we have|have we got|got any|do we carry|"
+        r"in stock|on board|"
         r"onboard|stock of|check stock for|check stock|stock|spares?|any|left|part|"
         r"sets? of|please|pls|we|a|an|the|for|of|have|got|is|are|there)\b",
         " ",
@@ -206,6 +191,9 @@ class OfflineChatModel(BaseChatModel):
         cands = list(data.get("candidates") or [])
         code = resolved["code"] if resolved else None
         group = bool(resolved and resolved.get("needs_choice"))
+        ask = self._state_ask(text, intent)
+        if ask is not None:
+            return self._state_call(ask, data, resolved, cands, group)
         kind: str = intent.kind
         if kind == "unknown":  # a follow-up or an answer with nothing waiting for it
             kind = "clarify_what" if resolved or cands else "clarify_more"
@@ -226,26 +214,16 @@ class OfflineChatModel(BaseChatModel):
                 )
         if kind in ("report_fault", "create_work_order"):
             if resolved and code and not group:
-                eq_words = " ".join(
-                    [resolved["name"], resolved.get("parent") or "", *resolved.get("aliases", [])]
-                )
                 if kind == "report_fault":
-                    prio = explicit_priority(text) or severity_priority(text, eq_words) or "medium"
+                    # The tool applies the vessel's priority rule (records.priority).
                     return _tool_call(
                         "report_fault",
-                        {
-                            "equipment": code,
-                            "title": _title(text),
-                            "description": text,
-                            "priority": prio,
-                        },
+                        {"equipment": code, "title": _title(text), "description": text},
                     )
-                prio = intent.priority or "medium"
                 args: dict[str, Any] = {
                     "equipment": code,
                     "title": _wo_title(text),
                     "description": text,
-                    "priority": prio,
                     "kind": intent.wo_kind,
                 }
                 if intent.due_in is not None:
@@ -254,7 +232,7 @@ class OfflineChatModel(BaseChatModel):
             return self._ask_which(resolved, cands, group)
         if kind == "equipment_health":
             if code:
-                return _tool_call("equipment_health", {"equipment": code})
+                return _tool_call("equipment_health", {"equipment": code, "reading": text})
             return self._ask_which(resolved, cands, group)
         if kind == "list_open":
             eq = code or data.get("common_parent")
@@ -272,6 +250,46 @@ class OfflineChatModel(BaseChatModel):
         if code:
             args["equipment"] = code
         return _tool_call(tool, args)
+
+    # --- questions about the vessel's state --------------------------------------------------
+
+    def _state_ask(self, text: str, intent: Intent) -> StateAsk | None:
+        """Return the state question or described change a message is, if its tool is bound."""
+        if intent.kind in ("refuse", "smalltalk", "update_work_order"):
+            return None
+        ask = state_question(text)
+        if ask is None:
+            return None
+        tool = "update_work_order" if ask.tool == "update_by_description" else ask.tool
+        return ask if not self.tool_names or tool in self.tool_names else None
+
+    def _state_call(
+        self,
+        ask: StateAsk,
+        data: dict[str, Any],
+        resolved: dict[str, Any] | None,
+        cands: list[dict[str, Any]],
+        group: bool,
+    ) -> AIMessage:
+        code = resolved["code"] if resolved else None
+        args: dict[str, Any] = dict(ask.args)
+        if ask.tool == "running_hours":
+            if code and not group:
+                return _tool_call("running_hours", {"equipment": code})
+            return self._ask_which(resolved, cands, group)
+        if ask.tool == "update_by_description":
+            if code:
+                args["equipment"] = code
+            return _tool_call("update_work_order", args)
+        scope = code or data.get("common_parent")
+        if scope:
+            args["equipment"] = scope
+        if ask.tool == "part_stock":
+            if args.pop("fits", False) and not scope:
+                return self._ask_which(resolved, cands, group)
+            if "query" in args:
+                args["query"] = _stock_query(str(args["query"])) or str(args["query"])
+        return _tool_call(ask.tool, args)
 
     @staticmethod
     def _ask_which(
@@ -297,19 +315,34 @@ class OfflineChatModel(BaseChatModel):
 
     def _after_action(self, text: str, tool: str, data: dict[str, Any]) -> AIMessage:
         if tool in ("search_manuals", "search_fault_history"):
-            composed = compose_answer(
-                text, list(data.get("passages") or []), self.min_overlap, faults=data.get("faults")
+            passages = list(data.get("passages") or [])
+            composed = (
+                compose_history(text, data, passages, self.min_overlap)
+                if tool == "search_fault_history"
+                else compose_answer(text, passages, self.min_overlap)
             )
+            if not composed.found and tool == "search_fault_history" and data.get("scope"):
+                what = " or ".join(data.get("events") or []) or "fault"
+                return _final(
+                    f"No {what} is on record for {data['scope']}, and the history documents "
+                    "say nothing about it.",
+                    "nothing_found",
+                )
             if not composed.found:
                 return _final(NOTHING_FOUND, "nothing_found", unanswered=True)
             return _final(composed.text, "answer", cited=composed.refs)
         display = str(data.get("display") or data.get("error") or "Done.")
         if data.get("proposed"):
             return _final(display, "proposed")
+        if tool == "fault_statistics" and data.get("ok") and data.get("total") == 0:
+            return _final(display, "nothing_found")
         if not data.get("ok", True):
             cands = data.get("candidates") or []
             if len(cands) > 1:
                 return _final(display, "clarify", candidates=[c["code"] for c in cands])
+            if "matches" in data:  # a record named by description: several fit, or none
+                outcome = "clarify" if data["matches"] else "nothing_found"
+                return _final(display, outcome, matches=list(data["matches"]))
             return _final(display, "error")
         return _final(display, "answer")
 

@@ -401,8 +401,9 @@ def intent_for_route(
     """Combine the rules' intent (exact things: ids, slots) with the router's label.
 
     The router decides question versus report versus refusal; the rules keep manipulation,
-    record numbers and the fine kind of a state or history question. ``fallback`` is the best question label of a follow-up
-    ("and its running hours?"), used when nothing is waiting for an answer. When the router
+    record numbers and the fine kind of a state or history question. ``fallback`` is the
+    best question label of a follow-up ("and its running hours?"), used when nothing is
+    waiting for an answer. When the router
     is unsure (``confidence`` under one half), the rules break the tie: an explicit
     work-order request, or a report where it guessed a follow-up with nothing waiting, is
     filed; a question the rules read where it guessed a report is answered, not filed. A

@@ -17,31 +17,46 @@ from pydantic import BaseModel, Field
 from rapidfuzz import fuzz
 from sqlalchemy.orm import Session
 
+from assistant.corrections import focus
 from assistant.equipment import Item, RegisterIndex, Resolution
+from assistant.figures import num, qty
+from assistant.history import select_faults, summarise
 from assistant.retriever import Retriever
 from assistant.settings import AssistantSettings
 from assistant.text import content_tokens
+from assistant.titles import clean_title
 from assistant.types import ProposedAction, ToolCall
 from knowledge import DocumentKind, Hit, SearchScope
 from records import (
+    RANK,
     BosunError,
     Caller,
     Equipment,
     Fault,
     FaultStatus,
     Permission,
+    Priority,
+    Role,
     Sensor,
     WorkOrder,
     can,
+    confirming_role,
+    fault_stats,
     faults,
     model_registry,
     parts,
     pending,
+    periods,
+    plans,
     readings,
     register,
+    running_hours,
+    trends,
+    users,
     utcnow,
     work_orders,
 )
+from records import priority as priority_rules
 
 PriorityName = Literal["low", "medium", "high", "critical"]
 MANUAL_KINDS: tuple[DocumentKind, ...] = ("manual", "procedure", "report", "curated")
@@ -122,6 +137,8 @@ class ToolContext:
     proposals: list[ProposedAction] = field(default_factory=list)
     calls: list[ToolCall] = field(default_factory=list)
     last_lookup: Resolution | None = None
+    also: tuple[str, ...] = ()
+    """Further equipment a new fault or job covers ('both' answering 'which one?')."""
 
     # --- helpers --------------------------------------------------------------------------
 
@@ -185,8 +202,9 @@ class ToolContext:
         arguments: dict[str, Any],
         summary: str,
         duplicates: list[int] | None = None,
+        awaiting: Role | None = None,
     ) -> ProposedAction:
-        """Record a PendingAction for the caller to confirm."""
+        """Record a PendingAction for the caller to confirm (or ``awaiting``'s role)."""
         ttl = timedelta(minutes=self.settings.assistant_pending_ttl_minutes)
         action = pending.propose(
             self.session,
@@ -194,6 +212,7 @@ class ToolContext:
             kind=kind,
             arguments=arguments,
             summary=summary,
+            addressed_to_role=awaiting,
             conversation_id=self.conversation_id,
             ttl=ttl,
         )
@@ -205,6 +224,7 @@ class ToolContext:
             arguments=dict(arguments),
             expires_at=action.expires_at.isoformat(),
             duplicates=list(duplicates or []),
+            awaiting_role=awaiting.value if awaiting else None,
         )
         self.proposals.append(proposed)
         return proposed
@@ -256,6 +276,24 @@ class EquipmentArgs(BaseModel):
     equipment: str = Field(description="Equipment code (e.g. 601.2) or name/alias")
 
 
+class EquipmentOptionalArgs(BaseModel):
+    """Arguments naming one piece of equipment, or none for the whole vessel."""
+
+    equipment: str | None = Field(
+        default=None, description="Equipment code or name (includes everything below it)"
+    )
+
+
+class HealthArgs(BaseModel):
+    """Arguments of equipment_health."""
+
+    equipment: str = Field(description="Equipment code (e.g. 601.2) or name/alias")
+    reading: str | None = Field(
+        default=None,
+        description="The one reading asked about ('LO pressure'): it is answered first alone",
+    )
+
+
 class ListOpenArgs(BaseModel):
     """Arguments of list_open."""
 
@@ -272,6 +310,9 @@ class StockArgs(BaseModel):
 
     query: str | None = Field(default=None, description="Part name or number words")
     equipment: str | None = Field(default=None, description="Equipment code the part fits")
+    at_or_below_minimum: bool = Field(
+        default=False, description="Only parts at or below their minimum (time to reorder)"
+    )
 
 
 class ReportFaultArgs(BaseModel):
@@ -280,7 +321,11 @@ class ReportFaultArgs(BaseModel):
     equipment: str = Field(description="Equipment code of the faulty item (most specific)")
     title: str = Field(description="Short description of the symptom in the crew's words")
     description: str = Field(default="", description="Longer details")
-    priority: PriorityName = Field(default="medium", description="low, medium, high, critical")
+    priority: PriorityName | None = Field(
+        default=None,
+        description="low, medium, high or critical; omit unless the crew member stated one "
+        "(the vessel's rule then decides from the text and the equipment's criticality)",
+    )
 
 
 class CreateWorkOrderArgs(BaseModel):
@@ -289,10 +334,42 @@ class CreateWorkOrderArgs(BaseModel):
     equipment: str = Field(description="Equipment code the job is on")
     title: str = Field(description="What is to be done")
     description: str = ""
-    priority: PriorityName = "medium"
+    priority: PriorityName | None = Field(
+        default=None, description="omit unless the crew member stated one"
+    )
     kind: Literal["corrective", "preventive", "inspection"] = "corrective"
     due_in_days: float | None = Field(default=None, ge=0, description="Due in this many days")
     fault_id: int | None = Field(default=None, description="Fault this job fixes, if any")
+
+
+class PartUseArgs(BaseModel):
+    """A part used on a work order."""
+
+    part: str = Field(description="Part name or number words ('filter mat')")
+    quantity: float = Field(default=1, gt=0)
+
+
+class PlansArgs(BaseModel):
+    """Arguments of plans_due."""
+
+    equipment: str | None = Field(default=None, description="Equipment code or name")
+    plan: str | None = Field(
+        default=None, description="Words of the plan's title ('LO filter change')"
+    )
+    due_within_days: float | None = Field(default=None, ge=0)
+    overdue: bool = False
+
+
+class StatsArgs(BaseModel):
+    """Arguments of fault_statistics."""
+
+    equipment: str | None = Field(default=None, description="Equipment code or name")
+    period: str | None = Field(
+        default=None,
+        description="'last 3 months', 'this year', 'since 2026-03-01'; omit for all history",
+    )
+    group_by: Literal["equipment", "class"] = "equipment"
+    top: int | None = Field(default=None, ge=1, le=50)
 
 
 class UpdateArgs(BaseModel):
@@ -309,6 +386,21 @@ class UpdateArgs(BaseModel):
     note: str | None = Field(default=None, description="Note to add")
     priority: PriorityName | None = None
     hours: float | None = Field(default=None, ge=0, description="Hours worked (work orders)")
+    equipment: str | None = Field(
+        default=None, description="Without a number: the equipment the open record is on"
+    )
+    title_words: str | None = Field(
+        default=None,
+        description="Without a number: words of the open record's title "
+        "('T/C water wash', 'OWS cell clean')",
+    )
+    record: Literal["work_order", "fault"] = Field(
+        default="work_order", description="Without a number: which kind of record to look for"
+    )
+    parts: list[PartUseArgs] | None = Field(
+        default=None, description="Parts used on the work order (taken from stock)"
+    )
+    assignee: str | None = Field(default=None, description="Name or role of the new assignee")
 
 
 class NoteArgs(BaseModel):
@@ -326,7 +418,7 @@ def _lookup(ctx: ToolContext, query: str) -> str:
     if ctx.pinned:
         res = Resolution(ctx.pinned, (ctx.pinned,), ("(chosen earlier)",))
     else:
-        res = ctx.index.resolve(query)
+        res = ctx.index.resolve(focus(ctx.index, query))
     ctx.last_lookup = res
     data: dict[str, Any] = {
         "ok": True,
@@ -388,35 +480,36 @@ def _search_manuals(ctx: ToolContext, query: str, equipment: str | None = None) 
     return _json({"ok": True, "note": DATA_NOTE, "passages": ctx.add_hits(hits)})
 
 
-def _history_rows(ctx: ToolContext, query: str, code: str | None) -> list[dict[str, Any]]:
-    ids = None
+def _history_rows(ctx: ToolContext, query: str, code: str | None) -> dict[str, Any]:
+    """Faults of the equipment's subtree matching the event or symptoms asked about."""
+    ids = [ctx.item(c).id for c in ctx.index.descendants(code)] if code else None
+    rows = faults.recent_faults(ctx.session, ctx.caller, vessel_id=ctx.vessel_id, equipment_ids=ids)
+    words: list[str] = []
     if code:
-        ids = [ctx.item(c).id for c in ctx.index.descendants(code)]
-    page = faults.list_faults(
-        ctx.session, ctx.caller, vessel_id=ctx.vessel_id, equipment_ids=ids, limit=200
-    )
-    terms = set(content_tokens(query))
-    rows = []
-    for f in page.items:
-        words = set(content_tokens(f"{f.title} {f.description} {f.root_cause or ''}"))
-        overlap = len(terms & words)
-        if code or overlap:
-            rows.append((overlap, f))
-    rows.sort(key=lambda r: (-r[0], -r[1].id))
+        for c in [code, *ctx.index.ancestors(code)]:
+            node = ctx.item(c)
+            for phrase in (node.name, *node.aliases):
+                words += content_tokens(phrase)
+    chosen = select_faults(query, rows, equipment_words=words, scoped=code is not None)
+    repairs = faults.repairs_of(ctx.session, ctx.caller, [f.id for f in chosen.faults])
+    by_id = {i.id: i for i in ctx.index.items.values()}
     out = []
-    for _, f in rows[:5]:
-        notes = [n.get("text", "") for n in (f.notes or [])][-2:]
+    for f in chosen.faults:
+        item = by_id.get(f.equipment_id)
         out.append(
-            {
-                "fault_id": f.id,
-                "title": f.title,
-                "status": f.status.value,
-                "opened": f.opened_at.date().isoformat(),
-                "root_cause": f.root_cause,
-                "notes": notes,
-            }
+            summarise(
+                f,
+                item.code if item else "",
+                item.name if item else "",
+                repairs.get(f.id, []),
+            )
         )
-    return out
+    return {
+        "faults": out,
+        "matched": chosen.matched,
+        "events": chosen.events,
+        "scope": ctx.describe(code) if code else None,
+    }
 
 
 def _search_history(ctx: ToolContext, query: str, equipment: str | None = None) -> str:
@@ -427,31 +520,35 @@ def _search_history(ctx: ToolContext, query: str, equipment: str | None = None) 
             "ok": True,
             "note": DATA_NOTE,
             "passages": ctx.add_hits(hits),
-            "faults": _history_rows(ctx, query, code),
+            **_history_rows(ctx, query, code),
         }
     )
 
 
-def _trend(ctx: ToolContext, sensor: Sensor) -> float | None:
-    since = utcnow() - timedelta(hours=24)
-    # The most recent readings: a 5 s source fills 2000 rows in under three hours.
-    rows = readings.query_readings(
-        ctx.session, ctx.caller, sensor.id, start=since, limit=2000, newest=True
-    )
-    if len(rows) < 3:
-        return None
-    t0 = rows[0].time.timestamp()
-    xs = [(r.time.timestamp() - t0) / 3600 for r in rows]
-    ys = [r.value for r in rows]
-    n = len(xs)
-    mx, my = sum(xs) / n, sum(ys) / n
-    den = sum((x - mx) ** 2 for x in xs)
-    if den == 0:
-        return None
-    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / den
+TREND_WINDOW = timedelta(hours=6)
+"""Readings a trend is computed over (stated in the reply)."""
 
 
-def _health(ctx: ToolContext, equipment: str) -> str:
+def _trend(ctx: ToolContext, sensor: Sensor) -> trends.Trend | None:
+    return trends.sensor_trend(ctx.session, ctx.caller, sensor.id, window=TREND_WINDOW)
+
+
+def _asked_sensor(
+    ctx: ToolContext, code: str, sensors: list[Sensor], reading: str
+) -> Sensor | None:
+    """Return the one sensor a question names ('LO pressure'), if exactly one fits best."""
+    said = set(content_tokens(reading)) - set(content_tokens(ctx.describe(code)))
+    said -= {t for a in ctx.item(code).aliases for t in content_tokens(a)}
+    if not said:
+        return None
+    scored = [(len(said & set(content_tokens(x.name))), x) for x in sensors if not x.counter]
+    scored.sort(key=lambda p: -p[0])
+    if not scored or scored[0][0] == 0 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+        return None
+    return scored[0][1]
+
+
+def _health(ctx: ToolContext, equipment: str, reading: str | None = None) -> str:
     code, cands = ctx.resolve(equipment)
     if code is None:
         return _which(ctx, equipment, cands)
@@ -464,6 +561,7 @@ def _health(ctx: ToolContext, equipment: str) -> str:
     )
     latest = readings.latest_readings(ctx.session, ctx.caller, [s.id for s in sensors])
     lines: list[str] = []
+    sensor_lines: dict[int, str] = {}
     data_sensors = []
     worst = "ok"
     for s in sensors:
@@ -495,27 +593,40 @@ def _health(ctx: ToolContext, equipment: str) -> str:
             if state != "ok" and worst == "ok":
                 worst = "watch"
         age = datetime.now(UTC) - r.time
-        trend = None if s.counter else _trend(ctx, s)
+        found = None if s.counter else _trend(ctx, s)
+        trend = found.per_hour if found else None
         trend_txt = ""
-        if trend is not None:
+        if found is not None:
             scale = abs(s.high or s.low or r.value or 1.0)
-            if abs(trend) * 24 > 0.05 * scale:
-                trend_txt = f", {'rising' if trend > 0 else 'falling'} {abs(trend):.2g}{unit}/h"
+            asked = found.window.total_seconds() / 3600
+            hours = asked if found.span_hours >= 0.9 * asked else max(found.span_hours, 0.1)
+            over = f"over the last {num(hours)} h"
+            if abs(found.per_hour) * 24 > 0.05 * scale:
+                word = "rising" if found.per_hour > 0 else "falling"
+                rate = f"{num(abs(found.per_hour))}{unit}/h"
+                trend_txt = f", {word} {rate} {over}"
             else:
-                trend_txt = ", steady"
+                trend_txt = f", steady {over}"
         limits = []
         if s.low is not None:
-            limits.append(f"low {s.low:g}")
+            limits.append(f"low {num(s.low)}")
         if s.high is not None:
-            limits.append(f"high {s.high:g}")
+            limits.append(f"high {num(s.high)}")
         lim = f" (limits {', '.join(limits)})" if limits else ""
-        lines.append(f"{s.name}: {r.value:g}{unit}{lim} — {state}{trend_txt}, {_age(age)} ago")
+        lines.append(f"{s.name}: {num(r.value)}{unit}{lim} — {state}{trend_txt}, {_age(age)} ago")
+        sensor_lines[s.id] = lines[-1]
         entry.update(
-            {"value": r.value, "time": r.time.isoformat(), "state": state, "trend_per_hour": trend}
+            {
+                "value": r.value,
+                "time": r.time.isoformat(),
+                "state": state,
+                "trend_per_hour": trend,
+                "trend_window_hours": found.span_hours if found else None,
+            }
         )
         data_sensors.append(entry)
     pred = model_registry.latest_prediction(ctx.session, ctx.caller, ctx.item(code).id)
-    prediction = None
+    prediction: dict[str, Any] | None = None
     if pred is not None:
         # Factors carry a sentence for the crew ("text"); fall back to the feature name.
         factors = [
@@ -525,15 +636,22 @@ def _health(ctx: ToolContext, equipment: str) -> str:
         unusual = [
             str(a["text"]) for a in pred.anomalies or [] if isinstance(a, dict) and a.get("text")
         ]
-        prediction = {
+        scoring: dict[str, Any] = {
             "risk": pred.risk,
             "as_of": pred.as_of.isoformat(),
             "factors": factors,
             "anomalies": unusual,
         }
+        newest = max((r.time for r in latest.values()), default=pred.as_of)
+        scored_ago = datetime.now(UTC) - pred.as_of
+        stale = newest - pred.as_of > timedelta(hours=1)
+        scoring["stale"] = stale
+        prediction = scoring
+        note = f"scored {_age(scored_ago)} ago" + (
+            "; readings have changed since, the values above are current" if stale else ""
+        )
         lines.append(
-            f"Predicted failure risk {pred.risk:.0%} (as of "
-            f"{pred.as_of:%Y-%m-%d %H:%M}); main factors: "
+            f"Predicted failure risk {pred.risk:.0%} ({note}); main factors at that scoring: "
             f"{'; '.join(str(f) for f in factors) or 'n/a'}"
         )
         if unusual:
@@ -560,10 +678,20 @@ def _health(ctx: ToolContext, equipment: str) -> str:
             "alarm": "readings OUTSIDE limits.",
         }[worst]
     display = f"{head}: {body}" + ("\n- " + "\n- ".join(lines) if lines else "")
+    named = _asked_sensor(ctx, code, sensors, reading) if reading else None
+    if named is not None and named.id in sensor_lines:
+        others = len(sensor_lines) - 1
+        display = f"{head}: {sensor_lines[named.id]}" + (
+            f"\n({others} other reading{'s' if others != 1 else ''}, risk and open faults: "
+            f"ask how {code} is doing.)"
+            if others
+            else ""
+        )
     return _json(
         {
             "ok": True,
             "equipment": code,
+            "asked": named.tag if named is not None else None,
             "state": worst,
             "sensors": data_sensors,
             "prediction": prediction,
@@ -627,9 +755,13 @@ def _list_open(
             f"Fault #{f.id} [{f.priority.value}, {f.status.value}] "
             f"{eq.code if eq else ''} {f.title}"
         )
+    now = utcnow()
+    late = [w.id for w in wl if work_orders.is_overdue(w, now)]
     for w in wl[:15]:
         eq = by_id.get(w.equipment_id)
         due = f", due {w.due:%Y-%m-%d}" if w.due else ""
+        if w.id in late:
+            due += ", OVERDUE"
         lines.append(
             f"WO #{w.id} [{w.priority.value}, {w.status.value}{due}] "
             f"{eq.code if eq else ''} {w.title}"
@@ -642,10 +774,13 @@ def _list_open(
     if not lines:
         display = f"No {label}{where}."
     else:
-        display = (
-            f"{len(fl)} open fault(s), {len(wl)} open work order(s){where}:\n- "
-            + "\n- ".join(lines)
-        )
+        counts = []
+        if what in ("faults", "both"):
+            counts.append(f"{len(fl)} open fault{'s' if len(fl) != 1 else ''}")
+        if what in ("work_orders", "both"):
+            overdue = f" ({len(late)} overdue)" if late else ""
+            counts.append(f"{len(wl)} open work order{'s' if len(wl) != 1 else ''}{overdue}")
+        display = f"{', '.join(counts)}{where}:\n- " + "\n- ".join(lines)
         if len(fl) > 15 or len(wl) > 15:
             display += "\n(showing the first 15 of each)"
     return _json(
@@ -654,13 +789,62 @@ def _list_open(
             "equipment": code,
             "faults": [f.id for f in fl],
             "work_orders": [w.id for w in wl],
+            "overdue": late,
             "display": display,
         }
     )
 
 
-def _part_stock(ctx: ToolContext, query: str | None = None, equipment: str | None = None) -> str:
+def _stock_text(ln: parts.StockLine) -> str:
+    mark = {"below minimum": " — BELOW MINIMUM", "at minimum": " — AT MINIMUM"}.get(ln.level, "")
+    loc = f", {ln.stock.location}" if ln.stock.location else ""
+    return (
+        f"{ln.part.number} {ln.part.name}: {qty(ln.stock.quantity, ln.part.unit)} "
+        f"on board (min {num(ln.stock.minimum)}{loc}){mark}"
+    )
+
+
+def _stock_data(ln: parts.StockLine) -> dict[str, Any]:
+    return {
+        "number": ln.part.number,
+        "name": ln.part.name,
+        "quantity": ln.stock.quantity,
+        "minimum": ln.stock.minimum,
+        "unit": ln.part.unit,
+        "location": ln.stock.location,
+        "level": ln.level,
+    }
+
+
+def _low_stock(ctx: ToolContext, code: str | None) -> str:
+    fits = list(_scope_codes(ctx, code)) if code else None
+    lines = parts.vessel_stock(
+        ctx.session, ctx.caller, ctx.vessel_id, at_or_below_minimum=True, equipment_codes=fits
+    )
+    where = f" for {ctx.describe(code)}" if code else ""
+    if not lines:
+        return _json({"ok": True, "lines": [], "display": f"No spares at or below minimum{where}."})
+    below = sum(1 for ln in lines if ln.below_minimum)
+    head = (
+        f"{len(lines)} spare{'s' if len(lines) != 1 else ''} at or below minimum{where}: "
+        f"{below} below, {len(lines) - below} at minimum:"
+    )
+    shown = lines[:20]
+    display = head + "\n- " + "\n- ".join(_stock_text(ln) for ln in shown)
+    if len(lines) > len(shown):
+        display += f"\n(showing {len(shown)} of {len(lines)})"
+    return _json({"ok": True, "lines": [_stock_data(ln) for ln in lines], "display": display})
+
+
+def _part_stock(
+    ctx: ToolContext,
+    query: str | None = None,
+    equipment: str | None = None,
+    at_or_below_minimum: bool = False,
+) -> str:
     code, _ = ctx.resolve(equipment)
+    if at_or_below_minimum:
+        return _low_stock(ctx, code)
     lines = parts.vessel_stock(ctx.session, ctx.caller, ctx.vessel_id)
     related = set(_scope_codes(ctx, code)) if code else set()
     q = (query or "").strip()
@@ -688,26 +872,29 @@ def _part_stock(ctx: ToolContext, query: str | None = None, equipment: str | Non
                 "display": f"I found no stock line matching {what}{where} on board.",
             }
         )
-    out = []
-    text = []
-    for ln in best:
-        low = " — BELOW MINIMUM" if ln.below_minimum else ""
-        loc = f", {ln.stock.location}" if ln.stock.location else ""
-        text.append(
-            f"{ln.part.number} {ln.part.name}: {ln.stock.quantity:g} {ln.part.unit} "
-            f"on board (min {ln.stock.minimum:g}{loc}){low}"
+    text = [_stock_text(ln) for ln in best]
+    out = [_stock_data(ln) for ln in best]
+    kept = [sc for sc, _ in scored if sc >= threshold][:8]
+    if q and len(kept) > 1 and kept[0] >= 95 and kept[0] - kept[1] >= 15:
+        # One part clearly asked for: its line first and alone, the others on request.
+        more = len(kept) - 1
+        display = (
+            f"{text[0]}\n({more} other part{'s' if more != 1 else ''} matched: ask to list them.)"
         )
-        out.append(
-            {
-                "number": ln.part.number,
-                "name": ln.part.name,
-                "quantity": ln.stock.quantity,
-                "minimum": ln.stock.minimum,
-                "unit": ln.part.unit,
-                "location": ln.stock.location,
-            }
-        )
+        return _json({"ok": True, "lines": out, "display": display})
     return _json({"ok": True, "lines": out, "display": "\n".join(text)})
+
+
+def _decider(awaiting: Role | None, buttons: str) -> str:
+    """End a proposal's summary with the caller's buttons, or with who must confirm it."""
+    if awaiting is None:
+        return f" {buttons}"
+    who = awaiting.value.replace("_", " ")
+    article = "an" if who[0] in "aeiou" else "a"
+    return (
+        f" Your role may ask for this; {article} {who} or someone senior confirms it, "
+        "so I have put it to them. Cancel withdraws it."
+    )
 
 
 def _forbidden(ctx: ToolContext, what: str, hint: str = "") -> str:
@@ -715,12 +902,47 @@ def _forbidden(ctx: ToolContext, what: str, hint: str = "") -> str:
     return _err(f"Your role ({role}) may not {what}.{(' ' + hint) if hint else ''}", forbidden=True)
 
 
+_RANK = {Priority.low: 0, Priority.medium: 1, Priority.high: 2, Priority.critical: 3}
+
+
+def _decide_priority(
+    ctx: ToolContext, codes: list[str], text: str, given: str | None
+) -> priority_rules.PriorityDecision:
+    """Apply the vessel's priority rule (records.priority); the highest over ``codes``."""
+    stated = priority_rules.explicit_priority(text)
+    if stated is not None:
+        return stated
+    if given:
+        return priority_rules.PriorityDecision(Priority(given), "as requested", "explicit")
+    decisions = [
+        priority_rules.priority_for(ctx.session, ctx.caller, ctx.item(c).id, text) for c in codes
+    ]
+    return max(decisions, key=lambda d: _RANK[d.priority])
+
+
+def _targets(ctx: ToolContext, code: str) -> list[str]:
+    """Return the item a fault or job is on, and the others it also covers (ctx.also)."""
+    if code not in ctx.also:
+        return [code]
+    return [code, *(c for c in ctx.also if c != code and c in ctx.index.items)]
+
+
+def _on(ctx: ToolContext, codes: list[str]) -> str:
+    if len(codes) == 1:
+        return ctx.describe(codes[0])
+    return (
+        "each of "
+        + ", ".join(ctx.describe(c) for c in codes[:-1])
+        + (f" and {ctx.describe(codes[-1])}")
+    )
+
+
 def _report_fault(
     ctx: ToolContext,
     equipment: str,
     title: str,
     description: str = "",
-    priority: PriorityName = "medium",
+    priority: PriorityName | None = None,
 ) -> str:
     if not can(ctx.caller, Permission.report_fault):
         return _forbidden(ctx, "report faults")
@@ -730,31 +952,45 @@ def _report_fault(
     if ctx.index.needs_choice(code):
         kids = ctx.index.children.get(code, [])
         return _which(ctx, ctx.item(code).name, kids)
-    title = " ".join(title.split())[:300] or "Fault reported"
-    eq = ctx.equipment_row(code)
-    dups = faults.open_faults_on(ctx.session, ctx.caller, eq.id)
-    summary = f"File fault on {ctx.describe(code)}, priority {priority}: '{title}'?"
-    if dups:
+    title = clean_title(" ".join(title.split())[:300])
+    codes = _targets(ctx, code)
+    rows = [ctx.equipment_row(c) for c in codes]
+    decision = _decide_priority(ctx, codes, f"{title}. {description}", priority)
+    dups = [f for eq in rows for f in faults.open_faults_on(ctx.session, ctx.caller, eq.id)]
+    summary = (
+        f"File {'one fault on ' if len(codes) > 1 else 'fault on '}{_on(ctx, codes)}, "
+        f"priority {decision.priority.value}: {decision.reason}. Title: '{title}'."
+    )
+    if dups and len(codes) == 1:
         listing = "; ".join(f"#{f.id} '{f.title}' ({f.status.value})" for f in dups[:3])
         first = dups[0].id
         summary += (
             f" Already open on this equipment: {listing}. Add this as a note to fault "
             f"#{first} instead? Say 'add to #{first}', or Yes to file a new fault."
         )
+    elif dups:
+        listing = "; ".join(f"#{f.id} '{f.title}' ({f.status.value})" for f in dups[:3])
+        summary += f" Already open: {listing}."
     summary += " Yes / Edit / Cancel"
-    args = {
-        "equipment_id": eq.id,
+    args: dict[str, Any] = {
+        "equipment_id": rows[0].id,
         "equipment_code": code,
         "title": title,
         "description": description or title,
-        "priority": priority,
+        "priority": decision.priority.value,
+        "priority_reason": decision.reason,
+        "priority_source": decision.source,
     }
-    proposed = ctx.propose("report_fault", args, summary, [f.id for f in dups])
+    if len(codes) > 1:
+        args["equipment_ids"] = [eq.id for eq in rows]
+        args["equipment_codes"] = codes
+    offered = [f.id for f in dups] if len(codes) == 1 else []
+    proposed = ctx.propose("report_fault", args, summary, offered)
     return _json(
         {
             "ok": True,
             "proposed": {"id": proposed.id, "kind": "report_fault"},
-            "duplicates": [f.id for f in dups],
+            "duplicates": offered,
             "display": summary,
         }
     )
@@ -765,32 +1001,36 @@ def _create_work_order(
     equipment: str,
     title: str,
     description: str = "",
-    priority: PriorityName = "medium",
+    priority: PriorityName | None = None,
     kind: Literal["corrective", "preventive", "inspection"] = "corrective",
     due_in_days: float | None = None,
     fault_id: int | None = None,
 ) -> str:
-    if not can(ctx.caller, Permission.create_work_order):
-        return _forbidden(
-            ctx,
-            "create work orders",
-            "I can file it as a fault instead, for an officer to plan the job.",
-        )
+    awaiting = confirming_role(ctx.caller, Permission.create_work_order)
+    if awaiting is None and not can(ctx.caller, Permission.create_work_order):
+        return _forbidden(ctx, "create work orders")
     code, cands = ctx.resolve(equipment)
     if code is None:
         return _which(ctx, equipment, cands)
     if ctx.index.needs_choice(code):
         return _which(ctx, ctx.item(code).name, ctx.index.children.get(code, []))
-    eq = ctx.equipment_row(code)
-    title = " ".join(title.split())[:300] or "Work order"
+    codes = _targets(ctx, code)
+    rows = [ctx.equipment_row(c) for c in codes]
+    title = clean_title(" ".join(title.split())[:300], fallback="Work order")
+    decision = _decide_priority(ctx, codes, f"{title}. {description}", priority)
     args: dict[str, Any] = {
-        "equipment_id": eq.id,
+        "equipment_id": rows[0].id,
         "equipment_code": code,
         "title": title,
         "description": description or title,
-        "priority": priority,
+        "priority": decision.priority.value,
+        "priority_reason": decision.reason,
+        "priority_source": decision.source,
         "kind": kind,
     }
+    if len(codes) > 1:
+        args["equipment_ids"] = [eq.id for eq in rows]
+        args["equipment_codes"] = codes
     due_txt = ""
     if due_in_days is not None:
         due = utcnow() + timedelta(days=due_in_days)
@@ -802,11 +1042,13 @@ def _create_work_order(
         except BosunError:
             return _err(f"Fault #{fault_id} was not found on this vessel.")
         args["fault_id"] = fault_id
+    each = "one " if len(codes) > 1 else ""
     summary = (
-        f"Create {kind} work order on {ctx.describe(code)}, priority {priority}"
-        f"{due_txt}: '{title}'? Yes / Edit / Cancel"
+        f"Create {each}{kind} work order on {_on(ctx, codes)}{due_txt}, priority "
+        f"{decision.priority.value}: {decision.reason}. Title: '{title}'."
+        + _decider(awaiting, "Yes / Edit / Cancel")
     )
-    proposed = ctx.propose("create_work_order", args, summary)
+    proposed = ctx.propose("create_work_order", args, summary, awaiting=awaiting)
     return _json(
         {
             "ok": True,
@@ -814,6 +1056,143 @@ def _create_work_order(
             "display": summary,
         }
     )
+
+
+_RECORD_WORDS = frozenset(
+    """wo wos work order orders job jobs task fault faults defect close closed complete
+    completed done finish finished set started start progress mark new priority prio high
+    low medium critical urgent assign assigned reassign note pls please need hours hrs h used
+    renewed replaced fitted""".split()  # noqa: SIM905 (a word list reads best as prose)
+)
+
+
+def match_open_records(
+    ctx: ToolContext,
+    equipment: str | None,
+    title_words: str | None,
+    record: Literal["work_order", "fault"] = "work_order",
+) -> tuple[list[WorkOrder | Fault], str | None]:
+    """Find the open work orders (or faults) a description names: by equipment and title words.
+
+    Returns the best fits (all that tie) or an error reply. Title words are compared as
+    canonical tokens (T/C = turbocharger), without the equipment's own words.
+    """
+    code, error = _scope(ctx, equipment)
+    if error:
+        return [], error
+    ids = [ctx.item(c).id for c in ctx.index.descendants(code)] if code else None
+    rows: list[WorkOrder | Fault]
+    if record == "fault":
+        rows = list(
+            faults.list_faults(
+                ctx.session,
+                ctx.caller,
+                vessel_id=ctx.vessel_id,
+                equipment_ids=ids,
+                open_only=True,
+                limit=500,
+            ).items
+        )
+    else:
+        rows = list(
+            work_orders.list_work_orders(
+                ctx.session,
+                ctx.caller,
+                vessel_id=ctx.vessel_id,
+                equipment_ids=ids,
+                open_only=True,
+                limit=500,
+            ).items
+        )
+    eq_words = set(content_tokens(ctx.describe(code))) if code else set()
+    if code:
+        eq_words |= {t for a in ctx.item(code).aliases for t in content_tokens(a)}
+    words = set(content_tokens(title_words or "")) - eq_words - _RECORD_WORDS
+    words = {w for w in words if not w.replace(".", "").isdigit()}
+    # Words no open record's title has anywhere ('assign to Ian', 'we need to discharge')
+    # name nothing: then the equipment alone decides.
+    if code and words:
+        lister = faults.list_faults if record == "fault" else work_orders.list_work_orders
+        titles: set[str] = set()
+        for r in lister(
+            ctx.session, ctx.caller, vessel_id=ctx.vessel_id, open_only=True, limit=500
+        ).items:
+            titles.update(content_tokens(r.title))
+        words &= titles
+    if not words:
+        return (rows if code else []), None
+    scored = [(len(words & set(content_tokens(r.title))), r) for r in rows]
+    top = max((n for n, _ in scored), default=0)
+    if top == 0 or 2 * top < len(words):  # at least half the words must be in the title
+        return [], None
+    return [r for n, r in scored if n == top], None
+
+
+def _describe_match(
+    ctx: ToolContext,
+    found: list[WorkOrder | Fault],
+    equipment: str | None,
+    title_words: str | None,
+    record: str,
+) -> str:
+    what = "work order" if record == "work_order" else "fault"
+    said = " ".join(x for x in (equipment, title_words) if x).strip() or "that"
+    if not found:
+        return _err(
+            f"I found no open {what} matching '{said}'. Give its number (e.g. "
+            f"'{'WO 45' if record == 'work_order' else 'fault 12'}') or ask for the open ones.",
+            matches=[],
+        )
+    prefix = "WO" if record == "work_order" else "Fault"
+    listing = "; ".join(f"{prefix} #{r.id} '{r.title}'" for r in found[:8])
+    return _err(
+        f"Several open {what}s fit '{said}': {listing}. Which one? Give its number.",
+        matches=[r.id for r in found],
+    )
+
+
+def _resolve_parts(
+    ctx: ToolContext, wo: WorkOrder, uses: list[PartUseArgs] | list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Match parts used to stock lines, preferring parts that fit the work order's equipment."""
+    by_id = {i.id: i for i in ctx.index.items.values()}
+    item = by_id.get(wo.equipment_id)
+    related = set(_scope_codes(ctx, item.code)) if item else set()
+    lines = parts.vessel_stock(ctx.session, ctx.caller, ctx.vessel_id)
+    out: list[dict[str, Any]] = []
+    for raw in uses:
+        use = raw if isinstance(raw, PartUseArgs) else PartUseArgs.model_validate(raw)
+        q = use.part.lower().strip()
+        best: tuple[float, parts.StockLine | None] = (0.0, None)
+        for ln in lines:
+            score = (
+                200.0
+                if q == ln.part.number.lower()
+                else float(fuzz.token_set_ratio(q, ln.part.name.lower()))
+            )
+            if related & set(ln.part.equipment_codes):
+                score += 30
+            if score > best[0]:
+                best = (score, ln)
+        if best[1] is None or best[0] < 75:
+            return [], f"I could not find a spare part matching '{use.part}' on board."
+        ln = best[1]
+        out.append(
+            {
+                "part_id": ln.part.id,
+                "number": ln.part.number,
+                "name": ln.part.name,
+                "quantity": use.quantity,
+                "unit": ln.part.unit,
+            }
+        )
+    return out, None
+
+
+def _equipment_code(ctx: ToolContext, equipment_id: int) -> dict[str, str]:
+    """Return {"equipment_code": code} of the record's equipment (proposals carry it)."""
+    found = next((i.code for i in ctx.index.items.values() if i.id == equipment_id), None)
+    return {"equipment_code": found} if found else {}
 
 
 def _update(
@@ -824,19 +1203,30 @@ def _update(
     note: str | None = None,
     priority: PriorityName | None = None,
     hours: float | None = None,
+    equipment: str | None = None,
+    title_words: str | None = None,
+    record: Literal["work_order", "fault"] = "work_order",
+    parts: list[PartUseArgs] | None = None,
+    assignee: str | None = None,
 ) -> str:
+    if not work_order_id and not fault_id and (equipment or title_words):
+        found, error = match_open_records(ctx, equipment, title_words, record)
+        if error:
+            return error
+        if len(found) != 1:
+            return _describe_match(ctx, found, equipment, title_words, record)
+        if record == "fault":
+            fault_id = found[0].id
+        else:
+            work_order_id = found[0].id
     if not work_order_id and not fault_id:
         return _err("Which work order or fault? Give its number, e.g. 'WO 45' or 'fault 12'.")
     status = (status or "").strip().lower().replace(" ", "_").replace("-", "_") or None
     changes: list[str] = []
     args: dict[str, Any] = {}
+    needed: list[Permission] = []
     if work_order_id:
-        if not can(ctx.caller, Permission.update_work_order):
-            return _forbidden(
-                ctx,
-                "update work orders",
-                "Ask an officer or the chief engineer, or add a note to the fault.",
-            )
+        needed.append(Permission.update_work_order)
         try:
             wo = work_orders.get_work_order(ctx.session, ctx.caller, work_order_id)
         except BosunError:
@@ -862,6 +1252,7 @@ def _update(
             args["status"] = target.value
             changes.append(f"set status to {target.value}")
         args["work_order_id"] = wo.id
+        args.update(_equipment_code(ctx, wo.equipment_id))
         label = f"work order #{wo.id} '{wo.title}'"
     else:
         assert fault_id is not None
@@ -891,35 +1282,56 @@ def _update(
                     f"Fault #{fault.id} is {fault.status.value}; it cannot become "
                     f"{ftarget.value} (allowed: {allowed})."
                 )
-            if not can(ctx.caller, _FAULT_STATUS_NEEDS[ftarget.value]):
-                return _forbidden(
-                    ctx, f"set a fault to {ftarget.value}", "Ask an officer or the chief engineer."
-                )
+            needed.append(_FAULT_STATUS_NEEDS[ftarget.value])
             args["status"] = ftarget.value
             changes.append(f"set status to {ftarget.value}")
         elif note and not can(ctx.caller, Permission.report_fault):
             return _forbidden(ctx, "add notes to faults")
-        if (
-            priority
-            and not can(ctx.caller, Permission.update_work_order)
-            and (fault.reported_by_id != ctx.caller.user_id)
-        ):
-            return _forbidden(ctx, "change a fault's priority")
+        if priority and fault.reported_by_id != ctx.caller.user_id:
+            needed.append(Permission.update_work_order)
         args["fault_id"] = fault.id
+        args.update(_equipment_code(ctx, fault.equipment_id))
         label = f"fault #{fault.id} '{fault.title}'"
     if priority:
         args["priority"] = priority
         changes.append(f"set priority to {priority}")
     if hours is not None and work_order_id:
         args["hours"] = hours
-        changes.append(f"log {hours:g} h")
+        changes.append(f"log {num(hours)} h")
+    if parts and work_order_id:
+        used, problem = _resolve_parts(ctx, wo, parts)
+        if problem:
+            return _err(problem)
+        args["parts"] = used
+        changes.append(
+            "use " + ", ".join(f"{qty(u['quantity'], u['unit'])} {u['number']}" for u in used)
+        )
+    if assignee and work_order_id:
+        people = users.find_assignees(ctx.session, ctx.caller, assignee)
+        if len(people) != 1:
+            names = "; ".join(f"{p.name} ({p.role.value})" for p in people[:6])
+            return _err(
+                f"Who is '{assignee}'? "
+                + (f"Several fit: {names}." if people else "I found nobody by that name or role.")
+            )
+        args["assignee_id"] = people[0].id
+        changes.append(f"assign to {people[0].name}")
     if note and note.strip():
         args["note"] = note.strip()
         changes.append(f"add note '{note.strip()}'")
     if not changes:
         return _err(f"What should change on {label}? A status, a priority or a note.")
-    summary = f"On {label}: {', '.join(changes)}? Yes / Cancel"
-    proposed = ctx.propose("update_work_order", args, summary)
+    awaiting: Role | None = None
+    for permission in needed:
+        if can(ctx.caller, permission):
+            continue
+        role = confirming_role(ctx.caller, permission)
+        if role is None:
+            return _forbidden(ctx, permission.value.replace("_", " "))
+        if awaiting is None or RANK[role] > RANK[awaiting]:
+            awaiting = role
+    summary = f"On {label}: {', '.join(changes)}?" + _decider(awaiting, "Yes / Cancel")
+    proposed = ctx.propose("update_work_order", args, summary, awaiting=awaiting)
     return _json(
         {
             "ok": True,
@@ -933,6 +1345,313 @@ def _add_note(
     ctx: ToolContext, text: str, work_order_id: int | None = None, fault_id: int | None = None
 ) -> str:
     return _update(ctx, work_order_id=work_order_id, fault_id=fault_id, note=text)
+
+
+# --- state of the vessel: plans, running hours, fault statistics, overdue work ------------------
+
+
+def _scope(ctx: ToolContext, equipment: str | None) -> tuple[str | None, str | None]:
+    """Resolve an optional equipment argument; return (code, error reply)."""
+    if not equipment or not equipment.strip():
+        return None, None
+    code, cands = ctx.resolve(equipment)
+    if code is None:
+        code = ctx.index.common_ancestor(cands) if cands else None
+        if code is None:
+            return None, _which(ctx, equipment, cands)
+    return code, None
+
+
+def _plan_line(d: plans.PlanDue, now: datetime) -> str:
+    where = f"{d.equipment_code} {d.equipment_name}"
+    parts_: list[str] = []
+    if d.next_due_hours is not None:
+        if d.hours_left is None:
+            parts_.append(f"due at {num(d.next_due_hours)} running hours")
+        elif d.hours_left <= 0:
+            parts_.append(
+                f"OVERDUE by {num(-d.hours_left)} h (due at {num(d.next_due_hours)} h, "
+                f"now {num(d.hours_now or 0)} h)"
+            )
+        else:
+            parts_.append(
+                f"due at {num(d.next_due_hours)} running hours, {num(d.hours_left)} h to go"
+            )
+            if d.estimated_due_at is not None and d.next_due_at is None:
+                parts_.append(f"about {d.estimated_due_at:%Y-%m-%d} at the recent rate")
+    if d.next_due_at is not None:
+        days = (d.next_due_at - now).total_seconds() / 86_400
+        if days < 0:
+            parts_.append(f"OVERDUE since {d.next_due_at:%Y-%m-%d} ({num(-days)} days)")
+        else:
+            parts_.append(f"due {d.next_due_at:%Y-%m-%d} (in {num(days)} days)")
+    if d.open_work_order_id:
+        parts_.append(f"WO #{d.open_work_order_id} is open for it")
+    return f"{d.plan.title} ({where}): {'; '.join(parts_)}"
+
+
+_PLAN_FILLER = frozenset(
+    """next due when whens til till until long left hrs hours h soon date plan plans pm pms
+    maintenance is it its the overdue""".split()  # noqa: SIM905 (a word list reads best as prose)
+)
+
+
+def _plans_due(
+    ctx: ToolContext,
+    equipment: str | None = None,
+    plan: str | None = None,
+    due_within_days: float | None = None,
+    overdue: bool = False,
+) -> str:
+    code, error = _scope(ctx, equipment)
+    if error:
+        return error
+    now = utcnow()
+
+    def due_on(scope: str | None) -> list[plans.PlanDue]:
+        return plans.plans_due(
+            ctx.session,
+            ctx.caller,
+            vessel_id=ctx.vessel_id,
+            equipment_id=ctx.item(scope).id if scope else None,
+            due_within_days=due_within_days,
+            overdue=overdue,
+            now=now,
+        )
+
+    rows = due_on(code)
+    # 'ME1 fuel filter change' names the filter; its plans are the engine's: look upwards.
+    upper = ctx.item(code).parent_code if code and plan and not rows else None
+    while upper and not rows:
+        found = due_on(upper)
+        if found:
+            code, rows = upper, found
+        upper = ctx.item(upper).parent_code
+    where = f" on {ctx.describe(code)}" if code else ""
+    if not rows:
+        what = "overdue " if overdue else ""
+        when = f" due within {num(due_within_days)} days" if due_within_days is not None else ""
+        return _json(
+            {"ok": True, "plans": [], "display": f"No {what}maintenance plans{when}{where}."}
+        )
+    words = set(content_tokens(plan or "")) - _PLAN_FILLER
+    if code:
+        words -= set(content_tokens(ctx.describe(code)))
+        words -= {t for a in ctx.item(code).aliases for t in content_tokens(a)}
+    matched = False
+    if words and rows:
+        scored = sorted(rows, key=lambda d: -len(words & set(content_tokens(d.plan.title))))
+        hits = len(words & set(content_tokens(scored[0].plan.title)))
+        # Without equipment one shared word ('change') is no answer: list them instead.
+        if hits >= (1 if code else min(2, len(words))):
+            rows, matched = [scored[0], *scored[1:]], True
+    single = (bool(code) or matched) and not overdue and due_within_days is None
+    data = [
+        {
+            "plan_id": d.plan.id,
+            "title": d.plan.title,
+            "equipment": d.equipment_code,
+            "next_due_at": d.next_due_at,
+            "next_due_hours": d.next_due_hours,
+            "hours_left": d.hours_left,
+            "estimated_due_at": d.estimated_due_at,
+            "overdue": d.overdue,
+            "open_work_order_id": d.open_work_order_id,
+        }
+        for d in rows
+    ]
+    if single:
+        head = _plan_line(rows[0], now)
+        more = len(rows) - 1
+        display = head + (
+            f"\n({more} other plan{'s' if more != 1 else ''}{where}: ask to list them.)"
+            if more
+            else ""
+        )
+        return _json({"ok": True, "plans": data[:1], "more": more, "display": display})
+    late = sum(1 for d in rows if d.overdue)
+    label = "overdue plan" if overdue else "plan"
+    header = f"{len(rows)} {label}{'s' if len(rows) != 1 else ''}"
+    if due_within_days is not None:
+        header += f" due within {num(due_within_days)} days"
+    if late and not overdue:
+        header += f" ({late} overdue)"
+    shown = rows[:15]
+    display = f"{header}{where}:\n- " + "\n- ".join(_plan_line(d, now) for d in shown)
+    if len(rows) > len(shown):
+        display += f"\n(showing {len(shown)} of {len(rows)})"
+    return _json({"ok": True, "plans": data, "display": display})
+
+
+def _running_hours(ctx: ToolContext, equipment: str) -> str:
+    code, cands = ctx.resolve(equipment)
+    if code is None:
+        return _which(ctx, equipment, cands)
+    rh = running_hours.running_hours(ctx.session, ctx.caller, ctx.item(code).id)
+    head = ctx.describe(code)
+    if rh.hours <= 0 and rh.counter_tag is None:
+        return _json(
+            {
+                "ok": True,
+                "equipment": code,
+                "hours": None,
+                "display": f"{head}: no running hours are recorded for it.",
+            }
+        )
+    source = (
+        f"counter {rh.counter_tag}, read {rh.at:%Y-%m-%d %H:%M} UTC"
+        if rh.from_counter and rh.at is not None
+        else "register figure" + (f" of {rh.at:%Y-%m-%d}" if rh.at else "")
+    )
+    lines = [f"{head}: {num(rh.hours)} running hours ({source})."]
+    if rh.source_code != code:
+        lines.append(f"It runs on the hours of {ctx.describe(rh.source_code)}.")
+    if rh.per_day is not None:
+        lines.append(f"About {num(rh.per_day)} h a day over the last {rh.window_days} days.")
+    if rh.from_counter and abs(rh.register_hours - rh.hours) >= 1:
+        lines.append(
+            f"The register still says {num(rh.register_hours)} h; the counter's reading counts."
+        )
+    return _json(
+        {
+            "ok": True,
+            "equipment": code,
+            "hours": round(rh.hours, 1),
+            "at": rh.at,
+            "counter": rh.counter_tag,
+            "per_day": rh.per_day,
+            "display": " ".join(lines),
+        }
+    )
+
+
+def _group_line(g: fault_stats.FaultGroup) -> str:
+    bits = [f"last {g.last_at:%Y-%m-%d} #{g.last_fault_id} '{g.last_title}'"]
+    if g.mtbf is not None:
+        unit = "running hours" if g.mtbf_unit == "running hours" else "days"
+        bits.append(f"MTBF {num(g.mtbf)} {unit}")
+    if g.mttr_hours is not None:
+        bits.append(f"MTTR {num(g.mttr_hours)} h")
+    label = g.name if g.key == g.name else f"{g.key} {g.name}"
+    return f"{label}: {g.count} fault{'s' if g.count != 1 else ''} ({'; '.join(bits)})"
+
+
+def _fault_statistics(
+    ctx: ToolContext,
+    equipment: str | None = None,
+    period: str | None = None,
+    group_by: Literal["equipment", "class"] = "equipment",
+    top: int | None = None,
+) -> str:
+    code, error = _scope(ctx, equipment)
+    if error:
+        return error
+    span = periods.parse_period(period or "", utcnow()) if period else None
+    stats = fault_stats.fault_statistics(
+        ctx.session,
+        ctx.caller,
+        vessel_id=ctx.vessel_id,
+        equipment_id=ctx.item(code).id if code else None,
+        since=span.since if span else None,
+        until=span.until if span else None,
+        group_by=group_by,
+    )
+    when = span.label if span else "in the recorded history"
+    where = ctx.describe(code) if code else "the vessel"
+    data: dict[str, Any] = {
+        "ok": True,
+        "equipment": code,
+        "since": stats.since,
+        "until": stats.until,
+        "total": stats.total,
+        "groups": [
+            {
+                "key": g.key,
+                "name": g.name,
+                "count": g.count,
+                "last_at": g.last_at,
+                "last_fault_id": g.last_fault_id,
+                "mtbf": g.mtbf,
+                "mtbf_unit": g.mtbf_unit,
+                "mttr_hours": g.mttr_hours,
+            }
+            for g in stats.groups
+        ],
+    }
+    if stats.total == 0:
+        data["display"] = f"No faults recorded on {where} {when}."
+        return _json(data)
+    n = top or 5
+    if code and group_by == "equipment" and stats.overall is not None:
+        whole = stats.overall
+        rows = list(stats.groups)
+        head = (
+            f"{where} (with its parts), {when}: {whole.count} fault"
+            f"{'s' if whole.count != 1 else ''}; last {whole.last_at:%Y-%m-%d}: "
+            f"#{whole.last_fault_id} '{whole.last_title}'."
+        )
+        if whole.mtbf is not None:
+            head += f" MTBF {num(whole.mtbf)} {whole.mtbf_unit}."
+        if whole.mttr_hours is not None:
+            head += f" MTTR {num(whole.mttr_hours)} h."
+        data["mtbf"], data["mtbf_unit"], data["mttr_hours"] = (
+            whole.mtbf,
+            whole.mtbf_unit,
+            whole.mttr_hours,
+        )
+        parts_ = [g for g in rows if g.key != code][:n]
+        if parts_:
+            head += "\nBy part: " + "; ".join(f"{g.name} {g.count}" for g in parts_)
+        data["display"] = head
+        return _json(data)
+    shown = stats.groups[:n]
+    kind = "classes" if group_by == "class" else "machines"
+    display = (
+        f"Faults on {where} {when}: {stats.total} in {stats.group_count} {kind}. "
+        f"Most:\n" + "\n".join(f"{i}. {_group_line(g)}" for i, g in enumerate(shown, start=1))
+    )
+    data["display"] = display
+    return _json(data)
+
+
+def _overdue_work_orders(ctx: ToolContext, equipment: str | None = None) -> str:
+    code, error = _scope(ctx, equipment)
+    if error:
+        return error
+    ids = [ctx.item(c).id for c in ctx.index.descendants(code)] if code else None
+    now = utcnow()
+    rows = list(
+        work_orders.list_work_orders(
+            ctx.session,
+            ctx.caller,
+            vessel_id=ctx.vessel_id,
+            equipment_ids=ids,
+            overdue=True,
+            now=now,
+            limit=200,
+        ).items
+    )
+    rows.sort(key=lambda w: (w.due or now, w.id))
+    where = f" on {ctx.describe(code)}" if code else ""
+    if not rows:
+        return _json({"ok": True, "work_orders": [], "display": f"No overdue work orders{where}."})
+    by_id = {i.id: i for i in ctx.index.items.values()}
+    shown = rows[:15]
+    lines = []
+    for w in shown:
+        eq = by_id.get(w.equipment_id)
+        late = (now - w.due).total_seconds() / 86_400 if w.due else 0.0
+        lines.append(
+            f"WO #{w.id} [{w.priority.value}, {w.status.value}, due {w.due:%Y-%m-%d}, "
+            f"{num(late)} days overdue] {eq.code if eq else ''} {w.title}"
+        )
+    display = (
+        f"{len(rows)} overdue work order{'s' if len(rows) != 1 else ''}{where}:\n- "
+        + "\n- ".join(lines)
+    )
+    if len(rows) > len(shown):
+        display += f"\n(showing {len(shown)} of {len(rows)})"
+    return _json({"ok": True, "work_orders": [w.id for w in rows], "display": display})
 
 
 # --- assembly -----------------------------------------------------------------------------------
@@ -949,14 +1668,38 @@ _DESCRIPTIONS = {
     "list_open": "List open faults and/or work orders on the vessel or under one piece of "
     "equipment.",
     "part_stock": "Check how many of a spare part are on board, by part name/number or the "
-    "equipment it fits.",
+    "equipment it fits; at_or_below_minimum lists spares at or under their minimum.",
+    "plans_due": "When maintenance plans are next due (date or running hours), on one piece "
+    "of equipment or the vessel; overdue plans; plans due within N days.",
+    "running_hours": "Running hours of a piece of equipment (from its counter, which wins "
+    "over the register), with the recent hours per day.",
+    "fault_statistics": "How many faults a machine (with its parts), class or the vessel had "
+    "in a period ('last 3 months', 'this year', 'since 2026-03-01'); which break down most, "
+    "last occurrence, MTBF and MTTR.",
+    "overdue_work_orders": "List open work orders past their due date, on the vessel or "
+    "under one piece of equipment.",
     "report_fault": "Propose filing a fault (the crew member must confirm). Open faults on "
     "the same equipment are offered as possible duplicates.",
     "create_work_order": "Propose a new work order (the crew member must confirm).",
-    "update_work_order": "Propose a status change, priority change, hours or note on a work "
-    "order or on a fault (the crew member must confirm).",
+    "update_work_order": "Propose a status change, priority change, hours, parts used, "
+    "assignee or note on a work order or on a fault (the crew member must confirm). Without a "
+    "number, name the open record by equipment and title words.",
     "add_note": "Propose adding a note to a fault or a work order (must be confirmed).",
 }
+
+
+def _plain(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Return tool arguments as JSON data (nested argument models as dicts)."""
+    return {
+        k: (
+            [x.model_dump() if isinstance(x, BaseModel) else x for x in v]
+            if isinstance(v, list)
+            else v.model_dump()
+            if isinstance(v, BaseModel)
+            else v
+        )
+        for k, v in kwargs.items()
+    }
 
 
 def build_tools(ctx: ToolContext) -> list[BaseTool]:
@@ -972,7 +1715,7 @@ def build_tools(ctx: ToolContext) -> list[BaseTool]:
             ctx.calls.append(
                 ToolCall(
                     name=name,
-                    args=dict(kwargs),
+                    args=_plain(kwargs),
                     ok=bool(data.get("ok")),
                     summary=str(data.get("display", ""))[:300],
                 )
@@ -987,9 +1730,13 @@ def build_tools(ctx: ToolContext) -> list[BaseTool]:
         wrap("lookup_equipment", _lookup, LookupArgs),
         wrap("search_manuals", _search_manuals, SearchArgs),
         wrap("search_fault_history", _search_history, SearchArgs),
-        wrap("equipment_health", _health, EquipmentArgs),
+        wrap("equipment_health", _health, HealthArgs),
         wrap("list_open", _list_open, ListOpenArgs),
         wrap("part_stock", _part_stock, StockArgs),
+        wrap("plans_due", _plans_due, PlansArgs),
+        wrap("running_hours", _running_hours, EquipmentArgs),
+        wrap("fault_statistics", _fault_statistics, StatsArgs),
+        wrap("overdue_work_orders", _overdue_work_orders, EquipmentOptionalArgs),
         wrap("report_fault", _report_fault, ReportFaultArgs),
         wrap("create_work_order", _create_work_order, CreateWorkOrderArgs),
         wrap("update_work_order", _update, UpdateArgs),

@@ -21,6 +21,8 @@ class ProposedAction:
     expires_at: str
     duplicates: list[int] = field(default_factory=list)
     """Open faults on the same equipment that this report may duplicate."""
+    awaiting_role: str | None = None
+    """Set when the caller may ask for this but someone of this role must confirm it."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,6 +37,7 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
+from channels.home_files import secure_home
 from channels.local_server import LOCK_FILE, SERVER_FILE, HomeLocked, acquire_home
 from channels.settings import Settings
 from knowledge import FileBackedIndex, KnowledgeBase, KnowledgeSettings, build_index
@@ -277,8 +278,10 @@ def create_backup(
         }
         progress(f"archive: writing {target.name}")
         _write_archive(staging, manifest, target, on_bytes)
+        target.chmod(0o600)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    secure_home(home)
     return BackupResult(target, target.stat().st_size, manifest, notes)
 
 
@@ -499,7 +502,9 @@ def restore_backup(
             )
         _check_index(restored, manifest)
         progress(f"swapping the restored home into {home}")
+        secure_home(restored)
         _swap(restored, home)
+        secure_home(home)
     except BaseException:
         if created:  # leave no trace of a restore that did not happen
             shutil.rmtree(home, ignore_errors=True)

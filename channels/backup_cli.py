@@ -5,22 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
-from channels.backup import (
-    BackupError,
-    Bytes,
-    Step,
-    create_backup,
-    restore_backup,
-    summary,
-)
 from channels.console import err, fail, out
-from channels.local_server import HomeLocked, ServerRefused, acquire_home, find_server
-from channels.settings import Settings
+
+if TYPE_CHECKING:
+    from channels.backup import Bytes, Step
 
 KEY_TABLES = (
     "organizations",
@@ -43,6 +35,14 @@ BACKUP_TIMEOUT_S = 3600.0
 @contextmanager
 def _progress() -> Iterator[tuple[Step, Bytes]]:
     """Yield a step reporter (one line each) and a bytes reporter (a bar) on stderr."""
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -102,9 +102,21 @@ def backup(
     While bosun up runs, the server writes it (knowledge writes pause during the copy);
     otherwise the home is read directly.
     """
+    from channels.backup import BackupError, create_backup, summary
+    from channels.local_server import (
+        HomeLocked,
+        ServerRefused,
+        acquire_home,
+        find_server,
+        read_cli_keys,
+    )
+    from channels.settings import Settings
+
     settings = Settings()
     target = file.expanduser().resolve()
-    server = find_server(settings.home) if settings.is_embedded else None
+    # The whole home is one archive: any organization's admin CLI key asks the server for it.
+    keys = read_cli_keys(settings.home) if settings.is_embedded else {}
+    server = find_server(settings.home, str(min(keys))) if keys else None
     if server is not None:
         with err.status("the running server is writing the backup (writes to the index pause)"):
             try:
@@ -144,8 +156,12 @@ def restore(
     ] = False,
 ) -> None:
     """Bring a backup back into BOSUN_HOME (verified file by file before anything is touched)."""
+    from channels.backup import BackupError, restore_backup
+    from channels.local_server import running_server_url
+    from channels.settings import Settings
+
     settings = Settings()
-    if find_server(settings.home) is not None:
+    if running_server_url(settings.home) is not None:
         raise fail(f"bosun up is running on {settings.home}; stop it first, then restore again")
     try:
         with _progress() as (step, advance):

@@ -12,25 +12,28 @@ import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from rich.table import Table
-from sqlalchemy.orm import Session
 
-from channels.console import err, fail, out
-from channels.local_server import LocalServer, ServerRefused, find_server
-from channels.settings import Settings
-from records import (
-    ALL_TENANTS,
-    BosunError,
-    Caller,
-    Role,
-    User,
-    register,
-    register_import,
-    users,
+from channels.cli_context import (
+    OrganizationOption,
+    RoleName,
+    open_home,
+    organization_id,
+    user_id_by_email,
+    vessel_ids_by_imo,
 )
+from channels.cli_context import server as _find_server
+from channels.cli_context import settings as _settings
+from channels.console import err, fail, out
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from channels.local_server import LocalServer
+    from channels.settings import Settings
+    from records import Caller, User
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Bosun maintenance assistant.")
 T = TypeVar("T")
@@ -66,18 +69,19 @@ def _register_extensions() -> None:
 _register_extensions()
 
 
-def _settings() -> Settings:
-    return Settings()
-
-
-def _server(settings: Settings) -> LocalServer | None:
-    return find_server(settings.home) if settings.is_embedded else None
+def _server(settings: Settings, organization: str | None = None) -> LocalServer | None:
+    return _find_server(settings, organization)
 
 
 def _open(settings: Settings) -> Any:
-    from channels.runtime import open_bosun
+    return open_home(settings)
 
-    return open_bosun(settings)
+
+def _errors() -> tuple[type[Exception], ...]:
+    from channels.local_server import ServerRefused
+    from records import BosunError
+
+    return (BosunError, ServerRefused)
 
 
 @app.command()
@@ -91,6 +95,7 @@ def up(
 ) -> None:
     """Start Bosun: the API, the chat, the admin pages and background work."""
     from channels.serve import serve
+    from records import BosunError
 
     settings = _settings()
     if host:
@@ -126,9 +131,10 @@ def demo(
 ) -> None:
     """Load the demo vessel (register, users, parts, plans, six months of history, manuals)."""
     from channels.demo import DEMO_KEYS_FILE, seed_demo
+    from channels.local_server import running_server_url
 
     settings = _settings()
-    if _server(settings):
+    if settings.is_embedded and running_server_url(settings.home):
         raise fail("bosun up is running on this home and seeds the demo itself; stop it first")
     bosun = _open(settings)
     result = seed_demo(
@@ -160,12 +166,15 @@ def import_register(
     file: Annotated[Path, typer.Argument(help="Register file: .yaml/.yml or .csv")],
     vessel_name: Annotated[str | None, typer.Option(help="Vessel name (CSV).")] = None,
     imo: Annotated[str | None, typer.Option(help="Vessel IMO number (CSV).")] = None,
-    organization: Annotated[str | None, typer.Option(help="Organization name.")] = None,
+    organization: OrganizationOption = None,
     sensors: Annotated[Path | None, typer.Option(help="Sensors CSV (with a CSV register).")] = None,
     prune: Annotated[bool, typer.Option(help="Delete equipment missing from the file.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Create or update a vessel and its equipment tree from a register file."""
+    from channels.local_server import ServerRefused
+    from records import ALL_TENANTS, BosunError, register_import
+
     settings = _settings()
     try:
         spec = register_import.load_file(
@@ -173,7 +182,8 @@ def import_register(
         )
     except BosunError as error:
         raise fail(error.message) from error
-    server = _server(settings)
+    named = organization or spec.organization
+    server = _server(settings, named)
     if server is not None:
         payload = {
             "filename": file.name,
@@ -181,7 +191,7 @@ def import_register(
             "sensors_content": sensors.read_text(encoding="utf-8") if sensors else None,
             "vessel_name": vessel_name,
             "imo": imo,
-            "organization": organization,
+            "organization": named,
             "prune": prune,
         }
         try:
@@ -192,10 +202,10 @@ def import_register(
         bosun = _open(settings)
         try:
             with bosun.db.transaction(ALL_TENANTS) as s:
-                org_id = register_import.resolve_organization(s, spec.organization).id
+                org_id = register_import.resolve_organization(s, named).id
             with bosun.db.transaction(org_id) as s:
                 report = register_import.import_report_dict(
-                    register_import.import_register(s, spec, prune=prune)
+                    register_import.import_register(s, spec, prune=prune, organization=named)
                 )
         except BosunError as error:
             raise fail(error.message) from error
@@ -222,18 +232,21 @@ def equipment_list(
         str | None, typer.Option(help="IMO of the vessel (needed if several).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the register as JSON.")] = False,
+    organization: OrganizationOption = None,
 ) -> None:
     """Show a vessel's equipment register."""
+    from rich.table import Table
+
     settings = _settings()
-    server = _server(settings)
+    server = _server(settings, organization)
     try:
         if server is not None:
             data = server.request(
                 "GET", "/v1/register/export", params={"imo": vessel} if vessel else None
             )
         else:
-            data = _export_direct(settings, vessel)
-    except (BosunError, ServerRefused) as error:
+            data = _export_direct(settings, vessel, organization)
+    except _errors() as error:
         raise fail(getattr(error, "message", str(error))) from error
     if as_json:
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
@@ -257,29 +270,43 @@ def equipment_list(
     out.print(table)
 
 
-def _export_direct(settings: Settings, imo: str | None) -> dict[str, Any]:
-    bosun = _open(settings)
-    with bosun.db.transaction(ALL_TENANTS) as s:
-        vessel_id, org_id = register_import.pick_vessel(s, imo)
-    from records import system_caller
+def _export_direct(settings: Settings, imo: str | None, organization: str | None) -> dict[str, Any]:
+    from records import ALL_TENANTS, register, register_import, system_caller
 
+    bosun = _open(settings)
+    if organization is None and imo is not None:
+        with bosun.db.transaction(ALL_TENANTS) as s:
+            vessel_id, org_id = register_import.pick_vessel(s, imo)
+        with bosun.db.transaction(org_id) as s:
+            return register_import.export_register(s, system_caller(org_id, "cli"), vessel_id)
+    org_id = organization_id(bosun, organization)
+    caller = system_caller(org_id, "cli")
     with bosun.db.transaction(org_id) as s:
-        return register_import.export_register(s, system_caller(org_id, "cli"), vessel_id)
+        vessels = [v for v in register.list_vessels(s, caller) if imo is None or v.imo == imo]
+        if not vessels:
+            raise fail(f"no vessel with IMO {imo}" if imo else "no vessel yet: import a register")
+        if len(vessels) > 1:
+            raise fail("several vessels: pass --vessel IMO")
+        return register_import.export_register(s, caller, vessels[0].id)
 
 
 @users_app.command("add")
 def users_add(
     name: Annotated[str, typer.Option(help="Full name.")],
     email: Annotated[str, typer.Option(help="Email address (unique in the organization).")],
-    role: Annotated[Role, typer.Option(help="crew, officer, chief_engineer, shore or admin.")],
+    role: Annotated[RoleName, typer.Option(help="crew, officer, chief_engineer, shore or admin.")],
     vessel: Annotated[list[str] | None, typer.Option(help="IMO of a vessel (repeatable).")] = None,
-    organization: Annotated[str | None, typer.Option(help="Organization name.")] = None,
+    organization: OrganizationOption = None,
 ) -> None:
     """Add a user."""
     settings = _settings()
-    server = _server(settings)
+    server = _server(settings, organization)
     try:
         if server is not None:
+            by_imo = vessel_ids_by_imo(server)
+            unknown = [imo for imo in vessel or [] if imo not in by_imo]
+            if unknown:
+                raise fail(f"no vessel with IMO {', '.join(unknown)} in this organization")
             created = server.request(
                 "POST",
                 "/v1/users",
@@ -287,32 +314,31 @@ def users_add(
                     "name": name,
                     "email": email,
                     "role": role.value,
-                    "vessel_imos": vessel or [],
+                    "vessel_ids": [by_imo[imo] for imo in vessel or []],
                 },
             )
             out.print(f"user {created['email']} ({created['role']}) created, id {created['id']}")
             return
-        bosun = _open(settings)
-        from records import system_caller
+        from records import register, system_caller, users
 
-        with bosun.db.transaction(ALL_TENANTS) as s:
-            org_id = register_import.resolve_organization(s, organization).id
+        bosun = _open(settings)
+        org_id = organization_id(bosun, organization)
         caller = system_caller(org_id, "cli")
         with bosun.db.transaction(org_id) as s:
             vessel_ids = [register.get_vessel_by_imo(s, caller, imo).id for imo in vessel or []]
             user = users.create_user(
-                s, caller, name=name, email=email, role=role, vessel_ids=vessel_ids
+                s, caller, name=name, email=email, role=role.value, vessel_ids=vessel_ids
             )
             s.flush()
             out.print(f"user {user.email} ({user.role.value}) created, id {user.id}")
-    except (BosunError, ServerRefused) as error:
+    except _errors() as error:
         raise fail(getattr(error, "message", str(error))) from error
 
 
 @users_app.command("password")
 def users_password(
     email: Annotated[str, typer.Argument(help="Email of the user.")],
-    organization: Annotated[str | None, typer.Option(help="Organization name.")] = None,
+    organization: OrganizationOption = None,
 ) -> None:
     """Set a user's password for the admin pages (asked twice; or one line on stdin)."""
     if sys.stdin.isatty():
@@ -320,29 +346,38 @@ def users_password(
     else:
         password = sys.stdin.readline().rstrip("\n")
     settings = _settings()
+    server = _server(settings, organization)
     try:
-        _on_user(
-            settings,
-            organization,
-            email,
-            lambda s, caller, user: users.update_user(s, caller, user, password=password),
-        )
-    except BosunError as error:
-        raise fail(error.message) from error
+        if server is not None:
+            user_id = user_id_by_email(server, email)
+            server.request("PATCH", f"/v1/users/{user_id}", json={"password": password})
+        else:
+            from records import users
+
+            _on_user(
+                settings,
+                organization,
+                email,
+                lambda s, caller, user: users.update_user(s, caller, user, password=password),
+            )
+    except _errors() as error:
+        raise fail(getattr(error, "message", str(error))) from error
     out.print(f"password of {email} set; sign in at /admin")
 
 
 @users_app.command("link-code")
 def users_link_code(
     email: Annotated[str, typer.Argument(help="Email of the user.")],
-    organization: Annotated[str | None, typer.Option(help="Organization name.")] = None,
+    organization: OrganizationOption = None,
 ) -> None:
     """Issue a one-time code the user sends the Slack or Telegram bot as /link CODE."""
+    from records import users
+
     settings = _settings()
-    server = _server(settings)
+    server = _server(settings, organization)
     try:
         if server is not None:
-            user_id = _user_id_by_email(server, email)
+            user_id = user_id_by_email(server, email)
             code = server.request("POST", f"/v1/users/{user_id}/link-codes")["code"]
         else:
             code = _on_user(
@@ -351,7 +386,7 @@ def users_link_code(
                 email,
                 lambda s, caller, user: users.issue_link_code(s, caller, user=user),
             )
-    except (BosunError, ServerRefused) as error:
+    except _errors() as error:
         raise fail(getattr(error, "message", str(error))) from error
     minutes = int(users.LINK_CODE_TTL.total_seconds() // 60)
     out.print(f"Link code for {email} (one use, valid {minutes} minutes):")
@@ -363,18 +398,21 @@ def users_link_code(
 def keys_create(
     email: Annotated[str, typer.Option(help="Email of the user the key acts as.")],
     name: Annotated[str, typer.Option(help="What the key is for.")] = "cli",
-    organization: Annotated[str | None, typer.Option(help="Organization name.")] = None,
+    organization: OrganizationOption = None,
 ) -> None:
     """Create an API key for a user; it is shown once."""
     settings = _settings()
-    server = _server(settings)
+    server = _server(settings, organization)
     try:
         if server is not None:
+            user_id = user_id_by_email(server, email)
             created = server.request(
-                "POST", "/v1/keys/for-user", json={"email": email, "name": name}
+                "POST", "/v1/api-keys", json={"name": name, "user_id": user_id}
             )
-            secret = created["key"]
+            secret = created["secret"]
         else:
+            from records import users
+
             secret = _on_user(
                 settings,
                 organization,
@@ -383,7 +421,7 @@ def keys_create(
                     users.create_api_key(s, caller, user=user, name=name).secret
                 ),
             )
-    except (BosunError, ServerRefused) as error:
+    except _errors() as error:
         raise fail(getattr(error, "message", str(error))) from error
     out.print("API key (shown once; store it now):")
     sys.stdout.write(secret + "\n")
@@ -396,11 +434,10 @@ def _on_user(
     act: Callable[[Session, Caller, User], T],
 ) -> T:
     """Run ``act`` on a user of the home's database as the command line (no server)."""
-    from records import system_caller
+    from records import system_caller, users
 
     bosun = _open(settings)
-    with bosun.db.transaction(ALL_TENANTS) as s:
-        org_id = register_import.resolve_organization(s, organization).id
+    org_id = organization_id(bosun, organization)
     caller = system_caller(org_id, "cli")
     with bosun.db.transaction(org_id) as s:
         user = users.find_user_by_email(s, caller, email)
@@ -409,26 +446,13 @@ def _on_user(
         return act(s, caller, user)
 
 
-def _user_id_by_email(server: LocalServer, email: str) -> int:
-    cursor = None
-    while True:
-        page = server.request(
-            "GET",
-            "/v1/users",
-            params={"limit": 500, "cursor": cursor} if cursor else {"limit": 500},
-        )
-        for user in page["items"]:
-            if user["email"] == email.strip().lower():
-                return int(user["id"])
-        cursor = page["next_cursor"]
-        if not cursor:
-            raise fail(f"no user with email {email}; add one with: bosun users add")
-
-
 def main() -> None:
     """Entry point of the ``bosun`` console script."""
     import warnings
 
+    from channels.home_files import private_umask
+
+    private_umask()  # everything a command writes under BOSUN_HOME is the owner's alone
     # Our own progress at INFO; libraries (ONNX export, asyncua, alembic) only when it matters.
     logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
     for ours in ("channels", "connectors", "knowledge", "ingestion", "predictors", "assistant"):

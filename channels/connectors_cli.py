@@ -8,44 +8,49 @@ import re
 import signal
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import Progress
-from rich.table import Table
 
+from channels.cli_context import OrganizationOption
 from channels.console import err, fail, out
-from channels.settings import Settings
-from connectors import (
-    ConfigError,
-    ConnectorRuntime,
-    ConnectorsConfig,
-    ConnectorsSettings,
-    StaticCatalog,
-    VesselSimulator,
-    check_connectors,
-    load_config,
-    load_register,
-    serve_simulator,
-    simulate_history,
-)
-from records import ALL_TENANTS, BosunError, Database, register_import
+
+if TYPE_CHECKING:
+    from channels.settings import Settings
+    from connectors import (
+        ConnectorRuntime,
+        ConnectorsConfig,
+        ConnectorsSettings,
+        VesselSimulator,
+    )
+    from records import Database
 
 connectors_app = typer.Typer(no_args_is_help=True, help="Live readings from OPC-UA, Modbus, MQTT.")
 
 
-def _vessel_of(db: Database, imo: str) -> tuple[int, int] | None:
+def _vessel_of(db: Database, imo: str, organization: str | None = None) -> tuple[int, int] | None:
     """Return (org id, vessel id) of the vessel with this IMO, if it is in the database."""
+    from records import BosunError
+
     try:
-        with db.transaction(ALL_TENANTS) as s:
-            vessel_id, org_id = register_import.pick_vessel(s, imo)
+        return _find_vessel(db, imo, organization)
     except BosunError:
         return None
+
+
+def _find_vessel(db: Database, imo: str, organization: str | None) -> tuple[int, int]:
+    """Return (org id, vessel id) of the organization's vessel with this IMO, else raise."""
+    from records import ALL_TENANTS, register_import
+
+    with db.transaction(ALL_TENANTS) as s:
+        vessel_id, org_id = register_import.vessel_in_organization(s, imo, organization)
     return org_id, vessel_id
 
 
 def connectors_settings(settings: Settings) -> ConnectorsSettings:
     """Connectors settings rooted at the same home as everything else."""
+    from connectors import ConnectorsSettings
+
     return ConnectorsSettings(home=settings.home)
 
 
@@ -55,8 +60,12 @@ def check(
     timeout: Annotated[float, typer.Option(help="Seconds to wait for each source.")] = 10.0,
 ) -> None:
     """Connect to every source and read each tag once; store nothing. Non-zero if any failed."""
+    from rich.table import Table
+
     from channels.connectors_wiring import VesselSensors
     from channels.runtime import open_bosun
+    from channels.settings import Settings
+    from connectors import ConfigError, StaticCatalog, check_connectors, load_config
 
     try:
         parsed = load_config(config)
@@ -67,7 +76,7 @@ def check(
     database_present = not settings.is_embedded or (settings.home / "bosun.db").exists()
     if database_present:
         bosun = open_bosun(settings)
-        found = _vessel_of(bosun.db, parsed.vessel)
+        found = _vessel_of(bosun.db, parsed.vessel, parsed.organization)
         if found is not None:
             catalog = VesselSensors(bosun.db, *found).catalog()
             try:
@@ -106,16 +115,18 @@ def build_runtime(
         VesselSensors,
         running_hours_hook,
     )
+    from connectors import ConfigError, ConnectorRuntime
+    from records import BosunError, ErrorCode
 
-    found = _vessel_of(db, config.vessel)
-    if found is None:
-        raise ConfigError(
-            str(config.vessel),
-            [
-                f"vessel {config.vessel} is not in the database; import its "
-                "register first (bosun import register FILE)"
-            ],
+    try:
+        found = _find_vessel(db, config.vessel, config.organization)
+    except BosunError as error:
+        hint = (
+            "; import its register first (bosun import register FILE)"
+            if error.code is ErrorCode.not_found
+            else ""
         )
+        raise ConfigError(str(config.vessel), [f"{error.message}{hint}"]) from error
     sensors = VesselSensors(db, *found)
     runtime = ConnectorRuntime(
         config,
@@ -132,16 +143,13 @@ def build_runtime(
 def run(config: Annotated[Path, typer.Argument(help="connectors.yaml")]) -> None:
     """Read the configured sources into the database until stopped (Ctrl-C)."""
     from channels.runtime import open_bosun
+    from channels.settings import Settings
+    from connectors import ConfigError, load_config
 
     settings = Settings()
     bosun = open_bosun(settings)
     try:
         parsed = load_config(config)
-        if _vessel_of(bosun.db, parsed.vessel) is None:
-            raise fail(
-                f"vessel {parsed.vessel} is not in the database; import its register "
-                "first (bosun import register FILE)"
-            )
         runtime, _ = build_runtime(settings, bosun.db, parsed)
     except ConfigError as error:
         raise fail(str(error)) from error
@@ -187,10 +195,13 @@ def simulate(
         ),
     ] = None,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same signals).")] = 0,
+    organization: OrganizationOption = None,
 ) -> None:
     """Serve a register's sensors over OPC-UA and Modbus TCP on 127.0.0.1, or backfill history."""
+    from connectors import serve_simulator
+
     if backfill is not None:
-        backfill_history(register, parse_days(backfill), seed=seed)
+        backfill_history(register, parse_days(backfill), seed=seed, organization=organization)
         return
 
     def ready(sim: VesselSimulator) -> None:
@@ -217,16 +228,22 @@ def simulate(
     asyncio.run(main())
 
 
-def backfill_history(register: Path, days: float, *, seed: int = 0) -> None:
+def backfill_history(
+    register: Path, days: float, *, seed: int = 0, organization: str | None = None
+) -> None:
     """Write simulated readings and the faults they end in into the vessel's database."""
+    from rich.progress import Progress
+
     from channels.runtime import open_bosun
+    from channels.settings import Settings
     from channels.simulated_history import write_history
+    from connectors import load_register, simulate_history
 
     settings = Settings()
     bosun = open_bosun(settings)
     sim_register = load_register(register)
     history = simulate_history(sim_register, days=days, seed=seed)
-    found = _vessel_of(bosun.db, sim_register.imo)
+    found = _vessel_of(bosun.db, sim_register.imo, organization)
     if found is None:
         raise fail(
             f"vessel {sim_register.imo} is not in the database; import the register "

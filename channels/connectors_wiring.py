@@ -26,6 +26,7 @@ from records import (
     pending,
     readings,
     register,
+    running_hours,
     system_caller,
 )
 
@@ -146,7 +147,11 @@ class AlarmsToFaults:
 
 
 def running_hours_hook(sensors: VesselSensors) -> object:
-    """Return the hook that keeps equipment running hours current from counter sensors."""
+    """Return the hook that keeps equipment running hours equal to their counter sensors.
+
+    The counter wins over the register in both directions, with an audit row
+    (``records.running_hours.apply_counter``).
+    """
 
     def update(tag: str, hours: float, at: datetime) -> None:
         equipment_id = sensors.equipment.get(tag)
@@ -155,8 +160,7 @@ def running_hours_hook(sensors: VesselSensors) -> object:
         caller = sensors.caller
         with sensors.db.transaction(caller) as s:
             equipment = register.get_equipment(s, caller, equipment_id)
-            if hours >= equipment.running_hours:
-                register.set_running_hours(s, caller, equipment, hours, at)
+            running_hours.apply_counter(s, caller, equipment, hours, at)
 
     async def hook(tag: str, hours: float, at: datetime) -> None:
         await asyncio.to_thread(update, tag, hours, at)

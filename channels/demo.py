@@ -37,7 +37,14 @@ from records import (
     users,
     utcnow,
 )
-from records.demo import demo_users, generate_history, load_parts, load_plans, register_path
+from records.demo import (
+    RUNS_WITH,
+    demo_users,
+    generate_history,
+    load_parts,
+    load_plans,
+    register_path,
+)
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +152,7 @@ def _load_history(session: Session, system: Caller, vessel_id: int, history: obj
         e.code: e
         for e in session.scalars(select(Equipment).where(Equipment.vessel_id == vessel_id))
     }
+    by_id = {e.id: e for e in eq.values()}
     people = {
         u.role.value: u.id
         for u in session.scalars(select(User).where(User.org_id == system.org_id))
@@ -177,11 +185,33 @@ def _load_history(session: Session, system: Caller, vessel_id: int, history: obj
             e = eq[reading.equipment_code]
             e.running_hours, e.running_hours_at = reading.hours, reading.at
             hours_log.setdefault(reading.equipment_code, []).append((reading.at, reading.hours))
+    # Items without a counter of their own that run with another (gearboxes with their
+    # engine) carry its hours, so their hour-based plans fall due as in the history.
+    for code, engine in RUNS_WITH.items():
+        if code in eq and engine in eq:
+            eq[code].running_hours = eq[engine].running_hours
+            eq[code].running_hours_at = eq[engine].running_hours_at
+
+    parent_code = {e.code: by_id[e.parent_id].code for e in eq.values() if e.parent_id in by_id}
+
+    def owner(code: str) -> str:
+        """Return the item whose counter a plan on ``code`` runs on (itself or up the tree)."""
+        current: str | None = code
+        while current is not None:
+            if current in history.initial_running_hours:
+                return current
+            if current in RUNS_WITH:
+                return RUNS_WITH[current]
+            current = parent_code.get(current)
+        return code
+
+    def initial(code: str) -> float:
+        return history.initial_running_hours.get(owner(code), 0.0)
 
     def hours_at(code: str, at: datetime) -> float:
-        log_ = hours_log.get(code, [])
+        log_ = hours_log.get(owner(code), [])
         i = bisect.bisect_right(log_, (at, float("inf")))
-        return log_[i - 1][1] if i else history.initial_running_hours.get(code, 0.0)
+        return log_[i - 1][1] if i else initial(code)
 
     plan_rows: dict[str, MaintenancePlan] = {}
     for plan in load_plans():
@@ -196,7 +226,7 @@ def _load_history(session: Session, system: Caller, vessel_id: int, history: obj
             every_hours=plan.every_hours,
             every_days=plan.every_days,
             last_done_at=history.start,
-            last_done_hours=history.initial_running_hours.get(plan.equipment_code, 0.0),
+            last_done_hours=initial(plan.equipment_code),
         )
         plan_rows[plan.title] = plan_row
 
@@ -275,6 +305,29 @@ def _load_history(session: Session, system: Caller, vessel_id: int, history: obj
             done_plan.last_done_at = w.completed_at
             done_plan.last_done_hours = hours_at(w.equipment_code, w.completed_at)
     session.flush()
+
+
+def counter_points(db: Database) -> dict[str, list[tuple[float, float]]]:
+    """Return, by counter tag, the demo history's running hours as (epoch seconds, hours).
+
+    The simulator pins its counters to these points, so backfilled counter readings and live
+    counters start from the hours the register was loaded with. Empty before seeding.
+    """
+    state = _done_steps(db).get("history")
+    if not isinstance(state, dict) or "start" not in state or "end" not in state:
+        return {}
+    history = generate_history(
+        datetime.fromisoformat(str(state["start"])), datetime.fromisoformat(str(state["end"]))
+    )
+    tags = {r.equipment_code: r.sensor_tag for r in history.running_hours}
+    points: dict[str, list[tuple[float, float]]] = {
+        tags[code]: [(history.start.timestamp(), hours)]
+        for code, hours in history.initial_running_hours.items()
+        if code in tags
+    }
+    for reading in history.running_hours:
+        points.setdefault(reading.sensor_tag, []).append((reading.at.timestamp(), reading.hours))
+    return points
 
 
 def demo_vessel_id(db: Database) -> int | None:

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from channels.demo import DEMO_REQUESTED, HISTORY_DAYS, demo_vessel_id
+from channels.demo import DEMO_REQUESTED, HISTORY_DAYS, counter_points, demo_vessel_id
 from channels.runtime import Bosun
 from records import (
     ALL_TENANTS,
@@ -209,6 +209,7 @@ def backfill_readings(bosun: Bosun, progress: Progress) -> None:
         seed=SEED,
         mean_days_between_degradations=0,  # every drift ends in a recorded fault
         degradations=fault_precursors(bosun, org_id, vessel_id, register),
+        counters=counter_points(bosun.db),  # counters start from the register's hours
     )
     written = write_history(bosun.db, org_id, vessel_id, history)
     _mark(bosun, "readings", count=written.readings, end=history.end.isoformat())
@@ -331,6 +332,7 @@ class LiveDemo:
             seed=SEED,
             degrade_minutes=self.degrade_minutes,
             degrade_tags=self.degrade_tags,
+            counters=counter_points(bosun.db),
         )
         thread = SimulatorThread(simulator)
         thread.start()

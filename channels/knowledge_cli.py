@@ -6,47 +6,69 @@ import json
 import sys
 import uuid
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
+from channels.cli_context import OrganizationOption, organization_id, vessel_ids_by_imo
+from channels.cli_context import server as _find_server
+from channels.cli_context import settings as _settings
 from channels.console import err, fail, out
-from channels.local_server import LocalServer, ServerRefused, find_server
-from channels.settings import Settings
-from records import (
-    ALL_TENANTS,
-    BosunError,
-    Caller,
-    Role,
-    User,
-    register_import,
-    system_caller,
-    users,
-)
+
+if TYPE_CHECKING:
+    from channels.local_server import LocalServer
+    from records import Caller
 
 documents_app = typer.Typer(no_args_is_help=True, help="Curate the knowledge base.")
 SUFFIXES = (".pdf", ".docx", ".html", ".htm", ".md", ".markdown", ".txt")
 
 
-def _server() -> LocalServer | None:
-    settings = Settings()
-    return find_server(settings.home) if settings.is_embedded else None
+def _server(organization: str | None = None) -> LocalServer | None:
+    return _find_server(_settings(), organization)
 
 
 def _bosun() -> Any:
     from channels.runtime import open_bosun
 
-    return open_bosun(Settings())
+    return open_bosun(_settings())
 
 
-def acting_caller(bosun: Any, email: str | None, imo: str | None) -> tuple[Caller, int]:
+def org_and_vessel(bosun: Any, imo: str | None, organization: str | None) -> tuple[int, int | None]:
+    """Return (org id, vessel id or None) for the options ``--vessel`` and ``--organization``."""
+    from records import ALL_TENANTS, BosunError, register_import
+
+    try:
+        with bosun.db.transaction(ALL_TENANTS) as s:
+            if imo and organization:
+                vessel_id, org_id = register_import.vessel_in_organization(s, imo, organization)
+            elif imo:
+                vessel_id, org_id = register_import.pick_vessel(s, imo)
+            else:
+                return register_import.find_organization(s, organization).id, None
+    except BosunError as error:
+        raise fail(error.message) from error
+    return org_id, vessel_id
+
+
+def acting_caller(
+    bosun: Any, email: str | None, imo: str | None, organization: str | None = None
+) -> tuple[Caller, int]:
     """Return (caller, vessel id): the named user, else the only vessel's chief engineer."""
-    with bosun.db.transaction(ALL_TENANTS) as s:
-        vessel_id, org_id = register_import.pick_vessel(s, imo)
-    with bosun.db.transaction(org_id) as s:
-        from sqlalchemy import select
+    from sqlalchemy import select
 
+    from records import Caller, Role, User, register, system_caller, users
+
+    org_id, vessel_id = org_and_vessel(bosun, imo, organization)
+    with bosun.db.transaction(org_id) as s:
+        if vessel_id is None:
+            vessels = register.list_vessels(s, system_caller(org_id))
+            if len(vessels) != 1:
+                raise fail(
+                    "several vessels: pass --vessel IMO"
+                    if vessels
+                    else "no vessel yet: import a register with bosun import register FILE"
+                )
+            vessel_id = vessels[0].id
         if email:
             user = users.find_user_by_email(s, system_caller(org_id), email)
             if user is None:
@@ -85,14 +107,20 @@ def ingest(
     equipment: Annotated[list[str] | None, typer.Option(help="Equipment code (repeatable)")] = None,
     tag: Annotated[list[str] | None, typer.Option(help="Tag (repeatable)")] = None,
     force: Annotated[bool, typer.Option(help="Re-index even unchanged files")] = False,
+    organization: OrganizationOption = None,
 ) -> None:
     """Ingest manuals and procedures; unchanged files are skipped after a hash check."""
+    from channels.local_server import ServerRefused
+    from records import BosunError, system_caller
+
     files = _files(paths)
     if not files:
         raise fail("no files to ingest (PDF, DOCX, HTML, Markdown or text)")
-    server = _server()
+    server = _server(organization)
     if server is not None:
-        vessels = {v["imo"]: v["id"] for v in server.request("GET", "/v1/vessels")["items"]}
+        vessels = vessel_ids_by_imo(server)
+        if vessel and vessel not in vessels:
+            raise fail(f"no vessel with IMO {vessel} in this organization")
         failed = 0
         for f in files:
             data = {
@@ -123,11 +151,8 @@ def ingest(
     from channels.knowledge_service import open_knowledge
 
     bosun = _bosun()
+    org_id, vessel_id = org_and_vessel(bosun, vessel, organization)
     try:
-        with bosun.db.transaction(ALL_TENANTS) as s:
-            vessel_id, org_id = register_import.pick_vessel(s, vessel) if vessel else (None, None)
-            if org_id is None:
-                org_id = register_import.resolve_organization(s, None).id
         caller = system_caller(org_id, "cli")
         summary = open_knowledge(bosun).ingest(
             caller,
@@ -154,23 +179,24 @@ def import_faults(
         typer.Option("--map", help="field=column (symptom=PROBLEM, date=datetime, ...)"),
     ] = None,
     vessel: Annotated[str | None, typer.Option(help="IMO of the vessel it applies to")] = None,
+    organization: OrganizationOption = None,
 ) -> None:
     """Index a fault-history CSV export as searchable passages."""
     from channels.knowledge_service import open_knowledge
+    from channels.local_server import running_server_url
     from ingestion import FaultMapping, IngestionError, mapping_from_cli
+    from records import BosunError, system_caller
 
     try:
         loaded = FaultMapping.from_yaml(mapping) if mapping else mapping_from_cli(map_ or [])
     except IngestionError as error:
         raise fail(error.message) from error
-    if _server() is not None:
+    settings = _settings()
+    if settings.is_embedded and running_server_url(settings.home):
         raise fail("bosun up is running on this home: stop it to import fault histories")
     bosun = _bosun()
+    org_id, vessel_id = org_and_vessel(bosun, vessel, organization)
     try:
-        with bosun.db.transaction(ALL_TENANTS) as s:
-            vessel_id, org_id = register_import.pick_vessel(s, vessel) if vessel else (None, None)
-            if org_id is None:
-                org_id = register_import.resolve_organization(s, None).id
         count, summary = open_knowledge(bosun).import_fault_csv(
             system_caller(org_id, "cli"), file, loaded, vessel_id=vessel_id
         )
@@ -180,9 +206,14 @@ def import_faults(
 
 
 @documents_app.command("list")
-def documents_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def documents_list(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    organization: OrganizationOption = None,
+) -> None:
     """List documents with status and chunk counts."""
-    items = _documents_call("GET", "/v1/documents", params={"limit": 500})["items"]
+    from rich.table import Table
+
+    items = _documents_call(organization, "GET", "/v1/documents", params={"limit": 500})["items"]
     if as_json:
         sys.stdout.write(json.dumps(items, indent=2) + "\n")
         return
@@ -203,9 +234,11 @@ def documents_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> 
     out.print(table)
 
 
-def _documents_call(method: str, path: str, **kwargs: Any) -> Any:
+def _documents_call(organization: str | None, method: str, path: str, **kwargs: Any) -> Any:
     """Run a documents request against the running server, or in-process on the home."""
-    server = _server()
+    from channels.local_server import ServerRefused
+
+    server = _server(organization)
     if server is not None:
         try:
             return server.request(method, path, **kwargs)
@@ -216,7 +249,7 @@ def _documents_call(method: str, path: str, **kwargs: Any) -> Any:
     from channels.api import create_app
 
     bosun = _bosun()
-    caller = _admin_key(bosun)
+    caller = _admin_key(bosun, organization)
     with TestClient(create_app(bosun)) as client:
         response = client.request(
             method, path, headers={"Authorization": f"Bearer {caller}"}, **kwargs
@@ -226,12 +259,13 @@ def _documents_call(method: str, path: str, **kwargs: Any) -> Any:
     return response.json() if response.content else None
 
 
-def _admin_key(bosun: Any) -> str:
+def _admin_key(bosun: Any, organization: str | None) -> str:
     """Return a short-lived admin key for in-process CLI calls (revoked at exit)."""
     import atexit
 
-    with bosun.db.transaction(ALL_TENANTS) as s:
-        org_id = register_import.resolve_organization(s, None).id
+    from records import Role, system_caller, users
+
+    org_id = organization_id(bosun, organization)
     system = system_caller(org_id, "cli")
     with bosun.db.transaction(org_id) as s:
         user = users.find_user_by_email(s, system, "cli@bosun.local") or users.create_user(
@@ -250,45 +284,47 @@ def _admin_key(bosun: Any) -> str:
 
 
 @documents_app.command("disable")
-def documents_disable(document_id: int) -> None:
+def documents_disable(document_id: int, organization: OrganizationOption = None) -> None:
     """Disable a document (never returned in answers)."""
-    d = _documents_call("POST", f"/v1/documents/{document_id}/disable")
+    d = _documents_call(organization, "POST", f"/v1/documents/{document_id}/disable")
     out.print(f"document {d['id']} ({d['title']}) disabled")
 
 
 @documents_app.command("enable")
-def documents_enable(document_id: int) -> None:
+def documents_enable(document_id: int, organization: OrganizationOption = None) -> None:
     """Enable a disabled document."""
-    d = _documents_call("POST", f"/v1/documents/{document_id}/enable")
+    d = _documents_call(organization, "POST", f"/v1/documents/{document_id}/enable")
     out.print(f"document {d['id']} ({d['title']}) enabled")
 
 
 @documents_app.command("reindex")
-def documents_reindex(document_id: int) -> None:
+def documents_reindex(document_id: int, organization: OrganizationOption = None) -> None:
     """Parse and index a document again."""
-    d = _documents_call("POST", f"/v1/documents/{document_id}/reindex")
+    d = _documents_call(organization, "POST", f"/v1/documents/{document_id}/reindex")
     out.print(f"document {d['id']} ({d['title']}) re-indexed: {d['chunks']} chunks")
 
 
 @documents_app.command("delete")
-def documents_delete(document_id: int) -> None:
+def documents_delete(document_id: int, organization: OrganizationOption = None) -> None:
     """Delete a document and its passages."""
-    _documents_call("DELETE", f"/v1/documents/{document_id}")
+    _documents_call(organization, "DELETE", f"/v1/documents/{document_id}")
     out.print(f"document {document_id} deleted")
 
 
 @documents_app.command("chunks")
-def documents_chunks(document_id: int) -> None:
+def documents_chunks(document_id: int, organization: OrganizationOption = None) -> None:
     """Show a document's chunks with page and section."""
-    for c in _documents_call("GET", f"/v1/documents/{document_id}/chunks")["items"]:
+    for c in _documents_call(organization, "GET", f"/v1/documents/{document_id}/chunks")["items"]:
         out.print(f"[bold]#{c['ordinal']} p.{c['page'] or '-'} {c['section'] or ''}[/]")
         out.print(c["text"], highlight=False)
 
 
 @documents_app.command("review")
-def documents_review() -> None:
+def documents_review(organization: OrganizationOption = None) -> None:
     """Questions nothing answered and replies marked unhelpful."""
-    for item in _documents_call("GET", "/v1/chat/review", params={"limit": 200})["items"]:
+    for item in _documents_call(organization, "GET", "/v1/chat/review", params={"limit": 200})[
+        "items"
+    ]:
         why = "unanswered" if item["unanswered"] else f"marked {item['feedback']}"
         out.print(f"[{item['at'][:16]}] ({why}) {item['question']!r}")
 
@@ -299,17 +335,21 @@ def ask(
     user: Annotated[str | None, typer.Option(help="Email of the user to act as")] = None,
     voice: Annotated[bool, typer.Option(help="The text came from speech")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object")] = False,
+    organization: OrganizationOption = None,
 ) -> None:
     """Ask Bosun one thing; prints the reply, its citations and any proposed action."""
-    server = _server()
+    from channels.local_server import ServerRefused
+    from records import BosunError
+
+    server = _server(organization)
     try:
         if server is not None:
-            result = server.request("POST", "/v1/chat/turns", json={"text": text, "voice": voice})
+            result = _ServerChat(server, user, vessel).turn(text, voice=voice)
         else:
             from channels.chat_service import open_assistant
 
             bosun = _bosun()
-            caller, vessel_id = acting_caller(bosun, user, vessel)
+            caller, vessel_id = acting_caller(bosun, user, vessel, organization)
             with bosun.db.transaction(caller) as s:
                 result = (
                     open_assistant(bosun)
@@ -341,6 +381,37 @@ def ask(
     _show(result)
 
 
+class _ServerChat:
+    """Turns through a running ``bosun up``, as a user: with ``--user``, under a chat token.
+
+    The organization's CLI key asks ``POST /v1/chat/tokens`` for a token of that user (the
+    issue is audited with both), so the turn runs with the user's role and vessels.
+    """
+
+    def __init__(self, server: LocalServer, email: str | None, imo: str | None) -> None:
+        from channels.local_server import LocalServer
+
+        self.conversation = f"cli-{uuid.uuid4().hex[:8]}"
+        self.vessel_id = None
+        if imo:
+            vessels = vessel_ids_by_imo(server)
+            if imo not in vessels:
+                raise fail(f"no vessel with IMO {imo}")
+            self.vessel_id = vessels[imo]
+        self.server = server
+        if email:
+            token = server.request("POST", "/v1/chat/tokens", json={"user": email})["token"]
+            self.server = LocalServer(server.url, token)
+
+    def turn(self, text: str, *, voice: bool = False) -> dict[str, Any]:
+        """Send one message; return the reply as the API gives it."""
+        body: dict[str, Any] = {"text": text, "voice": voice, "conversation": self.conversation}
+        if self.vessel_id is not None:
+            body["vessel_id"] = self.vessel_id
+        result: dict[str, Any] = self.server.request("POST", "/v1/chat/turns", json=body)
+        return result
+
+
 def _show(result: dict[str, Any]) -> None:
     out.print(result["reply"], highlight=False)
     for i, c in enumerate(result.get("citations") or [], 1):
@@ -357,16 +428,37 @@ def _show(result: dict[str, Any]) -> None:
 def chat(
     vessel: Annotated[str | None, typer.Option(help="IMO (needed if several vessels)")] = None,
     user: Annotated[str | None, typer.Option(help="Email of the user to act as")] = None,
+    organization: OrganizationOption = None,
 ) -> None:
-    """Chat with Bosun in the terminal; "yes" confirms a proposed action, Ctrl-D quits."""
-    from channels.chat_service import open_assistant
+    """Chat with Bosun in the terminal; "yes" confirms a proposed action, Ctrl-D quits.
 
-    if _server() is not None:
-        raise fail("bosun up is running on this home: use its web chat, or stop it first")
-    bosun = _bosun()
-    caller, vessel_id = acting_caller(bosun, user, vessel)
-    key = f"cli-{uuid.uuid4().hex[:8]}"
-    assistant = open_assistant(bosun)
+    While ``bosun up`` serves the home, the chat goes through it.
+    """
+    from channels.local_server import ServerRefused
+    from records import BosunError
+
+    server = _server(organization)
+    if server is not None:
+        try:
+            remote = _ServerChat(server, user, vessel)
+        except ServerRefused as error:
+            raise fail(str(error)) from error
+        send: Any = remote.turn
+    else:
+        from channels.chat_service import open_assistant
+
+        bosun = _bosun()
+        caller, vessel_id = acting_caller(bosun, user, vessel, organization)
+        key = f"cli-{uuid.uuid4().hex[:8]}"
+        assistant = open_assistant(bosun)
+
+        def send(text: str) -> dict[str, Any]:
+            with bosun.db.transaction(caller) as s:
+                reply: dict[str, Any] = assistant.turn(
+                    s, caller, text, channel="cli", conversation_key=key, vessel_id=vessel_id
+                ).to_dict()
+            return reply
+
     out.print("Bosun chat — ask about equipment, manuals, faults; Ctrl-D to quit.")
     while True:
         try:
@@ -377,12 +469,9 @@ def chat(
         if not text:
             continue
         try:
-            with bosun.db.transaction(caller) as s:
-                result = assistant.turn(
-                    s, caller, text, channel="cli", conversation_key=key, vessel_id=vessel_id
-                ).to_dict()
-        except BosunError as error:
-            err.print(f"error: {error.message}")
+            result = send(text)
+        except (BosunError, ServerRefused) as error:
+            err.print(f"error: {getattr(error, 'message', str(error))}")
             continue
         _show(result)
 

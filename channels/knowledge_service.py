@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,7 @@ from records import (
 
 log = logging.getLogger(__name__)
 FAULT_HISTORY_JOB = "fault_history"
+RESUME_INGEST_JOB = "resume_ingest"
 
 
 class RecordsDocumentRegistry:
@@ -86,7 +88,9 @@ class RecordsDocumentRegistry:
                     tags=list(source.tags),
                 )
                 s.flush()
+                documents.begin_ingest(s, self.caller, doc)
             else:
+                documents.begin_ingest(s, self.caller, doc)  # before it is marked pending
                 documents.update_document(
                     s,
                     self.caller,
@@ -292,6 +296,38 @@ class KnowledgeService:
         with self.bosun.db.transaction(caller) as s:
             doc = documents.find_by_path(s, caller, str(path.resolve()))
             return (doc.id if doc else None), summary
+
+    def resume(self, caller: Caller, document_id: int) -> None:
+        """Ingest again a document a crash left pending (its file as it is now)."""
+        with self.bosun.db.transaction(caller) as s:
+            doc = documents.get_document(s, caller, document_id)
+            if doc.status is not DocumentStatus.pending:
+                return  # re-indexed or deleted by someone meanwhile
+            path = Path(doc.path) if doc.path else None
+            if path is None or not path.exists():
+                documents.update_document(
+                    s,
+                    caller,
+                    doc,
+                    {
+                        "status": "failed",
+                        "error": "[interrupted] ingesting was interrupted and the file is "
+                        "gone; upload it again",
+                    },
+                )
+                return
+            kind, scope = doc.kind, (doc.vessel_id, list(doc.equipment_codes), list(doc.tags))
+            title = doc.title
+        self.ingest(
+            caller,
+            [path],
+            kind=kind,
+            vessel_id=scope[0],
+            equipment_codes=scope[1],
+            tags=scope[2],
+            title=title,
+            force=True,
+        )
 
     def set_enabled(self, caller: Caller, document_id: int, enabled: bool) -> Document:
         """Enable or disable a document everywhere at once."""
@@ -548,20 +584,77 @@ def open_knowledge(bosun: Bosun) -> KnowledgeService:
     def reindex(payload: dict[str, Any]) -> None:
         service.index_fault_history(int(payload["org_id"]), int(payload["vessel_id"]))
 
+    def resume(payload: dict[str, Any]) -> None:
+        org_id = int(payload["org_id"])
+        service.resume(system_caller(org_id, "knowledge"), int(payload["document_id"]))
+
     bosun.runner.register(FAULT_HISTORY_JOB, reindex)
+    bosun.runner.register(RESUME_INGEST_JOB, resume)
     return service
 
 
-def index_all_fault_history(service: KnowledgeService) -> int:
-    """Index the fault history of every vessel (first start)."""
+def resume_interrupted_ingests(service: KnowledgeService, *, before: datetime) -> tuple[int, int]:
+    """Re-queue (once) the documents a stopped server left pending; fail twice-interrupted ones.
+
+    Only documents last changed before `before` (this server's start) count: an upload
+    arriving while the server starts is not an interrupted one. Returns (re-queued, failed).
+    """
     with service.bosun.db.transaction(ALL_TENANTS) as s:
-        vessels = [(v.org_id, v.id) for v in s.scalars(select(Vessel))]
-    return sum(service.index_fault_history(org, vid) for org, vid in vessels)
+        found = [
+            (d.org_id, d.id)
+            for d in s.scalars(
+                select(Document)
+                .where(Document.status == DocumentStatus.pending)
+                .order_by(Document.id)
+            )
+            if _as_utc(d.updated_at) < before
+        ]
+    requeued = failed = 0
+    for org_id, document_id in found:
+        caller = system_caller(org_id, "knowledge")
+        with service.bosun.db.transaction(caller) as s:
+            again = documents.resume_interrupted(
+                s, caller, documents.get_document(s, caller, document_id)
+            )
+        if again:
+            service.bosun.runner.submit(
+                RESUME_INGEST_JOB, {"org_id": org_id, "document_id": document_id}
+            )
+            requeued += 1
+        else:
+            failed += 1
+    return requeued, failed
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def index_all_fault_history(
+    service: KnowledgeService, on_failure: Callable[[str], None] | None = None
+) -> int:
+    """Index the fault history of every vessel (first start).
+
+    With ``on_failure``, a vessel whose history fails is reported there and the others go
+    on (one tenant's data cannot stop the start); without it the error is raised.
+    """
+    with service.bosun.db.transaction(ALL_TENANTS) as s:
+        vessels = [(v.org_id, v.id, v.imo) for v in s.scalars(select(Vessel))]
+    indexed = 0
+    for org, vid, imo in vessels:
+        try:
+            indexed += service.index_fault_history(org, vid)
+        except Exception as err:  # reported per vessel; the rest are indexed
+            if on_failure is None:
+                raise
+            on_failure(f"fault history of vessel {imo} (organization {org}): {err}")
+    return indexed
 
 
 __all__ = [
     "KnowledgeService",
     "index_all_fault_history",
     "open_knowledge",
+    "resume_interrupted_ingests",
     "watch_fault_changes",
 ]

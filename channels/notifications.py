@@ -5,15 +5,19 @@ A job on the scheduler collects what happened since it last looked (watermarks k
 notifiers. A notice a platform could not take for a passing reason (the satellite link is
 down) waits in an outbox and goes out on a later run; nothing is posted twice.
 
-Where notices go, per vessel (IMO number, or ``*`` for every vessel), as JSON:
-``BOSUN_SLACK_NOTIFY='{"*": "C0123ABC"}'`` and ``BOSUN_TELEGRAM_NOTIFY='{"9876543": "-100123"}'``.
+Where notices go is set per organization (``PUT /v1/notifications/routes``, stored by
+``records.notify_routes``): a notice about a vessel follows only the routes of the vessel's own
+organization. A home with a single organization may instead set them in the environment, per
+vessel IMO or ``*``: ``BOSUN_SLACK_NOTIFY='{"*": "C0123ABC"}'`` and
+``BOSUN_TELEGRAM_NOTIFY='{"9876543": "-100123"}'``; start refuses those when the database holds
+several organizations (they would not say whose vessels they mean).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -27,14 +31,18 @@ from assistant import Notice
 from channels.runtime import Bosun
 from records import (
     ALL_TENANTS,
+    BosunError,
     Equipment,
+    ErrorCode,
     Fault,
+    Organization,
     PendingAction,
     PendingStatus,
     SystemState,
     Vessel,
     WorkOrder,
     WorkOrderStatus,
+    notify_routes,
 )
 
 log = logging.getLogger(__name__)
@@ -68,15 +76,32 @@ class Notifier(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Route:
-    """A notifier and the vessel -> destination map it serves."""
+    """A platform's notifier and, per organization, where each of its vessels' notices go."""
 
     name: str
     notifier: Notifier
-    destinations: dict[str, str]
+    destinations: Mapping[int, Mapping[str, str]]
+    """Organization id -> (vessel IMO or ``*``) -> channel or chat id."""
 
-    def destination(self, imo: str) -> str | None:
+    def destination(self, org_id: int, imo: str) -> str | None:
         """Return where a vessel's notices go on this platform, if anywhere."""
-        return self.destinations.get(imo) or self.destinations.get("*")
+        return notify_routes.destination_for(self.destinations.get(org_id, {}), imo)
+
+
+def build_routes(
+    notifiers: Mapping[str, Notifier],
+    stored: Mapping[int, notify_routes.Routes],
+    fixed: Mapping[int, notify_routes.Routes] | None = None,
+) -> list[Route]:
+    """Combine each organization's stored routes with the environment's (stored ones win)."""
+    routes: list[Route] = []
+    for name, notifier in notifiers.items():
+        destinations: dict[int, dict[str, str]] = {}
+        for source in (fixed or {}, stored):
+            for org_id, platforms in source.items():
+                destinations.setdefault(org_id, {}).update(platforms.get(name, {}))
+        routes.append(Route(name, notifier, destinations))
+    return routes
 
 
 def collect(session: Session, state: dict[str, Any], now: datetime) -> list[Notice]:
@@ -150,17 +175,24 @@ def _aware(at: datetime) -> datetime:
 def deliver(
     notices: Iterable[Notice],
     routes: list[Route],
-    imo_of: Callable[[int], str],
+    vessel_of: Callable[[int], tuple[int, str] | None],
     outbox: list[dict[str, Any]],
     run: Callable[[Coroutine[Any, Any, None]], None] = asyncio.run,
 ) -> list[dict[str, Any]]:
-    """Post notices (and earlier undelivered ones); return what must wait for a later run."""
+    """Post notices (and earlier undelivered ones); return what must wait for a later run.
+
+    ``vessel_of`` gives a vessel's (organization id, IMO): a notice goes only along the
+    routes of that organization.
+    """
     waiting: list[dict[str, Any]] = []
     jobs = [(item["route"], item["destination"], Notice(**item["notice"])) for item in outbox]
     for notice in notices:
-        imo = imo_of(notice.vessel_id)
+        found = vessel_of(notice.vessel_id)
+        if found is None:
+            continue
+        org_id, imo = found
         for route in routes:
-            destination = route.destination(imo)
+            destination = route.destination(org_id, imo)
             if destination:
                 jobs.append((route.name, destination, notice))
     by_name = {r.name: r for r in routes}
@@ -179,9 +211,18 @@ def deliver(
     return waiting[-OUTBOX_LIMIT:]
 
 
-def wire_notifications(bosun: Bosun, routes: list[Route], every_s: float = 30.0) -> None:
-    """Run the notification job on the scheduler (nothing when no route is configured)."""
-    if not routes:
+def wire_notifications(
+    bosun: Bosun,
+    notifiers: Mapping[str, Notifier],
+    fixed: Mapping[int, notify_routes.Routes] | None = None,
+    every_s: float = 30.0,
+) -> None:
+    """Run the notification job on the scheduler (nothing when no platform is configured).
+
+    ``fixed`` holds routes from the environment (a one-organization home); each run also
+    reads every organization's stored routes, so a change through the API applies at once.
+    """
+    if not notifiers:
         return
 
     def job(_payload: dict[str, Any]) -> None:
@@ -190,10 +231,10 @@ def wire_notifications(bosun: Bosun, routes: list[Route], every_s: float = 30.0)
             row = s.get(SystemState, STATE_KEY)
             state = dict(row.value) if row is not None else {}
             notices = collect(s, state, now)
-            imos = {v.id: v.imo for v in s.scalars(select(Vessel))}
-        waiting = deliver(
-            notices, routes, lambda vid: imos.get(vid, ""), list(state.get("outbox", []))
-        )
+            vessels = {v.id: (v.org_id, v.imo) for v in s.scalars(select(Vessel))}
+            stored = notify_routes.routes_by_organization(s)
+        routes = build_routes(notifiers, stored, fixed)
+        waiting = deliver(notices, routes, vessels.get, list(state.get("outbox", [])))
         state["outbox"] = waiting
         with bosun.db.transaction(ALL_TENANTS) as s:
             row = s.get(SystemState, STATE_KEY)
@@ -209,24 +250,69 @@ def wire_notifications(bosun: Bosun, routes: list[Route], every_s: float = 30.0)
     bosun.runner.submit("notifications", {})
 
 
-def configured_routes(bosun: Bosun) -> list[Route]:
-    """Return the notifiers configured by the environment."""
+def configured_notifiers(bosun: Bosun) -> dict[str, Notifier]:
+    """Return the platforms Bosun can post notices to (those with a bot configured)."""
+    notifiers: dict[str, Notifier] = {}
+    from channels.slack import SlackNotifier, SlackSettings
+
+    slack = SlackNotifier.from_settings(SlackSettings(), public_url=bosun.settings.public_url)
+    if slack is not None:
+        notifiers["slack"] = slack
+    from channels.wire_telegram import telegram_notifier
+
+    telegram = telegram_notifier(bosun)
+    if telegram is not None:
+        notifiers["telegram"] = telegram
+    return notifiers
+
+
+def environment_routes(
+    bosun: Bosun, settings: NotifySettings | None = None
+) -> dict[int, notify_routes.Routes]:
+    """Return ``BOSUN_SLACK_NOTIFY`` / ``BOSUN_TELEGRAM_NOTIFY`` as the only organization's routes.
+
+    Raise ``invalid`` when they are set and the database holds several organizations.
+    """
+    settings = settings or NotifySettings()
+    fixed: notify_routes.Routes = {
+        "slack": dict(settings.slack_notify),
+        "telegram": dict(settings.telegram_notify),
+    }
+    if not any(fixed.values()):
+        return {}
+    with bosun.db.transaction(ALL_TENANTS) as s:
+        org_ids = list(s.scalars(select(Organization.id).order_by(Organization.id)))
+    if len(org_ids) > 1:
+        raise BosunError(
+            ErrorCode.invalid,
+            f"{', '.join(_env_names(fixed))} apply only to a home with one organization, and "
+            f"this database holds {len(org_ids)}: unset them and give each organization its "
+            "routes with PUT /v1/notifications/routes",
+        )
+    return {org_ids[0]: fixed} if org_ids else {}
+
+
+def _env_names(fixed: notify_routes.Routes) -> list[str]:
+    return [f"BOSUN_{name.upper()}_NOTIFY" for name, targets in fixed.items() if targets]
+
+
+def check_notify_settings(bosun: Bosun) -> None:
+    """Refuse to start with environment routes in a home with several organizations."""
+    environment_routes(bosun)
+
+
+def start_notifications(bosun: Bosun) -> list[str]:
+    """Wire the notification job at start; return the platforms it posts to."""
     settings = NotifySettings()
-    routes: list[Route] = []
-    if settings.slack_notify:
-        from channels.slack import SlackNotifier, SlackSettings
-
-        slack = SlackNotifier.from_settings(SlackSettings(), public_url=bosun.settings.public_url)
-        if slack is None:
-            log.warning("BOSUN_SLACK_NOTIFY is set but Slack is not configured")
-        else:
-            routes.append(Route("slack", slack, settings.slack_notify))
-    if settings.telegram_notify:
-        from channels.wire_telegram import telegram_notifier
-
-        telegram = telegram_notifier(bosun)
-        if telegram is None:
-            log.warning("BOSUN_TELEGRAM_NOTIFY is set but Telegram is not configured")
-        else:
-            routes.append(Route("telegram", telegram, settings.telegram_notify))
-    return routes
+    notifiers = configured_notifiers(bosun)
+    fixed = environment_routes(bosun, settings)
+    for name, targets in (
+        ("slack", settings.slack_notify),
+        ("telegram", settings.telegram_notify),
+    ):
+        if targets and name not in notifiers:
+            bosun.startup.warn(
+                f"notifications: BOSUN_{name.upper()}_NOTIFY is set but {name} is not configured"
+            )
+    wire_notifications(bosun, notifiers, fixed, settings.notify_every_s)
+    return sorted(notifiers)

@@ -2,36 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
+from channels.cli_context import OrganizationOption
 from channels.console import err, fail, out
-from channels.runtime import Bosun
-from channels.settings import Settings
-from records import (
-    ALL_TENANTS,
-    BosunError,
-    Caller,
-    model_registry,
-    register_import,
-    system_caller,
-)
+
+if TYPE_CHECKING:
+    from channels.runtime import Bosun
+    from records import Caller
 
 models_app = typer.Typer(no_args_is_help=True, help="Trained failure-risk models.")
 
 
-def _context(imo: str | None) -> tuple[Bosun, Caller, int]:
-    from channels.runtime import open_bosun
+def _context(imo: str | None, organization: str | None = None) -> tuple[Bosun, Caller, int]:
+    from channels.cli_context import open_home, settings
+    from channels.knowledge_cli import acting_caller
+    from records import system_caller
 
-    bosun = open_bosun(Settings())
-    try:
-        with bosun.db.transaction(ALL_TENANTS) as s:
-            vessel_id, org_id = register_import.pick_vessel(s, imo)
-    except BosunError as error:
-        raise fail(error.message) from error
-    return bosun, system_caller(org_id, "cli"), vessel_id
+    bosun = open_home(settings())
+    caller, vessel_id = acting_caller(bosun, None, imo, organization)
+    return bosun, system_caller(caller.org_id, "cli"), vessel_id
 
 
 def train(
@@ -40,11 +32,12 @@ def train(
     ] = None,
     horizon: Annotated[str, typer.Option(help="Failure within this horizon, e.g. 14d")] = "14d",
     vessel: Annotated[str | None, typer.Option(help="IMO (needed if several vessels)")] = None,
+    organization: OrganizationOption = None,
 ) -> None:
     """Train failure-risk models from readings and fault history; the new version goes live."""
     from channels.predictors_service import classes_of, score_vessel, train_class
 
-    bosun, caller, vessel_id = _context(vessel)
+    bosun, caller, vessel_id = _context(vessel, organization)
     classes = [equipment_class] if equipment_class else classes_of(bosun, caller, vessel_id)
     trained = 0
     for cls in classes:
@@ -67,9 +60,16 @@ def train(
 
 
 @models_app.command("list")
-def models_list(vessel: Annotated[str | None, typer.Option(help="IMO")] = None) -> None:
+def models_list(
+    vessel: Annotated[str | None, typer.Option(help="IMO")] = None,
+    organization: OrganizationOption = None,
+) -> None:
     """List model versions with their metrics."""
-    bosun, caller, _ = _context(vessel)
+    from rich.table import Table
+
+    from records import model_registry
+
+    bosun, caller, _ = _context(vessel, organization)
     table = Table()
     for column in ("class", "version", "active", "PR-AUC", "F1", "trained", "data"):
         table.add_column(column)
@@ -93,9 +93,12 @@ def models_list(vessel: Annotated[str | None, typer.Option(help="IMO")] = None) 
 def models_activate(
     equipment_class: Annotated[str, typer.Argument(help="Equipment class")],
     version: Annotated[int, typer.Argument(help="Version to make active")],
+    organization: OrganizationOption = None,
 ) -> None:
     """Make a version the active model of its class."""
-    bosun, caller, _ = _context(None)
+    from records import model_registry
+
+    bosun, caller, _ = _context(None, organization)
     with bosun.db.transaction(caller) as s:
         found = [
             m
@@ -109,9 +112,13 @@ def models_activate(
 
 
 @models_app.command("rollback")
-def models_rollback(equipment_class: Annotated[str, typer.Argument()]) -> None:
+def models_rollback(
+    equipment_class: Annotated[str, typer.Argument()], organization: OrganizationOption = None
+) -> None:
     """Re-activate the version before the active one."""
-    bosun, caller, _ = _context(None)
+    from records import BosunError, model_registry
+
+    bosun, caller, _ = _context(None, organization)
     try:
         with bosun.db.transaction(caller) as s:
             mv = model_registry.roll_back(s, caller, equipment_class)

@@ -31,11 +31,17 @@ class Startup:
     ready: threading.Event = field(default_factory=threading.Event)
     steps: list[str] = field(default_factory=list)
     error: str | None = None
+    warnings: list[str] = field(default_factory=list)
 
     def step(self, text: str) -> None:
         """Record and log a step of first-start work."""
         self.steps.append(text)
         log.debug("%s", text)
+
+    def warn(self, text: str) -> None:
+        """Record a start step that failed for one vessel or platform (the rest goes on)."""
+        self.warnings.append(text)
+        log.warning("%s", text)
 
 
 @dataclass

@@ -7,25 +7,34 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
 
 import uvicorn
 from rich.console import Console
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from channels.demo import DEMO_KEYS_FILE, DEMO_REQUESTED, is_seeded, seed_demo
 from channels.demo_live import DEMO_LIVE_STEPS, stop_live
+from channels.home_files import private_umask, secure_home
 from channels.local_server import (
+    CLI_KEYS_DIR,
+    LEGACY_CLI_KEY_FILE,
     acquire_home,
-    read_cli_key,
+    read_cli_keys,
     remove_server_file,
     write_cli_key,
+    write_cli_organizations,
     write_server_file,
 )
 from channels.runtime import Bosun, open_bosun
 from channels.settings import Settings
 from records import (
     ALL_TENANTS,
+    ApiKey,
     BosunError,
     ErrorCode,
     Organization,
@@ -63,30 +72,63 @@ def _demo_started(bosun: Bosun) -> bool:
         return s.get(SystemState, "demo") is not None
 
 
-def _ensure_cli_key(bosun: Bosun) -> None:
-    """Give the local CLI an admin key so it can reach this server instead of the home."""
+def _ensure_cli_keys(bosun: Bosun) -> None:
+    """Give the local CLI one admin key per organization, so it can reach this server.
+
+    Each key belongs to that organization's ``cli@bosun.local`` admin: no key crosses tenants.
+    """
     home = bosun.settings.home
-    existing = read_cli_key(home)
+    existing = read_cli_keys(home)
     with bosun.db.transaction(ALL_TENANTS) as s:
-        if existing:
+        names = {o.id: o.name for o in s.scalars(select(Organization).order_by(Organization.id))}
+        valid: set[int] = set()
+        for org_id, secret in existing.items():
             try:
-                users.authenticate_key(s, existing)
-                return
+                found = users.authenticate_key(s, secret)
+                if found.org_id == org_id and found.role is Role.admin:
+                    valid.add(org_id)
             except BosunError:
                 pass
-        orgs = list(s.scalars(select(Organization).order_by(Organization.id).limit(2)))
-        if len(orgs) != 1:
-            return
-        org_id = orgs[0].id
-    caller = system_caller(org_id, "cli")
-    with bosun.db.transaction(org_id) as s:
-        user = s.scalar(
-            select(User).where(User.org_id == org_id, User.email == "cli@bosun.local")
-        ) or users.create_user(
-            s, caller, name="Local command line", email="cli@bosun.local", role=Role.admin
-        )
-        s.flush()
-        write_cli_key(home, users.create_api_key(s, caller, user=user, name="local cli").secret)
+        legacy = home / LEGACY_CLI_KEY_FILE
+        if legacy.exists():  # the one key of earlier versions: revoked, replaced per organization
+            _revoke_key(s, legacy.read_text(encoding="utf-8").strip())
+    for org_id in names:
+        if org_id in valid:
+            continue
+        caller = system_caller(org_id, "cli")
+        with bosun.db.transaction(org_id) as s:
+            user = s.scalar(
+                select(User).where(User.org_id == org_id, User.email == CLI_EMAIL)
+            ) or users.create_user(
+                s, caller, name="Local command line", email=CLI_EMAIL, role=Role.admin
+            )
+            s.flush()
+            if user.role is not Role.admin or not user.active:
+                bosun.startup.warn(
+                    f"cli keys: {CLI_EMAIL} of organization {names[org_id]!r} is not an active "
+                    "admin; the command line cannot reach this server for it"
+                )
+                (home / CLI_KEYS_DIR / f"{org_id}.key").unlink(missing_ok=True)
+                continue
+            issued = users.create_api_key(s, caller, user=user, name="local cli")
+            write_cli_key(home, org_id, issued.secret)
+    for org_id in set(existing) - set(names):
+        (home / CLI_KEYS_DIR / f"{org_id}.key").unlink(missing_ok=True)
+    write_cli_organizations(home, names)
+    (home / LEGACY_CLI_KEY_FILE).unlink(missing_ok=True)
+
+
+CLI_EMAIL = "cli@bosun.local"
+
+
+def _revoke_key(session: Session, secret: str) -> None:
+    try:
+        caller = users.authenticate_key(session, secret)
+    except BosunError:
+        return
+    key = session.scalar(select(ApiKey).where(ApiKey.key_hash == users.key_hash(secret)))
+    if key is not None:
+        users.revoke_api_key(session, caller, key.id)
 
 
 def check_fleet_settings(settings: Settings) -> None:
@@ -113,9 +155,22 @@ def serve(settings: Settings, *, demo: bool | None, console: Console) -> None:
     from channels.api import create_app
 
     check_fleet_settings(settings)
+    private_umask()
     lock = acquire_home(settings.home) if settings.is_embedded else None
     started = time.monotonic()
+    started_at = datetime.now(UTC)
     bosun = open_bosun(settings)
+    if settings.is_embedded:
+        secure_home(settings.home)
+    try:
+        from channels.notifications import check_notify_settings
+
+        check_notify_settings(bosun)
+    except BosunError:
+        bosun.close()
+        if lock is not None:
+            lock.close()
+        raise
     seed = (
         demo
         if demo is not None
@@ -129,6 +184,25 @@ def serve(settings: Settings, *, demo: bool | None, console: Console) -> None:
     def progress(text: str) -> None:
         bosun.startup.step(text)
         console.print(f"[dim]{time.monotonic() - started:5.0f} s[/] {text}", highlight=False)
+
+    def _start_connectors(app: Any, progress: Callable[[str], None]) -> None:
+        from channels.connectors_service import start_connectors
+
+        connectors = start_connectors(bosun)
+        if connectors is not None:
+            app.state.metrics.add_collector(connectors.runtime.metrics_collector())
+            progress(f"connectors: reading {len(connectors.runtime.config.sources)} source(s)")
+
+    def _start_slack(app: Any, progress: Callable[[str], None]) -> None:
+        if app.state.slack.start_socket_mode():
+            progress("slack: connecting over Socket Mode")
+
+    def _start_notices(progress: Callable[[str], None]) -> None:
+        from channels.notifications import start_notifications
+
+        platforms = start_notifications(bosun)
+        if platforms:
+            progress(f"notifications: {', '.join(platforms)}, along each organization's routes")
 
     def first_start() -> None:
         try:
@@ -144,12 +218,19 @@ def serve(settings: Settings, *, demo: bool | None, console: Console) -> None:
             from channels.knowledge_service import (
                 index_all_fault_history,
                 open_knowledge,
+                resume_interrupted_ingests,
                 watch_fault_changes,
             )
 
             knowledge = open_knowledge(bosun)
+            requeued, given_up = resume_interrupted_ingests(knowledge, before=started_at)
+            if requeued or given_up:
+                progress(
+                    f"knowledge: {requeued} interrupted ingest(s) re-queued, "
+                    f"{given_up} failed after a second interruption"
+                )
             progress("knowledge: loading the embedding model and indexing fault history")
-            indexed = index_all_fault_history(knowledge)
+            indexed = index_all_fault_history(knowledge, on_failure=bosun.startup.warn)
             progress(f"knowledge: {indexed} fault-history passages searchable")
             watch_fault_changes(bosun)
             from channels.predictors_service import wire_scoring
@@ -157,27 +238,17 @@ def serve(settings: Settings, *, demo: bool | None, console: Console) -> None:
             wire_scoring(bosun)
             for name, step in EXTRA_FIRST_START:
                 bosun.startup.step(f"first start: {name}")
-                step(bosun, progress)
-            from channels.connectors_service import start_connectors
-
-            connectors = start_connectors(bosun)
-            if connectors is not None:
-                app.state.metrics.add_collector(connectors.runtime.metrics_collector())
-                progress(f"connectors: reading {len(connectors.runtime.config.sources)} source(s)")
-            if app.state.slack.start_socket_mode():
-                progress("slack: connecting over Socket Mode")
+                _step_or_warn(bosun, console, name, partial(step, bosun, progress))
+            _step_or_warn(bosun, console, "connectors", lambda: _start_connectors(app, progress))
+            _step_or_warn(bosun, console, "slack", lambda: _start_slack(app, progress))
             from channels.wire_telegram import start_telegram
 
-            start_telegram(bosun, progress)
-            from channels.notifications import NotifySettings, configured_routes, wire_notifications
-
-            routes = configured_routes(bosun)
-            wire_notifications(bosun, routes, NotifySettings().notify_every_s)
-            if routes:
-                progress(f"notifications: posting to {', '.join(r.name for r in routes)}")
+            _step_or_warn(bosun, console, "telegram", lambda: start_telegram(bosun, progress))
+            _step_or_warn(bosun, console, "notifications", lambda: _start_notices(progress))
             if settings.is_embedded:
-                _ensure_cli_key(bosun)
+                _step_or_warn(bosun, console, "cli keys", lambda: _ensure_cli_keys(bosun))
                 write_server_file(settings.home, url)
+                secure_home(settings.home)
             bosun.startup.ready.set()
             console.print(
                 f"[bold green]Bosun is ready[/] in {time.monotonic() - started:.0f} s: "
@@ -221,6 +292,16 @@ def serve(settings: Settings, *, demo: bool | None, console: Console) -> None:
         bosun.close()
         if lock is not None:
             lock.close()
+
+
+def _step_or_warn(bosun: Bosun, console: Console, name: str, step: Callable[[], object]) -> None:
+    """Run one start step; a failure is a ``/readyz`` warning, and the start goes on."""
+    try:
+        step()
+    except Exception as err:  # one vessel's or platform's trouble stops nobody else
+        text = f"{name}: {type(err).__name__}: {err}"
+        bosun.startup.warn(text)
+        console.print(f"[bold yellow]warning:[/] {text}", soft_wrap=True, highlight=False)
 
 
 def _where_data_is(settings: Settings) -> str:

@@ -46,6 +46,11 @@ class Settings(RecordsSettings):
         "(default: BOSUN_HOME). In a fleet, shared storage mounted at the same path on every "
         "server.",
     )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token /metrics requires of every caller (unset: /metrics answers "
+        "loopback callers only).",
+    )
     cors_origins: tuple[str, ...] = Field(
         default=("*",),
         description="Origins whose pages may call the chat API from the widget (JSON list).",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from rich.progress import Progress
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from records import (
     ReadingIn,
     readings,
     register,
+    running_hours,
     system_caller,
 )
 
@@ -27,6 +29,8 @@ class Written:
 
     readings: int = 0
     faults: int = 0
+    hours_set: int = 0
+    """Register running-hours figures moved to their counter's latest backfilled reading."""
 
 
 def write_history(
@@ -40,20 +44,35 @@ def write_history(
     """Store readings in batches (idempotent) and each fault once (by equipment and time)."""
     caller = system_caller(org_id, "simulator")
     with db.transaction(caller) as s:
-        ids = {t: sensor.id for t, sensor in register.sensors_by_tag(s, caller, vessel_id).items()}
+        sensors = register.sensors_by_tag(s, caller, vessel_id)
+        ids = {t: sensor.id for t, sensor in sensors.items()}
+        counters = {
+            t: sensor.equipment_id
+            for t, sensor in sensors.items()
+            if sensor.counter == running_hours.COUNTER
+        }
         equipment = {
             e.code: e.id
             for e in s.scalars(select(Equipment).where(Equipment.vessel_id == vessel_id))
         }
     written = Written()
     task = progress.add_task("backfill readings", total=history.reading_count) if progress else None
+    last: dict[str, tuple[datetime, float]] = {}
     for batch in history.readings():
         rows = [ReadingIn(ids[r.tag], r.time, r.value, 0) for r in batch if r.tag in ids]
+        for r in batch:
+            if r.tag in counters and (r.tag not in last or r.time >= last[r.tag][0]):
+                last[r.tag] = (r.time, r.value)
         with db.transaction(caller) as s:
             readings.insert_readings(s, caller, rows)
         written.readings += len(rows)
         if progress is not None and task is not None:
             progress.advance(task, len(batch))
+    with db.transaction(caller) as s:  # the counter wins over the register (audited)
+        for tag, (at, hours) in sorted(last.items()):
+            equipment_row = register.get_equipment(s, caller, counters[tag])
+            if running_hours.apply_counter(s, caller, equipment_row, hours, at):
+                written.hours_set += 1
     with db.transaction(caller) as s:
         for f in history.faults:
             equipment_id = equipment.get(f.equipment_code)

@@ -11,6 +11,7 @@ from jinja2 import Environment, select_autoescape
 from sqlalchemy import select
 
 from channels.chat_service import open_gateway
+from channels.page_security import new_nonce, page_csp
 from channels.runtime import Bosun
 from records import ALL_TENANTS, BosunError, ErrorCode, Role, User
 from records.demo import demo_users
@@ -52,8 +53,15 @@ def start_router(bosun: Bosun) -> APIRouter:
             "ready": bosun.startup.ready.is_set(),
             "steps": bosun.startup.steps[-6:],
             "error": bosun.startup.error,
+            "csp_nonce": new_nonce(),
         }
-        return HTMLResponse(template.render(**context))
+        return HTMLResponse(
+            template.render(**context),
+            headers={
+                "Content-Security-Policy": page_csp(context["csp_nonce"]),
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
 
     @router.post("/start/token")
     def start_token() -> dict[str, Any]:

@@ -242,8 +242,10 @@ SourceConfig = Annotated[
 
 
 class ConnectorsConfig(_Strict):
-    """A whole connectors.yaml: the vessel and its sources."""
+    """A whole connectors.yaml: the organization, the vessel and its sources."""
 
+    organization: str | None = None
+    """Name of the vessel's organization (required when the database holds several)."""
     vessel: str
     sources: list[SourceConfig]
     base_dir: Path | None = Field(default=None, exclude=True)

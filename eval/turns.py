@@ -30,6 +30,10 @@ TOOL_ACTION = {
     "search_manuals": "answer",
     "search_fault_history": "answer",
     "add_note": "update_work_order",
+    "fault_statistics": "answer",
+    "plans_due": "equipment_health",
+    "running_hours": "equipment_health",
+    "overdue_work_orders": "list_open",
 }
 
 

@@ -1,5 +1,6 @@
 """Ingestion: parse and chunk manuals, import fault histories into the knowledge base."""
 
+from ingestion.archives import ArchiveFacts, check_archive
 from ingestion.chunk import (
     DocumentScope,
     TokenCounter,
@@ -20,6 +21,7 @@ from ingestion.errors import (
     MappingError,
     NoTextLayerError,
     ParserCrashedError,
+    ResourceLimitError,
     UnreadableFileError,
     UnsupportedFileTypeError,
 )
@@ -57,6 +59,7 @@ from ingestion.ports import (
 from ingestion.settings import IngestionSettings
 
 __all__ = [
+    "ArchiveFacts",
     "Block",
     "DocumentRegistry",
     "DocumentScope",
@@ -84,6 +87,7 @@ __all__ = [
     "ParserCrashedError",
     "PassageSink",
     "PreparedDocument",
+    "ResourceLimitError",
     "RowError",
     "Section",
     "SourceFile",
@@ -92,6 +96,7 @@ __all__ = [
     "UnreadableFileError",
     "UnsupportedFileTypeError",
     "approx_token_count",
+    "check_archive",
     "chunk_document",
     "detect_file_kind",
     "fault_passages",

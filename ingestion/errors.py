@@ -18,6 +18,8 @@ class IngestionErrorCode(StrEnum):
     BAD_MAPPING = "bad_mapping"
     INDEX_FAILED = "index_failed"
     PARSER_CRASHED = "parser_crashed"
+    OVER_LIMIT = "over_limit"
+    INTERRUPTED = "interrupted"
     INTERNAL = "internal_error"
 
 
@@ -93,3 +95,9 @@ class ParserCrashedError(IngestionError):
     """The parser process died on this file (a crash or an out-of-memory kill)."""
 
     code = IngestionErrorCode.PARSER_CRASHED
+
+
+class ResourceLimitError(IngestionError):
+    """The document goes over a configured resource limit (archive size, parser memory/time)."""
+
+    code = IngestionErrorCode.OVER_LIMIT

@@ -6,6 +6,7 @@ import re
 import zipfile
 from pathlib import Path
 
+from ingestion.archives import MAX_MEMBERS, member_count
 from ingestion.documents import FileKind
 from ingestion.errors import (
     FileTooLargeError,
@@ -56,9 +57,11 @@ def _decode_text(head: bytes) -> str | None:
 
 def _is_docx(path: Path) -> bool:
     try:
+        if member_count(path) > MAX_MEMBERS:
+            return False  # not a document; listing it would cost memory
         with zipfile.ZipFile(path) as archive:
             return "word/document.xml" in archive.namelist()
-    except (zipfile.BadZipFile, OSError):
+    except (zipfile.BadZipFile, OSError, MalformedDocumentError):
         return False
 
 

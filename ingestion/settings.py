@@ -44,6 +44,41 @@ class IngestionSettings(BaseSettings):
         "of its threads regardless (oversubscribes the cores).",
     )
 
+    max_unpacked_mb: float = Field(
+        500.0,
+        gt=0,
+        description="Refuse archives (DOCX, XLSX, ...) that unpack to more than this (MiB), "
+        "judged from the zip directory before parsing and while unpacking.",
+    )
+    max_ratio: float = Field(
+        100.0,
+        gt=1,
+        description="Refuse archives unpacking to more than this many times their size "
+        "(archives unpacking to under 16 MiB are not judged on ratio).",
+    )
+    parser_rss_mb: float = Field(
+        2048.0,
+        gt=0,
+        description="Stop a parser process whose resident memory grows past this (MiB); "
+        "its document fails with the reason, the rest of the batch goes on.",
+    )
+    parse_s_per_page: float = Field(
+        60.0,
+        gt=0,
+        description="Stop a parser process spending longer than this per page of its "
+        "document (pages estimated from size for formats without pages).",
+    )
+
+    @property
+    def max_unpacked_bytes(self) -> int:
+        """Return the unpacked-size limit of archives in bytes."""
+        return int(self.max_unpacked_mb * 1024 * 1024)
+
+    @property
+    def parser_rss_bytes(self) -> int:
+        """Return the parser memory limit in bytes."""
+        return int(self.parser_rss_mb * 1024 * 1024)
+
     @property
     def max_file_bytes(self) -> int:
         """Return the size limit in bytes."""

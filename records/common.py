@@ -58,6 +58,27 @@ def snapshot(row: Base) -> dict[str, Any]:
     return {c.key: _jsonable(getattr(row, c.key)) for c in row.__mapper__.column_attrs}
 
 
+SECRET_FIELDS = frozenset({"password_hash", "key_hash", "code_hash", "token", "secret"})
+"""Columns whose values never reach the audit log (it shows that they changed, not to what)."""
+REDACTED = "[redacted]"
+
+
+def is_secret_field(name: str) -> bool:
+    """Tell whether a column holds a secret or a secret's hash."""
+    lowered = name.lower()
+    return lowered in SECRET_FIELDS or lowered.endswith(("_hash", "_token", "_secret"))
+
+
+def redact(values: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Return ``values`` with every secret column's value replaced by ``[redacted]``."""
+    if values is None:
+        return None
+    return {
+        k: (REDACTED if v is not None else None) if is_secret_field(k) else v
+        for k, v in values.items()
+    }
+
+
 def audit(
     session: Session,
     caller: Caller,
@@ -80,8 +101,31 @@ def audit(
             action=action,
             entity=row.__tablename__,
             entity_id=getattr(row, "id", None),
-            before=before,
-            after=after,
+            before=redact(before),
+            after=redact(after),
+        )
+    )
+
+
+def audit_event(
+    session: Session,
+    caller: Caller,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    after: dict[str, Any],
+) -> None:
+    """Add an audit-log row for an event that changes no row (e.g. a chat token issued)."""
+    session.add(
+        AuditLog(
+            org_id=caller.org_id,
+            user_id=caller.user_id,
+            channel=caller.channel,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            before=None,
+            after=redact(after),
         )
     )
 
@@ -134,4 +178,17 @@ def all_rows(session: Session, stmt: Select[Any]) -> list[Any]:
     return list(session.scalars(stmt))
 
 
-__all__ = ["Page", "audit", "get_owned", "paginate", "scoped", "select", "snapshot"]
+__all__ = [
+    "REDACTED",
+    "SECRET_FIELDS",
+    "Page",
+    "audit",
+    "audit_event",
+    "get_owned",
+    "is_secret_field",
+    "paginate",
+    "redact",
+    "scoped",
+    "select",
+    "snapshot",
+]

@@ -119,3 +119,44 @@ def delete_document(session: Session, caller: Caller, doc: Document) -> None:
     require(caller, Permission.curate_knowledge)
     audit(session, caller, "delete", doc)
     session.delete(doc)
+
+
+INTERRUPTED_LIMIT = 2
+"""Ingests of one version a crash may cut short before the document is marked failed."""
+
+
+def begin_ingest(session: Session, caller: Caller, doc: Document) -> Document:
+    """Count an ingest starting: the first of this version, unless a crash left it pending."""
+    require(caller, Permission.curate_knowledge)
+    if doc.status is not DocumentStatus.pending or doc.ingest_attempts < 1:
+        doc.ingest_attempts = 1
+    return doc
+
+
+def interrupted_documents(session: Session, caller: Caller) -> list[Document]:
+    """Return the documents an ingest left ``pending`` (call at start, before new ingests)."""
+    stmt = scoped(select(Document), Document, caller).where(
+        Document.status == DocumentStatus.pending
+    )
+    return list(session.scalars(stmt.order_by(Document.id)))
+
+
+def resume_interrupted(session: Session, caller: Caller, doc: Document) -> bool:
+    """Decide about a document a crash left pending: True to re-queue it (once), else failed.
+
+    The second interruption marks it failed with the reason and what to do.
+    """
+    require(caller, Permission.curate_knowledge)
+    before = snapshot(doc)
+    if doc.ingest_attempts >= INTERRUPTED_LIMIT:
+        doc.status = DocumentStatus.failed
+        doc.error = (
+            f"[interrupted] ingesting was interrupted twice (the server stopped during "
+            f"attempt {doc.ingest_attempts}); check the file (a parser may crash on it, "
+            "e.g. out of memory), then re-index or upload it again"
+        )
+        audit(session, caller, "update", doc, before)
+        return False
+    doc.ingest_attempts += 1
+    audit(session, caller, "update", doc, before)
+    return True

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from records.common import Page, audit, get_owned, paginate, scoped, snapshot
 from records.context import Caller
 from records.errors import BosunError, ErrorCode, invalid
-from records.models import Equipment, Fault, FaultStatus, Priority, utcnow
+from records.models import Equipment, Fault, FaultStatus, Priority, WorkOrder, utcnow
 from records.roles import Permission, require
 
 S = FaultStatus
@@ -99,6 +99,38 @@ def list_faults(
     elif status:
         stmt = stmt.where(Fault.status.in_(status))
     return paginate(session, stmt, Fault, cursor, limit)
+
+
+def recent_faults(
+    session: Session,
+    caller: Caller,
+    *,
+    vessel_id: int | None = None,
+    equipment_ids: list[int] | None = None,
+    limit: int = 500,
+) -> list[Fault]:
+    """Return faults newest first (by the time they were opened), for history answers."""
+    stmt = scoped(select(Fault), Fault, caller)
+    if vessel_id is not None:
+        stmt = stmt.where(Fault.vessel_id == vessel_id)
+    if equipment_ids is not None:
+        stmt = stmt.where(Fault.equipment_id.in_(equipment_ids))
+    stmt = stmt.order_by(Fault.opened_at.desc(), Fault.id.desc()).limit(max(1, min(limit, 2000)))
+    return list(session.scalars(stmt))
+
+
+def repairs_of(
+    session: Session, caller: Caller, fault_ids: list[int]
+) -> dict[int, list[WorkOrder]]:
+    """Return the work orders raised for each of these faults (what fixed them, hours spent)."""
+    out: dict[int, list[WorkOrder]] = {}
+    if not fault_ids:
+        return out
+    stmt = scoped(select(WorkOrder), WorkOrder, caller).where(WorkOrder.fault_id.in_(fault_ids))
+    for wo in session.scalars(stmt.order_by(WorkOrder.id)):
+        if wo.fault_id is not None:
+            out.setdefault(wo.fault_id, []).append(wo)
+    return out
 
 
 def open_faults_on(session: Session, caller: Caller, equipment_id: int) -> list[Fault]:

@@ -304,6 +304,21 @@ class LinkCode(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class NotificationRoute(Base):
+    """Where an organization's notices go on one platform, for one vessel (IMO) or ``*``."""
+
+    __tablename__ = "notification_routes"
+    __table_args__ = (UniqueConstraint("org_id", "platform", "vessel"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    vessel: Mapped[str] = mapped_column(String(20))
+    """A vessel's IMO number, or ``*`` for every vessel of the organization."""
+    destination: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class ApiKey(Base):
     """An API key; only its hash is stored."""
 
@@ -462,6 +477,8 @@ class Document(Base):
     pages: Mapped[int | None] = mapped_column(Integer)
     chunks: Mapped[int] = mapped_column(Integer, default=0)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    ingest_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Ingests started for the current version; a crash re-queues it once, then it fails."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

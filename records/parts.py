@@ -131,6 +131,23 @@ class StockLine:
         """Whether the vessel holds less than its minimum."""
         return self.stock.quantity < self.stock.minimum
 
+    @property
+    def at_minimum(self) -> bool:
+        """Whether the vessel holds exactly its minimum (a positive one)."""
+        return self.stock.minimum > 0 and self.stock.quantity == self.stock.minimum
+
+    @property
+    def at_or_below_minimum(self) -> bool:
+        """Whether the vessel holds its minimum or less (time to reorder)."""
+        return self.below_minimum or self.at_minimum
+
+    @property
+    def level(self) -> str:
+        """'below minimum', 'at minimum' or 'ok'."""
+        if self.below_minimum:
+            return "below minimum"
+        return "at minimum" if self.at_minimum else "ok"
+
 
 def vessel_stock(
     session: Session,
@@ -139,8 +156,13 @@ def vessel_stock(
     *,
     query: str | None = None,
     below_minimum: bool = False,
+    at_or_below_minimum: bool = False,
+    equipment_codes: list[str] | None = None,
 ) -> list[StockLine]:
-    """Return a vessel's stock lines, optionally only those under their minimum."""
+    """Return a vessel's stock lines, optionally only those under (or at) their minimum.
+
+    ``equipment_codes`` keeps the parts that fit any of those register codes.
+    """
     get_vessel(session, caller, vessel_id)
     stmt = (
         select(Part, Stock)
@@ -158,6 +180,11 @@ def vessel_stock(
             or q in ln.part.name.lower()
             or any(q == c.lower() for c in ln.part.equipment_codes)
         ]
+    if equipment_codes is not None:
+        wanted = {c.lower() for c in equipment_codes}
+        lines = [ln for ln in lines if wanted & {c.lower() for c in ln.part.equipment_codes}]
     if below_minimum:
         lines = [ln for ln in lines if ln.below_minimum]
+    if at_or_below_minimum:
+        lines = [ln for ln in lines if ln.at_or_below_minimum]
     return lines

@@ -15,7 +15,14 @@ from records.context import Caller
 from records.errors import BosunError, ErrorCode, invalid
 from records.faults import add_fault_note, get_fault, report_fault, transition_fault, update_fault
 from records.models import Equipment, PendingAction, PendingStatus, Role, utcnow
-from records.work_orders import create_work_order, get_work_order, update_work_order
+from records.parts import get_part
+from records.roles import RANK
+from records.work_orders import (
+    create_work_order,
+    get_work_order,
+    update_work_order,
+    use_parts,
+)
 
 DEFAULT_TTL = timedelta(hours=24)
 KINDS = ("report_fault", "create_work_order", "update_work_order")
@@ -27,36 +34,54 @@ def _exec_report_fault(session: Session, caller: Caller, args: dict[str, Any]) -
         text = args.get("description") or args.get("title") or ""
         add_fault_note(session, caller, fault, text)
         return {"fault_id": fault.id, "noted": True}
-    fault = report_fault(
-        session,
-        caller,
-        equipment_id=int(args["equipment_id"]),
-        title=str(args["title"]),
-        description=str(args.get("description", "")),
-        priority=args.get("priority", "medium"),
-    )
-    session.flush()
-    return {"fault_id": fault.id}
+    ids = []
+    for equipment_id in _equipment_ids(args):
+        fault = report_fault(
+            session,
+            caller,
+            equipment_id=equipment_id,
+            title=str(args["title"]),
+            description=str(args.get("description", "")),
+            priority=args.get("priority", "medium"),
+        )
+        session.flush()
+        ids.append(fault.id)
+    if len(ids) == 1:
+        return {"fault_id": ids[0]}
+    return {"fault_id": ids[0], "fault_ids": ids}
+
+
+def _equipment_ids(args: dict[str, Any]) -> list[int]:
+    """Return the items an action files on: ``equipment_ids`` or ``equipment_id``."""
+    many = args.get("equipment_ids")
+    if many:
+        return list(dict.fromkeys(int(i) for i in many))
+    return [int(args["equipment_id"])]
 
 
 def _exec_create_work_order(
     session: Session, caller: Caller, args: dict[str, Any]
 ) -> dict[str, Any]:
     due = args.get("due")
-    wo = create_work_order(
-        session,
-        caller,
-        equipment_id=int(args["equipment_id"]),
-        title=str(args["title"]),
-        kind=args.get("kind", "corrective"),
-        description=str(args.get("description", "")),
-        priority=args.get("priority", "medium"),
-        fault_id=int(args["fault_id"]) if args.get("fault_id") else None,
-        assignee_id=int(args["assignee_id"]) if args.get("assignee_id") else None,
-        due=datetime.fromisoformat(due) if isinstance(due, str) else None,
-    )
-    session.flush()
-    return {"work_order_id": wo.id}
+    ids = []
+    for equipment_id in _equipment_ids(args):
+        wo = create_work_order(
+            session,
+            caller,
+            equipment_id=equipment_id,
+            title=str(args["title"]),
+            kind=args.get("kind", "corrective"),
+            description=str(args.get("description", "")),
+            priority=args.get("priority", "medium"),
+            fault_id=int(args["fault_id"]) if args.get("fault_id") else None,
+            assignee_id=int(args["assignee_id"]) if args.get("assignee_id") else None,
+            due=datetime.fromisoformat(due) if isinstance(due, str) else None,
+        )
+        session.flush()
+        ids.append(wo.id)
+    if len(ids) == 1:
+        return {"work_order_id": ids[0]}
+    return {"work_order_id": ids[0], "work_order_ids": ids}
 
 
 def _exec_update_work_order(
@@ -68,6 +93,9 @@ def _exec_update_work_order(
         changes: dict[str, Any] = {
             k: args[k] for k in ("priority", "hours", "assignee_id") if k in args
         }
+        for use in args.get("parts") or []:
+            part = get_part(session, caller, int(use["part_id"]))
+            use_parts(session, caller, wo, part, float(use.get("quantity", 1)))
         update_work_order(
             session, caller, wo, status=args.get("status"), note=note, changes=changes
         )
@@ -102,7 +130,13 @@ def _validate(session: Session, caller: Caller, kind: str, args: dict[str, Any])
             raise invalid(f"{kind} needs equipment_id")
         if not str(args.get("title", "")).strip():
             raise invalid(f"{kind} needs a title")
-        return get_owned(session, caller, Equipment, int(args["equipment_id"])).vessel_id
+        ids = _equipment_ids(args)
+        if int(args["equipment_id"]) not in ids:
+            raise invalid("equipment_id must be one of equipment_ids")
+        vessels = {get_owned(session, caller, Equipment, i).vessel_id for i in ids}
+        if len(vessels) != 1:
+            raise invalid(f"one {kind} proposal covers equipment of one vessel only")
+        return vessels.pop()
     if args.get("work_order_id"):
         return get_work_order(session, caller, int(args["work_order_id"])).vessel_id
     if args.get("fault_id"):
@@ -155,9 +189,6 @@ def propose(
     return action
 
 
-_RANK = {Role.crew: 0, Role.officer: 1, Role.chief_engineer: 2, Role.shore: 1, Role.admin: 3}
-
-
 def may_decide(caller: Caller, action: PendingAction) -> bool:
     """Whether the caller is someone this action was addressed to."""
     if action.vessel_id is not None and not caller.sees_vessel(action.vessel_id):
@@ -165,7 +196,7 @@ def may_decide(caller: Caller, action: PendingAction) -> bool:
     if action.addressed_to_user_id is not None and caller.user_id == action.addressed_to_user_id:
         return True
     if action.addressed_to_role is not None:
-        return _RANK[caller.role] >= _RANK[action.addressed_to_role]
+        return RANK[caller.role] >= RANK[action.addressed_to_role]
     return caller.role is Role.admin
 
 
@@ -217,8 +248,21 @@ def confirm(session: Session, caller: Caller, action_id: int) -> PendingAction:
 
 def reject(session: Session, caller: Caller, action_id: int) -> PendingAction:
     """Reject a proposed action; it will never run."""
+    return _withdraw(session, caller, action_id, "reject")
+
+
+def supersede(session: Session, caller: Caller, action_id: int) -> PendingAction:
+    """Withdraw a proposal that a correction replaced ('not ME1, ME2'); it will never run.
+
+    The action ends ``rejected`` like a refused one; the audit log tells the two apart.
+    """
+    return _withdraw(session, caller, action_id, "supersede")
+
+
+def _withdraw(session: Session, caller: Caller, action_id: int, verb: str) -> PendingAction:
     action = get_action(session, caller, action_id)
-    if not may_decide(caller, action):
+    withdrawn = action.proposed_by_id == caller.user_id  # one may withdraw one's own request
+    if not (withdrawn or may_decide(caller, action)):
         raise BosunError(ErrorCode.forbidden, "this action was proposed to someone else")
     if action.status is PendingStatus.rejected:
         return action
@@ -230,7 +274,7 @@ def reject(session: Session, caller: Caller, action_id: int) -> PendingAction:
         caller.user_id,
         utcnow(),
     )
-    audit(session, caller, "reject", action, before)
+    audit(session, caller, verb, action, before)
     return action
 
 

@@ -435,21 +435,55 @@ def resolve_organization(session: Session, name: str | None) -> Organization:
     )
 
 
+def find_organization(session: Session, name: str | None) -> Organization:
+    """Return the named organization (by name or id), or the only one; never create one."""
+    if name:
+        wanted = name.strip()
+        org = session.scalar(select(Organization).where(Organization.name == wanted))
+        if org is None and wanted.isdigit():
+            org = session.get(Organization, int(wanted))
+        if org is None:
+            raise BosunError(ErrorCode.not_found, f"no organization named {wanted!r}")
+        return org
+    orgs = list(session.scalars(select(Organization).order_by(Organization.id).limit(2)))
+    if len(orgs) == 1:
+        return orgs[0]
+    if not orgs:
+        raise BosunError(
+            ErrorCode.not_found, "no organization yet: import a register with bosun import register"
+        )
+    raise BosunError(ErrorCode.invalid, "several organizations exist: pass --organization NAME")
+
+
 def import_register(
     session: Session,
     spec: RegisterSpec,
     *,
     caller: Caller | None = None,
     prune: bool = False,
+    organization: str | None = None,
 ) -> ImportReport:
     """Create or update the vessel and its equipment tree; the caller's transaction commits.
 
     Equipment in the database but missing from the file is listed, and removed only with
-    ``prune``. Importing the same file twice changes nothing.
+    ``prune``. Importing the same file twice changes nothing. With a caller, an organization
+    named by the file (or ``organization``) must be the caller's own: a register never lands
+    in an organization other than the one it names.
     """
+    named = organization or spec.organization
     if caller is None:
-        org = resolve_organization(session, spec.organization)
+        org = resolve_organization(session, named)
         caller = system_caller(org.id, channel="import")
+    elif named:
+        own = session.get(Organization, caller.org_id)
+        if own is None or own.name != named.strip():
+            raise BosunError(
+                ErrorCode.invalid,
+                f"the register names organization {named!r}, but this key acts for "
+                f"{own.name if own else caller.org_id!r}: use that organization's key "
+                "(bosun ... --organization NAME), or remove organization: from the file",
+                field="organization",
+            )
     vessel, _ = upsert_vessel(
         session, caller, name=spec.vessel.name, imo=spec.vessel.imo, type=spec.vessel.type
     )
@@ -600,3 +634,34 @@ def pick_vessel(session: Session, imo: str | None) -> tuple[int, int]:
     if len(found) > 1:
         raise BosunError(ErrorCode.invalid, "several vessels: pass --vessel IMO")
     return found[0].id, found[0].org_id
+
+
+def vessel_in_organization(session: Session, imo: str, organization: str | None) -> tuple[int, int]:
+    """Return (vessel id, org id) of the vessel with this IMO in the named organization.
+
+    The organization may be left out only while the database holds one (system use: a
+    session bound to all tenants). IMO numbers are unique within an organization only.
+    """
+    from records.models import Vessel
+
+    if organization:
+        org = session.scalar(select(Organization).where(Organization.name == organization))
+        if org is None:
+            raise BosunError(ErrorCode.not_found, f"no organization named {organization!r}")
+        org_id = org.id
+    else:
+        orgs = list(session.scalars(select(Organization.id).order_by(Organization.id).limit(2)))
+        if len(orgs) > 1:
+            raise BosunError(
+                ErrorCode.invalid,
+                "the database holds several organizations: name the vessel's with a "
+                "top-level organization: line",
+            )
+        if not orgs:
+            raise BosunError(ErrorCode.not_found, f"no vessel with IMO {imo}")
+        org_id = orgs[0]
+    vessel = session.scalar(select(Vessel).where(Vessel.org_id == org_id, Vessel.imo == imo))
+    if vessel is None:
+        where = f" in organization {organization!r}" if organization else ""
+        raise BosunError(ErrorCode.not_found, f"no vessel with IMO {imo}{where}")
+    return vessel.id, vessel.org_id

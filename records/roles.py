@@ -23,6 +23,7 @@ class Permission(enum.StrEnum):
     manage_plans = "manage_plans"
     manage_users = "manage_users"
     manage_keys = "manage_keys"
+    manage_notifications = "manage_notifications"
     curate_knowledge = "curate_knowledge"
     write_readings = "write_readings"
 
@@ -45,6 +46,30 @@ GRANTS: dict[Role, frozenset[Permission]] = {
     Role.shore: frozenset(_SHORE),
     Role.admin: frozenset(Permission),
 }
+
+
+RANK: dict[Role, int] = {
+    Role.crew: 0,
+    Role.officer: 1,
+    Role.chief_engineer: 2,
+    Role.shore: 1,
+    Role.admin: 3,
+}
+"""Seniority: an action addressed to a role may be decided by that role or a senior one."""
+
+_ON_BOARD_CONFIRMERS = (Role.officer, Role.chief_engineer, Role.admin)
+
+
+def confirming_role(caller: Caller, permission: Permission) -> Role | None:
+    """Return the role that must confirm what the caller may propose but not carry out.
+
+    Crew on board may ask for any change (a work order done, a job raised); the most junior
+    role that holds the permission confirms it. ``None`` where the caller may not even
+    propose it (no right to report faults, so not a crew member of the vessel).
+    """
+    if can(caller, permission) or not can(caller, Permission.report_fault):
+        return None
+    return next(r for r in _ON_BOARD_CONFIRMERS if permission in GRANTS[r])
 
 
 def can(caller: Caller, permission: Permission) -> bool:

@@ -6,12 +6,12 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from records.common import Page, audit, get_owned, paginate, scoped, snapshot
+from records.common import Page, audit, audit_event, get_owned, paginate, scoped, snapshot
 from records.context import Caller
 from records.errors import BosunError, ErrorCode, invalid
 from records.models import ApiKey, ChannelIdentity, LinkCode, Role, User, Vessel, utcnow
@@ -95,6 +95,27 @@ def list_users(
     return paginate(session, scoped(select(User), User, caller), User, cursor, limit)
 
 
+def find_assignees(session: Session, caller: Caller, text: str) -> list[User]:
+    """Return active users of the organization whose name or role the text names.
+
+    For assigning work: any role that may update work orders may look people up this way
+    (only ids, names and roles leave through it; listing users stays admin-only).
+    """
+    require(caller, Permission.update_work_order)
+    words = [w for w in text.lower().replace("_", " ").split() if len(w) > 1]
+    if not words:
+        return []
+    stmt = scoped(select(User), User, caller).where(User.active.is_(True))
+    found: list[User] = []
+    for user in session.scalars(stmt.order_by(User.id)):
+        name = user.name.lower()
+        role = user.role.value.replace("_", " ")
+        phrase = " ".join(words)
+        if phrase in name or phrase == role or all(w in name.split() for w in words):
+            found.append(user)
+    return found
+
+
 def update_user(
     session: Session,
     caller: Caller,
@@ -109,8 +130,15 @@ def update_user(
     """Change a user's role, vessels, name, password or active flag."""
     require(caller, Permission.manage_users)
     before = snapshot(user)
+    new_role = Role(role) if role is not None else user.role
+    if (new_role is not Role.admin or active is False) and _is_last_admin(session, user):
+        raise BosunError(
+            ErrorCode.conflict,
+            f"{user.email} is the organization's last active admin: make another user admin "
+            "before demoting or deactivating this one",
+        )
     if role is not None:
-        user.role = Role(role)
+        user.role = new_role
     if vessel_ids is not None:
         _check_vessels(session, caller, vessel_ids)
         user.vessel_ids = list(vessel_ids)
@@ -122,6 +150,23 @@ def update_user(
         user.password_hash = hash_password(password)
     audit(session, caller, "update", user, before)
     return user
+
+
+def _is_last_admin(session: Session, user: User) -> bool:
+    """Whether ``user`` is the only active admin of their organization."""
+    if user.role is not Role.admin or not user.active:
+        return False
+    others = session.scalar(
+        select(func.count())
+        .select_from(User)
+        .where(
+            User.org_id == user.org_id,
+            User.role == Role.admin,
+            User.active.is_(True),
+            User.id != user.id,
+        )
+    )
+    return not others
 
 
 # --- passwords -----------------------------------------------------------------------------
@@ -158,6 +203,11 @@ class IssuedKey:
     secret: str
 
 
+def key_hash(secret: str) -> str:
+    """Return the stored hash of an API key's secret."""
+    return _key_hash(secret)
+
+
 def _key_hash(secret: str) -> str:
     # Keys are 192-bit random tokens, so a fast hash is safe (no dictionary to attack).
     return hashlib.sha256(secret.encode()).hexdigest()
@@ -177,6 +227,25 @@ def create_api_key(session: Session, caller: Caller, *, user: User, name: str) -
     session.add(key)
     audit(session, caller, "create", key)
     return IssuedKey(key, secret)
+
+
+def audit_chat_token(session: Session, caller: Caller, *, user: User, expires_at: datetime) -> None:
+    """Record that the caller issued a chat token for ``user`` (the token is never kept)."""
+    if user.org_id != caller.org_id:
+        raise invalid("unknown user")
+    audit_event(
+        session,
+        caller,
+        "issue_chat_token",
+        User.__tablename__,
+        user.id,
+        {
+            "issued_by": caller.user_id,
+            "user_id": user.id,
+            "email": user.email,
+            "expires_at": expires_at.isoformat(),
+        },
+    )
 
 
 def list_api_keys(session: Session, caller: Caller) -> list[ApiKey]:

@@ -36,6 +36,16 @@ TRANSITIONS: dict[WorkOrderStatus, frozenset[WorkOrderStatus]] = {
 OPEN_STATES = (W.open, W.in_progress)
 
 
+def past_due(status: WorkOrderStatus, due: datetime | None, now: datetime | None = None) -> bool:
+    """Whether a work order in ``status`` with ``due`` is overdue: still open past its due time."""
+    return status in OPEN_STATES and due is not None and due < (now or utcnow())
+
+
+def is_overdue(work_order: WorkOrder, now: datetime | None = None) -> bool:
+    """Whether a work order is still open past its due time."""
+    return past_due(work_order.status, work_order.due, now)
+
+
 def create_work_order(
     session: Session,
     caller: Caller,
@@ -107,10 +117,12 @@ def list_work_orders(
     status: list[WorkOrderStatus] | None = None,
     open_only: bool = False,
     kind: WorkOrderKind | None = None,
+    overdue: bool = False,
+    now: datetime | None = None,
     cursor: str | None = None,
     limit: int = 50,
 ) -> Page[WorkOrder]:
-    """Return a page of work orders with optional filters."""
+    """Return a page of work orders with optional filters (``overdue``: open past due)."""
     stmt = scoped(select(WorkOrder), WorkOrder, caller)
     if vessel_id is not None:
         stmt = stmt.where(WorkOrder.vessel_id == vessel_id)
@@ -122,6 +134,12 @@ def list_work_orders(
         stmt = stmt.where(WorkOrder.status.in_(status))
     if kind is not None:
         stmt = stmt.where(WorkOrder.kind == kind)
+    if overdue:
+        stmt = stmt.where(
+            WorkOrder.status.in_(OPEN_STATES),
+            WorkOrder.due.is_not(None),
+            WorkOrder.due < (now or utcnow()),
+        )
     return paginate(session, stmt, WorkOrder, cursor, limit)
 
 

@@ -27,6 +27,7 @@ from channels.admin.session import (
 )
 from channels.chat_service import open_gateway, server_secret
 from channels.knowledge_service import open_knowledge
+from channels.page_security import new_nonce, page_csp
 from channels.runtime import Bosun
 from records import (
     BosunError,
@@ -59,14 +60,18 @@ def admin_router(bosun: Bosun) -> APIRouter:
     throttle = LoginThrottle()
 
     def render(request: Request, name: str, session: AdminSession | None, **ctx: Any) -> Response:
+        nonce = new_nonce()
         html = _ENV.get_template(name).render(
             session=session,
+            csp_nonce=nonce,
             path=request.url.path,
             message=request.query_params.get("msg"),
             failed=request.query_params.get("error") == "1",
             **ctx,
         )
-        return HTMLResponse(html, headers=_SECURITY_HEADERS)
+        return HTMLResponse(
+            html, headers={**_SECURITY_HEADERS, "Content-Security-Policy": page_csp(nonce)}
+        )
 
     def signed_in(request: Request) -> AdminSession | None:
         return codec.read(bosun, request.cookies.get(SESSION_COOKIE))

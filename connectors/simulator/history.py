@@ -10,7 +10,7 @@ import numpy as np
 
 from connectors.models import Reading
 from connectors.simulator.register import SimRegister, SimSensor
-from connectors.simulator.signals import Degradation, SignalModel, stable_seed
+from connectors.simulator.signals import CounterPoints, Degradation, SignalModel, stable_seed
 
 _PRIORITY = {"critical": "critical", "high": "high", "medium": "medium", "low": "low"}
 
@@ -86,8 +86,11 @@ class SimulatedHistory:
         end: datetime | None = None,
         mean_days_between_degradations: float = 365.0,
         degradations: Mapping[str, Sequence[Degradation]] | None = None,
+        counters: Mapping[str, CounterPoints] | None = None,
     ) -> None:
         """Simulate; `degradations` are known drifts by tag, added to the random ones.
+
+        `counters` pins running-hours counters, by tag, to known (time, hours) values.
 
         Known degradations shape the readings only (they are precursors of faults recorded
         elsewhere); faults are derived from the random ones alone.
@@ -102,7 +105,7 @@ class SimulatedHistory:
         self.end = datetime.fromtimestamp(end_s, UTC)
         n = int(days * 86_400 // self.step_s)
         self.times = end_s - self.step_s * np.arange(n, 0, -1, dtype=np.float64)
-        self.models = [SignalModel(s, seed) for s in register.sensors]
+        self.models = [SignalModel(s, seed, (counters or {}).get(s.tag)) for s in register.sensors]
         self.degradations: dict[str, list[Degradation]] = {}
         self.faults: list[SimulatedFault] = []
         start_s = float(self.times[0]) if n else end_s
@@ -159,6 +162,7 @@ def simulate_history(
     end: datetime | None = None,
     mean_days_between_degradations: float = 365.0,
     degradations: Mapping[str, Sequence[Degradation]] | None = None,
+    counters: Mapping[str, CounterPoints] | None = None,
 ) -> SimulatedHistory:
     """Return `days` of simulated history ending at `end` (now): `.readings()`, `.faults`."""
     return SimulatedHistory(
@@ -169,4 +173,5 @@ def simulate_history(
         end=end,
         mean_days_between_degradations=mean_days_between_degradations,
         degradations=degradations,
+        counters=counters,
     )

@@ -8,7 +8,7 @@ import logging
 import random
 import socket
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +24,7 @@ from pymodbus.simulator import DataType, SimData, SimDevice
 
 from connectors.modbus.decode import encode_value
 from connectors.simulator.register import SimRegister, load_register
-from connectors.simulator.signals import Degradation, SignalModel, stable_seed
+from connectors.simulator.signals import CounterPoints, Degradation, SignalModel, stable_seed
 
 log = logging.getLogger(__name__)
 
@@ -88,14 +88,21 @@ class VesselSimulator:
         degrade_minutes: float | None = 30.0,
         degrading: int = 1,
         degrade_tags: Sequence[str] | None = None,
+        counters: Mapping[str, CounterPoints] | None = None,
     ) -> None:
-        """Build the signals; `degrade_tags` names the sensors that degrade (else random ones)."""
+        """Build the signals; `degrade_tags` names the sensors that degrade (else random ones).
+
+        `counters` pins running-hours counters, by tag, to known (time, hours) values so they
+        go on from the hours the register holds.
+        """
         self.register = register
         self.host = host
         self.opcua_port = pick_port(opcua_port, host)
         self.modbus_port = pick_port(modbus_port, host)
         self.update_interval_s = update_interval_s
-        self.models = {s.tag: SignalModel(s, seed) for s in register.sensors}
+        self.models = {
+            s.tag: SignalModel(s, seed, (counters or {}).get(s.tag)) for s in register.sensors
+        }
         self._rng = np.random.default_rng(stable_seed(seed, "live"))
         self._faults: dict[str, _Fault] = {}
         # Split by equipment: alternate equipment items between the two servers.

@@ -47,10 +47,20 @@ class Degradation:
     size: float  # drift reached at ramp_end (signed)
 
 
+CounterPoints = Sequence[tuple[float, float]]
+"""A running-hours counter's known values: (epoch seconds, hours), oldest first."""
+
+
 class SignalModel:
     """The signal of one sensor as a pure function of time (epoch seconds)."""
 
-    def __init__(self, sensor: SimSensor, seed: int) -> None:
+    def __init__(self, sensor: SimSensor, seed: int, counter: CounterPoints | None = None) -> None:
+        """Build the signal; ``counter`` pins a running-hours counter to known values.
+
+        A pinned counter follows its points (linear between them) and runs on at its duty
+        rate after the last one (and before the first), so it starts from the hours the
+        register and the recorded history hold.
+        """
         self.sensor = sensor
         rng = np.random.default_rng(stable_seed(seed, sensor.tag))
         lo, hi = sensor.low, sensor.high
@@ -69,6 +79,9 @@ class SignalModel:
         self.duty = float(rng.uniform(0.35, 0.9))
         self.hours0 = float(rng.uniform(2_000, 30_000))
         self.is_counter = sensor.counter == "running_hours"
+        points = sorted(counter or ())
+        self.counter_t = np.array([t for t, _ in points], dtype=np.float64)
+        self.counter_h = np.array([h for _, h in points], dtype=np.float64)
         self.direction = 1.0 if hi is not None else (-1.0 if lo is not None else 0.0)
 
     @property
@@ -100,6 +113,8 @@ class SignalModel:
     ) -> NDArray[np.float64]:
         """Return the noise-free value at times `t` (epoch seconds)."""
         if self.is_counter:
+            if self.counter_t.size:
+                return self._pinned_counter(t)
             return self.hours0 + self.duty * (t - COUNTER_EPOCH) / 3600.0
         v = self.base + self.amp * self.load(t)
         for d in degradations:
@@ -107,6 +122,16 @@ class SignalModel:
             active = (t >= d.start) & (t < d.repair)
             v = v + np.where(active, d.size * np.minimum(ramp, 1.0) ** 2, 0.0)
         return v
+
+    def _pinned_counter(self, t: NDArray[np.float64]) -> NDArray[np.float64]:
+        first_t, last_t = self.counter_t[0], self.counter_t[-1]
+        inside: NDArray[np.float64] = np.interp(t, self.counter_t, self.counter_h)
+        after = self.counter_h[-1] + self.duty * (t - last_t) / 3600.0
+        before = np.maximum(self.counter_h[0] - self.duty * (first_t - t) / 3600.0, 0.0)
+        out: NDArray[np.float64] = np.where(
+            t > last_t, after, np.where(t < first_t, before, inside)
+        )
+        return out
 
     def values(
         self, t: NDArray[np.float64], degradations: list[Degradation], rng: np.random.Generator

@@ -16,7 +16,7 @@ from records.demo.catalogue import (
     plans_path,
     register_path,
 )
-from records.demo.history import DEFAULT_SEED, HistoryError, generate_history
+from records.demo.history import DEFAULT_SEED, RUNS_WITH, HistoryError, generate_history
 from records.demo.history_types import (
     DemoFault,
     DemoHistory,
@@ -30,6 +30,7 @@ from records.demo.users import DemoUser, demo_users
 
 __all__ = [
     "DEFAULT_SEED",
+    "RUNS_WITH",
     "CataloguePart",
     "DemoFault",
     "DemoHistory",

@@ -38,6 +38,7 @@ def test_readyz_follows_startup(bosun: Bosun) -> None:
             "ready": False,
             "steps": ["migrated the database", "seeding the demo"],
             "error": None,
+            "warnings": [],
         }
         assert client.get("/healthz").status_code == 200
         starting.startup.step("ready")
@@ -47,8 +48,11 @@ def test_readyz_follows_startup(bosun: Bosun) -> None:
         assert ready.json()["ready"] is True and ready.json()["steps"][-1] == "ready"
 
 
+LOOPBACK = ("127.0.0.1", 50000)
+
+
 def test_metrics(bosun: Bosun, org_a: Tenant) -> None:
-    with TestClient(create_app(bosun)) as client:
+    with TestClient(create_app(bosun), client=LOOPBACK) as client:
         _check_metrics(client, bosun, org_a)
 
 
@@ -114,7 +118,7 @@ def test_apps_have_their_own_registries(bosun: Bosun) -> None:
     first, second = create_app(bosun), create_app(bosun)
     first.state.metrics.gauge("bosun_thing", "A thing.").set(1)
     second.state.metrics.gauge("bosun_thing", "A thing.").set(2)
-    with TestClient(first) as a, TestClient(second) as b:
+    with TestClient(first, client=LOOPBACK) as a, TestClient(second, client=LOOPBACK) as b:
         a.get("/healthz")
         a.get("/healthz")
         assert _samples(a.get("/metrics").text)[("bosun_thing", ())] == 1.0

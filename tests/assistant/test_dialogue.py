@@ -7,7 +7,16 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from assistant import Assistant, AssistantSettings, EmptyRetriever
-from records import Fault, PendingAction, PendingStatus, WorkOrder, conversations, faults, utcnow
+from records import (
+    Fault,
+    PendingAction,
+    PendingStatus,
+    WorkOrder,
+    conversations,
+    faults,
+    utcnow,
+    work_orders,
+)
 from tests.assistant.conftest import Say, World
 
 
@@ -20,7 +29,9 @@ def test_report_then_yes_files_once(world: World, say: Say) -> None:
     r = say("ME2 fuel pump leaking diesel onto the hot box")
     assert r.outcome == "proposed" and r.proposed_action is not None
     assert r.proposed_action.arguments["equipment_code"] == "601.2.10"
-    assert r.proposed_action.arguments["priority"] == "high"
+    # Fuel on a hot surface is a fire risk: critical, and the reply says why.
+    assert r.proposed_action.arguments["priority"] == "critical"
+    assert "priority critical: fuel or oil on a hot surface" in r.reply
     assert "Yes / Edit / Cancel" in r.reply
     assert _faults(world) == []  # nothing written before the yes
     done = say("yes")
@@ -28,7 +39,7 @@ def test_report_then_yes_files_once(world: World, say: Say) -> None:
     again = say("yes")
     assert again.executed is None
     fs = _faults(world)
-    assert len(fs) == 1 and fs[0].priority.value == "high" and fs[0].reported_via == "test"
+    assert len(fs) == 1 and fs[0].priority.value == "critical" and fs[0].reported_via == "test"
 
 
 def test_button_confirmation_executes_once(world: World, say: Say, assistant: Assistant) -> None:
@@ -66,7 +77,9 @@ def test_no_rejects_and_no_with_equipment_retargets(world: World, say: Say) -> N
     out = say("no, ME1")
     assert out.proposed_action is not None
     assert out.proposed_action.arguments["equipment_code"] == "601.1.10"
-    assert out.proposed_action.arguments["title"] == first.arguments["title"]
+    # The title moves with the equipment: ME2's words become ME1's.
+    assert first.arguments["title"] == "ME2 fuel pump weeping"
+    assert out.proposed_action.arguments["title"] == "ME1 fuel pump weeping"
     out = say("cancel")
     assert out.outcome == "done" and out.proposed_action is None
     with world.db.transaction(world.chief) as s:
@@ -130,8 +143,15 @@ def test_update_by_number_and_role_limits(world: World, say: Say) -> None:
         )
         s.flush()
         fault_id = f.id
-    r = say(f"fault {fault_id} fixed, renewed the pressure switch", caller=world.crew)
-    assert r.proposed_action is None and "crew" in r.reply and "may not" in r.reply
+    # Crew may ask; the change waits for an officer and crew's own "yes" does not make it.
+    r = say(
+        f"fault {fault_id} fixed, renewed the pressure switch",
+        caller=world.crew,
+        conversation="crew-fix",
+    )
+    assert r.proposed_action is not None and r.proposed_action.awaiting_role == "officer"
+    say("yes", caller=world.crew, conversation="crew-fix")
+    assert _faults(world)[0].status.value == "open"
     r = say(f"fault {fault_id} fixed, renewed the pressure switch")
     assert r.proposed_action is not None and r.proposed_action.arguments["status"] == "resolved"
     say("yes")
@@ -139,7 +159,11 @@ def test_update_by_number_and_role_limits(world: World, say: Say) -> None:
     r = say(
         "raise a work order to change the oil on DG1", caller=world.crew, conversation="crew-chat"
     )
-    assert r.proposed_action is None and "may not create work orders" in r.reply
+    assert r.proposed_action is not None and r.proposed_action.kind == "create_work_order"
+    assert r.proposed_action.awaiting_role == "officer"
+    say("yes", caller=world.crew, conversation="crew-chat")
+    with world.db.transaction(world.chief) as s:
+        assert not work_orders.list_work_orders(s, world.chief, vessel_id=world.vessel_id).items
 
 
 def test_injection_in_a_message_changes_nothing(world: World, say: Say) -> None:
@@ -204,7 +228,7 @@ def test_spoken_turn_is_normalised_before_recognition(say: Say) -> None:
     assert r.normalized_text.startswith("main engine No. 2 fuel pump")
     assert r.proposed_action is not None
     assert r.proposed_action.arguments["equipment_code"] == "601.2.10"
-    assert r.proposed_action.arguments["priority"] == "high"
+    assert r.proposed_action.arguments["priority"] == "critical"  # diesel on the hot box
 
 
 def test_pronoun_follow_up_uses_last_equipment(say: Say) -> None:

@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from assistant import Assistant, AssistantSettings, InMemoryRetriever, Router, RouterError
+from assistant import (
+    Assistant,
+    AssistantSettings,
+    InMemoryRetriever,
+    Router,
+    RouterError,
+    TurnResult,
+)
 from assistant.router import (
     DATA_FILE,
     LABELS,
@@ -20,8 +27,7 @@ from assistant.router import (
     train,
 )
 from knowledge import Passage
-
-from .conftest import World
+from tests.assistant.conftest import World
 
 
 @pytest.fixture(scope="module")
@@ -105,9 +111,10 @@ def test_in_domain_questions_are_never_refused(router: Router, text: str) -> Non
     assert abs(sum(res.scores.values()) - 1) < 1e-3
 
 
-def _ask(world: World, assistant: Assistant, text: str):  # type: ignore[no-untyped-def]
+def _ask(world: World, assistant: Assistant, text: str) -> TurnResult:
     with world.db.transaction(world.chief) as s:
-        return assistant.turn(s, world.chief, text, channel="test", conversation_key=uuid.uuid4().hex)
+        key = uuid.uuid4().hex
+        return assistant.turn(s, world.chief, text, channel="test", conversation_key=key)
 
 
 OFF_TOPIC = "tell me about the weather forecast for the weekend"

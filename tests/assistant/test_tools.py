@@ -179,8 +179,8 @@ def test_write_tools_only_propose(world: World, retriever: Retriever) -> None:
         )
         assert out["proposed"]["kind"] == "report_fault"
         assert out["display"].startswith(
-            "File fault on 601.2.10 ME2 fuel injection pump "
-            "(Main engine No. 2), priority high: 'leaking diesel"
+            "File fault on 601.2.10 ME2 fuel injection pump (Main engine No. 2), "
+            "priority high: as requested. Title: 'Leaking diesel"
         )
         out = call(
             "create_work_order",
@@ -229,13 +229,14 @@ def test_role_limits_are_checked_before_proposing(world: World, retriever: Retri
         s.flush()
         wo_id = wo.id
     with tools_for(world, world.crew, retriever) as (ctx, call):
+        # Crew may ask for a job or a change; an officer must confirm it.
         out = call("create_work_order", equipment="DG1", title="Change oil")
-        assert out["forbidden"] and "crew" in out["error"]
+        assert out["proposed"]["kind"] == "create_work_order"
         out = call("update_work_order", work_order_id=wo_id, status="done")
-        assert out["forbidden"]
+        assert out["proposed"]["kind"] == "update_work_order"
         out = call("report_fault", equipment="DG1", title="Smoking")
         assert out["proposed"]["kind"] == "report_fault"  # crew may report faults
-        assert len(ctx.proposals) == 1
+        assert [p.awaiting_role for p in ctx.proposals] == ["officer", "officer", None]
     with tools_for(world, world.callers[Role.shore], retriever) as (_, call):
         out = call("report_fault", equipment="DG1", title="Smoking")
         assert out["forbidden"]

@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import select
 
 from channels.backup import BackupError, create_backup, read_manifest, restore_backup, table_counts
+from channels.home_files import loose_files
 from channels.knowledge_service import open_knowledge
 from channels.predictors_service import score_vessel
 from channels.runtime import Bosun, open_bosun
@@ -195,7 +196,10 @@ def test_bosun_backup_through_the_running_server_and_restore_by_cli(
     monkeypatch.setenv("PYTHONPATH", REPO)
     with bosun_up(env_home, port, "--no-demo") as (proc, log):
         wait_for(f"{base}/readyz", 240, proc, log)
-        key = (env_home / "cli.key").read_text().strip()
+        # Issue 15, finding 3: after bosun up nothing under the home is readable by others.
+        assert loose_files(env_home) == []
+        [key_file] = (env_home / "cli-keys").glob("*.key")  # one organization, one CLI key
+        key = key_file.read_text().strip()
         headers = {"Authorization": f"Bearer {key}"}
         sensors = [
             s["id"]
@@ -227,6 +231,7 @@ def test_bosun_backup_through_the_running_server_and_restore_by_cli(
         assert made.returncode == 0, made.stderr
         assert "backup written" in made.stdout and "knowledge index" in made.stdout
         assert posted[0] > 0
+        assert loose_files(env_home) == [] and archive.stat().st_mode & 0o077 == 0
 
         refused = cli(env_home, "restore", str(archive), "--force")
         assert refused.returncode == 1 and "running" in refused.stderr
@@ -241,6 +246,9 @@ def test_bosun_backup_through_the_running_server_and_restore_by_cli(
     target = tmp_path / "other-machine"
     done = cli(target, "restore", str(archive))
     assert done.returncode == 0, done.stderr
+    assert loose_files(target) == [], "secret.key, cli-keys, demo-keys.txt, bosun.db: owner only"
+    for private in ("secret.key", "demo-keys.txt", "bosun.db"):
+        assert (target / private).stat().st_mode & 0o777 == 0o600, private
     assert "restored" in done.stdout and "knowledge index" in done.stdout
     assert f"{manifest['counts']['faults']:,} faults" in done.stdout
 

@@ -162,6 +162,7 @@ def test_public_api_is_pinned() -> None:
         "HistoryError",
         "PartUse",
         "PlanPart",
+        "RUNS_WITH",
         "RegisterItem",
         "RunningHoursReading",
         "StatusChange",

@@ -53,7 +53,7 @@ sources:
 """)
     app = create_app(bosun)
     headers = {"Authorization": f"Bearer {key}"}
-    with TestClient(app) as client:
+    with TestClient(app, client=("127.0.0.1", 50000)) as client:
         assert client.get("/v1/connectors", headers=headers).json() == {
             "running": False,
             "sources": [],

@@ -5,12 +5,30 @@ from __future__ import annotations
 import socket
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from pydantic import SecretStr
 
-from channels.notifications import STATE_KEY, Route, collect, deliver, wire_notifications
+from channels.notifications import (
+    STATE_KEY,
+    Route,
+    collect,
+    deliver,
+    environment_routes,
+    wire_notifications,
+)
 from channels.runtime import Bosun
 from channels.slack import SlackNotifier, SlackSettings
-from records import ALL_TENANTS, SystemState, Vessel, faults, pending, system_caller, work_orders
+from records import (
+    ALL_TENANTS,
+    BosunError,
+    SystemState,
+    Vessel,
+    faults,
+    notify_routes,
+    pending,
+    system_caller,
+    work_orders,
+)
 from tests.api.conftest import make_tenant
 from tests.slack.conftest import button_value, unique
 from tests.slack.fake_slack import BOT_TOKEN, FakeSlack
@@ -37,8 +55,10 @@ def test_news_is_posted_once_with_buttons_and_survives_an_outage(
     channel = unique("C")
     with bosun.db.transaction(ALL_TENANTS) as s:
         imo = s.get(Vessel, org.vessel_id).imo
-    route = Route("slack", _notifier(fake_slack.api_url), {imo: channel})
-    wire_notifications(bosun, [route], every_s=3600)
+    with bosun.db.transaction(org.org_id) as s:
+        notify_routes.set_routes(s, system_caller(org.org_id), {"slack": {imo: channel}})
+    slack = _notifier(fake_slack.api_url)
+    wire_notifications(bosun, {"slack": slack}, every_s=3600)
     bosun.runner.run_pending()  # the first run only sets the watermarks
     assert not fake_slack.matching("chat.postMessage", lambda c: c.params["channel"] == channel)
 
@@ -90,10 +110,62 @@ def test_news_is_posted_once_with_buttons_and_survives_an_outage(
         state = dict(s.get(SystemState, STATE_KEY).value)
         news = collect(s, state, datetime.now(UTC))
     assert [n.kind for n in news] == ["fault"]
-    down = Route("slack", _notifier(_dead_url()), {imo: channel})
-    outbox = deliver(news, [down], lambda _vid: imo, [])
+    down = Route("slack", _notifier(_dead_url()), {org.org_id: {imo: channel}})
+    outbox = deliver(news, [down], lambda _vid: (org.org_id, imo), [])
     assert len(outbox) == 1
-    assert deliver([], [route], lambda _vid: imo, outbox) == []
+    route = Route("slack", slack, {org.org_id: {imo: channel}})
+    assert deliver([], [route], lambda _vid: (org.org_id, imo), outbox) == []
     fake_slack.wait_for(
         "chat.postMessage", lambda c: "ME1 turbo noise" in c.params["text"], count=1
     )
+
+
+def test_a_tenant_with_the_same_imo_never_reaches_another_tenants_channel(
+    bosun: Bosun, fake_slack: FakeSlack
+) -> None:
+    """Issue 15, finding 1: notices follow the routes of the fault's own organization."""
+    first, second = make_tenant(bosun), make_tenant(bosun)
+    with bosun.db.transaction(ALL_TENANTS) as s:
+        imos = {s.get(Vessel, t.vessel_id).imo for t in (first, second)}
+    assert len(imos) == 1, "both tenants run a vessel with the same IMO"
+    imo = imos.pop()
+    mine, theirs = unique("CFIRST"), unique("CSECOND")
+    with bosun.db.transaction(first.org_id) as s:
+        notify_routes.set_routes(s, system_caller(first.org_id), {"slack": {imo: mine}})
+    with bosun.db.transaction(second.org_id) as s:
+        notify_routes.set_routes(s, system_caller(second.org_id), {"slack": {"*": theirs}})
+    wire_notifications(bosun, {"slack": _notifier(fake_slack.api_url)}, every_s=3600)
+    bosun.runner.run_pending()
+    bosun.runner.submit("notifications", {})
+    bosun.runner.run_pending()  # past any earlier test's news
+
+    with bosun.db.transaction(second.org_id) as s:
+        faults.report_fault(
+            s,
+            system_caller(second.org_id),
+            equipment_id=second.equipment_ids["602"],
+            title="Second tenant's fire pump fault",
+        )
+    bosun.runner.submit("notifications", {})
+    bosun.runner.run_pending()
+    fake_slack.wait_for(
+        "chat.postMessage",
+        lambda c: c.params["channel"] == theirs and "Second tenant" in c.params["text"],
+        count=1,
+    )
+    assert not fake_slack.matching("chat.postMessage", lambda c: c.params["channel"] == mine)
+
+
+def test_environment_routes_only_for_a_home_with_one_organization(
+    bosun: Bosun, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """BOSUN_SLACK_NOTIFY cannot say whose vessels it means once there are several tenants."""
+    make_tenant(bosun)
+    make_tenant(bosun)
+    monkeypatch.setenv("BOSUN_SLACK_NOTIFY", '{"*": "C0123ABC"}')
+    with pytest.raises(BosunError) as refused:
+        environment_routes(bosun)
+    assert "BOSUN_SLACK_NOTIFY" in refused.value.message
+    assert "one organization" in refused.value.message
+    monkeypatch.delenv("BOSUN_SLACK_NOTIFY")
+    assert environment_routes(bosun) == {}

@@ -338,3 +338,65 @@ def test_an_alarm_waits_in_the_widget_with_confirm_and_cancel(
             s.scalars(select(Fault).where(Fault.title.like("Exhaust gas temperature above%")))
         )
     assert len(filed) == 1 and filed[0].priority.value == "high"
+
+
+PDF_VIEWER = "chrome-extension://mhjfbmdgcfjbbpaeojofohoefgiehjai/"
+"""Chromium's built-in PDF viewer: it opens only for PDFs served inline and not sandboxed."""
+
+
+def test_a_cited_pdf_page_opens_in_the_browser_and_html_downloads(
+    browser: Any, world: dict[str, Any]
+) -> None:
+    context, page, _frames = _open_page(browser, world["site"], "tablet")
+    page.locator("button.bubble").tap()
+    answer = _ask(page, "How do I bleed the fuel system?")
+    link = answer.locator("a.citation").first
+    with context.expect_page() as opened:
+        link.click()
+    viewer = opened.value
+    viewer.wait_for_load_state()
+    assert viewer.url.endswith("#page=2") and "/v1/chat/documents/" in viewer.url
+    assert viewer.evaluate("document.contentType") == "application/pdf"
+    deadline = 100
+    while deadline and not any(f.url.startswith(PDF_VIEWER) for f in viewer.frames):
+        viewer.wait_for_timeout(100)
+        deadline -= 1
+    assert any(f.url.startswith(PDF_VIEWER) for f in viewer.frames), [f.url for f in viewer.frames]
+
+    # An uploaded HTML page is never rendered from Bosun's origin: it downloads.
+    server, tenant = world["server"], world["tenant"]
+    upload = httpx.post(
+        f"{server.url}/v1/documents",
+        headers=tenant.auth(Role.admin),
+        files={
+            "file": (
+                "steering.html",
+                b"<html><body><h1>Steering gear</h1><p>Check "
+                b"the oil.</p><script>document.title='owned'</script></body></html>",
+            )
+        },
+        timeout=120,
+    )
+    assert upload.status_code == 201, upload.text
+    token = link.get_attribute("href").split("token=")[1].split("#")[0]
+    url = f"{server.url}/v1/chat/documents/{upload.json()['document']['id']}?token={token}"
+    other = context.new_page()
+    with other.expect_download() as download, pytest.raises(Exception, match="Download is"):
+        other.goto(url)
+    assert download.value.suggested_filename == "steering.html"
+    context.close()
+
+
+def test_start_and_admin_pages_run_under_their_csp(browser: Any, world: dict[str, Any]) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    console: list[str] = []
+    page.on("console", lambda msg: console.append(msg.text))
+    response = page.goto(world["server"].url + "/")
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self' 'nonce-" in csp and "unsafe-inline" not in csp.split(";")[1]
+    page.wait_for_function("window.Bosun !== undefined")  # widget.js ran
+    login = page.goto(world["server"].url + "/admin/login")
+    assert "script-src 'self' 'nonce-" in login.headers["content-security-policy"]
+    assert not [m for m in console if "Content Security Policy" in m], console
+    context.close()

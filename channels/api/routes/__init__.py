@@ -10,8 +10,10 @@ from channels.api.routes import (
     documents,
     faults,
     models,
+    notifications,
     parts,
     pending,
+    plans,
     readings,
     register,
     register_file,
@@ -31,6 +33,7 @@ def v1_routers() -> list[APIRouter]:
         faults,
         work_orders,
         parts,
+        plans,
         users,
         pending,
         audit,
@@ -39,6 +42,7 @@ def v1_routers() -> list[APIRouter]:
         models,
         transcribe,
         admin,
+        notifications,
     )
     return [module.router for module in modules]
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from assistant import ChatGateway, Speaker, Upload
 from channels.api.deps import BosunDep, CallerDep, SessionDep, SpeakerDep
 from channels.api.routes.common import Cursor, Limit, v1_router
+from channels.api.served_files import document_file_response
 from channels.chat_service import open_gateway
 from records import BosunError, ErrorCode, Permission, conversations, require, users
 
@@ -108,6 +109,9 @@ def chat_token(body: TokenIn, bosun: BosunDep, caller: CallerDep) -> dict[str, A
     issued = open_gateway(bosun).issue_chat_token(
         caller.org_id, user_id, ttl=timedelta(seconds=body.ttl_s)
     )
+    with bosun.db.transaction(caller) as s:
+        holder = users.get_user(s, caller, user_id)
+        users.audit_chat_token(s, caller, user=holder, expires_at=issued.expires_at)
     return {
         "token": issued.token,
         "expires_at": issued.expires_at.isoformat(),
@@ -158,14 +162,14 @@ def chat_document(
         str | None, Query(description="Signature of a link sent in Slack/Telegram")
     ] = None,
 ) -> FileResponse:
-    """Open a cited document (append #page=N): for a chat token or a signed link."""
+    """Open a cited document (a PDF inline, append #page=N): for a chat token or signed link."""
     gateway = open_gateway(bosun)
     bearer = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
     speaker = None
     if sig is None:
         speaker = gateway.speaker_for_secret(token or bearer, "web")
     path, name = gateway.document_file(document_id, speaker=speaker, sig=sig)
-    return FileResponse(path, filename=name, content_disposition_type="inline")
+    return document_file_response(path, name)
 
 
 @router.get("/chat/review")

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from channels.api.deps import BosunDep, CallerDep, SessionDep
 from channels.api.routes.common import Cursor, Limit, v1_router
+from channels.api.served_files import document_file_response
 from channels.knowledge_service import open_knowledge
 from records import (
     BosunError,
@@ -154,13 +155,11 @@ def document_chunks(document_id: int, bosun: BosunDep, caller: CallerDep) -> dic
 
 @router.get("/documents/{document_id}/file")
 def document_file(document_id: int, session: SessionDep, caller: CallerDep) -> FileResponse:
-    """Open the document's file (append #page=N to jump to a page)."""
+    """Open the document's file: a PDF inline (append #page=N), anything else as a download."""
     doc = documents.get_document(session, caller, document_id)
     if not doc.path or doc.path.startswith("records://") or not Path(doc.path).exists():
         raise BosunError(ErrorCode.not_found, f"document {document_id} has no file to open")
-    return FileResponse(
-        doc.path, filename=doc.filename or Path(doc.path).name, content_disposition_type="inline"
-    )
+    return document_file_response(doc.path, doc.filename or Path(doc.path).name)
 
 
 @router.patch("/documents/{document_id}")

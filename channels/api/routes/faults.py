@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Query, status
+from pydantic import AwareDatetime
 
 from channels.api.deps import CallerDep, SessionDep
 from channels.api.routes.common import Cursor, Limit, page_of, v1_router
 from channels.api.schemas import (
     FaultCreate,
+    FaultGroupRead,
     FaultRead,
+    FaultStatsRead,
     FaultTransition,
     FaultUpdate,
     NoteCreate,
     Page,
 )
-from records import FaultStatus, faults, register
+from records import FaultStatus, fault_stats, faults, register
 
 router = v1_router(tags=["faults"])
 
@@ -46,6 +49,58 @@ def list_faults(
         limit=limit,
     )
     return page_of(FaultRead, page)
+
+
+@router.get("/faults/stats")
+def fault_statistics(
+    session: SessionDep,
+    caller: CallerDep,
+    vessel_id: int | None = None,
+    equipment_id: Annotated[
+        int | None, Query(description="Only this item and everything below it.")
+    ] = None,
+    since: Annotated[AwareDatetime | None, Query(description="Opened at or after.")] = None,
+    until: Annotated[
+        AwareDatetime | None, Query(description="Opened before (default now).")
+    ] = None,
+    group_by: Literal["equipment", "class"] = "equipment",
+    top: Annotated[int | None, Query(ge=1, le=500)] = None,
+) -> FaultStatsRead:
+    """Count faults per machine or class in a period, with last occurrence, MTBF and MTTR."""
+    stats = fault_stats.fault_statistics(
+        session,
+        caller,
+        vessel_id=vessel_id,
+        equipment_id=equipment_id,
+        since=since,
+        until=until,
+        group_by=group_by,
+        top=top,
+    )
+    return FaultStatsRead(
+        since=stats.since,
+        until=stats.until,
+        group_by=stats.group_by,
+        total=stats.total,
+        group_count=stats.group_count,
+        groups=[
+            FaultGroupRead(
+                key=g.key,
+                name=g.name,
+                equipment_id=g.equipment_id,
+                count=g.count,
+                fault_ids=list(g.fault_ids),
+                last_at=g.last_at,
+                last_fault_id=g.last_fault_id,
+                last_title=g.last_title,
+                mtbf=g.mtbf,
+                mtbf_unit=g.mtbf_unit,
+                mttr_hours=g.mttr_hours,
+                resolved=g.resolved,
+            )
+            for g in stats.groups
+        ],
+    )
 
 
 @router.post("/faults", status_code=status.HTTP_201_CREATED)

@@ -76,10 +76,24 @@ def vessel_stock(
     session: SessionDep,
     caller: CallerDep,
     below_minimum: Annotated[bool, Query(description="Only parts under their minimum.")] = False,
+    at_or_below_minimum: Annotated[
+        bool, Query(description="Only parts at or under their minimum (time to reorder).")
+    ] = False,
+    equipment_code: Annotated[
+        list[str] | None, Query(description="Only parts that fit these register codes.")
+    ] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Page[StockRead]:
-    """List what a vessel holds of each part, optionally only what is under its minimum."""
-    lines = parts.vessel_stock(session, caller, vessel_id, query=q, below_minimum=below_minimum)
+    """List what a vessel holds of each part, optionally only what is at or under its minimum."""
+    lines = parts.vessel_stock(
+        session,
+        caller,
+        vessel_id,
+        query=q,
+        below_minimum=below_minimum,
+        at_or_below_minimum=at_or_below_minimum,
+        equipment_codes=equipment_code,
+    )
     items = [
         StockRead(
             vessel_id=line.stock.vessel_id,
@@ -88,6 +102,7 @@ def vessel_stock(
             minimum=line.stock.minimum,
             location=line.stock.location,
             below_minimum=line.below_minimum,
+            at_minimum=line.at_minimum,
         )
         for line in lines
     ]
@@ -109,11 +124,13 @@ def set_stock(
         minimum=body.minimum,
         location=body.location,
     )
+    line = parts.StockLine(part, stock)
     return StockRead(
         vessel_id=stock.vessel_id,
         part=PartRead.model_validate(part),
         quantity=stock.quantity,
         minimum=stock.minimum,
         location=stock.location,
-        below_minimum=stock.quantity < stock.minimum,
+        below_minimum=line.below_minimum,
+        at_minimum=line.at_minimum,
     )

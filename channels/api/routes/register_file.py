@@ -45,7 +45,9 @@ def import_register(body: RegisterImport, session: SessionDep, caller: CallerDep
         )
     else:
         raise RegisterError(body.filename, None, "use a .yaml, .yml or .csv register")
-    report = register_import.import_register(session, spec, caller=caller, prune=body.prune)
+    report = register_import.import_register(
+        session, spec, caller=caller, prune=body.prune, organization=body.organization
+    )
     return register_import.import_report_dict(report)
 
 

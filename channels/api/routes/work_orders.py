@@ -30,10 +30,11 @@ def list_work_orders(
     status: Annotated[list[WorkOrderStatus] | None, Query()] = None,
     kind: WorkOrderKind | None = None,
     open_only: bool = False,
+    overdue: Annotated[bool, Query(description="Only open work orders past their due.")] = False,
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> Page[WorkOrderRead]:
-    """List work orders by vessel, equipment, status and kind, a page at a time."""
+    """List work orders by vessel, equipment, status, kind or overdue, a page at a time."""
     if vessel_id is not None:
         register.get_vessel(session, caller, vessel_id)
     page = work_orders.list_work_orders(
@@ -44,6 +45,7 @@ def list_work_orders(
         status=status,
         kind=kind,
         open_only=open_only,
+        overdue=overdue,
         cursor=cursor,
         limit=limit,
     )

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from channels.api.schemas.common import NoteRead, ReadModel, WriteModel
-from records import FaultStatus, Priority, WorkOrderKind, WorkOrderStatus
+from records import FaultStatus, Priority, WorkOrderKind, WorkOrderStatus, work_orders
 
 
 class FaultCreate(WriteModel):
@@ -106,6 +106,12 @@ class WorkOrderRead(ReadModel):
     created_at: datetime
     completed_at: datetime | None
     updated_at: datetime
+    overdue: bool = Field(default=False, description="Still open past its due time.")
+
+    @model_validator(mode="after")
+    def _mark_overdue(self) -> WorkOrderRead:
+        self.overdue = work_orders.past_due(self.status, self.due)
+        return self
 
 
 class PartUsageCreate(WriteModel):
@@ -169,3 +175,56 @@ class StockRead(BaseModel):
     minimum: float
     location: str | None
     below_minimum: bool
+    at_minimum: bool = Field(default=False, description="Exactly at its (positive) minimum.")
+
+
+class PlanDueRead(BaseModel):
+    """A maintenance plan with when it is next due (by date and/or running hours)."""
+
+    plan_id: int
+    vessel_id: int
+    equipment_id: int
+    equipment_code: str
+    equipment_name: str
+    title: str
+    kind: WorkOrderKind
+    every_hours: float | None
+    every_days: int | None
+    last_done_at: datetime | None
+    last_done_hours: float | None
+    next_due_at: datetime | None
+    next_due_hours: float | None
+    running_hours: float | None
+    hours_left: float | None
+    days_left: float | None
+    estimated_due_at: datetime | None
+    overdue: bool
+    open_work_order_id: int | None
+
+
+class FaultGroupRead(BaseModel):
+    """Fault counts of one machine (with everything below it) or one equipment class."""
+
+    key: str
+    name: str
+    equipment_id: int | None
+    count: int
+    fault_ids: list[int]
+    last_at: datetime
+    last_fault_id: int
+    last_title: str
+    mtbf: float | None = Field(description="Mean interval between consecutive faults.")
+    mtbf_unit: str | None = Field(description="'running hours' (from the counter) or 'days'.")
+    mttr_hours: float | None = Field(description="Mean hours from opened to resolved.")
+    resolved: int
+
+
+class FaultStatsRead(BaseModel):
+    """Fault statistics for a period, largest group first."""
+
+    since: datetime | None
+    until: datetime
+    group_by: str
+    total: int
+    group_count: int
+    groups: list[FaultGroupRead]

@@ -1,0 +1,172 @@
+"""The offline engine sends state questions and described changes to their tools."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from assistant.intents import state_question
+from records import (
+    Fault,
+    FaultStatus,
+    WorkOrderStatus,
+    parts,
+    plans,
+    register,
+    utcnow,
+    work_orders,
+)
+from tests.assistant.conftest import Say, World
+
+
+def _tools(result: object) -> list[str]:
+    return [c.name for c in result.tool_calls if c.name != "lookup_equipment"]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("text", "tool"),
+    [
+        ("BT2 running hrs", "running_hours"),
+        ("how many hours has DG1 done", "running_hours"),
+        ("when is the ME1 LO filter change next due", "plans_due"),
+        ("what PMs are due this week", "plans_due"),
+        ("any overdue PMs", "plans_due"),
+        ("which work orders are overdue", "overdue_work_orders"),
+        ("how many faults has DG2 had this year", "fault_statistics"),
+        ("which machine breaks down most", "fault_statistics"),
+        ("MTBF of the FO purifier", "fault_statistics"),
+        ("which spares are at or below minimum", "part_stock"),
+        ("close the ME1 T/C water wash WO, done 1.5 h, new filter mat", "update_by_description"),
+        ("started on the OWS cell clean WO, set it in progress", "update_by_description"),
+        ("DG1 500 hr service when", "plans_due"),
+        ("next crankcase inspection ME1", "plans_due"),
+        ("is the emcy gen weekly test overdue", "plans_due"),
+        ("ME2 faults last 6 months how many", "fault_statistics"),
+        ("worst genny for breakdowns", "fault_statistics"),
+        ("parts that fit the FO purifier", "part_stock"),
+        ("hyd oil 46 how much on board", "part_stock"),
+        ("set the OWS WO to high prio", "update_by_description"),
+    ],
+)
+def test_state_question_kinds(text: str, tool: str) -> None:
+    ask = state_question(text)
+    assert ask is not None and ask.tool == tool
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how often should the purifier bowl be cleaned",
+        "how many oil filters do we have for generator number one",
+        "ME2 exhaust temp high",
+        "raise a wo to change the ME1 LO filter",
+        "close WO 45, done",
+        "what is the LO pressure trip setpoint on DG2",
+    ],
+)
+def test_other_messages_are_left_to_recognition(text: str) -> None:
+    assert state_question(text) is None
+
+
+def test_running_hours_question_is_answered_not_filed(world: World, say: Say) -> None:
+    with world.db.transaction(world.chief) as s:
+        dg1 = register.get_equipment(s, world.chief, world.codes["651.1"])
+        register.set_running_hours(s, world.chief, dg1, 13_638.37)
+    r = say("DG1 running hrs")
+    assert r.proposed_action is None and _tools(r) == ["running_hours"]
+    assert r.reply.startswith("651.1 Diesel generator No. 1: 13,638 running hours")
+
+
+def test_plans_statistics_overdue_and_spares_through_the_engine(world: World, say: Say) -> None:
+    now = utcnow()
+    with world.db.transaction(world.chief) as s:
+        plans.create_plan(
+            s,
+            world.chief,
+            equipment_id=world.codes["651.1"],
+            title="DG1 500 h service",
+            every_days=30,
+            last_done_at=now - timedelta(days=40),
+        )
+        work_orders.create_work_order(
+            s,
+            world.chief,
+            equipment_id=world.codes["601.2"],
+            title="Late one",
+            due=now - timedelta(days=2),
+        )
+        for days in (50, 20):
+            s.add(
+                Fault(
+                    org_id=world.org_id,
+                    vessel_id=world.vessel_id,
+                    equipment_id=world.codes["651.2"],
+                    title=f"DG2 trip {days}",
+                    status=FaultStatus.closed,
+                    opened_at=now - timedelta(days=days),
+                    resolved_at=now - timedelta(days=days, hours=-3),
+                    notes=[],
+                    attachments=[],
+                )
+            )
+        part = parts.upsert_part(
+            s, world.chief, number="CAT-1", name="Oil filter", equipment_codes=["651.1"]
+        )
+        s.flush()
+        parts.set_stock(s, world.chief, world.vessel_id, part, quantity=2, minimum=2)
+    r = say("when is the DG1 service next due")
+    assert _tools(r) == ["plans_due"] and "DG1 500 h service" in r.reply and "OVERDUE" in r.reply
+    r = say("how many faults has DG2 had in the last 3 months")
+    assert _tools(r) == ["fault_statistics"]
+    assert "last 3 months: 2 faults" in r.reply and "MTBF 30 days" in r.reply
+    r = say("which work orders are overdue")
+    assert _tools(r) == ["overdue_work_orders"] and r.reply.startswith("1 overdue work order")
+    r = say("which spares are at or below minimum")
+    assert _tools(r) == ["part_stock"] and "AT MINIMUM" in r.reply
+    assert all(x.proposed_action is None for x in [r])
+
+
+def test_described_change_proposes_update_then_executes(world: World, say: Say) -> None:
+    with world.db.transaction(world.chief) as s:
+        wash = work_orders.create_work_order(
+            s,
+            world.chief,
+            equipment_id=world.codes["601.1"],
+            title="Water wash ME1 T/C and renew filter mat",
+        )
+        part = parts.upsert_part(
+            s,
+            world.chief,
+            number="ABB-TPL61-FLT",
+            name="Turbocharger air filter silencer mat",
+            equipment_codes=["601.1"],
+        )
+        s.flush()
+        parts.set_stock(s, world.chief, world.vessel_id, part, quantity=4, minimum=2)
+    r = say("close the ME1 T/C water wash WO, done 1.5 h, new filter mat")
+    action = r.proposed_action
+    assert action is not None and action.kind == "update_work_order"
+    assert action.arguments["work_order_id"] == wash.id
+    assert action.arguments["status"] == "done" and action.arguments["hours"] == 1.5
+    assert [p["number"] for p in action.arguments["parts"]] == ["ABB-TPL61-FLT"]
+    done = say("yes")
+    assert done.executed and done.executed["work_order_id"] == wash.id
+    with world.db.transaction(world.chief) as s:
+        wo = work_orders.get_work_order(s, world.chief, wash.id)
+        assert wo.status is WorkOrderStatus.done and wo.hours == 1.5
+
+
+def test_described_change_several_fits_asks_which(world: World, say: Say) -> None:
+    with world.db.transaction(world.chief) as s:
+        ids = [
+            work_orders.create_work_order(
+                s, world.chief, equipment_id=world.codes[code], title="Fuel filter change"
+            ).id
+            for code in ("601.1", "651.1")
+        ]
+    r = say("close the fuel filter change job")
+    assert r.proposed_action is None and r.outcome == "clarify"
+    assert all(f"#{i}" in r.reply for i in ids)
+    none = say("started on the OWS cell clean WO, set it in progress")
+    assert none.proposed_action is None and "found no open work order" in none.reply

@@ -1,0 +1,135 @@
+"""``kill -9`` during an ingest: parser children die with the server, the document is
+re-queued at the next start, and after a second interruption it is marked failed."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bench.zip_bomb import build_docx_bomb
+from channels.runtime import open_bosun
+from channels.settings import Settings
+from records import ALL_TENANTS, Role, register, system_caller, users
+from tests.e2e.bosun_process import bosun_env, bosun_up, free_port, wait_for
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc"),
+]
+
+
+def _parser_workers(pid: int, *, tracker: bool = False) -> list[int]:
+    """Return the parser processes (multiprocessing spawn children) of a process.
+
+    With `tracker`, multiprocessing's resource tracker too (it exits once they are gone).
+    """
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        if parent != pid:
+            continue
+        if ("spawn_main" in cmdline and "resource_tracker" not in cmdline) or (
+            tracker and "resource_tracker" in cmdline
+        ):
+            found.append(int(entry.name))
+    return found
+
+
+def _said(log: Path) -> str:
+    """Return the server's output with the console's line wrapping undone."""
+    return " ".join(log.read_text().split())
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _kill_while_parsing(proc: object, log: Path) -> None:
+    """Wait until the server's parser process works, kill -9 the server, check it is gone."""
+    pid = proc.pid  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 180
+    workers: list[int] = []
+    while not workers and time.monotonic() < deadline:
+        workers = _parser_workers(pid)
+        time.sleep(0.2)
+    assert workers, f"no parser process started:\n{log.read_text()[-3000:]}"
+    time.sleep(3)  # the parser is inside the document now
+    workers = _parser_workers(pid, tracker=True)
+    os.kill(pid, signal.SIGKILL)
+    proc.wait(10)  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 10
+    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [w for w in workers if _alive(w)], "parser processes outlived the killed server"
+
+
+def test_kill_9_during_an_ingest_requeues_once_then_fails(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    bosun = open_bosun(Settings(home=home))
+    with bosun.db.transaction(ALL_TENANTS) as s:
+        org_id = register.get_or_create_organization(s, "Crash Test Shipping").id
+    with bosun.db.transaction(org_id) as s:
+        system = system_caller(org_id)
+        admin = users.create_user(
+            s, system, name="Admin", email="admin@crash.test", role=Role.admin
+        )
+        s.flush()
+        key = users.create_api_key(s, system, user=admin, name="test").secret
+    bosun.close()
+    # About a minute of parsing: time to kill the server in the middle of it.
+    heavy = build_docx_bomb(tmp_path / "heavy.docx", 8, paragraphs=True, pages=1)
+    env = bosun_env(home, BOSUN_EMBEDDER="torch")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    headers = {"Authorization": f"Bearer {key}"}
+
+    def upload() -> None:
+        with contextlib.suppress(httpx.HTTPError):  # the server is killed under it
+            httpx.post(
+                f"{base}/v1/documents",
+                headers=headers,
+                files={"file": ("heavy.docx", heavy.read_bytes())},
+                timeout=300,
+            )
+
+    with bosun_up(home, port, "--no-demo", env=env) as (proc, log):
+        wait_for(f"{base}/readyz", 300, proc, log)
+        threading.Thread(target=upload, daemon=True).start()
+        _kill_while_parsing(proc, log)
+
+    with bosun_up(home, port, "--no-demo", env=env) as (proc, log):
+        wait_for(f"{base}/readyz", 300, proc, log)
+        assert "1 interrupted ingest(s) re-queued" in _said(log)
+        items = httpx.get(f"{base}/v1/documents", headers=headers, timeout=60).json()["items"]
+        [doc] = [d for d in items if d["filename"] == "heavy.docx"]
+        assert doc["status"] == "pending"
+        _kill_while_parsing(proc, log)  # the re-queued ingest is interrupted too
+
+    with bosun_up(home, port, "--no-demo", env=env) as (proc, log):
+        wait_for(f"{base}/readyz", 300, proc, log)
+        assert "1 failed after a second interruption" in _said(log)
+        got = httpx.get(f"{base}/v1/documents/{doc['id']}", headers=headers, timeout=60).json()
+        assert got["status"] == "failed"
+        assert "interrupted twice" in got["error"]
+        time.sleep(2)
+        assert _parser_workers(proc.pid) == []  # nothing re-queued a third time
