@@ -25,7 +25,7 @@ OUT = HERE / "utterances.jsonl"
 SEED = 13
 PER_LABEL = {
     "report": 1600,
-    "document_question": 950,
+    "document_question": 1050,
     "state_question": 520,
     "history_question": 320,
     "record_change": 380,
@@ -661,6 +661,32 @@ FMEA_QUESTIONS = [
 FMEA_STATES = """wear|wearing|cracking|leaking|leakage|fatigue|corrosion|blockage|overheating|
 seizure|misalignment|contamination|loosening|fracture|erosion|vibration|electrical failure|
 short circuit|open circuit|loss of pressure|delamination|deformation|binding|scoring"""
+
+SPEC_QUESTIONS = [
+    "{eq} {spec}?",
+    "{eq} {spec}",
+    "{spec} of the {eq}",
+    "what's the {eq} {spec}",
+    "what is the {spec} for the {eq}",
+    "{eq} {spec} per the manual",
+    "{doing2} for how long",
+    "{eq} {doing2} for how long",
+    "how long to {doing2} the {eq}",
+    "how long should the {eq} {doing2}",
+    "how much oil does the {eq} take",
+    "how much oil",
+    "how much grease for the {eq} bearings",
+    "{eq} oil capacity",
+    "how long does the {eq} take to {doing2}",
+]
+SPECS = """bowl speed|rated speed|rated power|oil capacity|sump capacity|prelube time|warm-up time|
+firing order|bore and stroke|nominal speed|design pressure|max working pressure|flow rate|
+weight|lifting capacity|SWL|relief valve setting|opening pressure|injection pressure|
+valve clearance|tappet clearance|belt tension|impeller diameter|motor rating|fuse rating|
+breaker setting|cut-in pressure|cut-out pressure|charge pressure|refrigerant charge|
+oil grade|grease type|coolant mix|overhaul interval|service interval"""
+DOING2 = """prelube|warm up|run unloaded|cool down|idle before stop|purge|blow through|turn on the turning gear|
+slow turn|drain|vent|soak|charge|flush|heat up|preheat"""
 
 STATE_TEMPLATES = [
     "{eq} running hrs",
@@ -1319,6 +1345,7 @@ def build() -> list[dict[str, str]]:
             (1, t(DOCQ_TEMPLATES, {**pools, "eq": eq_all + plant})),
             (2, t(FMEA_QUESTIONS, fmea_pools)),
             (3, t(TOPIC_TEMPLATES, {**pools, "topic": _split(TOPICS)})),
+            (2, t(SPEC_QUESTIONS, {**pools, "spec": _split(SPECS), "doing2": _split(DOING2)})),
             (2, lambda: rng.choice(general)),
         ],
         general,
