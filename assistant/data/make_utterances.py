@@ -25,7 +25,7 @@ OUT = HERE / "utterances.jsonl"
 SEED = 13
 PER_LABEL = {
     "report": 1600,
-    "document_question": 1050,
+    "document_question": 1150,
     "state_question": 520,
     "history_question": 320,
     "record_change": 380,
@@ -664,6 +664,14 @@ short circuit|open circuit|loss of pressure|delamination|deformation|binding|sco
 
 SPEC_QUESTIONS = [
     "{eq} {spec}?",
+    "{eq} {param} alarm?",
+    "{eq} {param} alarm setting?",
+    "{eq} {param} shutdown?",
+    "{eq} {param} trip point?",
+    "{eq} {param} alarm and shutdown",
+    "{eq} {spec} ?",
+    "{eqa} {spec}?",
+    "{eqa} {spec}",
     "{eq} {spec}",
     "{spec} of the {eq}",
     "what's the {eq} {spec}",
@@ -1345,7 +1353,18 @@ def build() -> list[dict[str, str]]:
             (1, t(DOCQ_TEMPLATES, {**pools, "eq": eq_all + plant})),
             (2, t(FMEA_QUESTIONS, fmea_pools)),
             (3, t(TOPIC_TEMPLATES, {**pools, "topic": _split(TOPICS)})),
-            (2, t(SPEC_QUESTIONS, {**pools, "spec": _split(SPECS), "doing2": _split(DOING2)})),
+            (
+                3,
+                t(
+                    SPEC_QUESTIONS,
+                    {
+                        **pools,
+                        "spec": _split(SPECS),
+                        "doing2": _split(DOING2),
+                        "eqa": short_codes + reg,
+                    },
+                ),
+            ),
             (2, lambda: rng.choice(general)),
         ],
         general,
