@@ -20,6 +20,7 @@ from assistant.intents import Intent, recognise
 from assistant.models import make_chat_model
 from assistant.offline import OfflineChatModel
 from assistant.retriever import EmptyRetriever, InMemoryRetriever, Retriever
+from assistant.router import Route, Router, RouterError, route
 from assistant.settings import AssistantSettings
 from assistant.spoken import normalize_spoken
 from assistant.tools import ToolContext, build_tools, load_index
@@ -45,6 +46,9 @@ __all__ = [
     "RegisterIndex",
     "Resolution",
     "Retriever",
+    "Route",
+    "Router",
+    "RouterError",
     "Speaker",
     "ToolCall",
     "ToolContext",
@@ -55,4 +59,5 @@ __all__ = [
     "make_chat_model",
     "normalize_spoken",
     "recognise",
+    "route",
 ]

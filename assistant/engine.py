@@ -40,13 +40,14 @@ from assistant.intents import (
     recognise,
 )
 from assistant.models import make_chat_model
-from assistant.offline import REFUSE_MANIPULATION
+from assistant.offline import REFUSE_MANIPULATION, REFUSE_OFF_TOPIC, ROUTE_KEY
 from assistant.retriever import EmptyRetriever, Retriever
+from assistant.router import question_fallback, route
 from assistant.settings import AssistantSettings
 from assistant.spoken import normalize_spoken
 from assistant.tools import WRITE_TOOLS, ToolContext, build_tools, load_index
 from assistant.types import Outcome, ProposedAction, ToolCall, TurnResult
-from knowledge import Citation
+from knowledge import Citation, SearchScope
 from records import (
     BosunError,
     Caller,
@@ -603,10 +604,14 @@ class Assistant:
     ) -> _Reply:
         if is_manipulation(text):
             return _Reply(REFUSE_MANIPULATION, "refuse")
+        routed = self._routed(ctx, text)
+        if routed["label"] == "refuse":
+            return _Reply(REFUSE_OFF_TOPIC, "refuse")
         tools = build_tools(ctx)
         by_name = {t.name: t for t in tools}
         bound = self.model.bind_tools(tools)
         msgs = self._messages(ctx, history, text)
+        msgs[-1] = HumanMessage(text, additional_kwargs={ROUTE_KEY: routed})
         final: AIMessage | None = None
         for _ in range(self.settings.assistant_max_steps):
             try:
@@ -649,6 +654,23 @@ class Assistant:
         reply = self._reply_from(ctx, final)
         reply.asked = text
         return reply
+
+    @staticmethod
+    def _routed(ctx: ToolContext, text: str) -> dict[str, Any]:
+        """Route the message; off-topic stands only if no passage scores at the minimum."""
+        res = route(text)
+        label = res.label
+        if label == "refuse":
+            scope = SearchScope(org_id=ctx.caller.org_id, vessel_id=ctx.vessel_id)
+            hits = ctx.retriever.search(text, scope, limit=1)
+            if hits and hits[0].score >= ctx.settings.assistant_min_score:
+                label = "document_question"
+        return {
+            "label": label,
+            "confidence": res.confidence,
+            "fallback": question_fallback(res),
+            "report": res.scores.get("report", 0.0),
+        }
 
     def _reply_from(self, ctx: ToolContext, final: AIMessage) -> _Reply:
         meta = dict(final.response_metadata.get("bosun") or {})

@@ -23,7 +23,7 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from assistant.compose import compose_answer, compose_history
 from assistant.intents import _CREATE_WO, Intent, StateAsk, recognise, state_question
-from assistant.text import STOPWORDS, canonical_tokens
+from assistant.router import intent_for_route, question_fallback, route
 from assistant.titles import clean_title
 
 REFUSE_MANIPULATION = (
@@ -48,19 +48,8 @@ NOTHING_FOUND = (
     "I've logged the question for the admins so the right document can be added."
 )
 
-# Words that make a message about ship maintenance even when no equipment is named.
-_DOMAIN = frozenset(
-    """engine pump motor valve filter oil fuel water pressure temperature alarm trip leak seal
-    bearing gear gearbox compressor purifier separator cooler boiler generator thruster crane
-    winch hydraulic electrical breaker switchboard sensor reading running hour hours maintenance
-    overhaul service inspection procedure manual checklist torque clearance setpoint interval
-    spare part stock fault work order job defect vessel ship deck engine room bridge bilge ballast
-    fire safety lifeboat rescue davit anchor mooring steering rudder propeller shaft exhaust turbo
-    injector nozzle piston liner cylinder coolant lube grease battery ups lighting radar gps dp
-    entry enclosed space permit hot work lockout tagout isolation ppe ppm ows sewage freshwater
-    refrigeration aircon hvac valve strainer impeller coupling alignment vibration noise smoke
-    load rpm voltage current frequency insulation megger earth""".split()  # noqa: SIM905 (a word list reads best as prose)
-)
+ROUTE_KEY = "bosun_route"
+"""Key of a HumanMessage's additional_kwargs holding the engine's routing of the message."""
 
 
 def _tool_call(name: str, args: dict[str, Any]) -> AIMessage:
@@ -148,7 +137,22 @@ class OfflineChatModel(BaseChatModel):
         last_human = max(i for i, m in enumerate(messages) if isinstance(m, HumanMessage))
         text = str(messages[last_human].content)
         tool_msgs = [m for m in messages[last_human + 1 :] if isinstance(m, ToolMessage)]
-        intent = recognise(text)
+        routed = messages[last_human].additional_kwargs.get(ROUTE_KEY)
+        if not isinstance(routed, dict):
+            res = route(text)
+            routed = {
+                "label": res.label,
+                "confidence": res.confidence,
+                "fallback": question_fallback(res),
+                "report": res.scores.get("report", 0.0),
+            }
+        intent = intent_for_route(
+            recognise(text),
+            routed["label"],
+            routed.get("fallback"),
+            float(routed.get("confidence", 1.0)),
+            float(routed.get("report", 0.0)),
+        )
         if not tool_msgs:
             return self._first(text, intent)
         last = tool_msgs[-1]
@@ -191,8 +195,8 @@ class OfflineChatModel(BaseChatModel):
         if ask is not None:
             return self._state_call(ask, data, resolved, cands, group)
         kind: str = intent.kind
-        if kind == "unknown":
-            kind = self._guess(text, resolved, cands)
+        if kind == "unknown":  # a follow-up or an answer with nothing waiting for it
+            kind = "clarify_what" if resolved or cands else "clarify_more"
             if kind == "clarify_what":
                 name = f"{resolved['code']} {resolved['name']}" if resolved else "that"
                 return _final(
@@ -242,8 +246,6 @@ class OfflineChatModel(BaseChatModel):
                 args["equipment"] = code
             return _tool_call("part_stock", args)
         tool = "search_fault_history" if kind == "history" else "search_manuals"
-        if kind == "answer" and not code and not cands and not _domain(text):
-            return _final(REFUSE_OFF_TOPIC, "refuse")
         args = {"query": text}
         if code:
             args["equipment"] = code
@@ -288,26 +290,6 @@ class OfflineChatModel(BaseChatModel):
             if "query" in args:
                 args["query"] = _stock_query(str(args["query"])) or str(args["query"])
         return _tool_call(ask.tool, args)
-
-    @staticmethod
-    def _guess(text: str, resolved: dict[str, Any] | None, cands: list[Any]) -> str:
-        tokens = [t for t in canonical_tokens(text) if t not in STOPWORDS]
-        if resolved or cands:
-            eq_words: set[str] = set()
-            if resolved:
-                for phrase in [
-                    resolved["name"],
-                    resolved.get("parent") or "",
-                    *resolved.get("aliases", []),
-                ]:
-                    eq_words.update(canonical_tokens(phrase))
-            for c in cands:
-                eq_words.update(canonical_tokens(c["name"]))
-            rest = [t for t in tokens if t not in eq_words]
-            return "report_fault" if rest else "clarify_what"
-        if not _domain(text):
-            return "refuse"
-        return "answer" if len(tokens) >= 3 else "clarify_more"
 
     @staticmethod
     def _ask_which(
@@ -363,10 +345,6 @@ class OfflineChatModel(BaseChatModel):
                 return _final(display, outcome, matches=list(data["matches"]))
             return _final(display, "error")
         return _final(display, "answer")
-
-
-def _domain(text: str) -> bool:
-    return any(t in _DOMAIN for t in canonical_tokens(text))
 
 
 def _load(msg: ToolMessage) -> dict[str, Any]:

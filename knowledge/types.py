@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from knowledge.glossary import Vocabulary
+
 DocumentKind = Literal["manual", "procedure", "report", "fault_history", "curated"]
 
 
@@ -44,6 +46,9 @@ class SearchScope:
     """Restrict to passages about any of these codes (callers expand children)."""
     kinds: tuple[DocumentKind, ...] | None = None
     tags: tuple[str, ...] | None = None
+    vocabulary: Vocabulary | None = None
+    """The organization's own glossary entries and register aliases that expand the query
+    (on top of the shipped glossary); None expands with the shipped glossary alone."""
 
 
 @dataclass(frozen=True, slots=True)
