@@ -21,6 +21,7 @@ from records import (
     Role,
     conversations,
     documents,
+    glossary,
     model_registry,
     pending,
     system_caller,
@@ -86,8 +87,10 @@ def _ids_of(client: TestClient, bosun: Bosun, org: Tenant) -> dict[str, int]:
             data_to=None,
             activate=False,
         )
+        entry, _ = glossary.set_entry(s, system, f"ME{org.org_id}", "main engine")
         s.flush()
         made = {
+            "entry_id": entry.id,
             "document_id": doc.id,
             "action_id": action.id,
             "message_id": message.id,

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from channels.api.deps import CallerDep, SessionDep
 from channels.api.routes.common import v1_router
+from channels.api.schemas.common import Id
 from channels.glossary_service import GlossaryRow, glossary_rows
 from records import glossary
 
@@ -96,6 +97,6 @@ def add_glossary_entry(
 
 
 @router.delete("/glossary/{entry_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_glossary_entry(entry_id: int, session: SessionDep, caller: CallerDep) -> None:
+def delete_glossary_entry(entry_id: Id, session: SessionDep, caller: CallerDep) -> None:
     """Remove one of the organization's entries (admin); a shipped entry it hid is back."""
     glossary.delete_entry(session, caller, entry_id)
