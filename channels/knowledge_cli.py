@@ -26,7 +26,7 @@ from records import (
 )
 
 documents_app = typer.Typer(no_args_is_help=True, help="Curate the knowledge base.")
-SUFFIXES = (".pdf", ".docx", ".html", ".htm", ".md", ".markdown", ".txt")
+SUFFIXES = (".pdf", ".docx", ".xlsx", ".csv", ".html", ".htm", ".md", ".markdown", ".txt")
 
 
 def _server() -> LocalServer | None:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ingestion.documents import ParsedDocument, Section
+from ingestion.documents import Block, ParsedDocument, Section
 from ingestion.settings import IngestionSettings
 from knowledge import DocumentKind, Passage
 
@@ -128,6 +128,42 @@ def _overlap(units: list[_Unit], budget: int, count: TokenCounter) -> list[_Unit
     return [_Unit(tail, last.page, last.block, count(tail))]
 
 
+@dataclass(frozen=True, slots=True)
+class _Chunk:
+    body: str
+    page: int | None
+    table_row: bool = False
+    ocr_confidence: float | None = None
+
+
+def _section_pieces(
+    section: Section, max_tokens: int, overlap_tokens: int, count: TokenCounter
+) -> Iterator[_Chunk]:
+    """Yield the chunks of a section: prose runs cut by size, each table row alone."""
+    run: list[Block] = []
+
+    def prose() -> Iterator[_Chunk]:
+        if not run:
+            return
+        confidences = [b.ocr_confidence for b in run if b.ocr_confidence is not None]
+        part = Section(path=section.path, blocks=tuple(run))
+        for body, page in _section_chunks(part, max_tokens, overlap_tokens, count):
+            confidence = next(
+                (b.ocr_confidence for b in run if b.page == page and b.ocr_confidence is not None),
+                confidences[0] if confidences else None,
+            )
+            yield _Chunk(body, page, ocr_confidence=confidence)
+        run.clear()
+
+    for block in section.blocks:
+        if block.table_row:
+            yield from prose()
+            yield _Chunk(block.text, block.page, table_row=True)
+        else:
+            run.append(block)
+    yield from prose()
+
+
 def _section_chunks(
     section: Section, max_tokens: int, overlap_tokens: int, count: TokenCounter
 ) -> Iterator[tuple[str, int | None]]:
@@ -165,10 +201,12 @@ def chunk_document(
     passages: list[Passage] = []
     for section in parsed.sections:
         section_name = " > ".join(section.path) or None
-        for body, page in _section_chunks(
+        for piece in _section_pieces(
             section, settings.chunk_max_tokens, settings.chunk_overlap_tokens, count
         ):
-            text = f"{section_name}\n{body}" if section_name else body
+            body, page = piece.body, piece.page
+            # A table row already names its caption or section.
+            text = f"{section_name}\n{body}" if section_name and not piece.table_row else body
             ordinal = len(passages)
             passages.append(
                 Passage(
@@ -185,6 +223,8 @@ def chunk_document(
                     equipment_codes=scope.equipment_codes,
                     tags=scope.tags,
                     ordinal=ordinal,
+                    table_row=piece.table_row,
+                    ocr_confidence=piece.ocr_confidence,
                 )
             )
     return passages

