@@ -42,7 +42,7 @@ THRESHOLD = 0.75
 ORG = 1
 _WORD_RE = re.compile(r"[a-z0-9]+(?:[.'][a-z0-9]+)*")
 
-_NUGGET_RE = re.compile(r'"nugget":\s*"(.*?)",\s*"status":\s*"(\w+)"', re.S)
+_NUGGET_RE = re.compile(r'"nugget":\s*"(.*?)"?,\s*"status":\s*"(\w+)"', re.S)
 
 Ranker = Callable[[str], list[int]]
 
@@ -114,7 +114,9 @@ def bm25_ranker(rows: Sequence[str]) -> Ranker:
     import bm25s
 
     retriever = bm25s.BM25()
-    retriever.index(bm25s.tokenize(list(rows), stopwords="en", show_progress=False), show_progress=False)
+    retriever.index(
+        bm25s.tokenize(list(rows), stopwords="en", show_progress=False), show_progress=False
+    )
 
     def rank(query: str) -> list[int]:
         tokens = bm25s.tokenize([query], stopwords="en", show_progress=False)
@@ -156,8 +158,14 @@ def main(argv: list[str] | None = None) -> int:
                 return [by_id[h.passage.id] for h in hits if h.passage.id in by_id]
 
             results = {
-                "bm25": {"nugget_recall@5": round(nugget_recall(questions, bm25_ranker(rows), rows, "bm25"), 4)},
-                "bosun": {"nugget_recall@5": round(nugget_recall(questions, bosun_rank, rows, "bosun"), 4)},
+                "bm25": {
+                    "nugget_recall@5": round(
+                        nugget_recall(questions, bm25_ranker(rows), rows, "bm25"), 4
+                    )
+                },
+                "bosun": {
+                    "nugget_recall@5": round(nugget_recall(questions, bosun_rank, rows, "bosun"), 4)
+                },
             }
         finally:
             kb.close()

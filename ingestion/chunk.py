@@ -139,28 +139,32 @@ class _Chunk:
 def _section_pieces(
     section: Section, max_tokens: int, overlap_tokens: int, count: TokenCounter
 ) -> Iterator[_Chunk]:
-    """Yield the chunks of a section: prose runs cut by size, each table row alone."""
+    """Yield the chunks of a section: prose runs cut by size, each table row alone.
+
+    The OCR'd text of a page is a run of its own, so its chunks carry its page and confidence.
+    """
     run: list[Block] = []
 
     def prose() -> Iterator[_Chunk]:
         if not run:
             return
-        confidences = [b.ocr_confidence for b in run if b.ocr_confidence is not None]
+        confidence = run[0].ocr_confidence
         part = Section(path=section.path, blocks=tuple(run))
         for body, page in _section_chunks(part, max_tokens, overlap_tokens, count):
-            confidence = next(
-                (b.ocr_confidence for b in run if b.page == page and b.ocr_confidence is not None),
-                confidences[0] if confidences else None,
-            )
             yield _Chunk(body, page, ocr_confidence=confidence)
         run.clear()
+
+    def ocr_page(block: Block) -> int | None:
+        return block.page if block.ocr_confidence is not None else None
 
     for block in section.blocks:
         if block.table_row:
             yield from prose()
             yield _Chunk(block.text, block.page, table_row=True)
-        else:
-            run.append(block)
+            continue
+        if run and ocr_page(run[-1]) != ocr_page(block):
+            yield from prose()
+        run.append(block)
     yield from prose()
 
 

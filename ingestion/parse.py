@@ -18,7 +18,8 @@ from ingestion.errors import (
     NoTextLayerError,
 )
 from ingestion.filetypes import check_size, detect_file_kind
-from ingestion.pdf import OutlineEntry, PdfInfo, inspect_pdf, ocr_available
+from ingestion.ocr import INSTALL_HINT, OcrPage, PageRefused, ocr_pages, ocr_tools_missing
+from ingestion.pdf import OutlineEntry, PdfInfo, inspect_pdf
 from ingestion.settings import IngestionSettings
 from ingestion.tables import (
     PdfTable,
@@ -36,6 +37,7 @@ _SKIPPED_CATEGORIES = {"Header", "Footer", "PageNumber", "PageBreak", "Image"}
 _NUMBERED_RE = re.compile(r"^(?:(?:chapter|section|part)\s+)?(\d+(?:\.\d+)*)\.?\s+(.*)$", re.I)
 _WORD_RE = re.compile(r"[A-Za-z]{3,}")
 _SENTENCE_BREAK_RE = re.compile(r"[a-z]{2}[.;] +\S")
+_SCANNED_PAGE_CHARS = 50
 _CAPTION_RE = re.compile(r"^(table|tab\.)\s*\d+[\w.\-]*\s*[:.\-]?\s*\S", re.I)
 
 
@@ -61,6 +63,7 @@ class _Item:
     is_table: bool = False
     table: Table | None = None
     """Cells of a table, rendered row by row with their headers when sections are built."""
+    ocr_confidence: float | None = None
 
 
 def parse_document(
@@ -104,38 +107,45 @@ def _parse_pdf(path: Path, settings: IngestionSettings, title: str | None) -> Pa
         raise MalformedDocumentError("the PDF has no pages", path=str(path))
     report_pages(info.page_count)  # the parser watch's time budget
     elements = partition_pdf(filename=str(path), strategy="fast", **_partition_kwargs())
-    ocr_used = False
-    if not _has_text(elements):
-        if info.damage:
-            raise MalformedDocumentError(
-                "the PDF is damaged and no text could be read from it "
-                f"({'; '.join(info.damage[:2])})",
-                path=str(path),
-            )
-        if settings.ocr == "auto" and ocr_available():
-            elements = partition_pdf(
-                filename=str(path),
-                strategy="ocr_only",
-                languages=settings.ocr_languages.split("+"),
-            )
-            ocr_used = True
-        if not _has_text(elements):
-            scanned = f"{info.image_pages} of {info.page_count} pages are images; "
-            raise NoTextLayerError(
-                "no text layer ("
-                + (scanned if info.image_pages else "")
-                + (
-                    "OCR found no text either)"
-                    if ocr_used
-                    else "install tesseract for OCR: apt-get install tesseract-ocr "
-                    "tesseract-ocr-eng poppler-utils)"
-                ),
-                path=str(path),
-            )
-    if not ocr_used:
-        elements = _with_pdf_tables(path, elements)
-    items = _pdf_items(elements, info.outline)
-    warnings = _missing_page_warnings(items, info)
+    if info.damage and not _has_text(elements):
+        raise MalformedDocumentError(
+            f"the PDF is damaged and no text could be read from it ({'; '.join(info.damage[:2])})",
+            path=str(path),
+        )
+    scanned = _scanned_pages(elements, info)
+    read: list[OcrPage] = []
+    refused: list[PageRefused] = []
+    if scanned and settings.ocr == "auto":
+        read, refused = ocr_pages(
+            path,
+            scanned,
+            languages=settings.ocr_languages,
+            max_pixels=int(settings.ocr_max_page_mpix * 1_000_000),
+        )
+    elif scanned:
+        refused = [
+            PageRefused(p, f"page {p} is a scan; OCR is off (BOSUN_INGEST_OCR)") for p in scanned
+        ]
+    read = [page for page in read if page.paragraphs]
+    ocr_used = bool(read)
+    if not _has_text(elements) and not read:
+        images = f"{info.image_pages} of {info.page_count} pages are images; "
+        reasons = "; ".join(r.reason for r in refused[:3])
+        if not scanned or settings.ocr != "auto":
+            hint = "OCR is off (BOSUN_INGEST_OCR=never)" if scanned else "no text found"
+        elif ocr_tools_missing():
+            hint = f"install tesseract for OCR: {INSTALL_HINT}"
+        else:
+            hint = reasons or "OCR found no text either"
+        raise NoTextLayerError(
+            "no text layer (" + (images if info.image_pages else "") + hint + ")",
+            path=str(path),
+        )
+    done = {page.page for page in read}
+    elements = [e for e in elements if e.metadata.page_number not in done]
+    elements = _with_pdf_tables(path, elements)
+    items = _merge_ocr(_pdf_items(elements, info.outline), read)
+    warnings = tuple(r.reason for r in refused) + _missing_page_warnings(items, info)
     title_item = _find_title_item(items, title or info.title)
     doc_title = title or info.title or (title_item.text if title_item else _title_from_name(path))
     return ParsedDocument(
@@ -180,6 +190,32 @@ def _parse_other(path: Path, kind: FileKind, title: str | None) -> ParsedDocumen
         page_count=max(pages) if pages else None,
         sections=_build_sections(items, title_item),
     )
+
+
+def _scanned_pages(elements: Sequence[Any], info: PdfInfo) -> list[int]:
+    """Pages with under 50 characters of text that carry an image: OCR candidates."""
+    chars: dict[int, int] = {}
+    for element in elements:
+        if element.category in _SKIPPED_CATEGORIES or element.metadata.page_number is None:
+            continue
+        page = int(element.metadata.page_number)
+        chars[page] = chars.get(page, 0) + len((element.text or "").strip())
+    return [p for p in info.image_page_numbers if chars.get(p, 0) < _SCANNED_PAGE_CHARS]
+
+
+def _merge_ocr(items: list[_Item], read: list[OcrPage]) -> list[_Item]:
+    """Put each OCR'd page's paragraphs in page order among the text layer's items."""
+    merged = list(items)
+    for page in sorted(read, key=lambda r: r.page):
+        position = next(
+            (i for i, it in enumerate(merged) if it.page is not None and it.page > page.page),
+            len(merged),
+        )
+        merged[position:position] = [
+            _Item(text=text, page=page.page, ocr_confidence=page.confidence)
+            for text in page.paragraphs
+        ]
+    return merged
 
 
 def _parse_spreadsheet(path: Path, kind: FileKind, title: str | None) -> ParsedDocument:
@@ -515,11 +551,22 @@ def _build_sections(items: list[_Item], title_item: _Item | None) -> tuple[Secti
                 if text:
                     blocks.append(Block(text=text, page=item.page, is_table=True, table_row=True))
             continue
-        blocks.append(Block(text=item.text, page=item.page, is_table=item.is_table))
+        blocks.append(
+            Block(
+                text=item.text,
+                page=item.page,
+                is_table=item.is_table,
+                ocr_confidence=item.ocr_confidence,
+            )
+        )
     flush()
     if not sections:
         # Headings only (e.g. a slide-like PDF): keep them as text rather than index nothing.
-        texts = [Block(text=it.text, page=it.page) for it in items if it is not title_item]
+        texts = [
+            Block(text=it.text, page=it.page, ocr_confidence=it.ocr_confidence)
+            for it in items
+            if it is not title_item
+        ]
         if texts:
             sections.append(Section(path=(), blocks=tuple(texts)))
     return tuple(sections)
