@@ -56,7 +56,7 @@ def page_pixels(path: Path, page: int, dpi: int = OCR_DPI) -> tuple[int, int]:
         width = abs(box[2] - box[0]) / 72 * dpi
         height = abs(box[3] - box[1]) / 72 * dpi
         largest = 0
-        for image in sheet.images.values():
+        for image in sheet.get_images().values():
             try:
                 largest = max(largest, int(image.get("/Width", 0)) * int(image.get("/Height", 0)))
             except (TypeError, ValueError):

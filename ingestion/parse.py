@@ -38,6 +38,9 @@ _NUMBERED_RE = re.compile(r"^(?:(?:chapter|section|part)\s+)?(\d+(?:\.\d+)*)\.?\
 _WORD_RE = re.compile(r"[A-Za-z]{3,}")
 _SENTENCE_BREAK_RE = re.compile(r"[a-z]{2}[.;] +\S")
 _SCANNED_PAGE_CHARS = 50
+_GLUED_CAPTION_RE = re.compile(
+    r"(?:^|[.:;]\s+)((?:Table|Tab\.)\s*\d+[\w.\-]*\s*[:.\-]\s*[^.]{3,150})$"
+)
 _CAPTION_RE = re.compile(r"^(table|tab\.)\s*\d+[\w.\-]*\s*[:.\-]?\s*\S", re.I)
 
 
@@ -511,11 +514,14 @@ def _html_title(path: Path) -> str | None:
 
 
 def _caption_before(blocks: list[Block]) -> str | None:
-    """Return the paragraph just before a table when it is its caption ("Table 3: ...")."""
-    if blocks and not blocks[-1].table_row and _CAPTION_RE.match(blocks[-1].text):
-        text = blocks[-1].text
+    """Return the caption ("Table 3: ...") ending the paragraph just before a table, if any."""
+    if not blocks or blocks[-1].table_row:
+        return None
+    text = blocks[-1].text
+    if _CAPTION_RE.match(text):
         return text if len(text) <= 200 else None
-    return None
+    glued = _GLUED_CAPTION_RE.search(text)  # pdfminer joins a caption to the text above
+    return glued.group(1).strip() if glued else None
 
 
 def _build_sections(items: list[_Item], title_item: _Item | None) -> tuple[Section, ...]:

@@ -64,7 +64,7 @@ def inspect_pdf(path: Path) -> PdfInfo:
         numbers: list[int] = []
         for number, page in enumerate(pages, start=1):
             try:
-                if len(page.images) > 0:
+                if len(page.get_images()) > 0:
                     numbers.append(number)
             except (pikepdf.PdfError, ValueError, KeyError):
                 continue
