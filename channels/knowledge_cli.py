@@ -264,10 +264,40 @@ def documents_enable(document_id: int) -> None:
 
 
 @documents_app.command("reindex")
-def documents_reindex(document_id: int) -> None:
-    """Parse and index a document again."""
-    d = _documents_call("POST", f"/v1/documents/{document_id}/reindex")
-    out.print(f"document {d['id']} ({d['title']}) re-indexed: {d['chunks']} chunks")
+def documents_reindex(
+    document_id: Annotated[
+        int | None,
+        typer.Argument(
+            help="Document to re-index; without it, retry every document that "
+            "failed for lack of a text layer (e.g. after installing tesseract)."
+        ),
+    ] = None,
+) -> None:
+    """Parse and index a document again, or retry the scans that failed without OCR."""
+    if document_id is not None:
+        d = _documents_call("POST", f"/v1/documents/{document_id}/reindex")
+        out.print(f"document {d['id']} ({d['title']}) re-indexed: {d['chunks']} chunks")
+        return
+    retry: list[int] = []
+    cursor: str | None = None
+    while True:
+        params: dict[str, Any] = {"status": "failed", "limit": 200}
+        if cursor:
+            params["cursor"] = cursor
+        page = _documents_call("GET", "/v1/documents", params=params)
+        retry += [
+            d["id"] for d in page["items"] if (d["error"] or "").startswith("[no_text_layer]")
+        ]
+        cursor = page.get("next_cursor")
+        if not cursor:
+            break
+    if not retry:
+        out.print("no document failed for lack of a text layer")
+        return
+    for doc_id in retry:
+        d = _documents_call("POST", f"/v1/documents/{doc_id}/reindex")
+        state = f"{d['chunks']} chunks" if d["status"] == "indexed" else f"failed: {d['error']}"
+        out.print(f"document {d['id']} ({d['title']}) re-indexed: {state}")
 
 
 @documents_app.command("delete")
