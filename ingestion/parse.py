@@ -551,7 +551,7 @@ def _build_sections(items: list[_Item], title_item: _Item | None) -> tuple[Secti
             continue
         if item.table is not None:
             caption = item.table.caption or _caption_before(blocks)
-            context = caption or (path[-1] if path else None)
+            context = caption or (" > ".join(path) if path else None)
             for row in item.table.rows:
                 text = render_row(item.table, row, context)
                 if text:

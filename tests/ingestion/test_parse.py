@@ -84,7 +84,7 @@ def test_docx_heading_hierarchy_and_table(parsed: dict[str, ParsedDocument]) -> 
     # The table is one chunk per row, with its headers and section title; not prose.
     row = _passage_with(doc, "Lock ring")
     assert row.table_row
-    assert row.text == "Bowl Assembly: Part: Lock ring | Torque: 350 Nm"
+    assert row.text == "Installation > Bowl Assembly: Part: Lock ring | Torque: 350 Nm"
     assert row.section == "Installation > Bowl Assembly"
     assert "Lock ring" not in ring.text
     start = _passage_with(doc, "full speed")
