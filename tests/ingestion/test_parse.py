@@ -20,7 +20,6 @@ from ingestion import (
     detect_file_kind,
     parse_document,
 )
-from ingestion.pdf import ocr_available
 
 SCOPE = DocumentScope(org_id=1, document_id=10, version=1)
 
@@ -144,8 +143,10 @@ def test_pdf_with_only_an_owner_password_is_read(corpus: dict[str, Path]) -> Non
     assert ("Fuel System", "Injection Pump") in [s.path for s in doc.sections]
 
 
-@pytest.mark.skipif(ocr_available(), reason="tesseract is installed: the scan is OCRed instead")
-def test_scanned_pdf_without_ocr_says_so(corpus: dict[str, Path]) -> None:
+def test_scanned_pdf_without_ocr_says_so(
+    corpus: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("ingestion.ocr.shutil.which", lambda _name: None)  # no tesseract
     with pytest.raises(NoTextLayerError, match=r"no text layer.*install tesseract") as info:
         parse_document(corpus["scanned.pdf"])
     assert "1 of 1 pages are images" in str(info.value)

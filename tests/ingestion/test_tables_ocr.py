@@ -241,3 +241,18 @@ def test_scanned_page_without_tesseract_names_what_to_install(
         for w in doc.warnings
     )
     assert {p.page for p in chunk_document(doc, SCOPE)} == {1}
+
+
+def test_a_spreadsheet_zip_bomb_is_refused_by_the_archive_limits(tmp_path: Path) -> None:
+    import zipfile
+
+    from ingestion import IngestionSettings
+    from ingestion.errors import ResourceLimitError
+
+    path = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"<" + b" " * (20 * 1024 * 1024) + b"/>")
+    with pytest.raises(ResourceLimitError, match="unpack"):
+        parse_document(path, settings=IngestionSettings(max_unpacked_mb=10))
