@@ -17,6 +17,8 @@ TokenCounter = Callable[[str], int]
 
 PASSAGE_NAMESPACE = uuid.UUID("6f1c7d0e-2b9a-5d43-9a51-0b05e1c0a7d3")
 _SENTENCE_RE = re.compile(r"(?<=[.!?;:])\s+(?=[\"'(\[]?[A-Z0-9])")
+SHORT_ROWS_TOKENS = 120
+"""Consecutive table rows are joined into one chunk while they stay under this many tokens."""
 _TOKENISH_RE = re.compile(r"\w+|[^\w\s]")
 
 
@@ -139,11 +141,22 @@ class _Chunk:
 def _section_pieces(
     section: Section, max_tokens: int, overlap_tokens: int, count: TokenCounter
 ) -> Iterator[_Chunk]:
-    """Yield the chunks of a section: prose runs cut by size, each table row alone.
+    """Yield the chunks of a section: prose runs cut by size, table rows apart from prose.
 
-    The OCR'd text of a page is a run of its own, so its chunks carry its page and confidence.
+    Consecutive short rows of a page are joined (one row a line) up to SHORT_ROWS_TOKENS;
+    a longer row is a chunk of its own. The OCR'd text of a page is a run of its own, so
+    its chunks carry its page and confidence.
     """
     run: list[Block] = []
+    rows: list[Block] = []
+    row_tokens = 0
+
+    def table() -> Iterator[_Chunk]:
+        nonlocal row_tokens
+        if rows:
+            yield _Chunk("\n".join(b.text for b in rows), rows[0].page, table_row=True)
+        rows.clear()
+        row_tokens = 0
 
     def prose() -> Iterator[_Chunk]:
         if not run:
@@ -160,11 +173,17 @@ def _section_pieces(
     for block in section.blocks:
         if block.table_row:
             yield from prose()
-            yield _Chunk(block.text, block.page, table_row=True)
+            tokens = count(block.text)
+            if rows and (row_tokens + tokens > SHORT_ROWS_TOKENS or rows[-1].page != block.page):
+                yield from table()
+            rows.append(block)
+            row_tokens += tokens
             continue
+        yield from table()
         if run and ocr_page(run[-1]) != ocr_page(block):
             yield from prose()
         run.append(block)
+    yield from table()
     yield from prose()
 
 

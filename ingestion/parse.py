@@ -229,7 +229,10 @@ def _parse_spreadsheet(path: Path, kind: FileKind, title: str | None) -> ParsedD
         tables = [found] if found is not None else []
     else:
         tables = read_xlsx_tables(path)
-    items = [_Item(text=t.caption or name, page=None, is_table=True, table=t) for t in tables]
+    items: list[_Item] = []
+    for table in tables:  # each sheet is a section of its own, titled by its name
+        items.append(_Item(text=table.caption or name, page=None, heading_depth=0))
+        items.append(_Item(text="", page=None, is_table=True, table=table))
     if not any(t.rows for t in tables):
         raise EmptyDocumentError("the spreadsheet has no rows to index", path=str(path))
     return ParsedDocument(
