@@ -311,7 +311,10 @@ def documents_delete(document_id: int) -> None:
 def documents_chunks(document_id: int) -> None:
     """Show a document's chunks with page and section."""
     for c in _documents_call("GET", f"/v1/documents/{document_id}/chunks")["items"]:
-        out.print(f"[bold]#{c['ordinal']} p.{c['page'] or '-'} {c['section'] or ''}[/]")
+        marks = " table row" if c.get("table_row") else ""
+        if c.get("ocr_confidence") is not None:
+            marks += f" OCR {c['ocr_confidence']:.0f}%"
+        out.print(f"[bold]#{c['ordinal']} p.{c['page'] or '-'} {c['section'] or ''}{marks}[/]")
         out.print(c["text"], highlight=False)
 
 
