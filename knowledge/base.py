@@ -193,6 +193,9 @@ def _passage_fingerprint(p: Passage) -> str:
                 list(p.tags),
                 p.ordinal,
             ]
+            # New fields join only when set: fingerprints of older passages stay the same.
+            + ([True] if p.table_row else [])
+            + ([p.ocr_confidence] if p.ocr_confidence is not None else [])
         )
     )
 
@@ -225,6 +228,8 @@ def _payload(
         "equipment_codes": list(p.equipment_codes),
         "tags": list(p.tags),
         "ordinal": p.ordinal,
+        "table_row": p.table_row,
+        "ocr_confidence": p.ocr_confidence,
     }
 
 
@@ -244,6 +249,8 @@ def passage_from_payload(payload: dict[str, Any]) -> Passage:
         equipment_codes=tuple(payload.get("equipment_codes") or ()),
         tags=tuple(payload.get("tags") or ()),
         ordinal=int(payload.get("ordinal", 0)),
+        table_row=bool(payload.get("table_row", False)),
+        ocr_confidence=payload.get("ocr_confidence"),
     )
 
 

@@ -33,6 +33,10 @@ class Passage:
     tags: tuple[str, ...] = ()
     ordinal: int = 0
     """Position of the chunk within its document."""
+    table_row: bool = False
+    """The chunk is one table row rendered with its headers and caption."""
+    ocr_confidence: float | None = None
+    """Tesseract's mean word confidence (0-100) of the chunk's page, when read by OCR."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ from records import (
 )
 
 router = v1_router(tags=["knowledge"])
-ALLOWED = (".pdf", ".docx", ".html", ".htm", ".md", ".markdown", ".txt")
+ALLOWED = (".pdf", ".docx", ".xlsx", ".csv", ".html", ".htm", ".md", ".markdown", ".txt")
 
 
 class DocumentRead(BaseModel):
@@ -148,7 +148,14 @@ def document_chunks(document_id: Id, bosun: BosunDep, caller: CallerDep) -> dict
     passages = open_knowledge(bosun).passages(caller, document_id)
     return {
         "items": [
-            {"ordinal": p.ordinal, "page": p.page, "section": p.section, "text": p.text}
+            {
+                "ordinal": p.ordinal,
+                "page": p.page,
+                "section": p.section,
+                "text": p.text,
+                "table_row": p.table_row,
+                "ocr_confidence": p.ocr_confidence,
+            }
             for p in passages
         ]
     }
