@@ -93,7 +93,11 @@ def test_a_scan_failed_without_ocr_is_retried_by_documents_reindex(
         assert response.status_code < 400, response.text
         return response.json()
 
-    monkeypatch.setattr(knowledge_cli, "_documents_call", call)
+    def documents_call(organization: str | None, method: str, path: str, **kwargs: Any) -> Any:
+        assert organization is None  # one organization: no --organization needed
+        return call(method, path, **kwargs)
+
+    monkeypatch.setattr(knowledge_cli, "_documents_call", documents_call)
     knowledge_cli.documents_reindex(None)
     got = call("GET", f"/v1/documents/{doc_id}")
     assert got["status"] == "indexed", got
