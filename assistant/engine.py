@@ -41,7 +41,7 @@ from assistant.intents import (
 )
 from assistant.models import make_chat_model
 from assistant.offline import REFUSE_MANIPULATION, REFUSE_OFF_TOPIC, ROUTE_KEY
-from assistant.retriever import EmptyRetriever, Retriever
+from assistant.retriever import EmptyRetriever, Retriever, relevance
 from assistant.router import question_fallback, route
 from assistant.settings import AssistantSettings
 from assistant.spoken import normalize_spoken
@@ -662,8 +662,8 @@ class Assistant:
         label = res.label
         if label == "refuse":
             scope = SearchScope(org_id=ctx.caller.org_id, vessel_id=ctx.vessel_id)
-            hits = ctx.retriever.search(text, scope, limit=1)
-            if hits and hits[0].score >= ctx.settings.assistant_min_score:
+            hits = ctx.retriever.search(text, scope, limit=5)
+            if any(relevance(h) >= ctx.settings.assistant_min_score for h in hits):
                 label = "document_question"
         return {
             "label": label,

@@ -20,6 +20,16 @@ class Retriever(Protocol):
         ...
 
 
+def relevance(hit: Hit) -> float:
+    """How close a hit is to the question in meaning: its dense similarity where measured.
+
+    A hybrid search's fused score ranks but does not measure (an off-topic question still
+    gets a best hit); the embedding's cosine similarity does. Hits of a keyword-only
+    retriever carry no dense signal, and their own score stands.
+    """
+    return hit.signals.get("dense", hit.score)
+
+
 class EmptyRetriever:
     """A knowledge base with nothing in it (the turn evaluation's store holds the register only)."""
 

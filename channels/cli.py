@@ -50,11 +50,13 @@ app.add_typer(keys_app, name="keys")
 def _register_extensions() -> None:
     from channels.backup_cli import backup, restore
     from channels.connectors_cli import connectors_app, simulate
+    from channels.glossary_cli import glossary_app
     from channels.knowledge_cli import ask, chat, documents_app, import_faults, ingest
     from channels.predictors_cli import models_app, train
 
     app.add_typer(connectors_app, name="connectors")
     app.add_typer(documents_app, name="documents")
+    app.add_typer(glossary_app, name="glossary")
     app.command("simulate")(simulate)
     app.command("ingest")(ingest)
     app.command("ask")(ask)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from records import Caller
 
 documents_app = typer.Typer(no_args_is_help=True, help="Curate the knowledge base.")
-SUFFIXES = (".pdf", ".docx", ".html", ".htm", ".md", ".markdown", ".txt")
+SUFFIXES = (".pdf", ".docx", ".xlsx", ".csv", ".html", ".htm", ".md", ".markdown", ".txt")
 
 
 def _server(organization: str | None = None) -> LocalServer | None:
@@ -298,10 +298,41 @@ def documents_enable(document_id: int, organization: OrganizationOption = None) 
 
 
 @documents_app.command("reindex")
-def documents_reindex(document_id: int, organization: OrganizationOption = None) -> None:
-    """Parse and index a document again."""
-    d = _documents_call(organization, "POST", f"/v1/documents/{document_id}/reindex")
-    out.print(f"document {d['id']} ({d['title']}) re-indexed: {d['chunks']} chunks")
+def documents_reindex(
+    document_id: Annotated[
+        int | None,
+        typer.Argument(
+            help="Document to re-index; without it, retry every document that "
+            "failed for lack of a text layer (e.g. after installing tesseract)."
+        ),
+    ] = None,
+    organization: OrganizationOption = None,
+) -> None:
+    """Parse and index a document again, or retry the scans that failed without OCR."""
+    if document_id is not None:
+        d = _documents_call(organization, "POST", f"/v1/documents/{document_id}/reindex")
+        out.print(f"document {d['id']} ({d['title']}) re-indexed: {d['chunks']} chunks")
+        return
+    retry: list[int] = []
+    cursor: str | None = None
+    while True:
+        params: dict[str, Any] = {"status": "failed", "limit": 200}
+        if cursor:
+            params["cursor"] = cursor
+        page = _documents_call(organization, "GET", "/v1/documents", params=params)
+        retry += [
+            d["id"] for d in page["items"] if (d["error"] or "").startswith("[no_text_layer]")
+        ]
+        cursor = page.get("next_cursor")
+        if not cursor:
+            break
+    if not retry:
+        out.print("no document failed for lack of a text layer")
+        return
+    for doc_id in retry:
+        d = _documents_call(organization, "POST", f"/v1/documents/{doc_id}/reindex")
+        state = f"{d['chunks']} chunks" if d["status"] == "indexed" else f"failed: {d['error']}"
+        out.print(f"document {d['id']} ({d['title']}) re-indexed: {state}")
 
 
 @documents_app.command("delete")
@@ -315,7 +346,10 @@ def documents_delete(document_id: int, organization: OrganizationOption = None) 
 def documents_chunks(document_id: int, organization: OrganizationOption = None) -> None:
     """Show a document's chunks with page and section."""
     for c in _documents_call(organization, "GET", f"/v1/documents/{document_id}/chunks")["items"]:
-        out.print(f"[bold]#{c['ordinal']} p.{c['page'] or '-'} {c['section'] or ''}[/]")
+        marks = " table row" if c.get("table_row") else ""
+        if c.get("ocr_confidence") is not None:
+            marks += f" OCR {c['ocr_confidence']:.0f}%"
+        out.print(f"[bold]#{c['ordinal']} p.{c['page'] or '-'} {c['section'] or ''}{marks}[/]")
         out.print(c["text"], highlight=False)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,9 @@ from knowledge import (
     KnowledgeSettings,
     Passage,
     SearchScope,
+    Term,
+    Vocabulary,
+    alias_terms,
     open_knowledge_base,
 )
 from records import (
@@ -47,6 +50,7 @@ from records import (
     Vessel,
     WorkOrder,
     documents,
+    glossary,
     register,
     system_caller,
 )
@@ -421,8 +425,25 @@ class KnowledgeService:
         )
 
     def search(self, query: str, scope: SearchScope, *, limit: int = 5) -> list[Hit]:
-        """Hybrid search within a scope (the Retriever the assistant uses)."""
+        """Hybrid search within a scope (the Retriever the assistant uses).
+
+        The query is expanded with the shipped glossary, the organization's own glossary
+        entries and the register's aliases (of the scope's vessel, or of all its vessels).
+        """
+        if scope.vocabulary is None and self.settings.glossary:
+            scope = replace(scope, vocabulary=self.vocabulary(scope.org_id, scope.vessel_id))
         return self.kb.search(query, scope, limit=limit)
+
+    def vocabulary(self, org_id: int, vessel_id: int | None = None) -> Vocabulary:
+        """Return an organization's own terms: its glossary entries and register aliases."""
+        caller = system_caller(org_id, "knowledge")
+        with self.bosun.db.transaction(caller) as s:
+            entries = tuple(
+                Term(e.term, glossary.expansions(e), notes=e.notes)
+                for e in glossary.list_entries(s, caller)
+            )
+            aliases = register.equipment_aliases(s, caller, vessel_id)
+        return Vocabulary(entries=entries, aliases=alias_terms(aliases))
 
     # --- fault history ----------------------------------------------------------------------
 

@@ -1,12 +1,15 @@
 """Demo manuals: render, ingest into a fresh home, and check the question cases' citations.
 
     python -m eval.manuals [--cases eval/cases/manuals.jsonl] [--home DIR] [--top 3]
+                           [--no-glossary]
 
 Imports the demo register into an empty home (no history: only the vessel is needed), runs
 ``ingest_demo_manuals`` (render + the real ingestion pipeline), then searches each case's
 question as the assistant's search_manuals tool does (vessel scope, manual kinds) and checks
 that the expected document and page are among the top citations. Prints pages, render and
 ingest seconds and the hit rate; the last line is one JSON object with the figures.
+``--no-glossary`` (or ``BOSUN_GLOSSARY=off``) searches the questions as typed, without the
+crew vocabulary's expansion (the ablation of issue 17 on ``manuals_abbrev.jsonl``).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from channels.demo_manuals_service import DemoManualsResult, ingest_demo_manuals
 from channels.knowledge_service import open_knowledge
 from channels.runtime import Bosun, open_bosun
 from channels.settings import Settings
-from knowledge import Hit, SearchScope
+from knowledge import Hit, KnowledgeSettings, SearchScope
 from records import ALL_TENANTS, register_import, system_caller
 from records.demo import register_path
 
@@ -108,6 +111,7 @@ def run(home: Path, cases: list[ManualCase], top: int) -> dict[str, object]:
             "ingest_seconds": round(result.ingest_seconds, 2),
             "second_run_seconds": round(second_seconds, 2),
             "cases": len(cases),
+            "glossary": KnowledgeSettings().glossary,
             "hit_at_1": round(hits_at_1 / len(cases), 3),
             f"hit_at_{top}": round(hits_at_k / len(cases), 3),
         }
@@ -129,7 +133,14 @@ def main() -> None:
     parser.add_argument("--cases", type=Path, default=CASES)
     parser.add_argument("--home", type=Path, default=None)
     parser.add_argument("--top", type=int, default=3)
+    parser.add_argument(
+        "--no-glossary",
+        action="store_true",
+        help="search without the crew vocabulary's query expansion (BOSUN_GLOSSARY=off)",
+    )
     args = parser.parse_args()
+    if args.no_glossary:
+        os.environ["BOSUN_GLOSSARY"] = "off"
     cases = load_cases(args.cases)
     if args.home:
         figures = run(args.home, cases, args.top)

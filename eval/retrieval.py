@@ -121,7 +121,11 @@ def main(argv: list[str] | None = None) -> int:
     results = {
         "bm25": bm25_baseline(data),
         "dense": dense_baseline(data, reference),
-        "bosun": bosun_pipeline(data, bosun_embedder, PipelineOptions(chunker=args.chunker)),
+        "bosun": bosun_pipeline(
+            data,
+            bosun_embedder,
+            PipelineOptions(chunker=args.chunker, glossary=settings.glossary),
+        ),
     }
     table = Table(title=f"{data.name} ({len(data.queries)} queries; Bosun: {bosun_embedder.name})")
     table.add_column("system")

@@ -40,6 +40,8 @@ class PipelineOptions:
     bm25_k: float = 1.2
     bm25_b: float = 0.75
     heading_weight: float = SearchTuning().heading_weight
+    glossary: bool = True
+    """Expand queries with the shipped crew vocabulary (BOSUN_GLOSSARY=off: as typed)."""
 
 
 def chunk_words(text: str, size: int, overlap: int) -> list[str]:
@@ -83,6 +85,7 @@ class BosunPipeline:
             bm25_k=options.bm25_k,
             bm25_b=options.bm25_b,
             heading_weight=options.heading_weight,
+            glossary=options.glossary,
         )
         self.kb = KnowledgeBase(
             EdgeVectorIndex(folder / "store", dimension=embedder.dimension),

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ingestion.documents import ParsedDocument, Section
+from ingestion.documents import Block, ParsedDocument, Section
 from ingestion.settings import IngestionSettings
 from knowledge import DocumentKind, Passage
 
@@ -17,6 +17,8 @@ TokenCounter = Callable[[str], int]
 
 PASSAGE_NAMESPACE = uuid.UUID("6f1c7d0e-2b9a-5d43-9a51-0b05e1c0a7d3")
 _SENTENCE_RE = re.compile(r"(?<=[.!?;:])\s+(?=[\"'(\[]?[A-Z0-9])")
+SHORT_ROWS_TOKENS = 120
+"""Consecutive table rows are joined into one chunk while they stay under this many tokens."""
 _TOKENISH_RE = re.compile(r"\w+|[^\w\s]")
 
 
@@ -128,6 +130,63 @@ def _overlap(units: list[_Unit], budget: int, count: TokenCounter) -> list[_Unit
     return [_Unit(tail, last.page, last.block, count(tail))]
 
 
+@dataclass(frozen=True, slots=True)
+class _Chunk:
+    body: str
+    page: int | None
+    table_row: bool = False
+    ocr_confidence: float | None = None
+
+
+def _section_pieces(
+    section: Section, max_tokens: int, overlap_tokens: int, count: TokenCounter
+) -> Iterator[_Chunk]:
+    """Yield the chunks of a section: prose runs cut by size, table rows apart from prose.
+
+    Consecutive short rows of a page are joined (one row a line) up to SHORT_ROWS_TOKENS;
+    a longer row is a chunk of its own. The OCR'd text of a page is a run of its own, so
+    its chunks carry its page and confidence.
+    """
+    run: list[Block] = []
+    rows: list[Block] = []
+    row_tokens = 0
+
+    def table() -> Iterator[_Chunk]:
+        nonlocal row_tokens
+        if rows:
+            yield _Chunk("\n".join(b.text for b in rows), rows[0].page, table_row=True)
+        rows.clear()
+        row_tokens = 0
+
+    def prose() -> Iterator[_Chunk]:
+        if not run:
+            return
+        confidence = run[0].ocr_confidence
+        part = Section(path=section.path, blocks=tuple(run))
+        for body, page in _section_chunks(part, max_tokens, overlap_tokens, count):
+            yield _Chunk(body, page, ocr_confidence=confidence)
+        run.clear()
+
+    def ocr_page(block: Block) -> int | None:
+        return block.page if block.ocr_confidence is not None else None
+
+    for block in section.blocks:
+        if block.table_row:
+            yield from prose()
+            tokens = count(block.text)
+            if rows and (row_tokens + tokens > SHORT_ROWS_TOKENS or rows[-1].page != block.page):
+                yield from table()
+            rows.append(block)
+            row_tokens += tokens
+            continue
+        yield from table()
+        if run and ocr_page(run[-1]) != ocr_page(block):
+            yield from prose()
+        run.append(block)
+    yield from table()
+    yield from prose()
+
+
 def _section_chunks(
     section: Section, max_tokens: int, overlap_tokens: int, count: TokenCounter
 ) -> Iterator[tuple[str, int | None]]:
@@ -165,10 +224,12 @@ def chunk_document(
     passages: list[Passage] = []
     for section in parsed.sections:
         section_name = " > ".join(section.path) or None
-        for body, page in _section_chunks(
+        for piece in _section_pieces(
             section, settings.chunk_max_tokens, settings.chunk_overlap_tokens, count
         ):
-            text = f"{section_name}\n{body}" if section_name else body
+            body, page = piece.body, piece.page
+            # A table row already names its caption or section.
+            text = f"{section_name}\n{body}" if section_name and not piece.table_row else body
             ordinal = len(passages)
             passages.append(
                 Passage(
@@ -185,6 +246,8 @@ def chunk_document(
                     equipment_codes=scope.equipment_codes,
                     tags=scope.tags,
                     ordinal=ordinal,
+                    table_row=piece.table_row,
+                    ocr_confidence=piece.ocr_confidence,
                 )
             )
     return passages

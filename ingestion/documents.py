@@ -14,6 +14,8 @@ class FileKind(StrEnum):
     HTML = "html"
     MARKDOWN = "markdown"
     TEXT = "text"
+    XLSX = "xlsx"
+    CSV = "csv"
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +25,10 @@ class Block:
     text: str
     page: int | None = None
     is_table: bool = False
+    table_row: bool = False
+    """One table row rendered with its headers and caption: chunked alone, never as prose."""
+    ocr_confidence: float | None = None
+    """Tesseract's mean word confidence (0-100) of the page, when the text came from OCR."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,8 @@ _SNIFF_BYTES = 64 * 1024
 _HTML_RE = re.compile(rb"<(!doctype\s+html|html[\s>]|head[\s>]|body[\s>])", re.IGNORECASE)
 _MD_HEADING_RE = re.compile(r"^#{1,6}\s+\S", re.MULTILINE)
 _MD_EXTENSIONS = {".md", ".markdown", ".mdown", ".mkd"}
-_BINARY_EXTENSIONS = {".pdf": FileKind.PDF, ".docx": FileKind.DOCX}
+_BINARY_EXTENSIONS = {".pdf": FileKind.PDF, ".docx": FileKind.DOCX, ".xlsx": FileKind.XLSX}
+_CSV_EXTENSIONS = {".csv", ".tsv"}
 
 
 def check_size(path: Path, max_bytes: int) -> int:
@@ -55,14 +56,20 @@ def _decode_text(head: bytes) -> str | None:
     return text if printable >= 0.95 * max(len(text), 1) else None
 
 
-def _is_docx(path: Path) -> bool:
+def _zip_kind(path: Path) -> FileKind | None:
+    """DOCX or XLSX by the archive's main part; None for any other archive."""
     try:
         if member_count(path) > MAX_MEMBERS:
-            return False  # not a document; listing it would cost memory
+            return None  # not a document; listing it would cost memory
         with zipfile.ZipFile(path) as archive:
-            return "word/document.xml" in archive.namelist()
+            names = set(archive.namelist())
     except (zipfile.BadZipFile, OSError, MalformedDocumentError):
-        return False
+        return None
+    if "word/document.xml" in names:
+        return FileKind.DOCX
+    if "xl/workbook.xml" in names:
+        return FileKind.XLSX
+    return None
 
 
 def detect_file_kind(path: Path) -> FileKind:
@@ -78,16 +85,19 @@ def detect_file_kind(path: Path) -> FileKind:
     if b"%PDF-" in head[:1024]:
         return FileKind.PDF
     if head.startswith(b"PK\x03\x04"):
-        if _is_docx(path):
-            return FileKind.DOCX
-        if suffix == ".docx":
+        found = _zip_kind(path)
+        if found is not None:
+            return found
+        if suffix in (".docx", ".xlsx"):
+            part = "word/document.xml" if suffix == ".docx" else "xl/workbook.xml"
             raise MalformedDocumentError(
-                "the .docx archive is damaged or lacks word/document.xml; "
-                "re-save it from the word processor",
+                f"the {suffix} archive is damaged or lacks {part}; "
+                "re-save it from the office program",
                 path=str(path),
             )
         raise UnsupportedFileTypeError(
-            "a ZIP archive that is not a Word document; unpack it and ingest its files",
+            "a ZIP archive that is not a Word document or Excel workbook; "
+            "unpack it and ingest its files",
             path=str(path),
         )
     expected = _BINARY_EXTENSIONS.get(suffix)
@@ -100,10 +110,12 @@ def detect_file_kind(path: Path) -> FileKind:
     text = _decode_text(head)
     if text is None:
         raise UnsupportedFileTypeError(
-            "binary content of an unsupported format; supported are PDF, DOCX, HTML, "
-            "Markdown and plain text",
+            "binary content of an unsupported format; supported are PDF, DOCX, XLSX, "
+            "HTML, Markdown, CSV and plain text",
             path=str(path),
         )
+    if suffix in _CSV_EXTENSIONS:
+        return FileKind.CSV
     if suffix in {".html", ".htm", ".xhtml"} or _HTML_RE.search(head[:4096]):
         return FileKind.HTML
     if suffix in _MD_EXTENSIONS or _MD_HEADING_RE.search(text):

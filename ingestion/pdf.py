@@ -29,6 +29,8 @@ class PdfInfo:
     """Warnings from the repair of a damaged file (empty when the file is sound)."""
     image_pages: int
     """Pages that carry at least one image (a scan has one per page)."""
+    image_page_numbers: tuple[int, ...] = ()
+    """1-based numbers of the pages that carry at least one image."""
 
 
 def inspect_pdf(path: Path) -> PdfInfo:
@@ -59,11 +61,11 @@ def inspect_pdf(path: Path) -> PdfInfo:
             title = str(raw_title).strip() or None if raw_title is not None else None
         except (pikepdf.PdfError, ValueError):
             title = None
-        image_pages = 0
-        for page in pages:
+        numbers: list[int] = []
+        for number, page in enumerate(pages, start=1):
             try:
                 if len(page.get_images()) > 0:
-                    image_pages += 1
+                    numbers.append(number)
             except (pikepdf.PdfError, ValueError, KeyError):
                 continue
         page_count = len(pages)
@@ -72,7 +74,8 @@ def inspect_pdf(path: Path) -> PdfInfo:
         title=title,
         outline=_read_outline(path),
         damage=damage,
-        image_pages=image_pages,
+        image_pages=len(numbers),
+        image_page_numbers=tuple(numbers),
     )
 
 

@@ -56,7 +56,18 @@ from ingestion.watch import EventQueue, ParserWatch, end_with_parent, run_watche
 from knowledge import DocumentKind, embedding_thread_budget, usable_cpus
 
 _HASH_CHUNK = 1 << 20
-_SUPPORTED_SUFFIXES = {".pdf", ".docx", ".html", ".htm", ".md", ".markdown", ".txt", ".text"}
+_SUPPORTED_SUFFIXES = {
+    ".pdf",
+    ".docx",
+    ".xlsx",
+    ".csv",
+    ".html",
+    ".htm",
+    ".md",
+    ".markdown",
+    ".txt",
+    ".text",
+}
 
 
 def file_sha256(path: str | Path) -> str:

@@ -22,6 +22,12 @@ class IngestionSettings(BaseSettings):
         "or fail with a no_text_layer error ('never').",
     )
     ocr_languages: str = Field("eng", description="Tesseract language codes, '+'-separated.")
+    ocr_max_page_mpix: float = Field(
+        60.0,
+        gt=0,
+        description="Refuse to OCR a page whose rendering at 300 dpi, or any image on it, "
+        "exceeds this many megapixels (image bombs); the rest of the PDF is read.",
+    )
     chunk_max_tokens: int = Field(
         230,
         ge=32,

@@ -25,6 +25,7 @@ from knowledge.errors import (
 )
 from knowledge.factory import build_index, open_knowledge_base
 from knowledge.fusion import FusionWeights
+from knowledge.glossary import Expansion, Glossary, Term, Vocabulary, alias_terms
 from knowledge.index import FileBackedIndex, VectorIndex
 from knowledge.rerank import CrossEncoderReranker, Reranker
 from knowledge.settings import KnowledgeSettings
@@ -37,8 +38,10 @@ __all__ = [
     "DocumentNotFoundError",
     "Embedder",
     "EmbedderError",
+    "Expansion",
     "FileBackedIndex",
     "FusionWeights",
+    "Glossary",
     "Hit",
     "IndexReport",
     "KnowledgeBase",
@@ -51,8 +54,11 @@ __all__ = [
     "SearchScope",
     "SearchTuning",
     "SentenceTransformerEmbedder",
+    "Term",
     "VectorIndex",
     "VectorIndexError",
+    "Vocabulary",
+    "alias_terms",
     "build_embedder",
     "build_index",
     "citation_url",

@@ -18,6 +18,7 @@ import numpy as np
 from knowledge.embedder import Embedder, FloatArray
 from knowledge.errors import KnowledgeError
 from knowledge.fusion import FusionWeights, fuse
+from knowledge.glossary import Expansion, Glossary
 from knowledge.index import (
     DENSE,
     SPARSE,
@@ -26,6 +27,7 @@ from knowledge.index import (
     MatchAny,
     PayloadFilter,
     ScoredPoint,
+    SparseVector,
     StoredPoint,
     VectorIndex,
     VectorQuery,
@@ -111,6 +113,15 @@ class SearchTuning:
     one pair outweigh the terms (emanual-tv-dev, Bosun nDCG@10: 0 0.883, 0.1 0.897,
     0.15 0.901, 0.2 0.895, 0.3 0.890, 1.0 0.862)."""
 
+    glossary: bool = True
+    """Expand queries with the crew vocabulary (shipped glossary, the organization's
+    entries and register aliases passed in the scope); False searches the query as typed."""
+    expansion_weight: float = 0.5
+    """Keyword weight of a term the vocabulary adds (the query's own terms weigh 1)."""
+    expansion_dense_weight: float = 0.8
+    """Weight of the expanded query's vector ("LO (lube oil) press (pressure)") blended
+    into the typed query's vector (weight 1)."""
+
     def vector_recipe(self) -> str:
         """Return what, besides the texts, decides the stored vectors and keyword vectors."""
         return f"heading={self.heading_weight:g};title_weight={self.title_weight}"
@@ -182,6 +193,9 @@ def _passage_fingerprint(p: Passage) -> str:
                 list(p.tags),
                 p.ordinal,
             ]
+            # New fields join only when set: fingerprints of older passages stay the same.
+            + ([True] if p.table_row else [])
+            + ([p.ocr_confidence] if p.ocr_confidence is not None else [])
         )
     )
 
@@ -214,6 +228,8 @@ def _payload(
         "equipment_codes": list(p.equipment_codes),
         "tags": list(p.tags),
         "ordinal": p.ordinal,
+        "table_row": p.table_row,
+        "ocr_confidence": p.ocr_confidence,
     }
 
 
@@ -233,6 +249,8 @@ def passage_from_payload(payload: dict[str, Any]) -> Passage:
         equipment_codes=tuple(payload.get("equipment_codes") or ()),
         tags=tuple(payload.get("tags") or ()),
         ordinal=int(payload.get("ordinal", 0)),
+        table_row=bool(payload.get("table_row", False)),
+        ocr_confidence=payload.get("ocr_confidence"),
     )
 
 
@@ -282,6 +300,7 @@ class KnowledgeBase:
         reranker: Reranker | None = None,
         tuning: SearchTuning | None = None,
         pin_threshold: float = 0.85,
+        glossary: Glossary | None = None,
     ) -> None:
         self._index = index
         self._embedder = embedder
@@ -291,6 +310,7 @@ class KnowledgeBase:
             k=self._tuning.bm25_k, b=self._tuning.bm25_b, pair_weight=self._tuning.pair_weight
         )
         self._pin_threshold = pin_threshold
+        self._glossary = glossary if glossary is not None else Glossary.shipped()
         self._gate = VisibilityGate()
         # Re-entrant so that a paused base (writes_paused) can still copy its own index.
         self._write_lock = threading.RLock()
@@ -580,8 +600,7 @@ class KnowledgeBase:
         """
         if not isinstance(scope, SearchScope):
             raise KnowledgeError("search needs a SearchScope with the caller's org_id")
-        dense = self._embedder.embed_query(query)
-        sparse = self._sparse.encode_query(query)
+        dense, sparse = self._query_vectors(query, scope)
         n = max(self._tuning.candidates, limit)
         with self._gate.reading() as hidden:
             flt = scope_filter(scope, hidden)
@@ -606,6 +625,28 @@ class KnowledgeBase:
         if include_pinned and results[2] and results[2][0].score >= self._pin_threshold:
             hits = [_pin_hit(results[2][0]), *hits][:limit]
         return hits
+
+    def expand(self, query: str, scope: SearchScope) -> Expansion:
+        """Return what the crew vocabulary adds to a query within a scope (nothing when off)."""
+        if not self._tuning.glossary:
+            return Expansion(query, (), (), query)
+        return self._glossary.with_vocabulary(scope.vocabulary).expand(query)
+
+    def _query_vectors(self, query: str, scope: SearchScope) -> tuple[FloatArray, SparseVector]:
+        """Return the dense and keyword vectors of a query, expanded by the vocabulary.
+
+        The typed query leads on both sides: added keyword terms weigh expansion_weight,
+        and the expanded text's vector is blended in at expansion_dense_weight.
+        """
+        dense = self._embedder.embed_query(query)
+        expansion = self.expand(query, scope)
+        if not expansion.expanded:
+            return dense, self._sparse.encode_query(query)
+        sparse = self._sparse.encode_query(query, expansion.phrases, self._tuning.expansion_weight)
+        extra = self._embedder.embed_query(expansion.inline)
+        mixed = dense + self._tuning.expansion_dense_weight * extra
+        norm = float(np.linalg.norm(mixed))
+        return np.asarray(mixed / max(norm, 1e-12), dtype=np.float32), sparse
 
     # ---------------------------------------------------------------- pins
     def pin_answer(

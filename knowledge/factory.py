@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from knowledge.base import KnowledgeBase, SearchTuning
 from knowledge.embedder import Embedder, build_embedder
 from knowledge.index import VectorIndex
@@ -31,6 +33,9 @@ def open_knowledge_base(
 ) -> KnowledgeBase:
     """Open the knowledge base configured by settings (pass an embedder to share one)."""
     emb = embedder or build_embedder(settings)
+    tuning = tuning or SearchTuning()
+    if not settings.glossary:
+        tuning = replace(tuning, glossary=False)
     reranker: Reranker | None = (
         CrossEncoderReranker(settings.reranker_path) if settings.reranker_path else None
     )

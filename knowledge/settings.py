@@ -40,6 +40,10 @@ class KnowledgeSettings(BaseSettings):
         ge=8,
         description="HNSW search breadth: 256 gave recall@10 0.97 vs exact at 100k (128: 0.88).",
     )
+    glossary: bool = Field(
+        default=True,
+        description="Expand queries with the crew vocabulary (off: search as typed).",
+    )
     pin_threshold: float = Field(
         default=0.85,
         ge=0.0,

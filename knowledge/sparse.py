@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
+from collections.abc import Sequence
 from functools import lru_cache
 from itertools import pairwise
 
@@ -78,11 +79,24 @@ class Bm25Encoder:
                     weights[key] = tf * (self._k + 1) / (tf + norm)
         return SparseVector(tuple(weights), tuple(weights.values()))
 
-    def encode_query(self, text: str) -> SparseVector:
-        """Return the BM25 query vector: each distinct term weighted 1, each pair pair_weight."""
+    def encode_query(
+        self, text: str, extra: Sequence[str] = (), extra_weight: float = 0.5
+    ) -> SparseVector:
+        """Return the BM25 query vector: each distinct term weighted 1, each pair pair_weight.
+
+        ``extra`` phrases (a glossary's expansions) add their terms and pairs at
+        ``extra_weight`` times those weights; a term the query already has keeps its own.
+        """
         v = self._model.embed_query(text)
         weights = dict(zip((int(i) for i in v.indices), (float(x) for x in v.values), strict=True))
         if self._pair_weight > 0:
             for key in self.pairs(text):
                 weights.setdefault(key, self._pair_weight)
+        for phrase in extra:
+            terms = self.terms(phrase)
+            for term in terms:
+                weights.setdefault(term, extra_weight)
+            if self._pair_weight > 0:
+                for key in self._pairs(terms):
+                    weights.setdefault(key, self._pair_weight * extra_weight)
         return SparseVector(tuple(weights), tuple(weights.values()))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from knowledge.glossary import Vocabulary
+
 DocumentKind = Literal["manual", "procedure", "report", "fault_history", "curated"]
 
 
@@ -31,6 +33,10 @@ class Passage:
     tags: tuple[str, ...] = ()
     ordinal: int = 0
     """Position of the chunk within its document."""
+    table_row: bool = False
+    """The chunk is one table row rendered with its headers and caption."""
+    ocr_confidence: float | None = None
+    """Tesseract's mean word confidence (0-100) of the chunk's page, when read by OCR."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +50,9 @@ class SearchScope:
     """Restrict to passages about any of these codes (callers expand children)."""
     kinds: tuple[DocumentKind, ...] | None = None
     tags: tuple[str, ...] | None = None
+    vocabulary: Vocabulary | None = None
+    """The organization's own glossary entries and register aliases that expand the query
+    (on top of the shipped glossary); None expands with the shipped glossary alone."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -319,6 +319,26 @@ class NotificationRoute(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class GlossaryEntry(Base):
+    """An organization's own crew term (abbreviation) and what it stands for in its manuals.
+
+    It overrides a shipped glossary entry with the same term for this organization only.
+    """
+
+    __tablename__ = "glossary_entries"
+    __table_args__ = (UniqueConstraint("org_id", "term_key"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    term: Mapped[str] = mapped_column(String(60))
+    term_key: Mapped[str] = mapped_column(String(60))
+    """The term case-folded with whitespace collapsed: one entry per term per organization."""
+    expansion: Mapped[str] = mapped_column(String(300))
+    """What the term stands for; alternatives separated by ``;``."""
+    notes: Mapped[str | None] = mapped_column(String(300), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class ApiKey(Base):
     """An API key; only its hash is stored."""
 

@@ -125,6 +125,17 @@ def equipment_of_vessel(session: Session, caller: Caller, vessel_id: int) -> lis
     return list(session.scalars(stmt.order_by(Equipment.code)))
 
 
+def equipment_aliases(
+    session: Session, caller: Caller, vessel_id: int | None = None
+) -> list[tuple[str, list[str]]]:
+    """Return (name, aliases) of the equipment that has aliases, of one vessel or all."""
+    stmt = scoped(select(Equipment.name, Equipment.aliases), Equipment, caller)
+    if vessel_id is not None:
+        stmt = stmt.where(Equipment.vessel_id == vessel_id)
+    rows = session.execute(stmt.order_by(Equipment.code))
+    return [(str(name), [str(a) for a in aliases]) for name, aliases in rows if aliases]
+
+
 def equipment_tree(session: Session, caller: Caller, vessel_id: int) -> list[dict[str, Any]]:
     """Return a vessel's equipment as nested dicts (``children`` lists)."""
     items = equipment_of_vessel(session, caller, vessel_id)

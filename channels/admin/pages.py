@@ -26,6 +26,7 @@ from channels.admin.session import (
     csrf_ok,
 )
 from channels.chat_service import open_gateway, server_secret
+from channels.glossary_service import glossary_rows
 from channels.knowledge_service import open_knowledge
 from channels.page_security import new_nonce, page_csp
 from channels.runtime import Bosun
@@ -36,6 +37,7 @@ from records import (
     conversations,
     documents,
     faults,
+    glossary,
     model_registry,
     pending,
     register,
@@ -453,6 +455,58 @@ def admin_router(bosun: Bosun) -> APIRouter:
             f"Link code for {email}: /link {code} (send it to the Bosun bot in Slack or "
             "Telegram; one use, 15 minutes)",
         )
+
+    # --- glossary --------------------------------------------------------------------------
+
+    @router.get("/glossary")
+    def glossary_page(request: Request) -> Response:
+        session = signed_in(request)
+        if session is None:
+            return to_login(request)
+        with bosun.db.transaction(session.caller) as s:
+            own = glossary_rows(s, session.caller, "organization")
+            shipped = glossary_rows(s, session.caller, "shipped")
+        overridden = {glossary.term_key(r.term) for r in own}
+        return render(
+            request,
+            "glossary.html",
+            session,
+            own=own,
+            shipped=shipped,
+            overridden=overridden,
+            key=glossary.term_key,
+        )
+
+    @router.post("/glossary")
+    async def glossary_add(request: Request) -> Response:
+        checked = await checked_form(request)
+        if isinstance(checked, Response):
+            return checked
+        session, form = checked
+        term, expansion = _field(form, "term"), _field(form, "expansion")
+        try:
+            with bosun.db.transaction(session.caller) as s:
+                entry, created = glossary.set_entry(
+                    s, session.caller, term, expansion, _field(form, "notes") or None
+                )
+                said = entry.term
+        except BosunError as err:
+            return back("/admin/glossary", err.message, error=True)
+        return back("/admin/glossary", f"{said} {'added' if created else 'replaced'}.")
+
+    @router.post("/glossary/{entry_id}/delete")
+    async def glossary_delete(request: Request, entry_id: int) -> Response:
+        checked = await checked_form(request)
+        if isinstance(checked, Response):
+            return checked
+        session, _ = checked
+        try:
+            with bosun.db.transaction(session.caller) as s:
+                said = glossary.get_entry(s, session.caller, entry_id).term
+                glossary.delete_entry(s, session.caller, entry_id)
+        except BosunError as err:
+            return back("/admin/glossary", err.message, error=True)
+        return back("/admin/glossary", f"{said} removed.")
 
     # --- connectors, models --------------------------------------------------------------
 

@@ -97,8 +97,11 @@ def _make_scanned_pdf(path: Path) -> None:
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen import canvas
 
+    # A picture without words: no text layer, and OCR (when installed) finds none either.
     image = Image.new("RGB", (1200, 400), "white")
-    ImageDraw.Draw(image).text((40, 150), "SCANNED PAGE: CHANGE OIL EVERY 500 H", fill="black")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((100, 100, 500, 300), outline="black", width=6)
+    draw.ellipse((700, 80, 1000, 330), outline="black", width=6)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     buffer.seek(0)

@@ -20,7 +20,6 @@ from ingestion import (
     detect_file_kind,
     parse_document,
 )
-from ingestion.pdf import ocr_available
 
 SCOPE = DocumentScope(org_id=1, document_id=10, version=1)
 
@@ -81,7 +80,12 @@ def test_docx_heading_hierarchy_and_table(parsed: dict[str, ParsedDocument]) -> 
     assert doc.title == "Separator Guide"
     ring = _passage_with(doc, "lock ring to 350 Nm")
     assert ring.section == "Installation > Bowl Assembly"
-    assert "Part | Torque\nLock ring | 350 Nm" in ring.text
+    # The table is one chunk per row, with its headers and section title; not prose.
+    row = _passage_with(doc, "Lock ring")
+    assert row.table_row
+    assert row.text == "Installation > Bowl Assembly: Part: Lock ring | Torque: 350 Nm"
+    assert row.section == "Installation > Bowl Assembly"
+    assert "Lock ring" not in ring.text
     start = _passage_with(doc, "full speed")
     assert start.section == "Operation"
 
@@ -92,7 +96,10 @@ def test_html_heading_hierarchy_and_table(parsed: dict[str, ParsedDocument]) -> 
     assert doc.title == "Steering Gear"
     sample = _passage_with(doc, "oil sample")
     assert sample.section == "Hydraulic Oil > Oil Sampling"
-    assert "Tank volume | 120 l" in sample.text
+    row = _passage_with(doc, "Tank volume")
+    assert row.table_row
+    assert row.text.endswith("Tank volume | Value: 120 l")
+    assert "Tank volume" not in sample.text
     assert _passage_with(doc, "bridge and local").section == "Testing"
 
 
@@ -136,8 +143,10 @@ def test_pdf_with_only_an_owner_password_is_read(corpus: dict[str, Path]) -> Non
     assert ("Fuel System", "Injection Pump") in [s.path for s in doc.sections]
 
 
-@pytest.mark.skipif(ocr_available(), reason="tesseract is installed: the scan is OCRed instead")
-def test_scanned_pdf_without_ocr_says_so(corpus: dict[str, Path]) -> None:
+def test_scanned_pdf_without_ocr_says_so(
+    corpus: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("ingestion.ocr.shutil.which", lambda _name: None)  # no tesseract
     with pytest.raises(NoTextLayerError, match=r"no text layer.*install tesseract") as info:
         parse_document(corpus["scanned.pdf"])
     assert "1 of 1 pages are images" in str(info.value)

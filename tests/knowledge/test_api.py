@@ -29,6 +29,7 @@ def test_public_names_are_pinned() -> None:
         "Reranker", "SearchScope", "SearchTuning", "SentenceTransformerEmbedder", "VectorIndex",
         "VectorIndexError", "build_embedder", "build_index", "citation_url", "embedding_text",
         "open_knowledge_base", "packaged_model_path", "embedding_thread_budget", "usable_cpus",
+        "Expansion", "Glossary", "Term", "Vocabulary", "alias_terms",
     }  # fmt: skip
     for name in knowledge.__all__:
         assert hasattr(knowledge, name)

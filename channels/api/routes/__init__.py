@@ -9,6 +9,7 @@ from channels.api.routes import (
     connectors,
     documents,
     faults,
+    glossary,
     models,
     notifications,
     parts,
@@ -43,6 +44,7 @@ def v1_routers() -> list[APIRouter]:
         transcribe,
         admin,
         notifications,
+        glossary,
     )
     return [module.router for module in modules]
 

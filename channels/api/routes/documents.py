@@ -24,7 +24,7 @@ from records import (
 )
 
 router = v1_router(tags=["knowledge"])
-ALLOWED = (".pdf", ".docx", ".html", ".htm", ".md", ".markdown", ".txt")
+ALLOWED = (".pdf", ".docx", ".xlsx", ".csv", ".html", ".htm", ".md", ".markdown", ".txt")
 
 
 class DocumentRead(BaseModel):
@@ -147,7 +147,14 @@ def document_chunks(document_id: int, bosun: BosunDep, caller: CallerDep) -> dic
     passages = open_knowledge(bosun).passages(caller, document_id)
     return {
         "items": [
-            {"ordinal": p.ordinal, "page": p.page, "section": p.section, "text": p.text}
+            {
+                "ordinal": p.ordinal,
+                "page": p.page,
+                "section": p.section,
+                "text": p.text,
+                "table_row": p.table_row,
+                "ocr_confidence": p.ocr_confidence,
+            }
             for p in passages
         ]
     }
