@@ -424,7 +424,7 @@ def intent_for_route(
     if label in ("followup", "clarification_answer"):
         if kind not in _COARSE_KINDS:
             return intent
-        if fallback is None:
+        if fallback is None or label == "clarification_answer":  # a bare name asks nothing
             return intent if kind not in _WRITE_KINDS and kind != "refuse" else Intent("unknown")
         label = fallback
     if label == "report":
@@ -435,6 +435,8 @@ def intent_for_route(
             return intent
         return Intent("report_fault")
     if label == "state_question":
+        if kind == "answer" and confidence < UNSURE:  # unsure: a setting, not a reading
+            return intent
         return intent if kind not in _COARSE_KINDS else Intent("equipment_health")
     if label == "history_question":
         return intent if kind not in _COARSE_KINDS else Intent("history")

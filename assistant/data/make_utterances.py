@@ -664,11 +664,6 @@ short circuit|open circuit|loss of pressure|delamination|deformation|binding|sco
 
 SPEC_QUESTIONS = [
     "{eq} {spec}?",
-    "{eq} {param} alarm?",
-    "{eq} {param} alarm setting?",
-    "{eq} {param} shutdown?",
-    "{eq} {param} trip point?",
-    "{eq} {param} alarm and shutdown",
     "{eq} {spec} ?",
     "{eqa} {spec}?",
     "{eqa} {spec}",
