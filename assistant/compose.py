@@ -154,8 +154,24 @@ def _units(passage: dict[str, Any]) -> list[Unit]:
     rows so that a value stays with what it is the value of. Each unit says if it is a row.
     """
     text = str(passage.get("text", ""))
-    lines = text.split("\n", 1)
     section = str(passage.get("section") or "")
+    prefix = f"{section.strip()}: " if section.strip() else ""
+    if prefix and any(line.startswith(prefix) for line in text.split("\n")):
+        # Table rows come one a line, each led by its section path ('6.1 ...: Item | Value: ..').
+        units: list[Unit] = []
+        prose: list[str] = []
+        for line in [*text.split("\n"), ""]:
+            if line.startswith(prefix) or not line:
+                if prose:
+                    units += _units({**passage, "text": "\n".join(prose)})
+                    prose = []
+                if line:
+                    body = line[len(prefix) :].strip()
+                    units.append((body, True, body, ""))
+            else:
+                prose.append(line)
+        return units
+    lines = text.split("\n", 1)
     if lines and (" > " in lines[0] or (section and lines[0].strip() == section.strip())):
         text = lines[1] if len(lines) > 1 else ""
     blocks: list[str] = []
@@ -166,7 +182,7 @@ def _units(passage: dict[str, Any]) -> list[Unit]:
             blocks[-1] = f"{blocks[-1]} {block}"  # a cell the page layout wrapped
         else:
             blocks.append(block)
-    units: list[Unit] = []
+    units = []
     i = 0
     while i < len(blocks):
         j = i
