@@ -221,6 +221,9 @@ shorter one's last letter ('prelube' and 'prelubrication', 'disch' and 'discharg
 _MEASURED = re.compile(r"\d\s?(?:%|°|[a-zA-Zµ]{1,6}\b)")
 """A number with a unit ('20 min', '8 %', '110 Nm'): a unit that states a value."""
 _VALUE_BONUS = 0.1
+_HEADING_WEIGHT = 0.75
+"""A question word found only in the unit's section heading counts this much: a sentence
+under '6.4 Emergency fire pump' saying 'Its discharge pressure ...' is about that pump."""
 
 
 @lru_cache(maxsize=1)
@@ -274,7 +277,7 @@ def _score(question: str, passages: list[dict[str, Any]], min_overlap: float) ->
             words = _terms(f"{body} {head}")  # a row says what its column headers name
             hits = frozenset(t for t in terms if _meets(alts[t], words))
             ctx_hit = sum(1 for t in terms if t not in hits and _meets(alts[t], title_words))
-            share = (len(hits) + 0.5 * ctx_hit) / len(terms)
+            share = (len(hits) + _HEADING_WEIGHT * ctx_hit) / len(terms)
             # A sentence under a matching heading answers with the heading's words too.
             if not hits or len(hits) + ctx_hit < min(2, len(terms)) or share < min_overlap:
                 continue
