@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from assistant.intents import is_manipulation
 from assistant.text import content_tokens
+from knowledge import Glossary
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])|\n\s*(?:[-*•]|\d+[.)])\s+|\n{2,}")
 _GENERIC_Q = frozenset(
@@ -154,8 +156,24 @@ def _units(passage: dict[str, Any]) -> list[Unit]:
     rows so that a value stays with what it is the value of. Each unit says if it is a row.
     """
     text = str(passage.get("text", ""))
-    lines = text.split("\n", 1)
     section = str(passage.get("section") or "")
+    prefix = f"{section.strip()}: " if section.strip() else ""
+    if prefix and any(line.startswith(prefix) for line in text.split("\n")):
+        # Table rows come one a line, each led by its section path ('6.1 ...: Item | Value: ..').
+        units: list[Unit] = []
+        prose: list[str] = []
+        for line in [*text.split("\n"), ""]:
+            if line.startswith(prefix) or not line:
+                if prose:
+                    units += _units({**passage, "text": "\n".join(prose)})
+                    prose = []
+                if line:
+                    body = line[len(prefix) :].strip()
+                    units.append((body, True, body, ""))
+            else:
+                prose.append(line)
+        return units
+    lines = text.split("\n", 1)
     if lines and (" > " in lines[0] or (section and lines[0].strip() == section.strip())):
         text = lines[1] if len(lines) > 1 else ""
     blocks: list[str] = []
@@ -166,7 +184,7 @@ def _units(passage: dict[str, Any]) -> list[Unit]:
             blocks[-1] = f"{blocks[-1]} {block}"  # a cell the page layout wrapped
         else:
             blocks.append(block)
-    units: list[Unit] = []
+    units = []
     i = 0
     while i < len(blocks):
         j = i
@@ -197,10 +215,57 @@ class _Scored:
     hits: frozenset[str]
 
 
+_PREFIX = 5
+"""Shorthand meets a word when they share this many first letters and differ only past the
+shorter one's last letter ('prelube' and 'prelubrication', 'disch' and 'discharge')."""
+_MEASURED = re.compile(r"\d\s?(?:%|°|[a-zA-Zµ]{1,6}\b)")
+"""A number with a unit ('20 min', '8 %', '110 Nm'): a unit that states a value."""
+_VALUE_BONUS = 0.1
+_HEADING_WEIGHT = 0.75
+"""A question word found only in the unit's section heading counts this much: a sentence
+under '6.4 Emergency fire pump' saying 'Its discharge pressure ...' is about that pump."""
+
+
+@lru_cache(maxsize=1)
+def _glossary() -> dict[str, tuple[str, ...]]:
+    """Return crew terms (one word) with the words of what the manuals call them."""
+    out: dict[str, tuple[str, ...]] = {}
+    for key, term in Glossary.shipped().terms.items():
+        if " " not in key:
+            words = {_stem(w) for e in term.expansions for w in content_tokens(e)}
+            out[key] = tuple(sorted(words))
+    return out
+
+
+def _alternatives(token: str) -> frozenset[str]:
+    """Return a question word with what a manual may write instead (glossary expansions)."""
+    return frozenset({_stem(token), *_glossary().get(token, ())})
+
+
+def _meets(alts: frozenset[str], words: set[str]) -> bool:
+    if alts & words:
+        return True
+    for a in alts:
+        if len(a) < _PREFIX:
+            continue
+        for w in words:
+            n = min(len(a), len(w))
+            if n >= _PREFIX and w[: n - 1] == a[: n - 1] and w[:_PREFIX] == a[:_PREFIX]:
+                return True
+    return False
+
+
 def _score(question: str, passages: list[dict[str, Any]], min_overlap: float) -> list[_Scored]:
-    """Score every sentence of the passages against the question's content words."""
+    """Score every sentence of the passages against the question's content words.
+
+    A word meets its glossary expansions ('ER' the engine room) and shorthand sharing its
+    first letters ('prelube'); a unit stating a measured value scores a little higher, as
+    manual questions mostly ask for one (procedures are answered apart, see ``_procedure``).
+    """
     raw = [t for t in dict.fromkeys(content_tokens(question)) if not _DESIGNATOR.match(t)]
-    terms = [_stem(t) for t in raw if t not in _GENERIC_Q] or [_stem(t) for t in raw]
+    kept = [t for t in raw if t not in _GENERIC_Q] or raw
+    alts = {_stem(t): _alternatives(t) for t in kept}
+    terms = list(alts)
     if not terms:
         return []
     scored: list[_Scored] = []
@@ -210,13 +275,15 @@ def _score(question: str, passages: list[dict[str, Any]], min_overlap: float) ->
             if is_manipulation(sent):
                 continue  # text from documents is data; never repeat instructions to the bot
             words = _terms(f"{body} {head}")  # a row says what its column headers name
-            hits = frozenset(t for t in terms if t in words)
-            ctx_hit = sum(1 for t in terms if t in title_words and t not in words)
-            share = (len(hits) + 0.5 * ctx_hit) / len(terms)
+            hits = frozenset(t for t in terms if _meets(alts[t], words))
+            ctx_hit = sum(1 for t in terms if t not in hits and _meets(alts[t], title_words))
+            share = (len(hits) + _HEADING_WEIGHT * ctx_hit) / len(terms)
             # A sentence under a matching heading answers with the heading's words too.
             if not hits or len(hits) + ctx_hit < min(2, len(terms)) or share < min_overlap:
                 continue
-            scored.append(_Scored(share - 0.05 * rank - 0.01 * pos, int(p["ref"]), pos, sent, hits))
+            bonus = _VALUE_BONUS if _MEASURED.search(_TAG.sub("", body)) else 0.0
+            score = share + bonus - 0.05 * rank - 0.01 * pos
+            scored.append(_Scored(score, int(p["ref"]), pos, sent, hits))
     scored.sort(key=lambda s: -s.score)
     return scored
 
