@@ -32,6 +32,7 @@ from predictors.training import (
     train_model,
     train_rul,
 )
+from predictors.wording import number
 from predictors.workflow import train_failure_model, train_rul_model
 
 __all__ = [
@@ -68,6 +69,7 @@ __all__ = [
     "feature_columns",
     "limit_monotonicity",
     "load_model",
+    "number",
     "parse_feature",
     "rul_labels",
     "score",
