@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, Field
@@ -723,30 +723,8 @@ def _list_open(
             return _which(ctx, equipment, cands)
     ids = [ctx.item(c).id for c in ctx.index.descendants(code)] if code else None
     by_id = {i.id: i for i in ctx.index.items.values()}
-    fl: list[Fault] = []
-    wl: list[WorkOrder] = []
-    if what in ("faults", "both"):
-        fl = list(
-            faults.list_faults(
-                ctx.session,
-                ctx.caller,
-                vessel_id=ctx.vessel_id,
-                equipment_ids=ids,
-                open_only=True,
-                limit=200,
-            ).items
-        )
-    if what in ("work_orders", "both"):
-        wl = list(
-            work_orders.list_work_orders(
-                ctx.session,
-                ctx.caller,
-                vessel_id=ctx.vessel_id,
-                equipment_ids=ids,
-                open_only=True,
-                limit=200,
-            ).items
-        )
+    fl = _open_records(ctx, "fault", ids, 200) if what in ("faults", "both") else []
+    wl = _open_records(ctx, "work_order", ids, 200) if what in ("work_orders", "both") else []
     where = f" on {ctx.describe(code)}" if code else ""
     lines = []
     for f in fl[:15]:
@@ -1058,6 +1036,34 @@ def _create_work_order(
     )
 
 
+@overload
+def _open_records(
+    ctx: ToolContext, record: Literal["fault"], ids: list[int] | None, limit: int
+) -> list[Fault]: ...
+@overload
+def _open_records(
+    ctx: ToolContext, record: Literal["work_order"], ids: list[int] | None, limit: int
+) -> list[WorkOrder]: ...
+@overload
+def _open_records(
+    ctx: ToolContext, record: Literal["work_order", "fault"], ids: list[int] | None, limit: int
+) -> list[WorkOrder] | list[Fault]: ...
+def _open_records(
+    ctx: ToolContext, record: Literal["work_order", "fault"], ids: list[int] | None, limit: int
+) -> list[WorkOrder] | list[Fault]:
+    """Return the vessel's open faults or work orders, on the given equipment when named."""
+    lister = faults.list_faults if record == "fault" else work_orders.list_work_orders
+    page = lister(
+        ctx.session,
+        ctx.caller,
+        vessel_id=ctx.vessel_id,
+        equipment_ids=ids,
+        open_only=True,
+        limit=limit,
+    )
+    return list(page.items)  # type: ignore[return-value]
+
+
 _RECORD_WORDS = frozenset(
     """wo wos work order orders job jobs task fault faults defect close closed complete
     completed done finish finished set started start progress mark new priority prio high
@@ -1081,29 +1087,7 @@ def match_open_records(
     if error:
         return [], error
     ids = [ctx.item(c).id for c in ctx.index.descendants(code)] if code else None
-    rows: list[WorkOrder | Fault]
-    if record == "fault":
-        rows = list(
-            faults.list_faults(
-                ctx.session,
-                ctx.caller,
-                vessel_id=ctx.vessel_id,
-                equipment_ids=ids,
-                open_only=True,
-                limit=500,
-            ).items
-        )
-    else:
-        rows = list(
-            work_orders.list_work_orders(
-                ctx.session,
-                ctx.caller,
-                vessel_id=ctx.vessel_id,
-                equipment_ids=ids,
-                open_only=True,
-                limit=500,
-            ).items
-        )
+    rows: list[WorkOrder | Fault] = list(_open_records(ctx, record, ids, 500))
     eq_words = set(content_tokens(ctx.describe(code))) if code else set()
     if code:
         eq_words |= {t for a in ctx.item(code).aliases for t in content_tokens(a)}
@@ -1112,11 +1096,8 @@ def match_open_records(
     # Words no open record's title has anywhere ('assign to Ian', 'we need to discharge')
     # name nothing: then the equipment alone decides.
     if code and words:
-        lister = faults.list_faults if record == "fault" else work_orders.list_work_orders
         titles: set[str] = set()
-        for r in lister(
-            ctx.session, ctx.caller, vessel_id=ctx.vessel_id, open_only=True, limit=500
-        ).items:
+        for r in _open_records(ctx, record, None, 500):
             titles.update(content_tokens(r.title))
         words &= titles
     if not words:
