@@ -197,6 +197,15 @@ def serve(settings: Settings, *, demo: bool | None, console: Console) -> None:
         if app.state.slack.start_socket_mode():
             progress("slack: connecting over Socket Mode")
 
+    def _start_telegram(progress: Callable[[str], None]) -> None:
+        from channels.chat.wire_telegram import start_telegram
+        from channels.services.chat import telegram_bot
+
+        make_bot = partial(telegram_bot, bosun)
+        polling = start_telegram(make_bot, settings.public_url, progress)
+        if polling is not None:
+            bosun.extras[TELEGRAM_POLLING] = polling
+
     def _start_notices(progress: Callable[[str], None]) -> None:
         from channels.services.notifications import start_notifications
 
@@ -241,9 +250,7 @@ def serve(settings: Settings, *, demo: bool | None, console: Console) -> None:
                 _step_or_warn(bosun, console, name, partial(step, bosun, progress))
             _step_or_warn(bosun, console, "connectors", lambda: _start_connectors(app, progress))
             _step_or_warn(bosun, console, "slack", lambda: _start_slack(app, progress))
-            from channels.chat.wire_telegram import start_telegram
-
-            _step_or_warn(bosun, console, "telegram", lambda: start_telegram(bosun, progress))
+            _step_or_warn(bosun, console, "telegram", lambda: _start_telegram(progress))
             _step_or_warn(bosun, console, "notifications", lambda: _start_notices(progress))
             if settings.is_embedded:
                 _step_or_warn(bosun, console, "cli keys", lambda: _ensure_cli_keys(bosun))
@@ -279,9 +286,9 @@ def serve(settings: Settings, *, demo: bool | None, console: Console) -> None:
         if "connectors" in bosun.extras:
             bosun.extras["connectors"].stop()
         stop_live(bosun)
-        from channels.chat.wire_telegram import stop_telegram
-
-        stop_telegram(bosun)
+        polling = bosun.extras.pop(TELEGRAM_POLLING, None)
+        if polling is not None:
+            polling.stop()
         warming = bosun.extras.get(SPEECH_WARMING)
         if warming is not None:
             warming.join(timeout=120)
@@ -355,6 +362,7 @@ def _warm_speech(bosun: Bosun) -> None:
     thread.start()
 
 
+TELEGRAM_POLLING = "telegram_polling"
 SPEECH_WARMING = "speech_warming"
 """``Bosun.extras`` key: the thread loading the speech model, joined before the process exits
 (CTranslate2 aborts the whole process if it is torn down while a model loads)."""

@@ -1,4 +1,9 @@
-"""Telegram wired to a running Bosun: the webhook route, long polling, the notifier."""
+"""Telegram as ``bosun up`` runs it: the webhook route, long polling, the notifier.
+
+Nothing here knows the running Bosun: the composition root passes in how to build a bot
+(over its chat gateway) and the public URL, so this room imports only ``assistant`` and
+its own adapters.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,6 @@ from collections.abc import Callable
 
 from fastapi import APIRouter
 
-from channels.app.runtime import Bosun
 from channels.chat.telegram import (
     PATH,
     TelegramBot,
@@ -17,65 +21,48 @@ from channels.chat.telegram import (
     register_webhook,
     webhook_router,
 )
-from channels.services.chat import open_gateway
-from channels.services.speech import open_transcriber
 
-POLLING = "telegram_polling"
-
-
-def build_telegram_bot(bosun: Bosun, settings: TelegramSettings | None = None) -> TelegramBot:
-    """Return a bot over the running Bosun's chat gateway."""
-    return TelegramBot(
-        open_gateway(bosun),
-        settings or TelegramSettings(),
-        transcriber=open_transcriber(bosun),
-        public_url=bosun.settings.public_url,
-    )
+BotFactory = Callable[[TelegramSettings], TelegramBot]
+"""Builds a bot for these settings over the running Bosun's chat gateway."""
 
 
-def telegram_router(bosun: Bosun, settings: TelegramSettings | None = None) -> APIRouter:
+def telegram_router(make_bot: BotFactory, settings: TelegramSettings | None = None) -> APIRouter:
     """Return ``POST /telegram/webhook`` for the app (401 to everything when unconfigured)."""
     chosen = settings or TelegramSettings()
-    return webhook_router(chosen, lambda: build_telegram_bot(bosun, chosen))
+    return webhook_router(chosen, lambda: make_bot(chosen))
 
 
-def start_telegram(bosun: Bosun, progress: Callable[[str], None]) -> None:
-    """Start long polling, or register the webhook, when Telegram is configured."""
+def start_telegram(
+    make_bot: BotFactory, public_url: str | None, progress: Callable[[str], None]
+) -> TelegramPolling | None:
+    """Start long polling (returned: the caller stops it), or register the webhook."""
     settings = TelegramSettings()
     if settings.token is None:
-        return
+        return None
     if settings.polls:
-        polling = TelegramPolling(build_telegram_bot(bosun, settings))
+        polling = TelegramPolling(make_bot(settings))
         polling.start()
-        bosun.extras[POLLING] = polling
         progress("telegram: long polling for updates")
-        return
-    public = bosun.settings.public_url
-    if not public:
+        return polling
+    if not public_url:
         progress(
             f"telegram: webhook mode; set BOSUN_PUBLIC_URL (or call setWebhook yourself) so "
             f"Telegram posts to <public url>{PATH}"
         )
-        return
-    url = public.rstrip("/") + PATH
+        return None
+    url = public_url.rstrip("/") + PATH
     try:
         asyncio.run(register_webhook(settings, url))
     except Exception as err:  # Telegram unreachable now: the webhook still serves
         progress(f"telegram: could not register the webhook at {url}: {err}")
-        return
+        return None
     progress(f"telegram: webhook registered at {url}")
+    return None
 
 
-def stop_telegram(bosun: Bosun) -> None:
-    """Stop long polling (at shutdown)."""
-    polling = bosun.extras.pop(POLLING, None)
-    if isinstance(polling, TelegramPolling):
-        polling.stop()
-
-
-def telegram_notifier(bosun: Bosun) -> TelegramNotifier | None:
+def telegram_notifier(public_url: str | None) -> TelegramNotifier | None:
     """Return a notifier for vessel notices, or ``None`` when Telegram is not configured."""
     settings = TelegramSettings()
     if settings.token is None:
         return None
-    return TelegramNotifier(settings, public_url=bosun.settings.public_url)
+    return TelegramNotifier(settings, public_url=public_url)

@@ -16,42 +16,9 @@ from channels.cli.console import err, fail, out
 from channels.cli.context import OrganizationOption
 
 if TYPE_CHECKING:
-    from channels.app.settings import Settings
-    from connectors import (
-        ConnectorRuntime,
-        ConnectorsConfig,
-        ConnectorsSettings,
-        VesselSimulator,
-    )
-    from records import Database
+    from connectors import VesselSimulator
 
 connectors_app = typer.Typer(no_args_is_help=True, help="Live readings from OPC-UA, Modbus, MQTT.")
-
-
-def _vessel_of(db: Database, imo: str, organization: str | None = None) -> tuple[int, int] | None:
-    """Return (org id, vessel id) of the vessel with this IMO, if it is in the database."""
-    from records import BosunError
-
-    try:
-        return _find_vessel(db, imo, organization)
-    except BosunError:
-        return None
-
-
-def _find_vessel(db: Database, imo: str, organization: str | None) -> tuple[int, int]:
-    """Return (org id, vessel id) of the organization's vessel with this IMO, else raise."""
-    from records import ALL_TENANTS, register_import
-
-    with db.transaction(ALL_TENANTS) as s:
-        vessel_id, org_id = register_import.vessel_in_organization(s, imo, organization)
-    return org_id, vessel_id
-
-
-def connectors_settings(settings: Settings) -> ConnectorsSettings:
-    """Connectors settings rooted at the same home as everything else."""
-    from connectors import ConnectorsSettings
-
-    return ConnectorsSettings(home=settings.home)
 
 
 @connectors_app.command("check")
@@ -64,7 +31,7 @@ def check(
 
     from channels.app.runtime import open_bosun
     from channels.app.settings import Settings
-    from channels.services.connectors_wiring import VesselSensors
+    from channels.services.connectors_wiring import VesselSensors, vessel_of
     from connectors import ConfigError, StaticCatalog, check_connectors, load_config
 
     try:
@@ -76,7 +43,7 @@ def check(
     database_present = not settings.is_embedded or (settings.home / "bosun.db").exists()
     if database_present:
         bosun = open_bosun(settings)
-        found = _vessel_of(bosun.db, parsed.vessel, parsed.organization)
+        found = vessel_of(bosun.db, parsed.vessel, parsed.organization)
         if found is not None:
             catalog = VesselSensors(bosun.db, *found).catalog()
             try:
@@ -102,48 +69,12 @@ def check(
     out.print("all sources and tags answered")
 
 
-def build_runtime(
-    settings: Settings,
-    db: Database,
-    config: ConnectorsConfig,
-    tuning: ConnectorsSettings | None = None,
-) -> tuple[ConnectorRuntime, object]:
-    """Build the runtime for a config whose vessel is in the database."""
-    from channels.services.connectors_wiring import (
-        AlarmsToFaults,
-        RecordsSink,
-        VesselSensors,
-        running_hours_hook,
-    )
-    from connectors import ConfigError, ConnectorRuntime
-    from records import BosunError, ErrorCode
-
-    try:
-        found = _find_vessel(db, config.vessel, config.organization)
-    except BosunError as error:
-        hint = (
-            "; import its register first (bosun import register FILE)"
-            if error.code is ErrorCode.not_found
-            else ""
-        )
-        raise ConfigError(str(config.vessel), [f"{error.message}{hint}"]) from error
-    sensors = VesselSensors(db, *found)
-    runtime = ConnectorRuntime(
-        config,
-        RecordsSink(sensors),
-        settings=connectors_settings(settings),
-        catalog=sensors.catalog(),
-        alarms=AlarmsToFaults(sensors),
-        running_hours=running_hours_hook(sensors),  # type: ignore[arg-type]
-    )
-    return runtime, sensors
-
-
 @connectors_app.command("run")
 def run(config: Annotated[Path, typer.Argument(help="connectors.yaml")]) -> None:
     """Read the configured sources into the database until stopped (Ctrl-C)."""
     from channels.app.runtime import open_bosun
     from channels.app.settings import Settings
+    from channels.services.connectors_wiring import build_runtime
     from connectors import ConfigError, load_config
 
     settings = Settings()
@@ -237,13 +168,14 @@ def backfill_history(
     from channels.app.runtime import open_bosun
     from channels.app.settings import Settings
     from channels.demo.history import write_history
+    from channels.services.connectors_wiring import vessel_of
     from connectors import load_register, simulate_history
 
     settings = Settings()
     bosun = open_bosun(settings)
     sim_register = load_register(register)
     history = simulate_history(sim_register, days=days, seed=seed)
-    found = _vessel_of(bosun.db, sim_register.imo, organization)
+    found = vessel_of(bosun.db, sim_register.imo, organization)
     if found is None:
         raise fail(
             f"vessel {sim_register.imo} is not in the database; import the register "

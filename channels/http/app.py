@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import FastAPI
@@ -23,7 +24,7 @@ from channels.http.api.routes import v1_routers
 from channels.http.api.routes.transcribe import PATH as TRANSCRIBE_PATH
 from channels.http.start_page import start_router
 from channels.http.widget import widget_router
-from channels.services.chat import open_gateway
+from channels.services.chat import open_gateway, telegram_bot
 
 DESCRIPTION = """Bosun's maintenance records: vessels, equipment, sensors and readings,
 faults, work orders, parts and stock, users and API keys.
@@ -65,7 +66,7 @@ def create_app(bosun: Bosun, *, body_limit_overrides: Sequence[tuple[str, int]] 
     app.include_router(health.router)
     for router in v1_routers():
         app.include_router(router)
-    app.include_router(telegram_router(bosun))
+    app.include_router(telegram_router(partial(telegram_bot, bosun)))
     app.include_router(widget_router())
     app.include_router(start_router(bosun))
     app.include_router(admin_router(bosun))

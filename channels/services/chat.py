@@ -6,10 +6,15 @@ import contextlib
 import os
 import secrets
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant import Assistant, AssistantSettings, ChatGateway
 from channels.app.runtime import Bosun
 from channels.services.knowledge import open_knowledge
+from channels.services.speech import open_transcriber
+
+if TYPE_CHECKING:
+    from channels.chat.telegram import TelegramBot, TelegramSettings
 
 SECRET_FILE = "secret.key"
 
@@ -37,6 +42,18 @@ def open_gateway(bosun: Bosun) -> ChatGateway:
     )
     bosun.extras["gateway"] = gateway
     return gateway
+
+
+def telegram_bot(bosun: Bosun, settings: TelegramSettings) -> TelegramBot:
+    """Return a Telegram bot over the running Bosun's chat gateway and speech to text."""
+    from channels.chat.telegram import TelegramBot
+
+    return TelegramBot(
+        open_gateway(bosun),
+        settings,
+        transcriber=open_transcriber(bosun),
+        public_url=bosun.settings.public_url,
+    )
 
 
 def uploads_dir(bosun: Bosun) -> Path:

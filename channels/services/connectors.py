@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 
 from channels.app.runtime import Bosun
-from channels.cli.connectors import build_runtime
+from channels.services.connectors_wiring import build_runtime
 from connectors import ConnectorRuntime, load_config
 
 log = logging.getLogger(__name__)

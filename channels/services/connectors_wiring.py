@@ -9,8 +9,13 @@ from datetime import datetime
 
 from sqlalchemy.exc import OperationalError
 
+from channels.app.settings import Settings
 from connectors import (
     AlarmEvent,
+    ConfigError,
+    ConnectorRuntime,
+    ConnectorsConfig,
+    ConnectorsSettings,
     Reading,
     SensorSpec,
     SinkRejected,
@@ -18,6 +23,7 @@ from connectors import (
     StaticCatalog,
 )
 from records import (
+    ALL_TENANTS,
     BosunError,
     Database,
     ErrorCode,
@@ -26,6 +32,7 @@ from records import (
     pending,
     readings,
     register,
+    register_import,
     running_hours,
     system_caller,
 )
@@ -166,3 +173,51 @@ def running_hours_hook(sensors: VesselSensors) -> object:
         await asyncio.to_thread(update, tag, hours, at)
 
     return hook
+
+
+def find_vessel(db: Database, imo: str, organization: str | None) -> tuple[int, int]:
+    """Return (org id, vessel id) of the organization's vessel with this IMO, else raise."""
+    with db.transaction(ALL_TENANTS) as s:
+        vessel_id, org_id = register_import.vessel_in_organization(s, imo, organization)
+    return org_id, vessel_id
+
+
+def vessel_of(db: Database, imo: str, organization: str | None = None) -> tuple[int, int] | None:
+    """Return (org id, vessel id) of the vessel with this IMO, if it is in the database."""
+    try:
+        return find_vessel(db, imo, organization)
+    except BosunError:
+        return None
+
+
+def connectors_settings(settings: Settings) -> ConnectorsSettings:
+    """Connectors settings rooted at the same home as everything else."""
+    return ConnectorsSettings(home=settings.home)
+
+
+def build_runtime(
+    settings: Settings,
+    db: Database,
+    config: ConnectorsConfig,
+    tuning: ConnectorsSettings | None = None,
+) -> tuple[ConnectorRuntime, object]:
+    """Build the runtime for a config whose vessel is in the database."""
+    try:
+        found = find_vessel(db, config.vessel, config.organization)
+    except BosunError as error:
+        hint = (
+            "; import its register first (bosun import register FILE)"
+            if error.code is ErrorCode.not_found
+            else ""
+        )
+        raise ConfigError(str(config.vessel), [f"{error.message}{hint}"]) from error
+    sensors = VesselSensors(db, *found)
+    runtime = ConnectorRuntime(
+        config,
+        RecordsSink(sensors),
+        settings=connectors_settings(settings),
+        catalog=sensors.catalog(),
+        alarms=AlarmsToFaults(sensors),
+        running_hours=running_hours_hook(sensors),  # type: ignore[arg-type]
+    )
+    return runtime, sensors

@@ -260,7 +260,7 @@ def configured_notifiers(bosun: Bosun) -> dict[str, Notifier]:
         notifiers["slack"] = slack
     from channels.chat.wire_telegram import telegram_notifier
 
-    telegram = telegram_notifier(bosun)
+    telegram = telegram_notifier(bosun.settings.public_url)
     if telegram is not None:
         notifiers["telegram"] = telegram
     return notifiers

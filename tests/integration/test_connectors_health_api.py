@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 
 from channels.app.runtime import open_bosun
 from channels.app.settings import Settings
-from channels.cli.connectors import build_runtime
 from channels.http.app import create_app
 from channels.services.connectors import ConnectorsThread
+from channels.services.connectors_wiring import build_runtime
 from connectors import ConnectorsSettings, load_config
 from records import ALL_TENANTS, Role, register_import, system_caller, users
 from tests.integration.test_connectors_to_records import REGISTER

@@ -11,9 +11,9 @@ from rich.console import Console
 from channels.app.runtime import open_bosun
 from channels.app.serve import _step_or_warn
 from channels.app.settings import Settings
-from channels.cli.connectors import build_runtime
 from channels.http.app import create_app
 from channels.services.connectors import start_connectors
+from channels.services.connectors_wiring import build_runtime
 from connectors import ConfigError, load_config
 from records import ALL_TENANTS, register_import, system_caller
 from tests.integration.test_connectors_to_records import REGISTER

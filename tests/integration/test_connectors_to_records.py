@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from channels.app.settings import Settings
-from channels.cli.connectors import build_runtime
+from channels.services.connectors_wiring import build_runtime
 from connectors import ConnectorsSettings, VesselSimulator, load_config, load_register
 from records import (
     ALL_TENANTS,

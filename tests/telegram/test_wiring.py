@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 
 import pytest
 
 from channels.app.runtime import Bosun
 from channels.chat.telegram import TelegramPolling
-from channels.chat.wire_telegram import POLLING, start_telegram, stop_telegram, telegram_notifier
+from channels.chat.wire_telegram import start_telegram, telegram_notifier
+from channels.services.chat import telegram_bot
 from tests.telegram.bot_api import FakeBotApi
 from tests.telegram.conftest import PUBLIC_URL
 
@@ -20,16 +22,14 @@ def test_token_without_secret_polls_until_shutdown(
     monkeypatch.setenv("BOSUN_TELEGRAM_API_URL", bot_api.url)
     monkeypatch.delenv("BOSUN_TELEGRAM_WEBHOOK_SECRET", raising=False)
     said: list[str] = []
-    start_telegram(home_bosun, said.append)
-    polling = home_bosun.extras[POLLING]
+    polling = start_telegram(partial(telegram_bot, home_bosun), PUBLIC_URL, said.append)
     assert isinstance(polling, TelegramPolling) and said == ["telegram: long polling for updates"]
     assert polling.wait_started(60), polling.error
     assert bot_api.calls_of("deleteWebhook")  # polling and a webhook exclude each other
     started = time.monotonic()
-    stop_telegram(home_bosun)
+    polling.stop()
     assert not polling.running and time.monotonic() - started < 15
-    assert POLLING not in home_bosun.extras
-    assert telegram_notifier(home_bosun) is not None
+    assert telegram_notifier(PUBLIC_URL) is not None
 
 
 def test_webhook_secret_registers_the_webhook(
@@ -39,13 +39,12 @@ def test_webhook_secret_registers_the_webhook(
     monkeypatch.setenv("BOSUN_TELEGRAM_API_URL", bot_api.url)
     monkeypatch.setenv("BOSUN_TELEGRAM_WEBHOOK_SECRET", "hook-secret")
     said: list[str] = []
-    start_telegram(home_bosun, said.append)
-    assert POLLING not in home_bosun.extras
+    assert start_telegram(partial(telegram_bot, home_bosun), PUBLIC_URL, said.append) is None
     assert said == [f"telegram: webhook registered at {PUBLIC_URL}/telegram/webhook"]
     assert bot_api.webhook["url"] == f"{PUBLIC_URL}/telegram/webhook"
     assert bot_api.webhook["secret_token"] == "hook-secret"
     assert bot_api.webhook["allowed_updates"] == ["message", "callback_query"]
     monkeypatch.setenv("BOSUN_TELEGRAM_BOT_TOKEN", "")
     said.clear()
-    start_telegram(home_bosun, said.append)
-    assert said == [] and telegram_notifier(home_bosun) is None
+    assert start_telegram(partial(telegram_bot, home_bosun), PUBLIC_URL, said.append) is None
+    assert said == [] and telegram_notifier(PUBLIC_URL) is None
