@@ -116,9 +116,7 @@ def run(home: Path, cases: list[ManualCase], top: int) -> dict[str, object]:
             f"hit_at_{top}": round(hits_at_k / len(cases), 3),
         }
     finally:
-        if "knowledge" in bosun.extras:
-            bosun.extras["knowledge"].close()
-        bosun.close()
+        bosun.close()  # closes the knowledge base too
 
 
 def _titles(result: DemoManualsResult) -> dict[Path, str]:

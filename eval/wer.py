@@ -260,7 +260,7 @@ def run(
             started = time.perf_counter()
             whisper.load()
             load_seconds = time.perf_counter() - started
-            bosun.extras["transcriber"] = whisper
+            bosun.transcriber = whisper
             headers = {"Authorization": f"Bearer {key}", "Content-Type": CONTENT_TYPES[fmt]}
             runs: dict[str, list[Scored]] = {}
             with TestClient(create_app(bosun)) as client:

@@ -214,8 +214,24 @@ def _reexports(module: str, path: Path, modules: dict[str, Path]) -> dict[str, s
     return found
 
 
+def _run_time_nodes(tree: ast.AST) -> list[ast.AST]:
+    """Every node but those under ``if TYPE_CHECKING:`` (imports for type checkers only)."""
+    found: list[ast.AST] = []
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        found.append(node)
+        if isinstance(node, ast.If) and ast.unparse(node.test).endswith("TYPE_CHECKING"):
+            todo += node.orelse
+        else:
+            todo += ast.iter_child_nodes(node)
+    return found
+
+
 def _import_graph(package: str) -> dict[str, set[str]]:
-    """Module -> modules of the same package it imports (function-local imports too).
+    """Module -> modules of the same package it imports (function-local imports too; not
+    those under ``if TYPE_CHECKING:``, which run nothing, so the composition root may name
+    the types of the services it holds).
 
     ``from pkg import name`` is an edge to submodule ``pkg.name`` when there is one, else to
     the submodule ``pkg/__init__`` took ``name`` from, else to ``pkg``; a package's
@@ -226,7 +242,7 @@ def _import_graph(package: str) -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {m: set() for m in modules}
     for module, path in modules.items():
         is_package = path.name == "__init__.py"
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in _run_time_nodes(ast.parse(path.read_text(encoding="utf-8"))):
             targets: list[str] = []
             if isinstance(node, ast.Import):
                 targets = [alias.name for alias in node.names]
@@ -333,7 +349,12 @@ def test_the_cycle_checker_catches_a_cycle(tmp_path: Path, monkeypatch: pytest.M
     (chat / "__init__.py").write_text("from channels.chat.bot import Bot\n")
     (chat / "bot.py").write_text("from channels.chat.render import html\nclass Bot: ...\n")
     (chat / "render.py").write_text("from . import bot\ndef html(): ...\n")
-    (tmp_path / "channels" / "fine.py").write_text("from channels.chat import Bot\n")
+    (chat / "typed.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from channels import fine\n"
+    )
+    (tmp_path / "channels" / "fine.py").write_text(
+        "from channels.chat import Bot\nfrom channels.chat import typed\n"
+    )
     monkeypatch.setattr(__import__(__name__, fromlist=["ROOT"]), "ROOT", tmp_path)
     assert _cycle_violations() == [
         "records: import cycle records.common -> records.work_orders -> records.common",

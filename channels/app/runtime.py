@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from channels.app.settings import Settings
 from records import (
@@ -20,6 +21,12 @@ from records import (
     register,
     system_caller,
 )
+
+if TYPE_CHECKING:  # types only: a command that never starts them does not import them
+    from assistant import Assistant, ChatGateway
+    from channels.chat.voice import Transcriber
+    from channels.services.knowledge import KnowledgeService
+    from connectors import ConnectorRuntime, VesselSimulator
 
 log = logging.getLogger(__name__)
 
@@ -44,22 +51,72 @@ class Startup:
         log.warning("%s", text)
 
 
+class Components:
+    """What a running Bosun started, stopped in the reverse order of starting.
+
+    Each start adds its stop as it succeeds, so shutdown order follows start order by
+    construction; a component added after shutdown began is stopped at once.
+    """
+
+    def __init__(self) -> None:
+        self._stops: list[tuple[str, Callable[[], object]]] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def add(self, name: str, stop: Callable[[], object]) -> None:
+        """Hold a started component until :meth:`close`."""
+        with self._lock:
+            if not self._closed:
+                self._stops.append((name, stop))
+                return
+        _stop(name, stop)
+
+    @property
+    def names(self) -> list[str]:
+        """Return the components held, in start order."""
+        with self._lock:
+            return [name for name, _ in self._stops]
+
+    def close(self) -> None:
+        """Stop every component, the last started first (one failing stops no other)."""
+        with self._lock:
+            self._closed = True
+            stops, self._stops = self._stops, []
+        for name, stop in reversed(stops):
+            _stop(name, stop)
+
+
+def _stop(name: str, stop: Callable[[], object]) -> None:
+    try:
+        stop()
+    except Exception:  # the rest still stops; the log says which one failed
+        log.exception("stopping %s failed", name)
+
+
 @dataclass
 class Bosun:
-    """Everything a channel needs to serve requests."""
+    """Everything a channel needs to serve requests, and the services it started."""
 
     settings: Settings
     db: Database
     runner: InProcessRunner
     scheduler: Scheduler
     startup: Startup = field(default_factory=Startup)
-    extras: dict[str, Any] = field(default_factory=dict)
+    components: Components = field(default_factory=Components)
+    demo_requested: bool = False
+    """Whether this ``bosun up`` seeds the demo or was asked to run it (``--demo``)."""
+    knowledge: KnowledgeService | None = None
+    assistant: Assistant | None = None
+    gateway: ChatGateway | None = None
+    transcriber: Transcriber | None = None
+    connectors: ConnectorRuntime | None = None
+    """The connectors ``bosun up`` runs (None: no connectors.yaml)."""
+    simulator: VesselSimulator | None = None
+    """The live demo's vessel simulator, when it serves."""
 
     def close(self) -> None:
-        """Stop background work and close the database."""
-        self.scheduler.stop()
-        self.runner.stop()
-        self.db.dispose()
+        """Stop what was started (the last first), then background work and the database."""
+        self.components.close()
 
 
 def open_bosun(settings: Settings | None = None, *, run_migrations: bool = True) -> Bosun:
@@ -74,6 +131,9 @@ def open_bosun(settings: Settings | None = None, *, run_migrations: bool = True)
     runner = InProcessRunner()
     scheduler = Scheduler(runner)
     bosun = Bosun(settings=settings, db=db, runner=runner, scheduler=scheduler)
+    bosun.components.add("database", db.dispose)
+    bosun.components.add("job runner", runner.stop)
+    bosun.components.add("scheduler", scheduler.stop)
     _wire_jobs(bosun)
     return bosun
 

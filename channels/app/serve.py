@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -30,8 +32,8 @@ from channels.app.local_server import (
 )
 from channels.app.runtime import Bosun, open_bosun
 from channels.app.settings import Settings
-from channels.demo.live import DEMO_LIVE_STEPS, stop_live
-from channels.demo.seed import DEMO_KEYS_FILE, DEMO_REQUESTED, is_seeded, seed_demo
+from channels.demo.live import DEMO_LIVE_STEPS
+from channels.demo.seed import DEMO_KEYS_FILE, is_seeded, seed_demo
 from records import (
     ALL_TENANTS,
     ApiKey,
@@ -46,7 +48,8 @@ from records import (
 )
 
 log = logging.getLogger(__name__)
-FirstStartStep = Callable[[Bosun, Callable[[str], None]], None]
+Progress = Callable[[str], None]
+FirstStartStep = Callable[[Bosun, Progress], None]
 EXTRA_FIRST_START: list[tuple[str, FirstStartStep]] = [*DEMO_LIVE_STEPS]
 """Later first-start work (indexing manuals, training) registers itself here."""
 MIN_SECRET_KEY_CHARS = 32
@@ -151,154 +154,168 @@ def check_fleet_settings(settings: Settings) -> None:
 
 
 def serve(settings: Settings, *, demo: bool | None, console: Console) -> None:
-    """Run Bosun until interrupted."""
+    """Run Bosun until interrupted; what it starts stops in reverse order (``Components``)."""
     from channels.http.app import create_app
+    from channels.services.notifications import check_notify_settings
 
     check_fleet_settings(settings)
     private_umask()
-    lock = acquire_home(settings.home) if settings.is_embedded else None
-    started = time.monotonic()
-    started_at = datetime.now(UTC)
-    bosun = open_bosun(settings)
-    if settings.is_embedded:
-        secure_home(settings.home)
-    try:
-        from channels.services.notifications import check_notify_settings
-
-        check_notify_settings(bosun)
-    except BosunError:
-        bosun.close()
-        if lock is not None:
-            lock.close()
-        raise
-    seed = (
-        demo
-        if demo is not None
-        else settings.is_embedded
-        and (not _has_organizations(bosun) or (_demo_started(bosun) and not is_seeded(bosun.db)))
-    )
-    bosun.extras[DEMO_REQUESTED] = bool(seed)
-    app = create_app(bosun)
-    url = f"http://{settings.host}:{settings.port}"
-
-    def progress(text: str) -> None:
-        bosun.startup.step(text)
-        console.print(f"[dim]{time.monotonic() - started:5.0f} s[/] {text}", highlight=False)
-
-    def _start_connectors(app: Any, progress: Callable[[str], None]) -> None:
-        from channels.services.connectors import start_connectors
-
-        connectors = start_connectors(bosun)
-        if connectors is not None:
-            app.state.metrics.add_collector(connectors.runtime.metrics_collector())
-            progress(f"connectors: reading {len(connectors.runtime.config.sources)} source(s)")
-
-    def _start_slack(app: Any, progress: Callable[[str], None]) -> None:
-        if app.state.slack.start_socket_mode():
-            progress("slack: connecting over Socket Mode")
-
-    def _start_telegram(progress: Callable[[str], None]) -> None:
-        from channels.chat.wire_telegram import start_telegram
-        from channels.services.chat import telegram_bot
-
-        make_bot = partial(telegram_bot, bosun)
-        polling = start_telegram(make_bot, settings.public_url, progress)
-        if polling is not None:
-            bosun.extras[TELEGRAM_POLLING] = polling
-
-    def _start_notices(progress: Callable[[str], None]) -> None:
-        from channels.services.notifications import start_notifications
-
-        platforms = start_notifications(bosun)
-        if platforms:
-            progress(f"notifications: {', '.join(platforms)}, along each organization's routes")
-
-    def first_start() -> None:
-        try:
-            if seed:
-                result = seed_demo(
-                    bosun.db,
-                    progress=progress,
-                    keys_file=settings.home / DEMO_KEYS_FILE,
-                )
-                if result.keys:
-                    _print_keys(console, result.keys)
-            _demo_admin_password(bosun, console)
-            from channels.services.knowledge import (
-                index_all_fault_history,
-                open_knowledge,
-                resume_interrupted_ingests,
-                watch_fault_changes,
-            )
-
-            knowledge = open_knowledge(bosun)
-            requeued, given_up = resume_interrupted_ingests(knowledge, before=started_at)
-            if requeued or given_up:
-                progress(
-                    f"knowledge: {requeued} interrupted ingest(s) re-queued, "
-                    f"{given_up} failed after a second interruption"
-                )
-            progress("knowledge: loading the embedding model and indexing fault history")
-            indexed = index_all_fault_history(knowledge, on_failure=bosun.startup.warn)
-            progress(f"knowledge: {indexed} fault-history passages searchable")
-            watch_fault_changes(bosun)
-            from channels.services.predictors import wire_scoring
-
-            wire_scoring(bosun)
-            for name, step in EXTRA_FIRST_START:
-                bosun.startup.step(f"first start: {name}")
-                _step_or_warn(bosun, console, name, partial(step, bosun, progress))
-            _step_or_warn(bosun, console, "connectors", lambda: _start_connectors(app, progress))
-            _step_or_warn(bosun, console, "slack", lambda: _start_slack(app, progress))
-            _step_or_warn(bosun, console, "telegram", lambda: _start_telegram(progress))
-            _step_or_warn(bosun, console, "notifications", lambda: _start_notices(progress))
-            if settings.is_embedded:
-                _step_or_warn(bosun, console, "cli keys", lambda: _ensure_cli_keys(bosun))
-                write_server_file(settings.home, url)
-                secure_home(settings.home)
-            bosun.startup.ready.set()
-            console.print(
-                f"[bold green]Bosun is ready[/] in {time.monotonic() - started:.0f} s: "
-                f"{url}  (API docs {url}/docs, health {url}/healthz)"
-            )
-            _print_where(console, url)
-            _warm_speech(bosun)
-        except Exception as err:  # shown on /readyz and in the terminal; serving continues
-            bosun.startup.error = f"{type(err).__name__}: {err}"
-            console.print(
-                f"[bold red]first-start work failed:[/] {bosun.startup.error}; "
-                "fix the cause and restart bosun up (finished steps are kept)"
-            )
-
-    bosun.runner.start()
-    bosun.scheduler.start()
-    threading.Thread(target=first_start, name="bosun-first-start", daemon=True).start()
-    console.print(f"Bosun serving on {url} ({_where_data_is(settings)})", soft_wrap=True)
-    config = uvicorn.Config(
-        app, host=settings.host, port=settings.port, log_level="warning", lifespan="on"
-    )
-    try:
-        uvicorn.Server(config).run()
-    except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it handled: a normal stop
-        console.print("Bosun stopped")
-    finally:
-        app.state.slack.stop()
-        if "connectors" in bosun.extras:
-            bosun.extras["connectors"].stop()
-        stop_live(bosun)
-        polling = bosun.extras.pop(TELEGRAM_POLLING, None)
-        if polling is not None:
-            polling.stop()
-        warming = bosun.extras.get(SPEECH_WARMING)
-        if warming is not None:
-            warming.join(timeout=120)
-        if "knowledge" in bosun.extras:
-            bosun.extras["knowledge"].close()
+    with contextlib.ExitStack() as stack:
         if settings.is_embedded:
-            remove_server_file(settings.home)
-        bosun.close()
-        if lock is not None:
-            lock.close()
+            stack.callback(acquire_home(settings.home).close)
+        started = Started(time.monotonic(), datetime.now(UTC), console)
+        bosun = open_bosun(settings)
+        stack.callback(bosun.close)
+        if settings.is_embedded:
+            secure_home(settings.home)
+            stack.callback(remove_server_file, settings.home)
+        check_notify_settings(bosun)
+        bosun.demo_requested = _wants_demo(bosun, demo)
+        app = create_app(bosun)
+        bosun.runner.start()
+        bosun.scheduler.start()
+        first = partial(_first_start, bosun, app, started)
+        threading.Thread(target=first, name="bosun-first-start", daemon=True).start()
+        console.print(
+            f"Bosun serving on {_url(settings)} ({_where_data_is(settings)})", soft_wrap=True
+        )
+        config = uvicorn.Config(
+            app, host=settings.host, port=settings.port, log_level="warning", lifespan="on"
+        )
+        try:
+            uvicorn.Server(config).run()
+        except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it handled: a normal stop
+            console.print("Bosun stopped")
+
+
+@dataclass(frozen=True)
+class Started:
+    """When ``bosun up`` started, and the terminal its progress goes to."""
+
+    at: float
+    wall: datetime
+    console: Console
+
+    def progress(self, bosun: Bosun, text: str) -> None:
+        """Record a first-start step and print it with the seconds since the start."""
+        bosun.startup.step(text)
+        self.console.print(f"[dim]{time.monotonic() - self.at:5.0f} s[/] {text}", highlight=False)
+
+
+def _url(settings: Settings) -> str:
+    return f"http://{settings.host}:{settings.port}"
+
+
+def _wants_demo(bosun: Bosun, demo: bool | None) -> bool:
+    """``--demo``/``--no-demo``, else seed a new (or half-seeded) embedded home."""
+    if demo is not None:
+        return demo
+    return bosun.settings.is_embedded and (
+        not _has_organizations(bosun) or (_demo_started(bosun) and not is_seeded(bosun.db))
+    )
+
+
+def _first_start(bosun: Bosun, app: Any, started: Started) -> None:
+    """Seed, index, train and start the live parts, in the background; then say ready."""
+    console, settings = started.console, bosun.settings
+    progress = partial(started.progress, bosun)
+    try:
+        if bosun.demo_requested:
+            result = seed_demo(
+                bosun.db, progress=progress, keys_file=settings.home / DEMO_KEYS_FILE
+            )
+            if result.keys:
+                _print_keys(console, result.keys)
+        _demo_admin_password(bosun, console)
+        _start_knowledge(bosun, progress, started.wall)
+        from channels.services.predictors import wire_scoring
+
+        wire_scoring(bosun)
+        for name, step in EXTRA_FIRST_START:
+            bosun.startup.step(f"first start: {name}")
+            _step_or_warn(bosun, console, name, partial(step, bosun, progress))
+        for name, start in _LIVE_PARTS:
+            _step_or_warn(bosun, console, name, partial(start, bosun, app, progress))
+        if settings.is_embedded:
+            _step_or_warn(bosun, console, "cli keys", lambda: _ensure_cli_keys(bosun))
+            write_server_file(settings.home, _url(settings))
+            secure_home(settings.home)
+        bosun.startup.ready.set()
+        url = _url(settings)
+        console.print(
+            f"[bold green]Bosun is ready[/] in {time.monotonic() - started.at:.0f} s: "
+            f"{url}  (API docs {url}/docs, health {url}/healthz)"
+        )
+        _print_where(console, url)
+        _warm_speech(bosun)
+    except Exception as err:  # shown on /readyz and in the terminal; serving continues
+        bosun.startup.error = f"{type(err).__name__}: {err}"
+        console.print(
+            f"[bold red]first-start work failed:[/] {bosun.startup.error}; "
+            "fix the cause and restart bosun up (finished steps are kept)"
+        )
+
+
+def _start_knowledge(bosun: Bosun, progress: Progress, started_at: datetime) -> None:
+    """Open the knowledge base, resume interrupted ingests, index the fault history."""
+    from channels.services.knowledge import (
+        index_all_fault_history,
+        open_knowledge,
+        resume_interrupted_ingests,
+        watch_fault_changes,
+    )
+
+    knowledge = open_knowledge(bosun)
+    requeued, given_up = resume_interrupted_ingests(knowledge, before=started_at)
+    if requeued or given_up:
+        progress(
+            f"knowledge: {requeued} interrupted ingest(s) re-queued, "
+            f"{given_up} failed after a second interruption"
+        )
+    progress("knowledge: loading the embedding model and indexing fault history")
+    indexed = index_all_fault_history(knowledge, on_failure=bosun.startup.warn)
+    progress(f"knowledge: {indexed} fault-history passages searchable")
+    watch_fault_changes(bosun)
+
+
+def _start_connectors(bosun: Bosun, app: Any, progress: Progress) -> None:
+    from channels.services.connectors import start_connectors
+
+    if start_connectors(bosun) is not None and bosun.connectors is not None:
+        app.state.metrics.add_collector(bosun.connectors.metrics_collector())
+        progress(f"connectors: reading {len(bosun.connectors.config.sources)} source(s)")
+
+
+def _start_slack(bosun: Bosun, app: Any, progress: Progress) -> None:
+    if app.state.slack.start_socket_mode():
+        bosun.components.add("slack", app.state.slack.stop)
+        progress("slack: connecting over Socket Mode")
+
+
+def _start_telegram(bosun: Bosun, app: Any, progress: Progress) -> None:
+    from channels.chat.wire_telegram import start_telegram
+    from channels.services.chat import telegram_bot
+
+    polling = start_telegram(partial(telegram_bot, bosun), bosun.settings.public_url, progress)
+    if polling is not None:
+        bosun.components.add("telegram", polling.stop)
+
+
+def _start_notices(bosun: Bosun, app: Any, progress: Progress) -> None:
+    from channels.services.notifications import start_notifications
+
+    platforms = start_notifications(bosun)
+    if platforms:
+        progress(f"notifications: {', '.join(platforms)}, along each organization's routes")
+
+
+_LIVE_PARTS: list[tuple[str, Callable[[Bosun, Any, Progress], None]]] = [
+    ("connectors", _start_connectors),
+    ("slack", _start_slack),
+    ("telegram", _start_telegram),
+    ("notifications", _start_notices),
+]
+"""What first start connects once the data is in: each one's failure is only a warning."""
 
 
 def _step_or_warn(bosun: Bosun, console: Console, name: str, step: Callable[[], object]) -> None:
@@ -358,14 +375,10 @@ def _warm_speech(bosun: Bosun) -> None:
             log.warning("speech to text unavailable: %s", err)
 
     thread = threading.Thread(target=warm, name="bosun-warm-speech", daemon=True)
-    bosun.extras[SPEECH_WARMING] = thread
     thread.start()
-
-
-TELEGRAM_POLLING = "telegram_polling"
-SPEECH_WARMING = "speech_warming"
-"""``Bosun.extras`` key: the thread loading the speech model, joined before the process exits
-(CTranslate2 aborts the whole process if it is torn down while a model loads)."""
+    # Joined before the process exits: CTranslate2 aborts the whole process if it is torn
+    # down while a model loads.
+    bosun.components.add("speech model", partial(thread.join, timeout=120))
 
 
 def _print_where(console: Console, url: str) -> None:

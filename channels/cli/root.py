@@ -152,8 +152,8 @@ def demo(
         try:
             ingest_demo_manuals(bosun, progress=lambda s: err.print(s))
         finally:
-            if "knowledge" in bosun.extras:
-                bosun.extras["knowledge"].close()
+            if bosun.knowledge is not None:
+                bosun.knowledge.close()
 
 
 def _print_keys(keys: list[tuple[str, str, str]]) -> None:

@@ -19,7 +19,6 @@ Three first-start steps for ``bosun up`` with the demo (see ``DEMO_LIVE_STEPS``)
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import re
@@ -33,7 +32,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from channels.app.runtime import Bosun
-from channels.demo.seed import DEMO_REQUESTED, HISTORY_DAYS, counter_points, demo_vessel_id
+from channels.demo.seed import HISTORY_DAYS, counter_points, demo_vessel_id
 from records import (
     ALL_TENANTS,
     Equipment,
@@ -336,7 +335,8 @@ class LiveDemo:
         )
         thread = SimulatorThread(simulator)
         thread.start()
-        bosun.extras["simulator"] = thread
+        bosun.simulator = simulator
+        bosun.components.add("demo simulator", thread.stop)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(
             simulator.connectors_yaml(
@@ -355,7 +355,7 @@ class LiveDemo:
 
 def _start_live(bosun: Bosun, progress: Progress) -> None:
     live = LiveDemo()
-    if not bosun.settings.is_embedded and not bosun.extras.get(DEMO_REQUESTED):
+    if not bosun.settings.is_embedded and not bosun.demo_requested:
         # A fleet's servers share one database: one simulator (on the server started with
         # --demo) feeds the demo vessel; the others must not read a stale one's ports.
         path = live.config_path(bosun)
@@ -364,14 +364,6 @@ def _start_live(bosun: Bosun, progress: Progress) -> None:
             progress("demo: simulator off on this server (bosun up --demo runs it)")
         return
     live.start(bosun, progress)
-
-
-def stop_live(bosun: Bosun) -> None:
-    """Stop the demo simulator if it runs (at shutdown)."""
-    thread = bosun.extras.pop("simulator", None)
-    if thread is not None:
-        with contextlib.suppress(Exception):
-            thread.stop()
 
 
 DEMO_LIVE_STEPS: list[tuple[str, Callable[[Bosun, Progress], None]]] = [
@@ -392,6 +384,5 @@ __all__ = [
     "backfill_readings",
     "fault_precursors",
     "precursor_sensor",
-    "stop_live",
     "train_model",
 ]

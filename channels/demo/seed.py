@@ -51,8 +51,6 @@ log = logging.getLogger(__name__)
 DEMO_STATE_KEY = "demo"
 DEMO_KEYS_FILE = "demo-keys.txt"
 """Where first start writes the demo users' keys, under ``BOSUN_HOME`` (owner-readable)."""
-DEMO_REQUESTED = "demo_requested"
-"""``Bosun.extras`` key: whether this ``bosun up`` seeds or was asked to run the demo."""
 HISTORY_DAYS = 182
 _WO_STATUS = {"completed": WorkOrderStatus.done}
 

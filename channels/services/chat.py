@@ -21,27 +21,21 @@ SECRET_FILE = "secret.key"
 
 def open_assistant(bosun: Bosun) -> Assistant:
     """Return the running Bosun's assistant, built on first use."""
-    existing = bosun.extras.get("assistant")
-    if isinstance(existing, Assistant):
-        return existing
-    assistant = Assistant(retriever=open_knowledge(bosun), settings=AssistantSettings())
-    bosun.extras["assistant"] = assistant
-    return assistant
+    if bosun.assistant is None:
+        bosun.assistant = Assistant(retriever=open_knowledge(bosun), settings=AssistantSettings())
+    return bosun.assistant
 
 
 def open_gateway(bosun: Bosun) -> ChatGateway:
     """Return the gateway the chat adapters (Slack, Telegram, widget, voice) talk to."""
-    existing = bosun.extras.get("gateway")
-    if isinstance(existing, ChatGateway):
-        return existing
-    gateway = ChatGateway(
-        db=bosun.db,
-        assistant=open_assistant(bosun),
-        secret=server_secret(bosun),
-        files=uploads_dir(bosun),
-    )
-    bosun.extras["gateway"] = gateway
-    return gateway
+    if bosun.gateway is None:
+        bosun.gateway = ChatGateway(
+            db=bosun.db,
+            assistant=open_assistant(bosun),
+            secret=server_secret(bosun),
+            files=uploads_dir(bosun),
+        )
+    return bosun.gateway
 
 
 def telegram_bot(bosun: Bosun, settings: TelegramSettings) -> TelegramBot:

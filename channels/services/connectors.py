@@ -61,5 +61,6 @@ def start_connectors(bosun: Bosun) -> ConnectorsThread | None:
     runtime, _ = build_runtime(bosun.settings, bosun.db, load_config(path))
     thread = ConnectorsThread(runtime)
     thread.start()
-    bosun.extras["connectors"] = thread
+    bosun.connectors = runtime
+    bosun.components.add("connectors", thread.stop)
     return thread

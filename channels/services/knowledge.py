@@ -203,9 +203,11 @@ class KnowledgeService:
         return self.bosun.settings.files / "documents"
 
     def close(self) -> None:
-        """Close the index."""
-        if self._kb is not None:
-            self._kb.close()
+        """Close the index (once; a later call does nothing)."""
+        with self._lock:
+            kb, self._kb = self._kb, None
+        if kb is not None:
+            kb.close()
 
     # --- documents --------------------------------------------------------------------------
 
@@ -598,11 +600,11 @@ def watch_fault_changes(bosun: Bosun) -> None:
 
 def open_knowledge(bosun: Bosun) -> KnowledgeService:
     """Build the knowledge service on this home and register its jobs."""
-    existing = bosun.extras.get("knowledge")
-    if isinstance(existing, KnowledgeService):
-        return existing
+    if bosun.knowledge is not None:
+        return bosun.knowledge
     service = KnowledgeService(bosun, KnowledgeSettings(home=bosun.settings.home))
-    bosun.extras["knowledge"] = service
+    bosun.knowledge = service
+    bosun.components.add("knowledge", service.close)
 
     def reindex(payload: dict[str, Any]) -> None:
         service.index_fault_history(int(payload["org_id"]), int(payload["vessel_id"]))

@@ -10,7 +10,6 @@ from channels.app.runtime import Bosun
 from channels.chat.voice import Transcriber, VoiceSettings, WhisperTranscriber
 from records import Caller, register
 
-TRANSCRIBER = "transcriber"
 MAX_HINTS = 200
 
 
@@ -21,16 +20,13 @@ def model_cache_dir(bosun: Bosun) -> Path:
 
 def open_transcriber(bosun: Bosun) -> Transcriber:
     """Return the running Bosun's transcriber, built on first use (tests may put one in)."""
-    existing = bosun.extras.get(TRANSCRIBER)
-    if isinstance(existing, Transcriber):
-        return existing
-    transcriber = WhisperTranscriber(
-        model_cache_dir(bosun),
-        settings=VoiceSettings(),
-        max_bytes=bosun.settings.max_audio_bytes,
-    )
-    bosun.extras[TRANSCRIBER] = transcriber
-    return transcriber
+    if bosun.transcriber is None:
+        bosun.transcriber = WhisperTranscriber(
+            model_cache_dir(bosun),
+            settings=VoiceSettings(),
+            max_bytes=bosun.settings.max_audio_bytes,
+        )
+    return bosun.transcriber
 
 
 def register_hints(session: Session, caller: Caller, vessel_id: int | None = None) -> list[str]:

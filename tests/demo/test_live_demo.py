@@ -26,7 +26,6 @@ from channels.demo.live import (
     LiveDemo,
     backfill_readings,
     precursor_sensor,
-    stop_live,
     train_model,
 )
 from channels.demo.seed import seed_demo
@@ -58,10 +57,7 @@ def _ephemeral_range() -> range:
 def bosun(tmp_path: Path) -> Iterator[Bosun]:
     running = open_bosun(Settings(home=tmp_path / "home"))
     yield running
-    if "connectors" in running.extras:
-        running.extras["connectors"].stop()
-    stop_live(running)
-    running.close()
+    running.close()  # connectors, then the simulator, then the jobs and the database
 
 
 def test_precursor_sensor_matches_crew_wording() -> None:
@@ -105,7 +101,8 @@ def test_live_demo_first_start(bosun: Bosun) -> None:
     bosun.runner.start()
     live = LiveDemo(degrade_minutes=0.25, interval_ms=300, score_every_s=3600)
     live.start(bosun, steps.append)
-    simulator = bosun.extras["simulator"].simulator
+    simulator = bosun.simulator
+    assert simulator is not None
     ports = (simulator.opcua_port, simulator.modbus_port)
     assert not {4840, 5020} & set(ports) and all(p in _ephemeral_range() for p in ports)
     for port in ports:  # they listen now

@@ -34,9 +34,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Bosun, int,
         assert result.summary.pages >= 40
         yield bosun, org_id, vessel_id
     finally:
-        if "knowledge" in bosun.extras:
-            bosun.extras["knowledge"].close()
-        bosun.close()
+        bosun.close()  # closes the knowledge base too
         mp.undo()
 
 

@@ -62,7 +62,7 @@ sources:
         runtime, _ = build_runtime(bosun.settings, bosun.db, load_config(config), tuning)
         thread = ConnectorsThread(runtime)
         thread.start()
-        bosun.extras["connectors"] = thread
+        bosun.connectors = runtime
         app.state.metrics.add_collector(runtime.metrics_collector())
         try:
             deadline = time.monotonic() + 10

@@ -44,7 +44,7 @@ def voice_bosun(
     settings = Settings(home=home, max_request_bytes=64_000, max_audio_bytes=MAX_AUDIO_BYTES)
     running = open_bosun(settings)
     running.startup.ready.set()
-    running.extras["transcriber"] = transcriber
+    running.transcriber = transcriber
     try:
         yield running
     finally:

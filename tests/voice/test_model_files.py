@@ -113,7 +113,7 @@ def test_loading_is_once_even_from_many_threads(model_dir: Path) -> None:
 
 
 def test_bosun_builds_its_transcriber_under_its_home(voice_bosun: Bosun) -> None:
-    injected = voice_bosun.extras.pop("transcriber")
+    injected, voice_bosun.transcriber = voice_bosun.transcriber, None
     try:
         built = open_transcriber(voice_bosun)
         assert isinstance(built, WhisperTranscriber)
@@ -122,4 +122,4 @@ def test_bosun_builds_its_transcriber_under_its_home(voice_bosun: Bosun) -> None
         assert not built.loaded  # loaded on the first transcription, not before
         assert open_transcriber(voice_bosun) is built
     finally:
-        voice_bosun.extras["transcriber"] = injected
+        voice_bosun.transcriber = injected

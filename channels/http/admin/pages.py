@@ -515,10 +515,10 @@ def admin_router(bosun: Bosun) -> APIRouter:
         session = signed_in(request)
         if session is None:
             return to_login(request)
-        thread = bosun.extras.get("connectors")
-        sources = [asdict(h) for h in thread.runtime.health()] if thread is not None else []
+        running = bosun.connectors
+        sources = [asdict(h) for h in running.health()] if running is not None else []
         return render(
-            request, "connectors.html", session, running=thread is not None, sources=sources
+            request, "connectors.html", session, running=running is not None, sources=sources
         )
 
     @router.get("/models")

@@ -15,11 +15,10 @@ router = v1_router(tags=["connectors"])
 def connector_health(bosun: BosunDep, caller: CallerDep) -> dict[str, Any]:
     """Return each configured source's health (empty when no connectors run)."""
     del caller  # any authenticated user may see whether the data is flowing
-    thread = bosun.extras.get("connectors")
-    if thread is None:
+    if bosun.connectors is None:
         return {"running": False, "sources": []}
     sources = []
-    for health in thread.runtime.health():
+    for health in bosun.connectors.health():
         item = asdict(health)
         if item.get("last_value_time") is not None:
             item["last_value_time"] = item["last_value_time"].isoformat()
