@@ -180,7 +180,12 @@ def serve(settings: Settings, *, demo: bool | None, console: Console) -> None:
             f"Bosun serving on {_url(settings)} ({_where_data_is(settings)})", soft_wrap=True
         )
         config = uvicorn.Config(
-            app, host=settings.host, port=settings.port, log_level="warning", lifespan="on"
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
+            log_config=None,  # uvicorn logs where Bosun's records go (bosun up: the log file)
+            lifespan="on",
         )
         try:
             uvicorn.Server(config).run()
@@ -199,7 +204,8 @@ class Started:
     def progress(self, bosun: Bosun, text: str) -> None:
         """Record a first-start step and print it with the seconds since the start."""
         bosun.startup.step(text)
-        self.console.print(f"[dim]{time.monotonic() - self.at:5.0f} s[/] {text}", highlight=False)
+        elapsed = time.monotonic() - self.at
+        self.console.print(f"[dim]{elapsed:5.0f} s[/] {text}", highlight=False, soft_wrap=True)
 
 
 def _url(settings: Settings) -> str:
@@ -244,7 +250,8 @@ def _first_start(bosun: Bosun, app: Any, started: Started) -> None:
         url = _url(settings)
         console.print(
             f"[bold green]Bosun is ready[/] in {time.monotonic() - started.at:.0f} s: "
-            f"{url}  (API docs {url}/docs, health {url}/healthz)"
+            f"{url}  (API docs {url}/docs, health {url}/healthz)",
+            soft_wrap=True,
         )
         _print_where(console, url)
         _warm_speech(bosun)

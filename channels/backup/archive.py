@@ -39,6 +39,7 @@ from sqlalchemy.engine import make_url
 
 from channels.app.home_files import secure_home
 from channels.app.local_server import LOCK_FILE, SERVER_FILE, HomeLocked, acquire_home
+from channels.app.logs import LOGS_DIR
 from channels.app.settings import Settings
 from knowledge import FileBackedIndex, KnowledgeBase, KnowledgeSettings, build_index
 
@@ -154,7 +155,8 @@ def _skipped(relative: PurePosixPath) -> bool:
     name = relative.name
     if text in RUNTIME_FILES or text.startswith(_STAGING_PREFIXES):
         return True
-    if any(text == d or text.startswith(d + "/") for d in (*CACHE_DIRS, INDEX_DIR, BACKUPS_DIR)):
+    skipped_dirs = (*CACHE_DIRS, INDEX_DIR, BACKUPS_DIR, LOGS_DIR)
+    if any(text == d or text.startswith(d + "/") for d in skipped_dirs):
         return True
     if any(text == f + side for f in (DB_FILE, BUFFER_FILE) for side in ("", *_SQLITE_SIDE)):
         return True

@@ -8,7 +8,6 @@ directly, creating and migrating it when needed.
 from __future__ import annotations
 
 import json
-import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -96,6 +95,7 @@ def up(
     ] = None,
 ) -> None:
     """Start Bosun: the API, the chat, the admin pages and background work."""
+    from channels.app.logs import log_to_file
     from channels.app.serve import serve
     from records import BosunError
 
@@ -104,6 +104,7 @@ def up(
         settings.host = host
     if port:
         settings.port = port
+    log_to_file(settings.home)
     try:
         serve(settings, demo=demo, console=out)
     except BosunError as error:
@@ -450,16 +451,12 @@ def _on_user(
 
 def main() -> None:
     """Entry point of the ``bosun`` console script."""
-    import warnings
-
     from channels.app.home_files import private_umask
+    from channels.app.logs import log_to_terminal
 
     private_umask()  # everything a command writes under BOSUN_HOME is the owner's alone
     # Our own progress at INFO; libraries (ONNX export, asyncua, alembic) only when it matters.
-    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
-    for ours in ("channels", "connectors", "knowledge", "ingestion", "predictors", "assistant"):
-        logging.getLogger(ours).setLevel(logging.INFO)
-    warnings.filterwarnings("ignore", module=r"transformers\..*|torch\..*|onnxruntime\..*")
+    log_to_terminal()
     app()
 
 
