@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from records.common import audit, get_owned, scoped, snapshot
+from records.common import audit, get_owned, scoped
 from records.context import Caller
 from records.errors import invalid
 from records.models import (
@@ -121,18 +121,6 @@ def raise_due_work_orders(
             )
         )
     return created
-
-
-def mark_plan_done(session: Session, caller: Caller, work_order: WorkOrder) -> None:
-    """Restart a plan's interval when its work order is done."""
-    if work_order.plan_id is None:
-        return
-    plan = get_owned(session, caller, MaintenancePlan, work_order.plan_id)
-    equipment = session.get(Equipment, plan.equipment_id)
-    before = snapshot(plan)
-    plan.last_done_at = work_order.completed_at or utcnow()
-    plan.last_done_hours = equipment.running_hours if equipment else plan.last_done_hours
-    audit(session, caller, "update", plan, before)
 
 
 @dataclass(frozen=True, slots=True)
