@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from dataclasses import asdict
 from importlib.resources import files
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -44,8 +43,6 @@ from records import (
     users,
     work_orders,
 )
-
-UPLOAD_TYPES = (".pdf", ".docx", ".html", ".htm", ".md", ".markdown", ".txt")
 
 
 def _template_source(name: str) -> str:
@@ -179,7 +176,7 @@ def admin_router(bosun: Bosun) -> APIRouter:
             documents=rows,
             vessels=[(v.id, v.name) for v in vessels],
             kinds=documents.KINDS,
-            accept=",".join(UPLOAD_TYPES),
+            accept=",".join(documents.UPLOAD_SUFFIXES),
             max_mb=bosun.settings.max_upload_bytes // 1_000_000,
         )
 
@@ -194,20 +191,10 @@ def admin_router(bosun: Bosun) -> APIRouter:
         try:
             if not isinstance(file, UploadFile) or not file.filename:
                 raise BosunError(ErrorCode.invalid, "choose a file to upload")
-            name = Path(file.filename).name
-            if Path(name).suffix.lower() not in UPLOAD_TYPES:
-                raise BosunError(
-                    ErrorCode.invalid, f"upload a file ending in one of {', '.join(UPLOAD_TYPES)}"
-                )
-            data = await file.read(bosun.settings.max_upload_bytes + 1)
-            if len(data) > bosun.settings.max_upload_bytes:
-                raise BosunError(
-                    ErrorCode.too_large,
-                    f"the file is over {bosun.settings.max_upload_bytes // 1_000_000} MB",
-                )
+            limit = bosun.settings.max_upload_bytes
+            data = await file.read(limit + 1)
             kind = _field(form, "kind") or "manual"
-            if kind not in documents.KINDS:
-                raise BosunError(ErrorCode.invalid, f"kind must be one of {documents.KINDS}")
+            name = documents.check_upload(file.filename, kind, len(data), limit)
             vessel = _field(form, "vessel_id")
             summary = await asyncio.to_thread(
                 _ingest_upload,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -20,6 +19,7 @@ from channels.api.routes import v1_routers
 from channels.api.routes.transcribe import PATH as TRANSCRIBE_PATH
 from channels.chat_service import open_gateway
 from channels.runtime import Bosun
+from channels.settings import bosun_version
 from channels.slack import SlackBot, slack_router
 from channels.start_page import start_router
 from channels.widget import widget_router
@@ -37,13 +37,6 @@ details (`application/problem+json`) with a stable `code`."""
 MULTIPART_ALLOWANCE = 16_384
 
 
-def _version() -> str:
-    try:
-        return version("bosun-maintenance")
-    except PackageNotFoundError:
-        return "0.0.0"
-
-
 def create_app(bosun: Bosun, *, body_limit_overrides: Sequence[tuple[str, int]] = ()) -> FastAPI:
     """Build the REST API over a running Bosun (``app.state.metrics`` takes extra gauges).
 
@@ -53,7 +46,7 @@ def create_app(bosun: Bosun, *, body_limit_overrides: Sequence[tuple[str, int]] 
     """
     app = FastAPI(
         title="Bosun",
-        version=_version(),
+        version=bosun_version(),
         description=DESCRIPTION,
         docs_url="/docs",
         redoc_url=None,
