@@ -26,8 +26,11 @@ from records import (
     ALL_TENANTS,
     Caller,
     Equipment,
+    Fault,
     Priority,
+    ReadingIn,
     Sensor,
+    WorkOrder,
     model_registry,
     readings,
     register,
@@ -99,7 +102,30 @@ def load_frames(
         done = vessel_history.vessel_work_orders(
             s, caller, vessel_id, equipment_ids=wanted, done_only=True
         )
-    codes = {e.id: e.code for e in equipment}
+    return _frames(
+        [e for e in equipment if e.id in wanted],
+        {e.id: e.code for e in equipment},
+        sensors,
+        rows,
+        faults,
+        done,
+        failure_priorities=failure_priorities,
+        resample=resample,
+    )
+
+
+def _frames(
+    equipment: Sequence[Equipment],
+    codes: dict[int, str],
+    sensors: Sequence[Sensor],
+    rows: Sequence[ReadingIn],
+    faults: Sequence[Fault],
+    done: Sequence[WorkOrder],
+    *,
+    failure_priorities: Collection[Priority] | None,
+    resample: str | None,
+) -> PlantFrames:
+    """Build predictor frames from a vessel's records (ids become register codes)."""
     by_id = {x.id: x for x in sensors}
     tag = measurement_keys(sensors)
     values = pd.DataFrame(
@@ -141,7 +167,6 @@ def load_frames(
                     ),
                 }
                 for e in equipment
-                if e.id in wanted
             ]
         ),
         faults=pd.DataFrame(
