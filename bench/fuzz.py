@@ -58,9 +58,9 @@ def _free_port() -> int:
 
 def _prepare(home: Path, database_url: str | None) -> tuple[Any, dict[str, tuple[str, str]]]:
     """Seed the demo and make a fuzz user and a throwaway user per role; return their keys."""
-    from channels.demo import DEMO_KEYS_FILE, seed_demo
-    from channels.runtime import open_bosun
-    from channels.settings import Settings
+    from channels.app.runtime import open_bosun
+    from channels.app.settings import Settings
+    from channels.demo.seed import DEMO_KEYS_FILE, seed_demo
     from records import Role, system_caller, users
 
     bosun = open_bosun(Settings(home=home, database_url=database_url))
@@ -88,7 +88,7 @@ def _prepare(home: Path, database_url: str | None) -> tuple[Any, dict[str, tuple
 def _serve(bosun: Any, port: int) -> Any:
     import uvicorn
 
-    from channels.api import create_app
+    from channels.http.app import create_app
 
     app = create_app(bosun)
     bosun.startup.ready.set()

@@ -27,12 +27,12 @@ from typing import Any
 from sqlalchemy import Connection, Engine, event, select
 from sqlalchemy.orm import Session
 
-from channels.demo import demo_vessel_id, seed_demo
-from channels.demo_live import backfill_readings
-from channels.demo_manuals_service import ingest_demo_manuals
-from channels.knowledge_service import KnowledgeService, index_all_fault_history, open_knowledge
-from channels.runtime import Bosun, open_bosun
-from channels.settings import Settings
+from channels.app.runtime import Bosun, open_bosun
+from channels.app.settings import Settings
+from channels.demo.ingest import ingest_demo_manuals
+from channels.demo.live import backfill_readings
+from channels.demo.seed import demo_vessel_id, seed_demo
+from channels.services.knowledge import KnowledgeService, index_all_fault_history, open_knowledge
 from records import ALL_TENANTS, Caller, Document, Role, User, Vessel, make_engine, users
 
 MARKER = "eval-answers.json"

@@ -25,10 +25,10 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from channels.demo_manuals_service import DemoManualsResult, ingest_demo_manuals
-from channels.knowledge_service import open_knowledge
-from channels.runtime import Bosun, open_bosun
-from channels.settings import Settings
+from channels.app.runtime import Bosun, open_bosun
+from channels.app.settings import Settings
+from channels.demo.ingest import DemoManualsResult, ingest_demo_manuals
+from channels.services.knowledge import open_knowledge
 from knowledge import Hit, KnowledgeSettings, SearchScope
 from records import ALL_TENANTS, register_import, system_caller
 from records.demo import register_path
@@ -122,7 +122,7 @@ def run(home: Path, cases: list[ManualCase], top: int) -> dict[str, object]:
 
 
 def _titles(result: DemoManualsResult) -> dict[Path, str]:
-    from channels.demo_manuals import load_manuals, pdf_path
+    from channels.demo.manuals import load_manuals, pdf_path
 
     folder = result.pdfs[0].parent
     return {pdf_path(folder, m): m.title for m in load_manuals()}

@@ -3,7 +3,7 @@
 Each engine becomes a vessel (a test cell) with one piece of equipment and its sensors, its
 per-cycle readings go in through ``records.readings.insert_readings``, its failure is a
 fault, and the frames the models see are read back with the product's own loader
-(``channels.predictors_service.load_frames``).
+(``channels.services.predictors.load_frames``).
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from channels.predictors_service import load_frames
-from channels.runtime import open_bosun
-from channels.settings import Settings
+from channels.app.runtime import open_bosun
+from channels.app.settings import Settings
+from channels.services.predictors import load_frames
 from predictors import PlantFrames
 from records import (
     ALL_TENANTS,

@@ -218,10 +218,10 @@ def run(
     os.environ["HF_HUB_OFFLINE"] = "1"
     from fastapi.testclient import TestClient
 
-    from channels.api import create_app
-    from channels.runtime import open_bosun
-    from channels.settings import Settings
-    from channels.voice import WhisperTranscriber
+    from channels.app.runtime import open_bosun
+    from channels.app.settings import Settings
+    from channels.chat.voice import WhisperTranscriber
+    from channels.http.app import create_app
     from eval.speech_audio import espeak_problem, opus_problem, speak, to_opus
     from records import ALL_TENANTS, Role, register_import, system_caller, users
 

@@ -26,7 +26,7 @@ ALLOWED: dict[str, set[str]] = {
     "assistant": {"knowledge", "records", "predictors"},
     "channels": {"records", "knowledge", "predictors", "ingestion", "connectors", "assistant"},
 }
-CHAT_ADAPTERS = ("slack", "telegram", "widget", "voice")
+CHAT_ADAPTERS = ("chat.slack", "chat.telegram", "chat.voice", "http.widget")
 
 
 def _imports(path: Path) -> list[tuple[int, str]]:
@@ -45,9 +45,7 @@ def _violations() -> list[str]:
     for package in PACKAGES:
         for path in sorted((ROOT / package).rglob("*.py")):
             rel = path.relative_to(ROOT)
-            adapter = package == "channels" and any(
-                part.startswith(CHAT_ADAPTERS) for part in rel.parts[1:]
-            )
+            adapter = package == "channels" and ".".join(rel.parts[1:]).startswith(CHAT_ADAPTERS)
             for line, module in _imports(path):
                 top, _, rest = module.partition(".")
                 if top not in PACKAGES:
@@ -103,19 +101,19 @@ def test_the_checker_keeps_adapters_on_the_assistant(
     for package in PACKAGES:
         (tmp_path / package).mkdir()
         (tmp_path / package / "__init__.py").write_text('__all__ = ["Assistant"]\n')
-    adapter = tmp_path / "channels" / "telegram"
-    adapter.mkdir()
+    adapter = tmp_path / "channels" / "chat" / "telegram"
+    adapter.mkdir(parents=True)
     (adapter / "bot.py").write_text(
         "from assistant import Assistant\n"
-        "from channels.voice import x\n"
-        "from channels.knowledge_service import open_knowledge\n"
+        "from channels.chat.voice import x\n"
+        "from channels.services.knowledge import open_knowledge\n"
         "from records import Fault\n"
     )
     monkeypatch.setattr(__import__(__name__, fromlist=["ROOT"]), "ROOT", tmp_path)
     assert _violations() == [
-        "channels/telegram/bot.py:3 imports channels.knowledge_service "
+        "channels/chat/telegram/bot.py:3 imports channels.services.knowledge "
         "(chat adapters talk only to assistant)",
-        "channels/telegram/bot.py:4 imports records (chat adapters talk only to assistant)",
+        "channels/chat/telegram/bot.py:4 imports records (chat adapters talk only to assistant)",
     ]
 
 

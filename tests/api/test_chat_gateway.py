@@ -10,10 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from channels.api import create_app
-from channels.chat_service import open_gateway
-from channels.runtime import Bosun, open_bosun
-from channels.settings import Settings
+from channels.app.runtime import Bosun, open_bosun
+from channels.app.settings import Settings
+from channels.http.app import create_app
+from channels.services.chat import open_gateway
 from records import Role, faults, system_caller, users
 from tests.api.conftest import Tenant, assert_problem, make_tenant
 

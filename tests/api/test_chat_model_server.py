@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from channels.api import create_app
-from channels.runtime import open_bosun
-from channels.settings import Settings
+from channels.app.runtime import open_bosun
+from channels.app.settings import Settings
+from channels.http.app import create_app
 from records import Role
 from tests.api.conftest import Tenant, make_tenant
 from tests.chat_completions_server import Script, chat_completions_server, text, tool_call

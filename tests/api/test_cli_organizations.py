@@ -16,13 +16,13 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from channels.api import create_app
-from channels.cli import app as cli_app
-from channels.cli_context import RoleName
-from channels.local_server import CLI_KEYS_DIR, write_server_file
-from channels.runtime import Bosun, open_bosun
-from channels.serve import _ensure_cli_keys
-from channels.settings import Settings
+from channels.app.local_server import CLI_KEYS_DIR, write_server_file
+from channels.app.runtime import Bosun, open_bosun
+from channels.app.serve import _ensure_cli_keys
+from channels.app.settings import Settings
+from channels.cli.context import RoleName
+from channels.cli.root import app as cli_app
+from channels.http.app import create_app
 from records import ALL_TENANTS, AuditLog, Conversation, Organization, Role, User, Vessel
 from tests.api.conftest import Tenant, make_tenant
 from tests.telegram.bot_api import serving

@@ -13,8 +13,8 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from channels.api.routes import v1_routers
-from channels.runtime import Bosun
+from channels.app.runtime import Bosun
+from channels.http.api.routes import v1_routers
 from records import (
     ALL_TENANTS,
     Base,

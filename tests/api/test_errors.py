@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 from fastapi.testclient import TestClient
 
-from channels.api import create_app
-from channels.runtime import Bosun
+from channels.app.runtime import Bosun
+from channels.http.app import create_app
 from records import Role
 from tests.api.conftest import MAX_REQUEST_BYTES, Tenant, assert_problem
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from channels.knowledge_service import open_knowledge
-from channels.runtime import Bosun
+from channels.app.runtime import Bosun
+from channels.services.knowledge import open_knowledge
 from knowledge import Glossary
 from records import Role
 from tests.api.conftest import Tenant, assert_problem

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from channels.cli import app as cli_app
-from channels.runtime import open_bosun
-from channels.settings import Settings
+from channels.app.runtime import open_bosun
+from channels.app.settings import Settings
+from channels.cli.root import app as cli_app
 from records import ALL_TENANTS, Organization
 from tests.api.conftest import make_tenant
 

@@ -12,14 +12,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bench.zip_bomb import build_docx_bomb
-from channels.api import create_app
-from channels.knowledge_service import (
+from channels.app.runtime import Bosun, open_bosun
+from channels.app.settings import Settings
+from channels.http.app import create_app
+from channels.services.knowledge import (
     RecordsDocumentRegistry,
     open_knowledge,
     resume_interrupted_ingests,
 )
-from channels.runtime import Bosun, open_bosun
-from channels.settings import Settings
 from ingestion import SourceFile
 from records import Role, documents, system_caller
 from tests.api.conftest import Tenant, make_tenant

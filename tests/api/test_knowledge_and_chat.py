@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from channels.api import create_app
-from channels.chat_service import open_gateway
-from channels.runtime import Bosun, open_bosun
-from channels.settings import Settings
+from channels.app.runtime import Bosun, open_bosun
+from channels.app.settings import Settings
+from channels.http.app import create_app
+from channels.services.chat import open_gateway
 from records import Role
 from tests.api.conftest import Tenant, make_tenant
 
@@ -200,7 +200,7 @@ def test_websocket_streams_the_reply(client: TestClient, org: Tenant) -> None:
 def test_fault_history_export_and_records_are_searchable(
     home_bosun: Bosun, org: Tenant, client: TestClient, tmp_path: Path
 ) -> None:
-    from channels.knowledge_service import open_knowledge
+    from channels.services.knowledge import open_knowledge
     from ingestion import mapping_from_cli
     from records import faults, system_caller
 

@@ -7,8 +7,8 @@ import dataclasses
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from channels.api import create_app
-from channels.runtime import Bosun, Startup
+from channels.app.runtime import Bosun, Startup
+from channels.http.app import create_app
 from records import Role
 from tests.api.conftest import Tenant
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from channels.runtime import Bosun
+from channels.app.runtime import Bosun
 from records import Caller, Role, pending
 from tests.api.conftest import Tenant, assert_problem
 

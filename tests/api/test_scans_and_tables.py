@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from channels import knowledge_cli
-from channels.api import create_app
-from channels.runtime import Bosun, open_bosun
-from channels.settings import Settings
+from channels.app.runtime import Bosun, open_bosun
+from channels.app.settings import Settings
+from channels.cli import knowledge as knowledge_cli
+from channels.http.app import create_app
 from ingestion.ocr import ocr_tools_missing
 from records import Role
 from tests.api.conftest import Tenant, make_tenant

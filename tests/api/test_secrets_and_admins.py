@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy import select
 
-from channels.api import create_app
-from channels.runtime import Bosun
+from channels.app.runtime import Bosun
+from channels.http.app import create_app
 from records import ALL_TENANTS, AuditLog, Database, Role, migrate, register
 from tests.api.conftest import Tenant, assert_problem
 from tests.conftest import PG_ADMIN_URL, _postgres_problem, fresh_postgres_database, skip_or_fail

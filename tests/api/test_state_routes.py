@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 
-from channels.runtime import Bosun
+from channels.app.runtime import Bosun
 from records import Fault, FaultStatus, Role, plans, system_caller
 from tests.api.conftest import Tenant, assert_problem
 

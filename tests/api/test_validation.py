@@ -10,8 +10,8 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from channels.api.routes import v1_routers
-from channels.runtime import Bosun
+from channels.app.runtime import Bosun
+from channels.http.api.routes import v1_routers
 from records import BosunError, Role, conversations, documents, system_caller
 from tests.api.conftest import Tenant, assert_problem
 

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from channels.demo import seed_demo
-from channels.knowledge_service import index_all_fault_history, open_knowledge
-from channels.predictors_service import train_class
-from channels.runtime import open_bosun
-from channels.settings import Settings
-from channels.simulated_history import write_history
+from channels.app.runtime import open_bosun
+from channels.app.settings import Settings
+from channels.demo.history import write_history
+from channels.demo.seed import seed_demo
+from channels.services.knowledge import index_all_fault_history, open_knowledge
+from channels.services.predictors import train_class
 from connectors import load_register, simulate_history
 from records import register_import, system_caller
 from tests.integration.test_connectors_to_records import REGISTER

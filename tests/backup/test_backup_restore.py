@@ -18,12 +18,18 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from channels.backup import BackupError, create_backup, read_manifest, restore_backup, table_counts
-from channels.home_files import loose_files
-from channels.knowledge_service import open_knowledge
-from channels.predictors_service import score_vessel
-from channels.runtime import Bosun, open_bosun
-from channels.settings import Settings
+from channels.app.home_files import loose_files
+from channels.app.runtime import Bosun, open_bosun
+from channels.app.settings import Settings
+from channels.backup.archive import (
+    BackupError,
+    create_backup,
+    read_manifest,
+    restore_backup,
+    table_counts,
+)
+from channels.services.knowledge import open_knowledge
+from channels.services.predictors import score_vessel
 from knowledge import KnowledgeBase, KnowledgeSettings, SearchScope, open_knowledge_base
 from predictors import load_model
 from records import Document, ReadingIn, model_registry, readings, register, system_caller

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from channels.backup import create_backup, restore_backup
-from channels.home_files import loose_files
-from channels.runtime import open_bosun
-from channels.settings import Settings
+from channels.app.home_files import loose_files
+from channels.app.runtime import open_bosun
+from channels.app.settings import Settings
+from channels.backup.archive import create_backup, restore_backup
 
 SECRETS = ("secret.key", "demo-keys.txt", "cli-keys/1.key")
 

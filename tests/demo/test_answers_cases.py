@@ -13,7 +13,7 @@ from typing import Any
 import pypdf
 import pytest
 
-from channels.demo_manuals import manual_sources, render_manuals
+from channels.demo.manuals import manual_sources, render_manuals
 
 CASES_DIR = Path(__file__).resolve().parents[2] / "eval" / "cases"
 TEST_SPLIT = CASES_DIR / "answers_test.jsonl"

@@ -17,9 +17,9 @@ import yaml
 from sqlalchemy import select
 
 from assistant import Assistant, AssistantSettings
-from channels.connectors_service import start_connectors
-from channels.demo import seed_demo
-from channels.demo_live import (
+from channels.app.runtime import Bosun, open_bosun
+from channels.app.settings import Settings
+from channels.demo.live import (
     DEGRADING_CODE,
     DEGRADING_TAG,
     DEMO_CLASS,
@@ -29,9 +29,9 @@ from channels.demo_live import (
     stop_live,
     train_model,
 )
-from channels.predictors_service import score_vessel, wire_scoring
-from channels.runtime import Bosun, open_bosun
-from channels.settings import Settings
+from channels.demo.seed import seed_demo
+from channels.services.connectors import start_connectors
+from channels.services.predictors import score_vessel, wire_scoring
 from records import (
     PendingAction,
     Reading,

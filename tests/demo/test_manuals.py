@@ -10,7 +10,7 @@ import pypdf
 import pytest
 import yaml
 
-from channels.demo_manuals import load_manuals, render_manuals
+from channels.demo.manuals import load_manuals, render_manuals
 from records.demo import parts_path, plans_path
 from tests.demo.conftest import walk
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from channels.demo_manuals import load_manuals
-from channels.demo_manuals_service import demo_manuals_dir, ingest_demo_manuals
-from channels.runtime import Bosun, open_bosun
-from channels.settings import Settings
+from channels.app.runtime import Bosun, open_bosun
+from channels.app.settings import Settings
+from channels.demo.ingest import demo_manuals_dir, ingest_demo_manuals
+from channels.demo.manuals import load_manuals
 from eval.manuals import cited, load_cases, search_case, seed_register
 from records import Document
 

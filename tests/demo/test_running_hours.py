@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
-from channels.connectors_wiring import VesselSensors, running_hours_hook
-from channels.demo import counter_points, seed_demo
-from channels.simulated_history import write_history
+from channels.demo.history import write_history
+from channels.demo.seed import counter_points, seed_demo
+from channels.services.connectors_wiring import VesselSensors, running_hours_hook
 from connectors import SignalModel, load_register, simulate_history
 from connectors.simulator.register import SimRegister
 from records import (

@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from bench.zip_bomb import build_docx_bomb
-from channels.runtime import open_bosun
-from channels.settings import Settings
+from channels.app.runtime import open_bosun
+from channels.app.settings import Settings
 from records import ALL_TENANTS, Role, register, system_caller, users
 from tests.e2e.bosun_process import bosun_env, bosun_up, free_port, wait_for
 

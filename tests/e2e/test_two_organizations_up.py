@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from channels.home_files import loose_files
+from channels.app.home_files import loose_files
 from tests.e2e.bosun_process import bosun_env, bosun_up, cli, free_port, wait_for
 
 pytestmark = pytest.mark.slow

@@ -8,11 +8,11 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from channels.api import create_app
-from channels.connectors_cli import build_runtime
-from channels.connectors_service import ConnectorsThread
-from channels.runtime import open_bosun
-from channels.settings import Settings
+from channels.app.runtime import open_bosun
+from channels.app.settings import Settings
+from channels.cli.connectors import build_runtime
+from channels.http.app import create_app
+from channels.services.connectors import ConnectorsThread
 from connectors import ConnectorsSettings, load_config
 from records import ALL_TENANTS, Role, register_import, system_caller, users
 from tests.integration.test_connectors_to_records import REGISTER

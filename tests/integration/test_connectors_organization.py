@@ -8,12 +8,12 @@ import pytest
 from fastapi.testclient import TestClient
 from rich.console import Console
 
-from channels.api import create_app
-from channels.connectors_cli import build_runtime
-from channels.connectors_service import start_connectors
-from channels.runtime import open_bosun
-from channels.serve import _step_or_warn
-from channels.settings import Settings
+from channels.app.runtime import open_bosun
+from channels.app.serve import _step_or_warn
+from channels.app.settings import Settings
+from channels.cli.connectors import build_runtime
+from channels.http.app import create_app
+from channels.services.connectors import start_connectors
 from connectors import ConfigError, load_config
 from records import ALL_TENANTS, register_import, system_caller
 from tests.integration.test_connectors_to_records import REGISTER
@@ -100,7 +100,7 @@ class _HistoryIndexer:
 
 
 def test_one_tenants_fault_history_failing_is_a_warning(tmp_path: Path) -> None:
-    from channels.knowledge_service import index_all_fault_history
+    from channels.services.knowledge import index_all_fault_history
 
     bosun, orgs = _two_tenants_same_imo(tmp_path)
     try:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from channels.connectors_cli import build_runtime
-from channels.settings import Settings
+from channels.app.settings import Settings
+from channels.cli.connectors import build_runtime
 from connectors import ConnectorsSettings, VesselSimulator, load_config, load_register
 from records import (
     ALL_TENANTS,
@@ -106,6 +106,6 @@ def test_simulated_vessel_flows_into_records(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("text", ["180d", "12h", "30m"])
 def test_durations_parse(text: str) -> None:
-    from channels.connectors_cli import parse_days
+    from channels.cli.connectors import parse_days
 
     assert parse_days(text) in (180, 0.5, 30 / 1440)

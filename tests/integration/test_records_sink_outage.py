@@ -10,7 +10,7 @@ from pymodbus.simulator import DataType, SimData
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from channels.connectors_wiring import RecordsSink, VesselSensors
+from channels.services.connectors_wiring import RecordsSink, VesselSensors
 from connectors import ConnectorRuntime, ConnectorsSettings, Reading, parse_config
 from records import (
     ALL_TENANTS,

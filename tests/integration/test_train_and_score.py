@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from channels.predictors_service import load_frames, measurement_keys, score_vessel, train_class
-from channels.runtime import open_bosun
-from channels.settings import Settings
-from channels.simulated_history import write_history
+from channels.app.runtime import open_bosun
+from channels.app.settings import Settings
+from channels.demo.history import write_history
+from channels.services.predictors import load_frames, measurement_keys, score_vessel, train_class
 from connectors import load_register, simulate_history
 from records import (
     ALL_TENANTS,

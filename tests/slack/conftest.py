@@ -15,9 +15,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from channels.api import create_app
-from channels.runtime import Bosun, open_bosun
-from channels.settings import Settings
+from channels.app.runtime import Bosun, open_bosun
+from channels.app.settings import Settings
+from channels.http.app import create_app
 from records import ALL_TENANTS, ChannelIdentity, Role, system_caller, users
 from tests.api.conftest import Tenant, make_tenant
 from tests.slack.fake_slack import (

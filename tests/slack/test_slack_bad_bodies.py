@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from channels.runtime import Bosun
+from channels.app.runtime import Bosun
 from records import ALL_TENANTS, Conversation
 from tests.slack.conftest import post_form, unique
 from tests.slack.fake_slack import TEAM, FakeSlack, sign

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from channels.runtime import Bosun, open_bosun
-from channels.settings import Settings
+from channels.app.runtime import Bosun, open_bosun
+from channels.app.settings import Settings
 from records import Role
 from tests.slack.conftest import PUBLIC_URL, Crew, dm, post_event, unique
 from tests.slack.fake_slack import FakeSlack

@@ -12,9 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from channels.api import create_app
-from channels.chat_service import open_gateway
-from channels.runtime import Bosun
+from channels.app.runtime import Bosun
+from channels.http.app import create_app
+from channels.services.chat import open_gateway
 from records import Conversation, Fault, Message, Role, faults, system_caller
 from tests.slack.conftest import (
     PNG,
@@ -364,7 +364,7 @@ def test_slash_command_answers_privately(
 def test_citations_are_links(
     client: TestClient, bosun: Bosun, fake_slack: FakeSlack, crew: Crew
 ) -> None:
-    from channels.slack.blocks import citation_line
+    from channels.chat.slack.blocks import citation_line
 
     line = citation_line(
         "ME manual <v2>", 12, "Fuel system", "/v1/documents/7/file#page=12", PUBLIC_URL

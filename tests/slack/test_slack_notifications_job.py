@@ -8,7 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import SecretStr
 
-from channels.notifications import (
+from channels.app.runtime import Bosun
+from channels.chat.slack import SlackNotifier, SlackSettings
+from channels.services.notifications import (
     STATE_KEY,
     Route,
     collect,
@@ -16,8 +18,6 @@ from channels.notifications import (
     environment_routes,
     wire_notifications,
 )
-from channels.runtime import Bosun
-from channels.slack import SlackNotifier, SlackSettings
 from records import (
     ALL_TENANTS,
     BosunError,

@@ -11,9 +11,9 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from assistant import Notice
-from channels.chat_service import open_gateway
-from channels.runtime import Bosun
-from channels.slack import SlackBot, SlackDeliveryError, SlackNotifier, SlackSettings
+from channels.app.runtime import Bosun
+from channels.chat.slack import SlackBot, SlackDeliveryError, SlackNotifier, SlackSettings
+from channels.services.chat import open_gateway
 from records import Fault, Role
 from tests.slack.conftest import PUBLIC_URL, Crew, button_value, click, dm, unique
 from tests.slack.fake_slack import APP_TOKEN, BOT_TOKEN, TEAM, FakeSlack

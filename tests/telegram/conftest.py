@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from channels.chat_service import open_gateway
-from channels.runtime import Bosun, open_bosun
-from channels.settings import Settings
-from channels.telegram import TelegramBot, TelegramPolling, TelegramSettings
-from channels.voice import WhisperTranscriber
+from channels.app.runtime import Bosun, open_bosun
+from channels.app.settings import Settings
+from channels.chat.telegram import TelegramBot, TelegramPolling, TelegramSettings
+from channels.chat.voice import WhisperTranscriber
+from channels.services.chat import open_gateway
 from records import ALL_TENANTS, Role, User, system_caller, users
 from tests.api.conftest import Tenant, make_tenant
 from tests.telegram.bot_api import FakeBotApi

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 
 from assistant import Notice
-from channels.chat_service import open_gateway
-from channels.runtime import Bosun
-from channels.telegram import TelegramNotifier, TelegramPolling, TelegramSettings
+from channels.app.runtime import Bosun
+from channels.chat.telegram import TelegramNotifier, TelegramPolling, TelegramSettings
+from channels.services.chat import open_gateway
 from records import Role
 from tests.api.conftest import Tenant
 from tests.telegram.bot_api import FakeBotApi

@@ -9,9 +9,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from channels.api import create_app
-from channels.runtime import Bosun
-from channels.telegram import TelegramPolling
+from channels.app.runtime import Bosun
+from channels.chat.telegram import TelegramPolling
+from channels.http.app import create_app
 from records import Fault, Message, Role, faults, system_caller
 from tests.api.conftest import Tenant
 from tests.api.test_knowledge_and_chat import MANUAL

@@ -6,8 +6,8 @@ import pytest
 from pydantic import ValidationError
 
 from assistant import ProposedAction, TurnResult
-from channels.telegram import TelegramSettings, conversation_key
-from channels.telegram.render import MAX_TEXT, Button, fit, keyboard, reply_html
+from channels.chat.telegram import TelegramSettings, conversation_key
+from channels.chat.telegram.render import MAX_TEXT, Button, fit, keyboard, reply_html
 from knowledge import Citation
 
 

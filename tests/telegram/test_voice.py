@@ -6,9 +6,9 @@ import re
 
 from sqlalchemy import select
 
-from channels.runtime import Bosun
-from channels.telegram import TelegramPolling
-from channels.voice import packaged_sources
+from channels.app.runtime import Bosun
+from channels.chat.telegram import TelegramPolling
+from channels.chat.voice import packaged_sources
 from eval.speech_audio import espeak_problem, opus_problem, speak, to_opus
 from records import Conversation, Message, Role
 from tests.api.conftest import Tenant

@@ -7,9 +7,9 @@ import time
 import httpx
 import pytest
 
-from channels.api import create_app
-from channels.runtime import Bosun
-from channels.telegram import SECRET_HEADER
+from channels.app.runtime import Bosun
+from channels.chat.telegram import SECRET_HEADER
+from channels.http.app import create_app
 from records import Role
 from tests.api.conftest import Tenant
 from tests.telegram.bot_api import FakeBotApi, serving

@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from channels.runtime import Bosun
-from channels.telegram import TelegramPolling
-from channels.wire_telegram import POLLING, start_telegram, stop_telegram, telegram_notifier
+from channels.app.runtime import Bosun
+from channels.chat.telegram import TelegramPolling
+from channels.chat.wire_telegram import POLLING, start_telegram, stop_telegram, telegram_notifier
 from tests.telegram.bot_api import FakeBotApi
 from tests.telegram.conftest import PUBLIC_URL
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from channels.api import create_app
-from channels.runtime import Bosun, open_bosun
-from channels.settings import Settings
-from channels.voice import WhisperTranscriber, packaged_sources
+from channels.app.runtime import Bosun, open_bosun
+from channels.app.settings import Settings
+from channels.chat.voice import WhisperTranscriber, packaged_sources
+from channels.http.app import create_app
 from eval.speech_audio import espeak_problem, opus_problem, speak, to_opus
 from records import register, system_caller
 from tests.api.conftest import Tenant, make_tenant

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from channels.runtime import Bosun
-from channels.speech_service import register_hints
-from channels.voice import hint_text
+from channels.app.runtime import Bosun
+from channels.chat.voice import hint_text
+from channels.services.speech import register_hints
 from records import Role, users
 from tests.api.conftest import Tenant, make_tenant
 from tests.voice.conftest import EXTRA_EQUIPMENT

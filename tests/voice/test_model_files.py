@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from channels.runtime import Bosun
-from channels.speech_service import open_transcriber
-from channels.voice import (
+from channels.app.runtime import Bosun
+from channels.chat.voice import (
     ModelSources,
     ModelUnavailable,
     WhisperTranscriber,
@@ -18,6 +17,7 @@ from channels.voice import (
     model_files,
     packaged_sources,
 )
+from channels.services.speech import open_transcriber
 
 
 def _sources(tmp_path: Path) -> ModelSources:

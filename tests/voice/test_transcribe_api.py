@@ -10,8 +10,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from channels.api import create_app
-from channels.runtime import Bosun
+from channels.app.runtime import Bosun
+from channels.http.app import create_app
 from eval.speech_audio import silence_wav, speak
 from records import Role
 from tests.api.conftest import Tenant, assert_problem

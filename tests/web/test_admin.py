@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
-from channels.api import create_app
-from channels.chat_service import open_gateway
-from channels.runtime import open_bosun
-from channels.settings import Settings
+from channels.app.runtime import open_bosun
+from channels.app.settings import Settings
+from channels.http.app import create_app
+from channels.services.chat import open_gateway
 from records import Role, system_caller, users
 from tests.api.conftest import make_tenant
 from tests.web.conftest import VIEWPORTS, serve

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from channels.api import create_app
-from channels.runtime import Bosun, open_bosun
-from channels.settings import Settings
+from channels.app.runtime import Bosun, open_bosun
+from channels.app.settings import Settings
+from channels.http.app import create_app
 from records import Role, glossary, system_caller, users
 from tests.api.conftest import Tenant, make_tenant
 

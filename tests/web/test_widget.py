@@ -16,9 +16,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route
 
-from channels.api import create_app
-from channels.runtime import Bosun, open_bosun
-from channels.settings import Settings
+from channels.app.runtime import Bosun, open_bosun
+from channels.app.settings import Settings
+from channels.http.app import create_app
 from records import Fault, Message, Role
 from tests.api.conftest import Tenant, make_tenant
 from tests.web.conftest import VIEWPORTS, LiveServer, serve

@@ -1,0 +1,1 @@
+"""Backup and restore of a Bosun home (``bosun backup`` / ``bosun restore``)."""

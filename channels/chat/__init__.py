@@ -1,0 +1,1 @@
+"""Chat adapters (Slack, Telegram, voice): they talk to ``assistant`` only."""

@@ -1,0 +1,1 @@
+"""The demo: a seeded vessel, its history and manuals, the live simulation."""
