@@ -880,9 +880,6 @@ def _forbidden(ctx: ToolContext, what: str, hint: str = "") -> str:
     return _err(f"Your role ({role}) may not {what}.{(' ' + hint) if hint else ''}", forbidden=True)
 
 
-_RANK = {Priority.low: 0, Priority.medium: 1, Priority.high: 2, Priority.critical: 3}
-
-
 def _decide_priority(
     ctx: ToolContext, codes: list[str], text: str, given: str | None
 ) -> priority_rules.PriorityDecision:
@@ -895,7 +892,7 @@ def _decide_priority(
     decisions = [
         priority_rules.priority_for(ctx.session, ctx.caller, ctx.item(c).id, text) for c in codes
     ]
-    return max(decisions, key=lambda d: _RANK[d.priority])
+    return max(decisions, key=lambda d: d.priority.rank)
 
 
 def _targets(ctx: ToolContext, code: str) -> list[str]:

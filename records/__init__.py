@@ -5,6 +5,8 @@ the request or job that called them commits (``Database.transaction``).
 """
 
 from records import (
+    activity,
+    audit_log,
     conversations,
     demo,
     documents,
@@ -23,9 +25,11 @@ from records import (
     register,
     register_import,
     running_hours,
+    sqlite_file,
     text,
     trends,
     users,
+    vessel_history,
     work_orders,
 )
 from records.common import MAX_ID, Page, referenced, snapshot
@@ -132,6 +136,8 @@ __all__ = [
     "WorkOrder",
     "WorkOrderKind",
     "WorkOrderStatus",
+    "activity",
+    "audit_log",
     "caller_for",
     "can",
     "clean_line",
@@ -161,10 +167,12 @@ __all__ = [
     "require",
     "running_hours",
     "snapshot",
+    "sqlite_file",
     "system_caller",
     "text",
     "trends",
     "users",
     "utcnow",
+    "vessel_history",
     "work_orders",
 ]

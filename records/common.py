@@ -158,19 +158,23 @@ class Page(Generic[T]):
     next_cursor: str | None
 
 
-def encode_cursor(last_id: int) -> str:
+_FORWARD, _BACKWARD = "id", "before"
+"""Cursor kinds: a page of ascending ids goes on after the id; a newest-first one, before it."""
+
+
+def encode_cursor(last_id: int, kind: str = _FORWARD) -> str:
     """Encode the last id of a page as an opaque cursor."""
-    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
+    return base64.urlsafe_b64encode(f"{kind}:{last_id}".encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None) -> int | None:
+def decode_cursor(cursor: str | None, kind: str = _FORWARD) -> int | None:
     """Decode a cursor made by ``encode_cursor``; a malformed one is an ``invalid`` error."""
     if not cursor:
         return None
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        kind, _, value = raw.partition(":")
-        if kind != "id":
+        found, _, value = raw.partition(":")
+        if found != kind:
             raise ValueError(raw)
         return int(value)
     except (ValueError, UnicodeDecodeError) as err:
@@ -178,19 +182,30 @@ def decode_cursor(cursor: str | None) -> int | None:
 
 
 def paginate(
-    session: Session, stmt: Select[Any], model: type[M], cursor: str | None, limit: int
+    session: Session,
+    stmt: Select[Any],
+    model: type[M],
+    cursor: str | None,
+    limit: int,
+    *,
+    newest_first: bool = False,
 ) -> Page[M]:
-    """Run ``stmt`` ordered by id from ``cursor``, returning at most ``limit`` rows."""
+    """Run ``stmt`` ordered by id from ``cursor``, returning at most ``limit`` rows.
+
+    ``newest_first`` orders by descending id (its cursors say "before", not "after").
+    """
     if not 1 <= limit <= MAX_PAGE:
         raise invalid(f"limit must be between 1 and {MAX_PAGE}")
-    after = decode_cursor(cursor)
+    kind = _BACKWARD if newest_first else _FORWARD
+    bound = decode_cursor(cursor, kind)
     id_col = model.id  # type: ignore[attr-defined]
-    if after is not None:
-        stmt = stmt.where(id_col > after)
-    rows = list(session.scalars(stmt.order_by(id_col).limit(limit + 1)))
+    if bound is not None:
+        stmt = stmt.where(id_col < bound if newest_first else id_col > bound)
+    order = id_col.desc() if newest_first else id_col
+    rows = list(session.scalars(stmt.order_by(order).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
-    return Page(rows, encode_cursor(rows[-1].id) if more and rows else None)
+    return Page(rows, encode_cursor(rows[-1].id, kind) if more and rows else None)
 
 
 def all_rows(session: Session, stmt: Select[Any]) -> list[Any]:

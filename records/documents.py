@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import PurePath
 from typing import Any
 
 from sqlalchemy import select
@@ -9,12 +10,26 @@ from sqlalchemy.orm import Session
 
 from records.common import Page, audit, get_owned, paginate, scoped, snapshot
 from records.context import Caller
-from records.errors import invalid
+from records.errors import BosunError, ErrorCode, invalid
 from records.models import Document, DocumentStatus
 from records.roles import Permission, require
 from records.text import clean_labels, clean_line
 
 KINDS = ("manual", "procedure", "report", "fault_history")
+UPLOAD_SUFFIXES = (".pdf", ".docx", ".xlsx", ".csv", ".html", ".htm", ".md", ".markdown", ".txt")
+"""The file types a person may upload (or point ``bosun ingest`` at)."""
+
+
+def check_upload(filename: str | None, kind: str, size: int, max_bytes: int) -> str:
+    """Return the file name an upload is stored under, or raise why it is refused."""
+    name = PurePath(filename or "").name
+    if not name or PurePath(name).suffix.lower() not in UPLOAD_SUFFIXES:
+        raise invalid(f"upload a file ending in one of {', '.join(UPLOAD_SUFFIXES)}")
+    if kind not in KINDS:
+        raise invalid(f"kind must be one of {', '.join(KINDS)}")
+    if size > max_bytes:
+        raise BosunError(ErrorCode.too_large, f"the file is over {max_bytes:,} bytes")
+    return name
 
 
 def create_document(
@@ -163,6 +178,12 @@ def interrupted_documents(session: Session, caller: Caller) -> list[Document]:
     stmt = scoped(select(Document), Document, caller).where(
         Document.status == DocumentStatus.pending
     )
+    return list(session.scalars(stmt.order_by(Document.id)))
+
+
+def pending_in_every_organization(session: Session) -> list[Document]:
+    """Return every organization's ``pending`` documents, by id (all-tenant session)."""
+    stmt = select(Document).where(Document.status == DocumentStatus.pending)
     return list(session.scalars(stmt.order_by(Document.id)))
 
 

@@ -94,6 +94,11 @@ class Priority(enum.StrEnum):
     high = "high"
     critical = "critical"
 
+    @property
+    def rank(self) -> int:
+        """Return the urgency as a number, low 0 to critical 3 (the members' order)."""
+        return list(Priority).index(self)
+
 
 class Criticality(enum.StrEnum):
     """How much the vessel depends on a piece of equipment."""

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from records.common import audit, get_owned, scoped, snapshot
+from records.common import audit, get_owned, scoped
 from records.context import Caller
 from records.errors import invalid
 from records.models import (
@@ -16,13 +16,12 @@ from records.models import (
     MaintenancePlan,
     WorkOrder,
     WorkOrderKind,
-    WorkOrderStatus,
     utcnow,
 )
 from records.register import descendants, get_vessel
 from records.roles import Permission, require
 from records.running_hours import running_hours
-from records.work_orders import create_work_order
+from records.work_orders import OPEN_STATES, create_work_order
 
 
 def create_plan(
@@ -98,7 +97,7 @@ def raise_due_work_orders(
         already = session.scalar(
             select(WorkOrder.id).where(
                 WorkOrder.plan_id == plan.id,
-                WorkOrder.status.in_((WorkOrderStatus.open, WorkOrderStatus.in_progress)),
+                WorkOrder.status.in_(OPEN_STATES),
             )
         )
         if already:
@@ -121,18 +120,6 @@ def raise_due_work_orders(
             )
         )
     return created
-
-
-def mark_plan_done(session: Session, caller: Caller, work_order: WorkOrder) -> None:
-    """Restart a plan's interval when its work order is done."""
-    if work_order.plan_id is None:
-        return
-    plan = get_owned(session, caller, MaintenancePlan, work_order.plan_id)
-    equipment = session.get(Equipment, plan.equipment_id)
-    before = snapshot(plan)
-    plan.last_done_at = work_order.completed_at or utcnow()
-    plan.last_done_hours = equipment.running_hours if equipment else plan.last_done_hours
-    audit(session, caller, "update", plan, before)
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +200,7 @@ def plans_due(
     rows = list(session.scalars(stmt.order_by(MaintenancePlan.id)))
     open_stmt = scoped(select(WorkOrder), WorkOrder, caller).where(
         WorkOrder.plan_id.in_([p.id for p in rows]),
-        WorkOrder.status.in_((WorkOrderStatus.open, WorkOrderStatus.in_progress)),
+        WorkOrder.status.in_(OPEN_STATES),
     )
     open_orders = {w.plan_id: w.id for w in session.scalars(open_stmt)}
     hours_cache: dict[int, tuple[float | None, float | None]] = {}

@@ -35,7 +35,22 @@ def list_organizations(session: Session) -> list[Organization]:
     return list(session.scalars(select(Organization).order_by(Organization.id)))
 
 
+def has_organizations(session: Session) -> bool:
+    """Whether the database holds any organization yet (all-tenant session)."""
+    return session.scalar(select(Organization.id).limit(1)) is not None
+
+
 # --- vessels -------------------------------------------------------------------------------
+
+
+def all_vessels(session: Session) -> list[Vessel]:
+    """Return the vessels of every organization, by id (system use: all-tenant session)."""
+    return list(session.scalars(select(Vessel).order_by(Vessel.id)))
+
+
+def first_vessel_with_imo(session: Session, imo: str) -> Vessel | None:
+    """Return the oldest vessel with this IMO number in any organization (all-tenant session)."""
+    return session.scalar(select(Vessel).where(Vessel.imo == imo).order_by(Vessel.id).limit(1))
 
 
 def list_vessels(session: Session, caller: Caller) -> list[Vessel]:

@@ -57,7 +57,10 @@ RANK: dict[Role, int] = {
 }
 """Seniority: an action addressed to a role may be decided by that role or a senior one."""
 
-_ON_BOARD_CONFIRMERS = (Role.officer, Role.chief_engineer, Role.admin)
+_ON_BOARD_CONFIRMERS = tuple(
+    r for r in sorted(Role, key=RANK.__getitem__) if r not in (Role.crew, Role.shore)
+)
+"""Who may confirm a crew member's request, most junior first (by ``RANK``)."""
 
 
 def confirming_role(caller: Caller, permission: Permission) -> Role | None:

@@ -311,6 +311,19 @@ def authenticate_key(session: Session, secret: str, channel: str = "api") -> Cal
 # --- channel identities --------------------------------------------------------------------
 
 
+def revoke_key_with_secret(session: Session, secret: str) -> bool:
+    """Revoke the API key with this secret, as its owner; False if it is no valid key."""
+    try:
+        caller = authenticate_key(session, secret)
+    except BosunError:
+        return False
+    key = session.scalar(select(ApiKey).where(ApiKey.key_hash == key_hash(secret)))
+    if key is None:
+        return False
+    revoke_api_key(session, caller, key.id)
+    return True
+
+
 def link_identity(
     session: Session, caller: Caller, *, user: User, channel: str, external_id: str
 ) -> ChannelIdentity:
@@ -376,6 +389,28 @@ def users_with_email(session: Session, email: str) -> list[User]:
             select(User).where(User.email == email, User.active.is_(True)).order_by(User.org_id)
         )
     )
+
+
+def first_user_with_role(
+    session: Session, role: Role, *, org_id: int | None = None, active_only: bool = True
+) -> User | None:
+    """Return the oldest user with this role (of one organization, or of any: all tenants)."""
+    stmt = select(User).where(User.role == role)
+    if org_id is not None:
+        stmt = stmt.where(User.org_id == org_id)
+    if active_only:
+        stmt = stmt.where(User.active.is_(True))
+    return session.scalar(stmt.order_by(User.id).limit(1))
+
+
+def any_user_with_email(session: Session, email: str) -> User | None:
+    """Return the oldest user with exactly this email, active or not (all-tenant session)."""
+    return session.scalar(select(User).where(User.email == email).order_by(User.id).limit(1))
+
+
+def organization_users(session: Session, caller: Caller) -> list[User]:
+    """Return every user of the caller's organization, by id (system use: no page)."""
+    return list(session.scalars(scoped(select(User), User, caller).order_by(User.id)))
 
 
 # --- link codes -----------------------------------------------------------------------------

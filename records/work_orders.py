@@ -14,6 +14,7 @@ from records.errors import BosunError, ErrorCode, invalid
 from records.models import (
     Equipment,
     Fault,
+    MaintenancePlan,
     Part,
     PartUsage,
     Priority,
@@ -213,10 +214,18 @@ def update_work_order(
         ]
     audit(session, caller, "update", work_order, before)
     if status is not None and work_order.status is W.done and work_order.plan_id:
-        from records.plans import mark_plan_done
-
-        mark_plan_done(session, caller, work_order)
+        _restart_plan(session, caller, work_order, work_order.plan_id)
     return work_order
+
+
+def _restart_plan(session: Session, caller: Caller, work_order: WorkOrder, plan_id: int) -> None:
+    """Restart the interval of the plan a done work order carried out."""
+    plan = get_owned(session, caller, MaintenancePlan, plan_id)
+    equipment = session.get(Equipment, plan.equipment_id)
+    before = snapshot(plan)
+    plan.last_done_at = work_order.completed_at or utcnow()
+    plan.last_done_hours = equipment.running_hours if equipment else plan.last_done_hours
+    audit(session, caller, "update", plan, before)
 
 
 def use_parts(

@@ -15,9 +15,7 @@ from typing import Any
 
 import uvicorn
 from rich.console import Console
-from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
 
 from channels.app.home_files import private_umask, secure_home
 from channels.app.local_server import (
@@ -36,13 +34,11 @@ from channels.demo.live import DEMO_LIVE_STEPS
 from channels.demo.seed import DEMO_KEYS_FILE, is_seeded, seed_demo
 from records import (
     ALL_TENANTS,
-    ApiKey,
     BosunError,
     ErrorCode,
-    Organization,
     Role,
     SystemState,
-    User,
+    register,
     system_caller,
     users,
 )
@@ -67,7 +63,7 @@ EXTRA_FIRST_START.append(("demo manuals", _demo_manuals))
 
 def _has_organizations(bosun: Bosun) -> bool:
     with bosun.db.transaction(ALL_TENANTS) as s:
-        return bool(s.scalar(select(func.count()).select_from(Organization)))
+        return register.has_organizations(s)
 
 
 def _demo_started(bosun: Bosun) -> bool:
@@ -83,7 +79,7 @@ def _ensure_cli_keys(bosun: Bosun) -> None:
     home = bosun.settings.home
     existing = read_cli_keys(home)
     with bosun.db.transaction(ALL_TENANTS) as s:
-        names = {o.id: o.name for o in s.scalars(select(Organization).order_by(Organization.id))}
+        names = {o.id: o.name for o in register.list_organizations(s)}
         valid: set[int] = set()
         for org_id, secret in existing.items():
             try:
@@ -94,15 +90,13 @@ def _ensure_cli_keys(bosun: Bosun) -> None:
                 pass
         legacy = home / LEGACY_CLI_KEY_FILE
         if legacy.exists():  # the one key of earlier versions: revoked, replaced per organization
-            _revoke_key(s, legacy.read_text(encoding="utf-8").strip())
+            users.revoke_key_with_secret(s, legacy.read_text(encoding="utf-8").strip())
     for org_id in names:
         if org_id in valid:
             continue
         caller = system_caller(org_id, "cli")
         with bosun.db.transaction(org_id) as s:
-            user = s.scalar(
-                select(User).where(User.org_id == org_id, User.email == CLI_EMAIL)
-            ) or users.create_user(
+            user = users.find_user_by_email(s, caller, CLI_EMAIL) or users.create_user(
                 s, caller, name="Local command line", email=CLI_EMAIL, role=Role.admin
             )
             s.flush()
@@ -122,16 +116,6 @@ def _ensure_cli_keys(bosun: Bosun) -> None:
 
 
 CLI_EMAIL = "cli@bosun.local"
-
-
-def _revoke_key(session: Session, secret: str) -> None:
-    try:
-        caller = users.authenticate_key(session, secret)
-    except BosunError:
-        return
-    key = session.scalar(select(ApiKey).where(ApiKey.key_hash == users.key_hash(secret)))
-    if key is not None:
-        users.revoke_api_key(session, caller, key.id)
 
 
 def check_fleet_settings(settings: Settings) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from pydantic import Field, SecretStr
@@ -70,3 +71,11 @@ class Settings(RecordsSettings):
     def files(self) -> Path:
         """Return the folder of uploaded documents, chat attachments and trained models."""
         return self.files_dir or self.home
+
+
+def bosun_version() -> str:
+    """Return the installed Bosun version (``0.0.0`` from a source tree not installed)."""
+    try:
+        return version("bosun-maintenance")
+    except PackageNotFoundError:
+        return "0.0.0"

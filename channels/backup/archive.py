@@ -18,7 +18,6 @@ prints the ``pg_dump`` command; everything else under the home is archived as us
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -31,7 +30,6 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -40,8 +38,10 @@ from sqlalchemy.engine import make_url
 from channels.app.home_files import secure_home
 from channels.app.local_server import LOCK_FILE, SERVER_FILE, HomeLocked, acquire_home
 from channels.app.logs import LOGS_DIR
-from channels.app.settings import Settings
+from channels.app.settings import Settings, bosun_version
 from knowledge import FileBackedIndex, KnowledgeBase, KnowledgeSettings, build_index
+from records import sqlite_file
+from records.sqlite_file import table_counts
 
 FORMAT = "bosun-backup"
 FORMAT_VERSION = 1
@@ -92,14 +92,6 @@ class RestoreResult:
     notes: list[str] = field(default_factory=list)
 
 
-def bosun_version() -> str:
-    """Return the installed Bosun version."""
-    try:
-        return version("bosun-maintenance")
-    except PackageNotFoundError:
-        return "0.0.0"
-
-
 def _quiet(_text: str) -> None:
     """Report nothing."""
 
@@ -113,32 +105,10 @@ def _no_bytes(_done: int, _total: int) -> None:
 
 def sqlite_copy(source: Path, target: Path) -> None:
     """Copy a live SQLite database with the online backup API (one consistent snapshot)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    src = sqlite3.connect(source, timeout=60)
-    dst = sqlite3.connect(target)
     try:
-        # pages=-1: the whole database in one step, from one read snapshot; in WAL mode
-        # writers carry on meanwhile (a stepped copy would restart on every write).
-        src.backup(dst, pages=-1)
-        dst.execute("PRAGMA journal_mode=DELETE")
+        sqlite_file.copy_live(source, target)
     except sqlite3.Error as err:
         raise BackupError(f"cannot copy the database {source}: {err}") from err
-    finally:
-        dst.close()
-        src.close()
-
-
-def table_counts(db_file: Path) -> dict[str, int]:
-    """Return the row count of every table of a SQLite database."""
-    with contextlib.closing(sqlite3.connect(db_file)) as conn:
-        names = [
-            str(r[0])
-            for r in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' "
-                "AND name NOT LIKE 'sqlite_%' ORDER BY name"
-            )
-        ]
-        return {n: int(conn.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0]) for n in names}
 
 
 def _sha256(path: Path, on_bytes: Callable[[int], None]) -> str:
@@ -322,11 +292,7 @@ def _copy_index(
 
 def _collect_external(staged: Path, home: Path, progress: Step, notes: list[str]) -> list[Any]:
     """Copy documents ingested from outside the home (``bosun ingest PATH``) into the archive."""
-    with contextlib.closing(sqlite3.connect(staged / DB_FILE)) as conn:
-        rows = conn.execute(
-            "SELECT id, org_id, path FROM documents WHERE path IS NOT NULL "
-            "AND path NOT LIKE 'records://%' ORDER BY id"
-        ).fetchall()
+    rows = sqlite_file.document_files(staged / DB_FILE)
     found: list[dict[str, Any]] = []
     for doc_id, org_id, raw in rows:
         source = Path(raw)
@@ -575,8 +541,7 @@ def _extract_verified(archive: Path, manifest: dict[str, Any], work: Path, on_by
 
 
 def _check_database(db_file: Path, manifest: dict[str, Any]) -> None:
-    with contextlib.closing(sqlite3.connect(db_file)) as conn:
-        verdict = conn.execute("PRAGMA integrity_check").fetchone()[0]
+    verdict = sqlite_file.integrity_verdict(db_file)
     if verdict != "ok":
         raise BackupError(f"the archived database fails SQLite's integrity check: {verdict}")
     counts = table_counts(db_file)
@@ -593,22 +558,15 @@ def _rewrite_paths(db_file: Path, manifest: dict[str, Any], home: Path) -> None:
     """Point document files and model artifacts at the new home."""
     old = str(manifest["home"]).rstrip("/")
     new = str(home)
-    with contextlib.closing(sqlite3.connect(db_file)) as conn, conn:
-        for table, column in (("documents", "path"), ("model_versions", "artifact_path")):
-            conn.execute(
-                f'UPDATE "{table}" SET "{column}" = ? || substr("{column}", ?) '
-                f"WHERE \"{column}\" LIKE ? ESCAPE '\\'",
-                (new, len(old) + 1, _like_prefix(old) + "/%"),
-            )
-        for ext in manifest.get("external_documents", []):
-            conn.execute(
-                "UPDATE documents SET path = ? WHERE id = ?",
-                (str(home / ext["path"]), int(ext["document_id"])),
-            )
-
-
-def _like_prefix(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    sqlite_file.move_home_paths(
+        db_file,
+        old,
+        new,
+        [
+            (int(ext["document_id"]), str(home / ext["path"]))
+            for ext in manifest.get("external_documents", [])
+        ],
+    )
 
 
 def _check_index(restored: Path, manifest: dict[str, Any]) -> None:

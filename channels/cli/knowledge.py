@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from records import Caller
 
 documents_app = typer.Typer(no_args_is_help=True, help="Curate the knowledge base.")
-SUFFIXES = (".pdf", ".docx", ".xlsx", ".csv", ".html", ".htm", ".md", ".markdown", ".txt")
 
 
 def _server(organization: str | None = None) -> LocalServer | None:
@@ -54,9 +53,7 @@ def acting_caller(
     bosun: Any, email: str | None, imo: str | None, organization: str | None = None
 ) -> tuple[Caller, int]:
     """Return (caller, vessel id): the named user, else the only vessel's chief engineer."""
-    from sqlalchemy import select
-
-    from records import Caller, Role, User, register, system_caller, users
+    from records import Caller, Role, register, system_caller, users
 
     org_id, vessel_id = org_and_vessel(bosun, imo, organization)
     with bosun.db.transaction(org_id) as s:
@@ -74,23 +71,19 @@ def acting_caller(
             if user is None:
                 raise fail(f"no user with email {email}")
         else:
-            user = s.scalar(
-                select(User)
-                .where(
-                    User.org_id == org_id, User.role == Role.chief_engineer, User.active.is_(True)
-                )
-                .order_by(User.id)
-            )
+            user = users.first_user_with_role(s, Role.chief_engineer, org_id=org_id)
         if user is None:
             return Caller(org_id=org_id, role=Role.chief_engineer, channel="cli"), vessel_id
         return users.caller_for(user, "cli"), vessel_id
 
 
 def _files(paths: list[Path]) -> list[Path]:
+    from records.documents import UPLOAD_SUFFIXES
+
     found: list[Path] = []
     for p in paths:
         if p.is_dir():
-            found += sorted(f for f in p.rglob("*") if f.suffix.lower() in SUFFIXES)
+            found += sorted(f for f in p.rglob("*") if f.suffix.lower() in UPLOAD_SUFFIXES)
         elif p.exists():
             found.append(p)
         else:

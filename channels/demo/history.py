@@ -6,12 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from rich.progress import Progress
-from sqlalchemy import select
 
 from connectors import SimulatedHistory
 from records import (
     Database,
-    Equipment,
     Fault,
     FaultStatus,
     Priority,
@@ -20,6 +18,7 @@ from records import (
     register,
     running_hours,
     system_caller,
+    vessel_history,
 )
 
 
@@ -51,10 +50,7 @@ def write_history(
             for t, sensor in sensors.items()
             if sensor.counter == running_hours.COUNTER
         }
-        equipment = {
-            e.code: e.id
-            for e in s.scalars(select(Equipment).where(Equipment.vessel_id == vessel_id))
-        }
+        equipment = {e.code: e.id for e in vessel_history.vessel_equipment(s, caller, vessel_id)}
     written = Written()
     task = progress.add_task("backfill readings", total=history.reading_count) if progress else None
     last: dict[str, tuple[datetime, float]] = {}
@@ -78,12 +74,7 @@ def write_history(
             equipment_id = equipment.get(f.equipment_code)
             if equipment_id is None:
                 continue
-            exists = s.scalar(
-                select(Fault.id).where(
-                    Fault.equipment_id == equipment_id, Fault.opened_at == f.time
-                )
-            )
-            if exists:
+            if vessel_history.has_fault_at(s, caller, equipment_id, f.time):
                 continue
             s.add(
                 Fault(

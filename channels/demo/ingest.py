@@ -8,14 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
-
 from channels.app.runtime import Bosun
 from channels.demo.manuals import load_manuals, pdf_path, render_manuals
+from channels.demo.seed import demo_vessel
 from channels.services.knowledge import open_knowledge
 from ingestion import IngestSummary, SourceFile
-from records import ALL_TENANTS, Vessel, register_import, system_caller
-from records.demo import register_path
+from records import system_caller
 
 log = logging.getLogger(__name__)
 
@@ -38,14 +36,6 @@ def demo_manuals_dir(bosun: Bosun) -> Path:
     return bosun.settings.files / "demo" / "manuals"
 
 
-def _demo_vessel(bosun: Bosun) -> tuple[int, int] | None:
-    """Return (org id, vessel id) of the demo vessel, or None when it is not in the database."""
-    imo = register_import.load_file(register_path()).vessel.imo
-    with bosun.db.transaction(ALL_TENANTS) as s:
-        vessel = s.scalar(select(Vessel).where(Vessel.imo == imo).order_by(Vessel.id).limit(1))
-        return (vessel.org_id, vessel.id) if vessel is not None else None
-
-
 def ingest_demo_manuals(
     bosun: Bosun,
     progress: Callable[[str], None] = log.info,
@@ -57,7 +47,7 @@ def ingest_demo_manuals(
     Returns None (and does nothing) when the demo vessel is not in the database. A second
     run re-renders nothing and re-indexes nothing: each costs a hash check.
     """
-    found = _demo_vessel(bosun)
+    found = demo_vessel(bosun.db, seeded=False)
     if found is None:
         progress("manuals: no demo vessel in this database; demo manuals skipped")
         return None

@@ -29,20 +29,17 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
 from channels.app.runtime import Bosun
-from channels.demo.seed import HISTORY_DAYS, counter_points, demo_vessel_id
+from channels.demo.seed import HISTORY_DAYS, counter_points, demo_vessel
 from records import (
     ALL_TENANTS,
     Equipment,
-    Fault,
     Priority,
     SystemState,
-    Vessel,
     model_registry,
     system_caller,
     utcnow,
+    vessel_history,
 )
 from records.demo import register_path
 
@@ -133,12 +130,10 @@ def fault_precursors(
 
     caller = system_caller(org_id, "simulator")
     with bosun.db.transaction(caller) as s:
-        equipment = {
-            e.id: e for e in s.scalars(select(Equipment).where(Equipment.vessel_id == vessel_id))
-        }
+        equipment = {e.id: e for e in vessel_history.vessel_equipment(s, caller, vessel_id)}
         faults = [
             (f.id, f.equipment_id, f.title, f.opened_at, f.resolved_at)
-            for f in s.scalars(select(Fault).where(Fault.vessel_id == vessel_id))
+            for f in vessel_history.vessel_faults(s, caller, vessel_id)
         ]
     by_code: dict[str, list[tuple[str, str]]] = {}
     for sensor in register.sensors:
@@ -181,21 +176,12 @@ def _mark(bosun: Bosun, step: str, **extra: object) -> None:
         row.value = {**row.value, step: {"at": utcnow().isoformat(), **extra}}
 
 
-def _demo_vessel(bosun: Bosun) -> tuple[int, int] | None:
-    vessel_id = demo_vessel_id(bosun.db)
-    if vessel_id is None:
-        return None
-    with bosun.db.transaction(ALL_TENANTS) as s:
-        vessel = s.get(Vessel, vessel_id)
-        return None if vessel is None else (vessel.org_id, vessel.id)
-
-
 def backfill_readings(bosun: Bosun, progress: Progress) -> None:
     """Write months of simulated readings for the demo vessel, once."""
     from channels.demo.history import write_history
     from connectors import load_register, simulate_history
 
-    found = _demo_vessel(bosun)
+    found = demo_vessel(bosun.db)
     if found is None or "readings" in _state(bosun):
         return
     org_id, vessel_id = found
@@ -219,7 +205,7 @@ def train_model(bosun: Bosun, progress: Progress) -> None:
     """Train the degrading equipment's class on the demo history (once) and score the vessel."""
     from channels.services.predictors import score_vessel, train_class
 
-    found = _demo_vessel(bosun)
+    found = demo_vessel(bosun.db)
     if found is None:
         return
     org_id, vessel_id = found
@@ -316,7 +302,7 @@ class LiveDemo:
         from channels.services.predictors import SCORE_JOB
         from connectors import VesselSimulator, load_register
 
-        if _demo_vessel(bosun) is None:
+        if demo_vessel(bosun.db) is None:
             return
         path = self.config_path(bosun)
         if path is None:
@@ -359,7 +345,7 @@ def _start_live(bosun: Bosun, progress: Progress) -> None:
         # A fleet's servers share one database: one simulator (on the server started with
         # --demo) feeds the demo vessel; the others must not read a stale one's ports.
         path = live.config_path(bosun)
-        if path is not None and path.exists() and _demo_vessel(bosun) is not None:
+        if path is not None and path.exists() and demo_vessel(bosun.db) is not None:
             path.unlink()
             progress("demo: simulator off on this server (bosun up --demo runs it)")
         return

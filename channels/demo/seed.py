@@ -13,29 +13,29 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from records import (
     ALL_TENANTS,
     Caller,
     Database,
-    Equipment,
     Fault,
     FaultStatus,
     MaintenancePlan,
     PartUsage,
     Role,
     SystemState,
-    User,
+    Vessel,
     WorkOrder,
     WorkOrderStatus,
     parts,
     plans,
+    register,
     register_import,
     system_caller,
     users,
     utcnow,
+    vessel_history,
 )
 from records.demo import (
     RUNS_WITH,
@@ -146,15 +146,9 @@ def _load_history(session: Session, system: Caller, vessel_id: int, history: obj
     from records.demo import DemoHistory
 
     assert isinstance(history, DemoHistory)
-    eq = {
-        e.code: e
-        for e in session.scalars(select(Equipment).where(Equipment.vessel_id == vessel_id))
-    }
+    eq = {e.code: e for e in vessel_history.vessel_equipment(session, system, vessel_id)}
     by_id = {e.id: e for e in eq.values()}
-    people = {
-        u.role.value: u.id
-        for u in session.scalars(select(User).where(User.org_id == system.org_id))
-    }
+    people = {u.role.value: u.id for u in users.organization_users(session, system)}
 
     catalogue = {}
     for p in load_parts():
@@ -334,8 +328,27 @@ def demo_vessel_id(db: Database) -> int | None:
     return int(state["vessel_id"]) if isinstance(state, dict) and "vessel_id" in state else None
 
 
+def demo_vessel(db: Database, *, seeded: bool = True) -> tuple[int, int] | None:
+    """Return (org id, vessel id) of the demo vessel, or None when it is not in the database.
+
+    ``seeded``: the vessel ``bosun demo`` seeded (the live demo's steps run for it only);
+    otherwise the oldest vessel with the demo register's IMO, however it was imported.
+    """
+    if seeded:
+        vessel_id = demo_vessel_id(db)
+        if vessel_id is None:
+            return None
+        with db.transaction(ALL_TENANTS) as s:
+            vessel = s.get(Vessel, vessel_id)
+            return None if vessel is None else (vessel.org_id, vessel.id)
+    imo = register_import.load_file(register_path()).vessel.imo
+    with db.transaction(ALL_TENANTS) as s:
+        found = register.first_vessel_with_imo(s, imo)
+        return None if found is None else (found.org_id, found.id)
+
+
 def first_admin(db: Database) -> Caller | None:
     """Return a caller for the first admin user, if any (for local CLI work)."""
     with db.transaction(ALL_TENANTS) as s:
-        user = s.scalar(select(User).where(User.role == Role.admin).order_by(User.id))
+        user = users.first_user_with_role(s, Role.admin, active_only=False)
         return users.caller_for(user, "cli") if user else None

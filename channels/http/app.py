@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import partial
-from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -13,6 +12,7 @@ from starlette.types import Scope
 
 from assistant import MAX_ATTACHMENT_BYTES
 from channels.app.runtime import Bosun
+from channels.app.settings import bosun_version
 from channels.chat.slack import SlackBot, slack_router
 from channels.chat.wire_telegram import telegram_router
 from channels.http.admin import admin_router
@@ -38,13 +38,6 @@ details (`application/problem+json`) with a stable `code`."""
 MULTIPART_ALLOWANCE = 16_384
 
 
-def _version() -> str:
-    try:
-        return version("bosun-maintenance")
-    except PackageNotFoundError:
-        return "0.0.0"
-
-
 def create_app(bosun: Bosun, *, body_limit_overrides: Sequence[tuple[str, int]] = ()) -> FastAPI:
     """Build the REST API over a running Bosun (``app.state.metrics`` takes extra gauges).
 
@@ -54,7 +47,7 @@ def create_app(bosun: Bosun, *, body_limit_overrides: Sequence[tuple[str, int]] 
     """
     app = FastAPI(
         title="Bosun",
-        version=_version(),
+        version=bosun_version(),
         description=DESCRIPTION,
         docs_url="/docs",
         redoc_url=None,

@@ -8,12 +8,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, select_autoescape
-from sqlalchemy import select
 
 from channels.app.runtime import Bosun
 from channels.http.page_security import new_nonce, page_csp
 from channels.services.chat import open_gateway
-from records import ALL_TENANTS, BosunError, ErrorCode, Role, User
+from records import ALL_TENANTS, BosunError, ErrorCode, Role, users
 from records.demo import demo_users
 
 SUGGESTED = (
@@ -30,9 +29,8 @@ def demo_crew_user(bosun: Bosun) -> tuple[int, int, str] | None:
     """Return (org id, user id, name) of the demo crew member, if the demo is loaded."""
     crew = next(u for u in demo_users() if u.role == "crew")
     with bosun.db.transaction(ALL_TENANTS) as s:
-        user = s.scalar(
-            select(User).where(User.email == crew.email, User.role == Role.crew, User.active)
-        )
+        found = (u for u in users.users_with_email(s, crew.email) if u.role == Role.crew)
+        user = next(found, None)
         return (user.org_id, user.id, user.name) if user else None
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from channels.app.runtime import Bosun
@@ -44,7 +44,6 @@ from records import (
     Caller,
     Document,
     DocumentStatus,
-    Equipment,
     ErrorCode,
     Fault,
     Vessel,
@@ -54,6 +53,7 @@ from records import (
     referenced,
     register,
     system_caller,
+    vessel_history,
 )
 
 log = logging.getLogger(__name__)
@@ -456,7 +456,7 @@ class KnowledgeService:
         caller = system_caller(org_id, "knowledge")
         with self.bosun.db.transaction(caller) as s:
             vessel = register.get_vessel(s, caller, vessel_id)
-            records_, name = _fault_records(s, vessel), vessel.name
+            records_, name = _fault_records(s, caller, vessel), vessel.name
         if not records_:
             return 0
         return self._index_fault_records(
@@ -544,19 +544,16 @@ class KnowledgeService:
         return len(passages)
 
 
-def _fault_records(session: Session, vessel: Vessel) -> list[FaultRecord]:
+def _fault_records(session: Session, caller: Caller, vessel: Vessel) -> list[FaultRecord]:
     """Turn a vessel's faults and their work orders into readable history records."""
-    equipment = {
-        e.id: e for e in session.scalars(select(Equipment).where(Equipment.vessel_id == vessel.id))
-    }
+    equipment = {e.id: e for e in vessel_history.vessel_equipment(session, caller, vessel.id)}
     orders: dict[int, list[WorkOrder]] = {}
-    for wo in session.scalars(select(WorkOrder).where(WorkOrder.vessel_id == vessel.id)):
+    for wo in vessel_history.vessel_work_orders(session, caller, vessel.id):
         if wo.fault_id is not None:
             orders.setdefault(wo.fault_id, []).append(wo)
     out = []
-    for f in session.scalars(
-        select(Fault).where(Fault.vessel_id == vessel.id).order_by(Fault.opened_at)
-    ):
+    faults = vessel_history.vessel_faults(session, caller, vessel.id)
+    for f in sorted(faults, key=lambda f: f.opened_at):
         eq = equipment.get(f.equipment_id)
         done = [w for w in orders.get(f.id, []) if w.status.value == "done"]
         action = "; ".join(f"{w.title} ({w.hours:g} h)" if w.hours else w.title for w in done)
@@ -627,11 +624,7 @@ def resume_interrupted_ingests(service: KnowledgeService, *, before: datetime) -
     with service.bosun.db.transaction(ALL_TENANTS) as s:
         found = [
             (d.org_id, d.id)
-            for d in s.scalars(
-                select(Document)
-                .where(Document.status == DocumentStatus.pending)
-                .order_by(Document.id)
-            )
+            for d in documents.pending_in_every_organization(s)
             if _as_utc(d.updated_at) < before
         ]
     requeued = failed = 0
@@ -664,7 +657,7 @@ def index_all_fault_history(
     on (one tenant's data cannot stop the start); without it the error is raised.
     """
     with service.bosun.db.transaction(ALL_TENANTS) as s:
-        vessels = [(v.org_id, v.id, v.imo) for v in s.scalars(select(Vessel))]
+        vessels = [(v.org_id, v.id, v.imo) for v in register.all_vessels(s)]
     indexed = 0
     for org, vid, imo in vessels:
         try:

@@ -24,7 +24,6 @@ from typing import Any, Protocol
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from assistant import Notice
@@ -32,23 +31,17 @@ from channels.app.runtime import Bosun
 from records import (
     ALL_TENANTS,
     BosunError,
-    Equipment,
     ErrorCode,
-    Fault,
-    Organization,
-    PendingAction,
     PendingStatus,
     SystemState,
-    Vessel,
-    WorkOrder,
-    WorkOrderStatus,
+    activity,
     notify_routes,
+    register,
 )
 
 log = logging.getLogger(__name__)
 STATE_KEY = "notifications"
 OUTBOX_LIMIT = 500
-OPEN_WORK = (WorkOrderStatus.open, WorkOrderStatus.in_progress)
 
 
 class NotifySettings(BaseSettings):
@@ -107,22 +100,20 @@ def build_routes(
 def collect(session: Session, state: dict[str, Any], now: datetime) -> list[Notice]:
     """Return what happened since the watermarks in ``state`` (which this advances)."""
     notices: list[Notice] = []
-    names = {e.id: f"{e.code} {e.name}" for e in session.scalars(select(Equipment))}
+    names = activity.equipment_labels(session)
     first_run = "fault_id" not in state
     last_action = int(state.get("action_id", 0))
     last_fault = int(state.get("fault_id", 0))
     if first_run:  # start from now: an installation's history is not news
-        state["action_id"] = session.scalar(select(func.max(PendingAction.id))) or 0
-        state["fault_id"] = session.scalar(select(func.max(Fault.id))) or 0
+        state["action_id"] = activity.last_action_id(session)
+        state["fault_id"] = activity.last_fault_id(session)
         state["overdue"] = [
             w.id
-            for w in session.scalars(select(WorkOrder).where(WorkOrder.status.in_(OPEN_WORK)))
+            for w in activity.open_work_orders(session)
             if w.due is not None and _aware(w.due) < now
         ]
         return []
-    for action in session.scalars(
-        select(PendingAction).where(PendingAction.id > last_action).order_by(PendingAction.id)
-    ):
+    for action in activity.actions_after(session, last_action):
         state["action_id"] = action.id
         if action.idempotency_key.startswith("alarm:") and action.vessel_id is not None:
             live = action.status == PendingStatus.proposed
@@ -135,7 +126,7 @@ def collect(session: Session, state: dict[str, Any], now: datetime) -> list[Noti
                     data={"org_id": action.org_id},
                 )
             )
-    for fault in session.scalars(select(Fault).where(Fault.id > last_fault).order_by(Fault.id)):
+    for fault in activity.faults_after(session, last_fault):
         state["fault_id"] = fault.id
         notices.append(
             Notice(
@@ -149,7 +140,7 @@ def collect(session: Session, state: dict[str, Any], now: datetime) -> list[Noti
             )
         )
     seen = set(state.get("overdue", []))
-    for wo in session.scalars(select(WorkOrder).where(WorkOrder.status.in_(OPEN_WORK))):
+    for wo in activity.open_work_orders(session):
         if wo.due is None or _aware(wo.due) >= now or wo.id in seen:
             continue
         seen.add(wo.id)
@@ -231,7 +222,7 @@ def wire_notifications(
             row = s.get(SystemState, STATE_KEY)
             state = dict(row.value) if row is not None else {}
             notices = collect(s, state, now)
-            vessels = {v.id: (v.org_id, v.imo) for v in s.scalars(select(Vessel))}
+            vessels = {v.id: (v.org_id, v.imo) for v in register.all_vessels(s)}
             stored = notify_routes.routes_by_organization(s)
         routes = build_routes(notifiers, stored, fixed)
         waiting = deliver(notices, routes, vessels.get, list(state.get("outbox", [])))
@@ -281,7 +272,7 @@ def environment_routes(
     if not any(fixed.values()):
         return {}
     with bosun.db.transaction(ALL_TENANTS) as s:
-        org_ids = list(s.scalars(select(Organization.id).order_by(Organization.id)))
+        org_ids = [o.id for o in register.list_organizations(s)]
     if len(org_ids) > 1:
         raise BosunError(
             ErrorCode.invalid,

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
 
 from channels.app.runtime import Bosun
 from predictors import (
@@ -29,14 +28,15 @@ from records import (
     Equipment,
     Fault,
     Priority,
+    ReadingIn,
     Sensor,
-    Vessel,
     WorkOrder,
-    WorkOrderStatus,
     model_registry,
     readings,
+    register,
     system_caller,
     utcnow,
+    vessel_history,
 )
 
 log = logging.getLogger(__name__)
@@ -90,37 +90,42 @@ def load_frames(
     """
     since = since or utcnow() - HISTORY
     with bosun.db.transaction(caller) as s:
-        equipment = list(s.scalars(select(Equipment).where(Equipment.vessel_id == vessel_id)))
-        codes = {e.id: e.code for e in equipment}
-        if equipment_class:
-            wanted = {e.id for e in equipment if e.equipment_class == equipment_class}
-            while True:  # failures of children count for their parent
-                children = {e.id for e in equipment if e.parent_id in wanted} - wanted
-                if not children:
-                    break
-                wanted |= children
-        else:
-            wanted = set(codes)
+        equipment = vessel_history.vessel_equipment(s, caller, vessel_id)
+        wanted = _with_children(equipment, equipment_class)
         sensors = [
             x
-            for x in s.scalars(select(Sensor).where(Sensor.vessel_id == vessel_id))
+            for x in vessel_history.vessel_sensors(s, caller, vessel_id)
             if x.equipment_id in wanted
         ]
         rows = readings.bulk_readings(s, caller, [x.id for x in sensors], start=since)
-        faults = list(
-            s.scalars(
-                select(Fault).where(Fault.vessel_id == vessel_id, Fault.equipment_id.in_(wanted))
-            )
+        faults = vessel_history.vessel_faults(s, caller, vessel_id, equipment_ids=wanted)
+        done = vessel_history.vessel_work_orders(
+            s, caller, vessel_id, equipment_ids=wanted, done_only=True
         )
-        done = list(
-            s.scalars(
-                select(WorkOrder).where(
-                    WorkOrder.vessel_id == vessel_id,
-                    WorkOrder.equipment_id.in_(wanted),
-                    WorkOrder.status == WorkOrderStatus.done,
-                )
-            )
-        )
+    return _frames(
+        [e for e in equipment if e.id in wanted],
+        {e.id: e.code for e in equipment},
+        sensors,
+        rows,
+        faults,
+        done,
+        failure_priorities=failure_priorities,
+        resample=resample,
+    )
+
+
+def _frames(
+    equipment: Sequence[Equipment],
+    codes: dict[int, str],
+    sensors: Sequence[Sensor],
+    rows: Sequence[ReadingIn],
+    faults: Sequence[Fault],
+    done: Sequence[WorkOrder],
+    *,
+    failure_priorities: Collection[Priority] | None,
+    resample: str | None,
+) -> PlantFrames:
+    """Build predictor frames from a vessel's records (ids become register codes)."""
     by_id = {x.id: x for x in sensors}
     tag = measurement_keys(sensors)
     values = pd.DataFrame(
@@ -162,7 +167,6 @@ def load_frames(
                     ),
                 }
                 for e in equipment
-                if e.id in wanted
             ]
         ),
         faults=pd.DataFrame(
@@ -192,6 +196,19 @@ def load_frames(
             columns=["equipment_id", "done_at", "kind"],
         ),
     )
+
+
+def _with_children(equipment: Sequence[Equipment], equipment_class: str | None) -> set[int]:
+    """Return the ids of a class's equipment and everything under it (all without a class).
+
+    Failures of children count for their parent.
+    """
+    if not equipment_class:
+        return {e.id for e in equipment}
+    wanted = {e.id for e in equipment if e.equipment_class == equipment_class}
+    while children := {e.id for e in equipment if e.parent_id in wanted} - wanted:
+        wanted |= children
+    return wanted
 
 
 @dataclass
@@ -277,22 +294,14 @@ def _time(value: Any) -> datetime | None:
 def classes_of(bosun: Bosun, caller: Caller, vessel_id: int) -> list[str]:
     """Return the equipment classes of a vessel's register."""
     with bosun.db.transaction(caller) as s:
-        found = s.scalars(
-            select(Equipment.equipment_class)
-            .where(Equipment.vessel_id == vessel_id, Equipment.equipment_class.is_not(None))
-            .distinct()
-        )
-        return sorted(c for c in found if c)
+        return vessel_history.equipment_classes(s, caller, vessel_id)
 
 
 def vessel_tags(bosun: Bosun, caller: Caller, vessel_id: int) -> dict[tuple[str, str], str]:
     """Map (equipment code, measurement key) back to the vessel's sensor tag."""
     with bosun.db.transaction(caller) as s:
-        codes = {
-            e.id: e.code
-            for e in s.scalars(select(Equipment).where(Equipment.vessel_id == vessel_id))
-        }
-        sensors = list(s.scalars(select(Sensor).where(Sensor.vessel_id == vessel_id)))
+        codes = {e.id: e.code for e in vessel_history.vessel_equipment(s, caller, vessel_id)}
+        sensors = vessel_history.vessel_sensors(s, caller, vessel_id)
     keys = measurement_keys(sensors)
     return {(codes[x.equipment_id], keys[x.id]): x.tag for x in sensors}
 
@@ -325,10 +334,7 @@ def score_vessel(bosun: Bosun, caller: Caller, vessel_id: int) -> int:
                 found["tag"] = tags.get((anomaly.equipment_id, anomaly.tag), anomaly.tag)
                 flagged.setdefault(str(anomaly.equipment_id), []).append(found)
         with bosun.db.transaction(caller) as s:
-            ids = {
-                e.code: e.id
-                for e in s.scalars(select(Equipment).where(Equipment.vessel_id == vessel_id))
-            }
+            ids = {e.code: e.id for e in vessel_history.vessel_equipment(s, caller, vessel_id)}
             for result in results:
                 if result.equipment_id not in ids or result.risk is None:
                     continue
@@ -349,7 +355,7 @@ def score_vessel(bosun: Bosun, caller: Caller, vessel_id: int) -> int:
 def score_all(bosun: Bosun) -> int:
     """Score every vessel of every organization (the scheduled job)."""
     with bosun.db.transaction(ALL_TENANTS) as s:
-        vessels = [(v.org_id, v.id) for v in s.scalars(select(Vessel))]
+        vessels = [(v.org_id, v.id) for v in register.all_vessels(s)]
     return sum(score_vessel(bosun, system_caller(org, "scoring"), vid) for org, vid in vessels)
 
 

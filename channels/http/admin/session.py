@@ -10,7 +10,6 @@ from collections import defaultdict, deque
 from dataclasses import dataclass
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import select
 
 from channels.app.runtime import Bosun
 from records import ALL_TENANTS, Caller, Role, User, users
@@ -104,10 +103,7 @@ class LoginThrottle:
 def check_login(bosun: Bosun, email: str, password: str) -> User | str:
     """Return the admin with these credentials, or why not (never which part was wrong)."""
     with bosun.db.transaction(ALL_TENANTS) as s:
-        found = list(
-            s.scalars(select(User).where(User.email == email.strip().lower(), User.active))
-        )
-        for user in found:
+        for user in users.users_with_email(s, email):
             if users.verify_password(password, user.password_hash):
                 if user.role != Role.admin:
                     return "the admin pages are for users with the admin role"
@@ -119,7 +115,7 @@ def check_login(bosun: Bosun, email: str, password: str) -> User | str:
 def ensure_admin_password(bosun: Bosun, email: str) -> str | None:
     """Give a user without a password a random one and return it (the demo admin)."""
     with bosun.db.transaction(ALL_TENANTS) as s:
-        user = s.scalar(select(User).where(User.email == email))
+        user = users.any_user_with_email(s, email)
         if user is None or user.password_hash:
             return None
         password = secrets.token_urlsafe(9)

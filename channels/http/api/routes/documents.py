@@ -25,7 +25,6 @@ from records import (
 )
 
 router = v1_router(tags=["knowledge"])
-ALLOWED = (".pdf", ".docx", ".xlsx", ".csv", ".html", ".htm", ".md", ".markdown", ".txt")
 
 
 class DocumentRead(BaseModel):
@@ -87,16 +86,9 @@ def upload_document(
 ) -> dict[str, Any]:
     """Upload and ingest a document (same file name: a new version replaces the old)."""
     _curator(caller)
-    name = Path(file.filename or "").name
-    if not name or Path(name).suffix.lower() not in ALLOWED:
-        raise BosunError(ErrorCode.invalid, f"upload a file ending in one of {', '.join(ALLOWED)}")
-    if kind not in documents.KINDS:
-        raise BosunError(ErrorCode.invalid, f"kind must be one of {', '.join(documents.KINDS)}")
-    data = file.file.read(bosun.settings.max_upload_bytes + 1)
-    if len(data) > bosun.settings.max_upload_bytes:
-        raise BosunError(
-            ErrorCode.too_large, f"the file is over {bosun.settings.max_upload_bytes:,} bytes"
-        )
+    limit = bosun.settings.max_upload_bytes
+    data = file.file.read(limit + 1)
+    name = documents.check_upload(file.filename, kind, len(data), limit)
     document_id, summary = open_knowledge(bosun).ingest_upload(
         caller,
         name,
