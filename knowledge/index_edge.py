@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import threading
 import uuid
@@ -11,7 +12,7 @@ from typing import Any
 
 import qdrant_edge as qe
 
-from knowledge.errors import VectorIndexError
+from knowledge.errors import VectorIndexError, dimension_mismatch
 from knowledge.index import (
     DENSE,
     INTEGER_FIELDS,
@@ -48,6 +49,15 @@ def to_edge_filter(flt: PayloadFilter) -> qe.Filter | None:
     )
 
 
+def _stored_dimension(path: Path) -> int | None:
+    """Return the dense vector size an existing store was created with (None: unknown)."""
+    try:
+        config = json.loads((path / "edge_config.json").read_text())
+        return int(config["vectors"][DENSE]["size"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def _point_id(raw: Any) -> str:
     return str(raw)
 
@@ -66,6 +76,9 @@ class EdgeVectorIndex:
         )
         try:
             if path.exists() and any(path.iterdir()):
+                stored = _stored_dimension(path)
+                if stored is not None and stored != dimension:
+                    raise dimension_mismatch(f"at {path}", stored, dimension)
                 self._shard = qe.EdgeShard.load(str(path))
             else:
                 path.mkdir(parents=True, exist_ok=True)
