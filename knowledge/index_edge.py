@@ -65,19 +65,24 @@ def _point_id(raw: Any) -> str:
 class EdgeVectorIndex:
     """Qdrant's embedded engine in this process: fast filtered and sparse search, no server."""
 
-    def __init__(self, path: Path, *, dimension: int = 384, hnsw_ef: int = 256) -> None:
+    def __init__(self, path: Path, *, dimension: int | None = 384, hnsw_ef: int = 256) -> None:
+        """Open the store at `path`, or create it with vectors of `dimension`.
+
+        An existing store must hold vectors of `dimension`; None opens it as it is (backups).
+        """
         self._path = path
         self._hnsw_ef = hnsw_ef
         self._lock = threading.Lock()
+        size = dimension or 384
         config = qe.EdgeConfig(
-            vectors={DENSE: qe.EdgeVectorParams(size=dimension, distance=qe.Distance.Cosine)},
+            vectors={DENSE: qe.EdgeVectorParams(size=size, distance=qe.Distance.Cosine)},
             sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
             hnsw_config=qe.HnswIndexConfig(m=16, ef_construct=128, full_scan_threshold=10_000),
         )
         try:
             if path.exists() and any(path.iterdir()):
                 stored = _stored_dimension(path)
-                if stored is not None and stored != dimension:
+                if stored is not None and dimension is not None and stored != dimension:
                     raise dimension_mismatch(f"at {path}", stored, dimension)
                 self._shard = qe.EdgeShard.load(str(path))
             else:

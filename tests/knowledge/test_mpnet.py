@@ -132,6 +132,7 @@ def test_an_index_built_with_another_dimension_is_refused_clearly(tmp_path: Path
         EdgeVectorIndex(tmp_path / "edge", dimension=768)
     assert "BOSUN_EMBEDDER" in str(err.value) and "reindex" in str(err.value)
     EdgeVectorIndex(tmp_path / "edge", dimension=384).close()  # the same embedder still opens
+    EdgeVectorIndex(tmp_path / "edge", dimension=None).close()  # backups open it as built
 
     client = QdrantClient(location=":memory:")
     QdrantClientIndex(client, "kb", dimension=384)
