@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", default="test")
     parser.add_argument(
         "--embedder",
-        choices=["torch", "onnx", "onnx-int8", "settings"],
+        choices=["torch", "onnx", "onnx-int8", "mpnet", "settings"],
         default="settings",
         help="Bosun pipeline's embedder (default: BOSUN_EMBEDDER / settings)",
     )

@@ -10,6 +10,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+from ingestion.aligned import find_aligned_tables
+
 _SPACE_RE = re.compile(r"\s+")
 _MAX_ROW_CHARS = 2000
 _RULED = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
@@ -172,7 +174,11 @@ class PdfTable:
 
 
 def pdf_tables(path: Path, pages: set[int] | None = None) -> dict[int, list[PdfTable]]:
-    """Find ruled tables on the PDF's text-layer pages with pdfplumber, by 1-based page."""
+    """Find ruled and aligned tables on the PDF's text-layer pages, by 1-based page.
+
+    Ruled tables come from pdfplumber's line strategy; tables without rules from the word
+    positions of the rest of the page (`ingestion.aligned`).
+    """
     import pdfplumber
 
     found: dict[int, list[PdfTable]] = {}
@@ -191,5 +197,14 @@ def pdf_tables(path: Path, pages: set[int] | None = None) -> dict[int, list[PdfT
                     continue
                 x0, top, x1, bottom = (float(v) for v in candidate.bbox)
                 found.setdefault(number, []).append(PdfTable(table, (x0, top, x1, bottom)))
+            ruled = [t.bbox for t in found.get(number, [])]
+            try:
+                aligned = find_aligned_tables(page.extract_words(), ruled)
+            except Exception:  # as above: the page's text still indexes without its tables
+                aligned = []
+            for candidate_aligned in aligned:
+                table = table_from_cells(candidate_aligned.rows, page=number)
+                if table is not None and len(table.header) >= 2:
+                    found.setdefault(number, []).append(PdfTable(table, candidate_aligned.bbox))
             page.flush_cache()
     return found

@@ -96,7 +96,13 @@ def _length_order(texts: Sequence[str]) -> list[int]:
 class SentenceTransformerEmbedder:
     """Embed with sentence-transformers on torch (the reference backend)."""
 
-    def __init__(self, model_path: Path | None = None, *, batch_size: int = 32) -> None:
+    def __init__(
+        self,
+        model_path: Path | None = None,
+        *,
+        batch_size: int = 32,
+        model_name: str = MODEL_NAME,
+    ) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
 
@@ -106,13 +112,14 @@ class SentenceTransformerEmbedder:
         except OSError as err:
             raise EmbedderError(f"Cannot load the embedding model from {path}: {err}") from err
         self._batch_size = batch_size
+        self._model_name = model_name
         dim = self._model.get_embedding_dimension()
         self._dimension = int(dim) if dim is not None else 384
 
     @property
     def name(self) -> str:
         """Return a short name identifying model and backend."""
-        return f"{MODEL_NAME}/torch"
+        return f"{self._model_name}/torch"
 
     @property
     def dimension(self) -> int:
@@ -300,6 +307,14 @@ def _max_seq_length(model_path: Path) -> int:
 
 def build_embedder(settings: KnowledgeSettings) -> Embedder:
     """Build the embedder chosen by BOSUN_EMBEDDER."""
+    if settings.embedder == "mpnet":
+        from knowledge.mpnet import MPNET_NAME, mpnet_model_path
+
+        return SentenceTransformerEmbedder(
+            mpnet_model_path(settings.model_cache_dir),
+            batch_size=settings.embed_batch_size,
+            model_name=MPNET_NAME,
+        )
     if settings.embedder == "torch":
         return SentenceTransformerEmbedder(batch_size=settings.embed_batch_size)
     return OnnxEmbedder(

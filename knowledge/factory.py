@@ -11,14 +11,20 @@ from knowledge.rerank import CrossEncoderReranker, Reranker
 from knowledge.settings import KnowledgeSettings
 
 
-def build_index(settings: KnowledgeSettings, *, dimension: int = 384) -> VectorIndex:
-    """Open the Qdrant server index when BOSUN_QDRANT_URL is set, else the embedded one."""
+def build_index(settings: KnowledgeSettings, *, dimension: int | None = 384) -> VectorIndex:
+    """Open the Qdrant server index when BOSUN_QDRANT_URL is set, else the embedded one.
+
+    `dimension` is the embedder's; None opens an existing embedded store whatever it holds.
+    """
     if settings.qdrant_url:
         from knowledge.index_qdrant import QdrantClientIndex
 
         key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
         return QdrantClientIndex.connect(
-            settings.qdrant_url, settings.qdrant_collection, api_key=key, dimension=dimension
+            settings.qdrant_url,
+            settings.qdrant_collection,
+            api_key=key,
+            dimension=dimension or 384,
         )
     from knowledge.index_edge import EdgeVectorIndex
 

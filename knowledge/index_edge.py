@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import threading
 import uuid
@@ -11,7 +12,7 @@ from typing import Any
 
 import qdrant_edge as qe
 
-from knowledge.errors import VectorIndexError
+from knowledge.errors import VectorIndexError, dimension_mismatch
 from knowledge.index import (
     DENSE,
     INTEGER_FIELDS,
@@ -48,6 +49,15 @@ def to_edge_filter(flt: PayloadFilter) -> qe.Filter | None:
     )
 
 
+def _stored_dimension(path: Path) -> int | None:
+    """Return the dense vector size an existing store was created with (None: unknown)."""
+    try:
+        config = json.loads((path / "edge_config.json").read_text())
+        return int(config["vectors"][DENSE]["size"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def _point_id(raw: Any) -> str:
     return str(raw)
 
@@ -55,17 +65,25 @@ def _point_id(raw: Any) -> str:
 class EdgeVectorIndex:
     """Qdrant's embedded engine in this process: fast filtered and sparse search, no server."""
 
-    def __init__(self, path: Path, *, dimension: int = 384, hnsw_ef: int = 256) -> None:
+    def __init__(self, path: Path, *, dimension: int | None = 384, hnsw_ef: int = 256) -> None:
+        """Open the store at `path`, or create it with vectors of `dimension`.
+
+        An existing store must hold vectors of `dimension`; None opens it as it is (backups).
+        """
         self._path = path
         self._hnsw_ef = hnsw_ef
         self._lock = threading.Lock()
+        size = dimension or 384
         config = qe.EdgeConfig(
-            vectors={DENSE: qe.EdgeVectorParams(size=dimension, distance=qe.Distance.Cosine)},
+            vectors={DENSE: qe.EdgeVectorParams(size=size, distance=qe.Distance.Cosine)},
             sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
             hnsw_config=qe.HnswIndexConfig(m=16, ef_construct=128, full_scan_threshold=10_000),
         )
         try:
             if path.exists() and any(path.iterdir()):
+                stored = _stored_dimension(path)
+                if stored is not None and dimension is not None and stored != dimension:
+                    raise dimension_mismatch(f"at {path}", stored, dimension)
                 self._shard = qe.EdgeShard.load(str(path))
             else:
                 path.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,7 @@ from typing import Any
 from qdrant_client import QdrantClient, models
 from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
 
-from knowledge.errors import VectorIndexError
+from knowledge.errors import VectorIndexError, dimension_mismatch
 from knowledge.index import (
     DENSE,
     INTEGER_FIELDS,
@@ -77,6 +77,11 @@ class QdrantClientIndex:
                     },
                 )
                 self._create_payload_indexes()
+            else:
+                vectors = client.get_collection(collection).config.params.vectors
+                dense = vectors.get(DENSE) if isinstance(vectors, dict) else None
+                if dense is not None and dense.size != dimension:
+                    raise dimension_mismatch(f"in collection {collection!r}", dense.size, dimension)
         except (UnexpectedResponse, ResponseHandlingException) as err:
             raise VectorIndexError(
                 f"Cannot open Qdrant collection {collection!r}: {err}. "

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-EmbedderBackend = Literal["torch", "onnx-int8", "onnx"]
+EmbedderBackend = Literal["torch", "onnx-int8", "onnx", "mpnet"]
 
 
 class KnowledgeSettings(BaseSettings):
@@ -28,7 +28,8 @@ class KnowledgeSettings(BaseSettings):
     qdrant_collection: str = Field(default="bosun_knowledge", description="Collection name.")
     embedder: EmbedderBackend = Field(
         default="onnx-int8",
-        description="Embedding backend: torch (sentence-transformers), onnx (fp32) or onnx-int8.",
+        description="Embedding backend: torch (sentence-transformers), onnx (fp32), onnx-int8, "
+        "or mpnet (all-mpnet-base-v2, 768-dim, an optional extra: see README).",
     )
     embed_batch_size: int = Field(default=32, ge=1, description="Passages per embedding batch.")
     reranker_path: Path | None = Field(

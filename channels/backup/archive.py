@@ -278,7 +278,7 @@ def _copy_index(
         points = knowledge.copy_index_files(target)
     elif ksettings.store_dir.exists() and any(ksettings.store_dir.iterdir()):
         progress("knowledge: copying the vector index")
-        index = build_index(ksettings)
+        index = build_index(ksettings, dimension=None)  # as built, whatever the embedder
         try:
             if not isinstance(index, FileBackedIndex):  # pragma: no cover - embedded is
                 raise BackupError("the embedded index cannot copy its files")
@@ -573,7 +573,7 @@ def _check_index(restored: Path, manifest: dict[str, Any]) -> None:
     info = manifest["index"]
     if info.get("kind") != "qdrant-edge" or not info.get("included"):
         return
-    index = build_index(KnowledgeSettings(home=restored, qdrant_url=None))
+    index = build_index(KnowledgeSettings(home=restored, qdrant_url=None), dimension=None)
     try:
         if not isinstance(index, FileBackedIndex):  # pragma: no cover - embedded always is
             raise BackupError("the embedded index cannot be checked")
