@@ -8,8 +8,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy.engine import make_url
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -30,11 +32,16 @@ PG_ADMIN_URL = os.environ.get(
 REQUIRED = {s.strip() for s in os.environ.get("BOSUN_TEST_REQUIRE", "").split(",") if s.strip()}
 
 
+def conninfo(url: str = PG_ADMIN_URL, **parts: Any) -> str:
+    """Return the libpq URL psycopg takes for a SQLAlchemy URL, with ``parts`` replaced."""
+    return make_url(url).set(drivername="postgresql", **parts).render_as_string(hide_password=False)
+
+
 def _postgres_problem() -> str | None:
     try:
         import psycopg
 
-        with psycopg.connect(PG_ADMIN_URL, connect_timeout=3):
+        with psycopg.connect(conninfo(), connect_timeout=3):
             return None
     except Exception as err:  # any failure means: no usable server
         return f"PostgreSQL not reachable at {PG_ADMIN_URL} ({err.__class__.__name__}: {err})"
@@ -47,29 +54,36 @@ def skip_or_fail(service: str, reason: str) -> None:
     pytest.skip(reason)
 
 
+def require_postgres() -> None:
+    """Skip (fail in CI) unless the PostgreSQL server answers."""
+    problem = _postgres_problem()
+    if problem:
+        skip_or_fail("postgres", problem)
+
+
 @contextmanager
 def fresh_postgres_database(prefix: str = "bosun_test") -> Iterator[str]:
-    """Create an empty PostgreSQL database, yield its URL, drop it afterwards."""
-    import psycopg
-    from sqlalchemy.engine import make_url
+    """Create an empty PostgreSQL database, yield its URL, drop it afterwards.
 
+    The one way tests get a PostgreSQL database: skips (fails in CI) without a server.
+    """
+    import psycopg
+
+    require_postgres()
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+    with psycopg.connect(conninfo(), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     url = make_url(PG_ADMIN_URL).set(drivername="postgresql+psycopg", database=name)
     try:
         yield url.render_as_string(hide_password=False)
     finally:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        with psycopg.connect(conninfo(), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A migrated PostgreSQL database for this test session (skips without a server)."""
-    problem = _postgres_problem()
-    if problem:
-        skip_or_fail("postgres", problem)
     with fresh_postgres_database() as url:
         migrate(url)
         yield url

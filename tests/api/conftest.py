@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.engine import make_url
 
 from channels.api import create_app
 from channels.runtime import Bosun, open_bosun
@@ -23,39 +22,9 @@ from records import (
     system_caller,
     users,
 )
-from tests.conftest import skip_or_fail
+from tests.conftest import fresh_postgres_database
 
 MAX_REQUEST_BYTES = 64_000
-PG_SERVER = os.environ.get(
-    "BOSUN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
-
-
-def _pg_admin_conninfo() -> str:
-    url = make_url(PG_SERVER)
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-def _create_pg_database() -> str:
-    """Create a fresh database on the PostgreSQL server, or skip when it is unreachable."""
-    import psycopg
-
-    name = f"bosun_test_api_{uuid.uuid4().hex[:10]}"
-    try:
-        with psycopg.connect(_pg_admin_conninfo(), autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as err:
-        skip_or_fail("postgres", f"PostgreSQL not reachable at {make_url(PG_SERVER).host}: {err}")
-    url = make_url(PG_SERVER).set(drivername="postgresql+psycopg", database=name)
-    return url.render_as_string(hide_password=False)
-
-
-def _drop_pg_database(url: str) -> None:
-    import psycopg
-
-    name = make_url(url).database
-    with psycopg.connect(_pg_admin_conninfo(), autocommit=True, connect_timeout=3) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(
@@ -67,16 +36,15 @@ def bosun(
 ) -> Iterator[Bosun]:
     """A running Bosun over a freshly migrated database (the app role on PostgreSQL)."""
     home = tmp_path_factory.mktemp(f"home_{request.param}")
-    url = None if request.param == "sqlite" else _create_pg_database()
-    settings = Settings(home=Path(home), database_url=url, max_request_bytes=MAX_REQUEST_BYTES)
-    running = open_bosun(settings)
-    running.startup.ready.set()
-    try:
+    with ExitStack() as stack:
+        url = None
+        if request.param == "postgres":
+            url = stack.enter_context(fresh_postgres_database("bosun_test_api"))
+        settings = Settings(home=Path(home), database_url=url, max_request_bytes=MAX_REQUEST_BYTES)
+        running = open_bosun(settings)
+        stack.callback(running.close)
+        running.startup.ready.set()
         yield running
-    finally:
-        running.close()
-        if url is not None:
-            _drop_pg_database(url)
 
 
 @pytest.fixture(scope="session")

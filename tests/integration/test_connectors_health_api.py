@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import socket
-import time
 from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -16,6 +16,7 @@ from channels.settings import Settings
 from connectors import ConnectorsSettings, load_config
 from records import ALL_TENANTS, Role, register_import, system_caller, users
 from tests.integration.test_connectors_to_records import REGISTER
+from tests.waiting import wait_until
 
 
 def _closed_port() -> int:
@@ -65,13 +66,13 @@ sources:
         bosun.extras["connectors"] = thread
         app.state.metrics.add_collector(runtime.metrics_collector())
         try:
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline:
+
+            def failing_source() -> dict[str, Any] | None:
                 body = client.get("/v1/connectors", headers=headers).json()
-                source = body["sources"][0]
-                if source["errors"] >= 2:
-                    break
-                time.sleep(0.1)
+                return body if body["sources"] and body["sources"][0]["errors"] >= 2 else None
+
+            body = wait_until(failing_source, timeout=10, what="two connection errors reported")
+            source = body["sources"][0]
             assert body["running"] is True
             assert source["name"] == "engine-plc" and source["connected"] is False
             assert source["errors"] >= 2 and source["last_error"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 
 import pytest
@@ -95,7 +94,8 @@ sources:
             await wait_until(lambda: runtime.buffer.depth >= 200, timeout=15)
             await proxy.restore()
             await wait_until(lambda: runtime.buffer.depth == 0, timeout=20)
-            await asyncio.sleep(0.3)
+            after_replay = len(produced)  # and new readings still go through afterwards
+            await wait_until(lambda: len(produced) >= after_replay + 20, timeout=20)
         finally:
             await runtime.stop()
             await proxy.stop()
