@@ -7,8 +7,10 @@ fixed sleep too short, an idle one makes it wasted time.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -59,3 +61,12 @@ def _say(what: What, predicate: Callable[[], object]) -> str:
     if code is None:
         return repr(predicate)
     return f"the condition at {code.co_filename.rsplit('/', 1)[-1]}:{code.co_firstlineno}"
+
+
+def cpu_seconds(pid: int) -> float:
+    """Return the CPU time a Linux process has used (0 when it is gone): proof it is working."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

@@ -100,6 +100,8 @@ async def test_deadband_filters_small_changes(
             )
             import asyncio
 
+            # The server samples every 50 ms and a filtered value leaves nothing to wait on:
+            # waiting lets it see each value, which is what the deadband acts on.
             await asyncio.sleep(0.12)
         await wait_until(lambda: 20.0 in sink.values("ME1_EXH_T"))
         assert sink.values("ME1_EXH_T") == [1.0, 10.0, 20.0]
