@@ -91,14 +91,14 @@ def _guard_training() -> None:
     if xgboost is None:
         return
     train: Callable[..., Any] = xgboost.train
-    if getattr(train, "__wrapped__", None) is not None:
+    if getattr(train, "fast_tier_guard", False):
         return
 
     def guarded(*args: Any, **kwargs: Any) -> Any:
         refuse("train a model")
         return train(*args, **kwargs)
 
-    guarded.__wrapped__ = train  # type: ignore[attr-defined]
+    guarded.fast_tier_guard = True  # type: ignore[attr-defined]
     xgboost.train = guarded
 
 
