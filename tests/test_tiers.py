@@ -33,7 +33,7 @@ def test_training_fails_a_fast_test() -> None:
 
     tiers._guard_training()  # done before each test once anything imported xgboost
     with pytest.raises(RuntimeError, match="train a model"):
-        xgboost.train({}, None)  # type: ignore[arg-type]
+        xgboost.train({}, None)
 
 
 def test_tests_using_slow_fixtures_or_in_e2e_are_marked_slow(
