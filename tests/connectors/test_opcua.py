@@ -18,6 +18,8 @@ from connectors.opcua.source import OpcUaSource
 
 from .helpers import MemorySink, OpcUaTestServer, free_port, wait_until
 
+pytestmark = pytest.mark.slow(reason="OPC UA servers with encryption on loopback")
+
 TAGS = ["ME1_EXH_T", "ME1_LO_P", "ME2_EXH_T"]
 
 

@@ -22,6 +22,8 @@ from connectors import (
 
 from .helpers import MemorySink, wait_until
 
+pytestmark = pytest.mark.slow(reason="runs the vessel simulator's servers")
+
 REGISTER = """\
 vessel: {name: MV Test, imo: "9700099", type: PSV}
 equipment:

@@ -26,6 +26,10 @@ from knowledge.embedder import thread_budget
 from knowledge.types import Passage
 from tests.waiting import wait_until
 
+pytestmark = pytest.mark.slow(
+    reason="parses and embeds a folder of documents, kills parser processes"
+)
+
 GOOD = ["manual.pdf", "guide.docx", "steering.html", "boiler.md", "notes.txt"]
 BAD = {
     "encrypted.pdf": "encrypted",

@@ -46,6 +46,7 @@ equipment:
 """
 
 
+@pytest.mark.slow(reason="runs the vessel simulator's servers")
 def test_simulated_vessel_flows_into_records(tmp_path: Path) -> None:
     reg = tmp_path / "register.yaml"
     reg.write_text(REGISTER)
