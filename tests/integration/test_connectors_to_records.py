@@ -13,16 +13,15 @@ from channels.connectors_cli import build_runtime
 from channels.settings import Settings
 from connectors import ConnectorsSettings, VesselSimulator, load_config, load_register
 from records import (
-    ALL_TENANTS,
     Database,
     PendingAction,
     Reading,
     Role,
     migrate,
     register,
-    register_import,
     system_caller,
 )
+from tests import factories
 from tests.waiting import wait_until_async
 
 REGISTER = """
@@ -53,11 +52,8 @@ def test_simulated_vessel_flows_into_records(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'bosun.db'}"
     migrate(url)
     db = Database.from_url(url)
-    spec = register_import.load_file(reg)
-    with db.transaction(ALL_TENANTS) as s:
-        org_id = register_import.resolve_organization(s, "Wired Co").id
-    with db.transaction(org_id) as s:
-        report = register_import.import_register(s, spec)
+    org_id = factories.organization(db, "Wired Co")
+    report = factories.import_register(db, org_id, REGISTER)
     tuning = ConnectorsSettings(home=tmp_path, flush_interval_s=0.1, running_hours_interval_s=0)
     caller = system_caller(org_id)
 

@@ -12,12 +12,11 @@ from sqlalchemy.engine import make_url
 from channels.connectors_wiring import RecordsSink, VesselSensors
 from connectors import ConnectorRuntime, ConnectorsSettings, Reading, parse_config
 from records import (
-    ALL_TENANTS,
     Database,
     Sensor,
     migrate,
-    register_import,
 )
+from tests import factories
 from tests.conftest import fresh_postgres_database
 from tests.connectors.helpers import ModbusTestServer, TcpProxy, free_port, wait_until
 
@@ -37,11 +36,8 @@ async def test_readings_survive_a_database_outage_exactly_once(tmp_path) -> None
     with fresh_postgres_database("bosun_outage") as url:
         migrate(url)
         direct = Database.from_url(url, app_role="bosun_app")
-        spec = register_import.parse_yaml(REGISTER)
-        with direct.transaction(ALL_TENANTS) as s:
-            org_id = register_import.resolve_organization(s, "Outage Co").id
-        with direct.transaction(org_id) as s:
-            vessel_id = register_import.import_register(s, spec).vessel_id
+        org_id = factories.organization(direct, "Outage Co")
+        vessel_id = factories.import_register(direct, org_id, REGISTER).vessel_id
 
         proxy = TcpProxy(make_url(url).port or 5432)
         await proxy.start()

@@ -12,13 +12,12 @@ from channels.settings import Settings
 from channels.simulated_history import write_history
 from connectors import load_register, simulate_history
 from records import (
-    ALL_TENANTS,
     Sensor,
     model_registry,
     register,
-    register_import,
     system_caller,
 )
+from tests import factories
 from tests.integration.test_connectors_to_records import REGISTER
 
 pytestmark = pytest.mark.slow
@@ -28,11 +27,8 @@ def test_train_registers_a_model_and_scoring_writes_predictions(tmp_path: Path) 
     reg = tmp_path / "register.yaml"
     reg.write_text(REGISTER)
     bosun = open_bosun(Settings(home=tmp_path))
-    spec = register_import.load_file(reg)
-    with bosun.db.transaction(ALL_TENANTS) as s:
-        org_id = register_import.resolve_organization(s, "Train Co").id
-    with bosun.db.transaction(org_id) as s:
-        vessel_id = register_import.import_register(s, spec).vessel_id
+    org_id = factories.organization(bosun.db, "Train Co")
+    vessel_id = factories.import_register(bosun.db, org_id, REGISTER).vessel_id
     history = simulate_history(
         load_register(reg), days=120, seed=3, mean_days_between_degradations=12
     )
