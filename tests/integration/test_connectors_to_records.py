@@ -101,9 +101,11 @@ def test_simulated_vessel_flows_into_records(tmp_path: Path) -> None:
             )
             sim.inject_fault("ME1_EXH_T", "breach", duration_s=30)
             await wait_until_async(
-                lambda: exhaust_alarms() and running_hours() > 0,
+                lambda: (
+                    exhaust_alarms() and running_hours() > 0 and reading_counts()["ME1_EXH_T"] > 3
+                ),
                 timeout=60,
-                what="an exhaust alarm and running hours on ME1",
+                what="an exhaust alarm, running hours and more exhaust readings on ME1",
             )
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
