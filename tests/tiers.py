@@ -1,7 +1,8 @@
 """The fast tier, ``pytest -m "not slow"``: which tests are slow, and a guard that keeps it so.
 
 A test is slow when it is marked ``@pytest.mark.slow``, lives under tests/e2e (``bosun up`` and
-the CLI in subprocesses), or uses a fixture below that starts something heavy. While a test
+the CLI in subprocesses), uses a fixture below that starts something heavy, or is the
+PostgreSQL variant of a test (the fast tier runs on SQLite). While a test
 that is not slow runs (setup included), starting Whisper or a browser, spawning ``bosun up``
 or training a model fails it with a message saying to mark it slow: a new slow test cannot
 slip into the fast tier unnoticed. The packaged embedding model may load (once per session).
@@ -29,6 +30,11 @@ SLOW_FIXTURES = {
 SLOW_DIRS = {"e2e": "runs bosun in a subprocess"}
 """Folders under tests/ whose every test is slow."""
 
+SLOW_MARKERS = {
+    "postgres": "a PostgreSQL variant: the fast tier runs on SQLite, the full run on both"
+}
+"""Markers that make a test slow."""
+
 HEAVY_IMPORTS = {
     "faster_whisper": "load the Whisper speech model",
     "playwright.sync_api": "start a browser",
@@ -50,6 +56,9 @@ def slow_reason(item: pytest.Item) -> str | None:
         folder = ""
     if folder in SLOW_DIRS:
         return SLOW_DIRS[folder]
+    for name, why in SLOW_MARKERS.items():
+        if item.get_closest_marker(name) is not None:
+            return why
     for name in getattr(item, "fixturenames", ()):
         if name in SLOW_FIXTURES:
             return f"uses the {name} fixture: {SLOW_FIXTURES[name]}"

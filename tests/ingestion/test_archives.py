@@ -86,6 +86,7 @@ def test_member_reads_are_bounded(tmp_path: Path) -> None:
     assert body is not None and body.endswith(b"</w:document>")
 
 
+@pytest.mark.slow(reason="parses and embeds a batch beside the bomb")
 def test_a_bomb_in_a_batch_fails_alone(corpus: dict[str, Path], tmp_path: Path) -> None:
     bomb = build_docx_bomb(tmp_path / "bomb.docx", 2048)
     sources = [SourceFile(p, org_id=3) for p in (corpus["boiler.md"], bomb, corpus["guide.docx"])]
