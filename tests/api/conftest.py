@@ -2,60 +2,23 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from contextlib import ExitStack
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.engine import make_url
 
 from channels.app.runtime import Bosun, open_bosun
 from channels.app.settings import Settings
 from channels.http.app import create_app
-from records import (
-    ALL_TENANTS,
-    Role,
-    register,
-    system_caller,
-    users,
-)
-from tests.conftest import skip_or_fail
+from records import Role, register, system_caller
+from tests import factories
+from tests.conftest import fresh_postgres_database
 
 MAX_REQUEST_BYTES = 64_000
-PG_SERVER = os.environ.get(
-    "BOSUN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
-
-
-def _pg_admin_conninfo() -> str:
-    url = make_url(PG_SERVER)
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-def _create_pg_database() -> str:
-    """Create a fresh database on the PostgreSQL server, or skip when it is unreachable."""
-    import psycopg
-
-    name = f"bosun_test_api_{uuid.uuid4().hex[:10]}"
-    try:
-        with psycopg.connect(_pg_admin_conninfo(), autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as err:
-        skip_or_fail("postgres", f"PostgreSQL not reachable at {make_url(PG_SERVER).host}: {err}")
-    url = make_url(PG_SERVER).set(drivername="postgresql+psycopg", database=name)
-    return url.render_as_string(hide_password=False)
-
-
-def _drop_pg_database(url: str) -> None:
-    import psycopg
-
-    name = make_url(url).database
-    with psycopg.connect(_pg_admin_conninfo(), autocommit=True, connect_timeout=3) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(
@@ -67,16 +30,15 @@ def bosun(
 ) -> Iterator[Bosun]:
     """A running Bosun over a freshly migrated database (the app role on PostgreSQL)."""
     home = tmp_path_factory.mktemp(f"home_{request.param}")
-    url = None if request.param == "sqlite" else _create_pg_database()
-    settings = Settings(home=Path(home), database_url=url, max_request_bytes=MAX_REQUEST_BYTES)
-    running = open_bosun(settings)
-    running.startup.ready.set()
-    try:
+    with ExitStack() as stack:
+        url = None
+        if request.param == "postgres":
+            url = stack.enter_context(fresh_postgres_database("bosun_test_api"))
+        settings = Settings(home=Path(home), database_url=url, max_request_bytes=MAX_REQUEST_BYTES)
+        running = open_bosun(settings)
+        stack.callback(running.close)
+        running.startup.ready.set()
         yield running
-    finally:
-        running.close()
-        if url is not None:
-            _drop_pg_database(url)
 
 
 @pytest.fixture(scope="session")
@@ -90,38 +52,36 @@ ROLES = (Role.crew, Role.officer, Role.chief_engineer, Role.shore, Role.admin)
 
 
 @dataclass
-class Tenant:
-    """An organization with one vessel, a small register, and a user + key per role."""
+class Tenant(factories.Tenant):
+    """A tenant with a second vessel and a small register: main engines, a pump, a sensor."""
 
-    org_id: int
-    vessel_id: int
-    other_vessel_id: int
-    equipment_ids: dict[str, int]
-    sensor_id: int
-    user_ids: dict[Role, int] = field(default_factory=dict)
-    keys: dict[Role, str] = field(default_factory=dict)
-
-    def auth(self, role: Role) -> dict[str, str]:
-        """Headers carrying the key of the user with this role."""
-        return {"Authorization": f"Bearer {self.keys[role]}"}
+    other_vessel_id: int = 0
+    sensor_id: int = 0
 
 
 def make_tenant(bosun: Bosun) -> Tenant:
-    """Create an organization through the records services."""
-    name = f"Org {uuid.uuid4().hex[:8]}"
-    with bosun.db.transaction(ALL_TENANTS) as session:
-        org_id = register.get_or_create_organization(session, name).id
-    system = system_caller(org_id)
-    with bosun.db.transaction(org_id) as session:
-        vessel, _ = register.upsert_vessel(
-            session, system, name="MV Test", imo="9700001", type="PSV"
-        )
-        other, _ = register.upsert_vessel(session, system, name="MV Other", imo="9700002")
-        session.flush()
+    """Create an organization with a user and an API key per role, and a small register."""
+    name = factories.unique_name()
+    base = factories.tenant(
+        bosun.db,
+        name=name,
+        vessel_name="MV Test",
+        imo="9700001",
+        roles=ROLES,
+        fleet_wide=factories.SHORE_SIDE,
+        with_keys=True,
+        email=f"{{role}}@{name[4:]}.test",
+    )
+    tenant = Tenant(**{f.name: getattr(base, f.name) for f in fields(base)})
+    system = system_caller(tenant.org_id)
+    tenant.other_vessel_id = factories.vessel(
+        bosun.db, tenant.org_id, name="MV Other", imo="9700002"
+    )
+    with bosun.db.transaction(tenant.org_id) as session:
         engines, _ = register.upsert_equipment(
             session,
             system,
-            vessel.id,
+            tenant.vessel_id,
             code="601",
             parent_id=None,
             fields={"name": "Main engines", "aliases": ["mains"]},
@@ -130,7 +90,7 @@ def make_tenant(bosun: Bosun) -> Tenant:
         me1, _ = register.upsert_equipment(
             session,
             system,
-            vessel.id,
+            tenant.vessel_id,
             code="601.1",
             parent_id=engines.id,
             fields={
@@ -142,7 +102,7 @@ def make_tenant(bosun: Bosun) -> Tenant:
         pump, _ = register.upsert_equipment(
             session,
             system,
-            vessel.id,
+            tenant.vessel_id,
             code="602",
             parent_id=None,
             fields={"name": "Fire pump", "aliases": ["FP"]},
@@ -156,26 +116,8 @@ def make_tenant(bosun: Bosun) -> Tenant:
             fields={"name": "Exhaust gas temperature", "unit": "degC", "high": 480.0},
         )
         session.flush()
-        tenant = Tenant(
-            org_id=org_id,
-            vessel_id=vessel.id,
-            other_vessel_id=other.id,
-            equipment_ids={"601": engines.id, "601.1": me1.id, "602": pump.id},
-            sensor_id=sensor.id,
-        )
-        for role in ROLES:
-            vessels = [] if role in (Role.shore, Role.admin) else [vessel.id]
-            user = users.create_user(
-                session,
-                system,
-                name=f"{role.value} user",
-                email=f"{role.value}@{name[4:]}.test",
-                role=role,
-                vessel_ids=vessels,
-            )
-            session.flush()
-            tenant.user_ids[role] = user.id
-            tenant.keys[role] = users.create_api_key(session, system, user=user, name="test").secret
+        tenant.equipment_ids = {"601": engines.id, "601.1": me1.id, "602": pump.id}
+        tenant.sensor_id = sensor.id
     return tenant
 
 

@@ -27,6 +27,8 @@ from records import ALL_TENANTS, AuditLog, Conversation, Organization, Role, Use
 from tests.api.conftest import Tenant, make_tenant
 from tests.telegram.bot_api import serving
 
+pytestmark = pytest.mark.slow(reason="runs CLI commands against an app served by uvicorn")
+
 runner = CliRunner()
 
 

@@ -15,6 +15,8 @@ from channels.cli.root import app as cli_app
 from records import ALL_TENANTS, Organization
 from tests.api.conftest import make_tenant
 
+pytestmark = pytest.mark.slow(reason="runs the glossary commands over a server")
+
 runner = CliRunner()
 
 

@@ -3,7 +3,6 @@ comes back as a sandboxed download, and an ingest a crash cut short is re-queued
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -70,11 +69,8 @@ def test_a_2_gib_docx_bomb_fails_alone_with_its_reason(
 ) -> None:
     bomb = build_docx_bomb(tmp_path / "pump-manual.docx", 2048).read_bytes()
     assert len(bomb) < 4 * 1024 * 1024
-    # The first upload loads the embedding model; the bomb's refusal is timed after it.
     assert _upload(client, org, "purifier.md", MANUAL)["document"]["status"] == "indexed"
-    started = time.perf_counter()
     body = _upload(client, org, "pump-manual.docx", bomb)
-    assert time.perf_counter() - started < 5
     assert body["indexed"] == 0
     [failed] = body["failed"]
     assert failed["code"] == "over_limit"

@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from assistant import Assistant, AssistantSettings, InMemoryRetriever, Retriever, TurnResult
 from knowledge import Passage
-from records import (
-    ALL_TENANTS,
-    Caller,
-    Database,
-    Equipment,
-    Role,
-    migrate,
-    register_import,
-    system_caller,
-    users,
-)
+from records import Caller, Database, Role, migrate
+from tests import factories
 
 REGISTER = """
 organization: {org}
@@ -74,15 +64,13 @@ equipment:
 """
 
 
-@dataclass
-class World:
+class World(factories.Tenant):
     """One organization with a vessel, its register, and a user per role."""
 
-    db: Database
-    org_id: int
-    vessel_id: int
-    callers: dict[Role, Caller]
-    codes: dict[str, int]
+    @property
+    def codes(self) -> dict[str, int]:
+        """Equipment ids by code."""
+        return self.equipment_ids
 
     @property
     def chief(self) -> Caller:
@@ -95,6 +83,12 @@ class World:
     @property
     def admin_caller(self) -> Caller:
         return self.callers[Role.admin]
+
+
+def make_world_in(store: Database, spec_yaml: str, roles: Iterable[Role] = tuple(Role)) -> World:
+    """Create a fresh organization with a register imported and a user per role."""
+    base = factories.tenant(store, spec_yaml=spec_yaml, roles=roles)
+    return World(**{f.name: getattr(base, f.name) for f in fields(base)})
 
 
 @pytest.fixture(scope="session")
@@ -113,30 +107,7 @@ def make_world(store: Database) -> Callable[[], World]:
     """Create a fresh organization with the test register imported."""
 
     def factory() -> World:
-        name = f"Org {uuid.uuid4().hex[:8]}"
-        with store.transaction(ALL_TENANTS) as s:
-            org_id = register_import.resolve_organization(s, name).id
-        imo = str(9_100_000 + org_id)
-        spec = register_import.parse_yaml(REGISTER.format(org=name, imo=imo))
-        with store.transaction(org_id) as s:
-            report = register_import.import_register(s, spec)
-            callers = {}
-            for role in Role:
-                user = users.create_user(
-                    s,
-                    system_caller(org_id),
-                    name=f"{role.value} user",
-                    email=f"{role.value}@{org_id}.example",
-                    role=role,
-                    vessel_ids=[report.vessel_id],
-                )
-                s.flush()
-                callers[role] = users.caller_for(user, "test")
-            codes = {
-                e.code: e.id
-                for e in s.scalars(select(Equipment).where(Equipment.vessel_id == report.vessel_id))
-            }
-        return World(store, org_id, report.vessel_id, callers, codes)
+        return make_world_in(store, REGISTER)
 
     return factory
 

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
 
 from assistant import (
     Assistant,
@@ -20,16 +19,11 @@ from assistant import (
 from assistant.context import STATE_KEY, FollowUp, Previous, follow_up, remember
 from knowledge import Passage
 from records import (
-    ALL_TENANTS,
     Conversation,
     Database,
-    Equipment,
     Role,
-    register_import,
-    system_caller,
-    users,
 )
-from tests.assistant.conftest import World
+from tests.assistant.conftest import World, make_world_in
 
 # A demo-style register with the pieces the follow-ups need: two of a kind (ME1/ME2,
 # DG1..DG3, LO purifier 1/2), a group with children (cranes), a fuel and a lube-oil purifier.
@@ -167,29 +161,7 @@ def _passages(org_id: int) -> list[Passage]:
 @pytest.fixture
 def skua(store: Database) -> World:
     """A fresh organization with the demo-style register above."""
-    name = f"Org {uuid.uuid4().hex[:8]}"
-    with store.transaction(ALL_TENANTS) as s:
-        org_id = register_import.resolve_organization(s, name).id
-    spec = register_import.parse_yaml(REGISTER.format(org=name, imo=str(9_300_000 + org_id)))
-    with store.transaction(org_id) as s:
-        report = register_import.import_register(s, spec)
-        callers = {}
-        for role in (Role.crew, Role.chief_engineer):
-            user = users.create_user(
-                s,
-                system_caller(org_id),
-                name=f"{role.value} user",
-                email=f"{role.value}@{org_id}.example",
-                role=role,
-                vessel_ids=[report.vessel_id],
-            )
-            s.flush()
-            callers[role] = users.caller_for(user, "test")
-        codes = {
-            e.code: e.id
-            for e in s.scalars(select(Equipment).where(Equipment.vessel_id == report.vessel_id))
-        }
-    return World(store, org_id, report.vessel_id, callers, codes)
+    return make_world_in(store, REGISTER, roles=(Role.crew, Role.chief_engineer))
 
 
 Chat = Callable[..., list[TurnResult]]

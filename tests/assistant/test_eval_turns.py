@@ -9,6 +9,8 @@ import pytest
 
 from eval import turns
 
+pytestmark = pytest.mark.slow(reason="runs the eval.turns cases")
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

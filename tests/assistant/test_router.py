@@ -35,6 +35,7 @@ def router() -> Router:
     return get_router()
 
 
+@pytest.mark.slow(reason="trains the router")
 def test_retraining_from_the_repository_data_gives_the_committed_labels(
     router: Router, tmp_path: Path
 ) -> None:

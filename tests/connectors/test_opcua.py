@@ -18,6 +18,8 @@ from connectors.opcua.source import OpcUaSource
 
 from .helpers import MemorySink, OpcUaTestServer, free_port, wait_until
 
+pytestmark = pytest.mark.slow(reason="OPC UA servers with encryption on loopback")
+
 TAGS = ["ME1_EXH_T", "ME1_LO_P", "ME2_EXH_T"]
 
 
@@ -100,6 +102,8 @@ async def test_deadband_filters_small_changes(
             )
             import asyncio
 
+            # The server samples every 50 ms and a filtered value leaves nothing to wait on:
+            # waiting lets it see each value, which is what the deadband acts on.
             await asyncio.sleep(0.12)
         await wait_until(lambda: 20.0 in sink.values("ME1_EXH_T"))
         assert sink.values("ME1_EXH_T") == [1.0, 10.0, 20.0]

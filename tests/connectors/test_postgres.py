@@ -1,30 +1,28 @@
 from __future__ import annotations
 
-import asyncio
-import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
 import psycopg
 import pytest
 from pymodbus.simulator import DataType, SimData
+from sqlalchemy.engine import make_url
 
 from connectors import ConnectorRuntime, ConnectorsSettings, Reading, SinkUnavailable, parse_config
-from tests.conftest import skip_or_fail
+from tests.conftest import conninfo, fresh_postgres_database
 
-from .conftest import reachable
 from .helpers import ModbusTestServer, TcpProxy, free_port, wait_until
 
 pytestmark = pytest.mark.postgres
 
-PG = "host=127.0.0.1 port={port} user=postgres dbname=test connect_timeout=2"
+TABLE = "sink_readings"
 
 
 class PostgresSink:
     """A ReadingSink into a test table with a unique (tag, time) key: replays are no-ops."""
 
-    def __init__(self, port: int, table: str) -> None:
-        self.conninfo = PG.format(port=port)
+    def __init__(self, conninfo: str, table: str) -> None:
+        self.conninfo = conninfo
         self.table = table
         self.conn: psycopg.AsyncConnection[tuple[object, ...]] | None = None
         self.attempted = 0
@@ -55,34 +53,29 @@ class PostgresSink:
 
 
 @pytest.fixture
-def pg_table() -> str:
-    if not reachable("127.0.0.1", 5432):
-        skip_or_fail("postgres", "PostgreSQL is not listening on 127.0.0.1:5432")
-    table = f"connectors_test_{uuid.uuid4().hex[:10]}"
-    try:
-        with psycopg.connect(PG.format(port=5432), autocommit=True) as conn:
+def pg_url() -> Iterator[str]:
+    """A fresh database with the sink's table, keyed on (tag, time)."""
+    with fresh_postgres_database("bosun_connectors") as url:
+        with psycopg.connect(conninfo(url), autocommit=True) as conn:
             conn.execute(
-                f"CREATE TABLE {table} (tag text NOT NULL, time timestamptz NOT NULL, "
+                f"CREATE TABLE {TABLE} (tag text NOT NULL, time timestamptz NOT NULL, "
                 "value double precision NOT NULL, PRIMARY KEY (tag, time))"
             )
-    except psycopg.OperationalError as err:
-        skip_or_fail("postgres", f"PostgreSQL database 'test' not usable as user postgres: {err}")
-    yield table
-    with psycopg.connect(PG.format(port=5432), autocommit=True) as conn:
-        conn.execute(f"DROP TABLE IF EXISTS {table}")
+        yield url
 
 
 async def test_database_outage_every_reading_exactly_once(
-    pg_table: str, settings: ConnectorsSettings
+    pg_url: str, settings: ConnectorsSettings
 ) -> None:
     port = free_port()
     server = ModbusTestServer(
         port, holding=[SimData(0, values=list(range(10)), datatype=DataType.REGISTERS)]
     )
     await server.start()
-    proxy = TcpProxy(5432)
+    server_url = make_url(pg_url)
+    proxy = TcpProxy(server_url.port or 5432, server_url.host or "127.0.0.1")
     await proxy.start()
-    sink = PostgresSink(proxy.port, pg_table)
+    sink = PostgresSink(conninfo(pg_url, host="127.0.0.1", port=proxy.port), TABLE)
     regs = "\n".join(f"      - {{address: {i}, type: uint16, tag: T{i}}}" for i in range(10))
     cfg = parse_config(f"""
 vessel: "9700001"
@@ -113,11 +106,13 @@ sources:
         await proxy.cut()  # the database goes away mid-run
         await wait_until(lambda: runtime.buffer.depth >= 300)
         assert runtime.health()[0].buffer_depth >= 300
-        await asyncio.sleep(0.3)
+        during_outage = len(produced)  # the outage lasts a few more polls
+        await wait_until(lambda: len(produced) >= during_outage + 20)
         marks["restore"] = datetime.now(UTC)
         await proxy.restore()
         await wait_until(lambda: runtime.buffer.depth == 0, timeout=10)
-        await asyncio.sleep(0.2)
+        after_replay = len(produced)  # and new readings still go through afterwards
+        await wait_until(lambda: len(produced) >= after_replay + 20)
         marks["stop"] = datetime.now(UTC)
     finally:
         await runtime.stop()  # flushes what is still in memory
@@ -125,8 +120,8 @@ sources:
         await proxy.stop()
         await server.stop()
     assert sink.failures >= 1
-    with psycopg.connect(PG.format(port=5432)) as conn:
-        rows = conn.execute(f"SELECT tag, time, value FROM {pg_table}").fetchall()
+    with psycopg.connect(conninfo(pg_url)) as conn:
+        rows = conn.execute(f"SELECT tag, time, value FROM {TABLE}").fetchall()
     stored = {(t, ts) for t, ts, _ in rows}
     want = {(r.tag, r.time) for r in produced}
     assert len(produced) == len(want)  # each poll time is distinct per tag

@@ -22,6 +22,8 @@ from connectors import (
 
 from .helpers import MemorySink, wait_until
 
+pytestmark = pytest.mark.slow(reason="runs the vessel simulator's servers")
+
 REGISTER = """\
 vessel: {name: MV Test, imo: "9700099", type: PSV}
 equipment:
@@ -162,7 +164,6 @@ async def test_injected_breach_gives_one_alarm_then_clears(
 def test_backfill_is_deterministic_and_ends_degradations_in_faults(register_file: Path) -> None:
     reg = load_register(register_file)
     end = datetime(2026, 6, 1, tzinfo=UTC)
-    started = time.perf_counter()
     h1 = simulate_history(
         reg,
         days=180,
@@ -172,10 +173,8 @@ def test_backfill_is_deterministic_and_ends_degradations_in_faults(register_file
         mean_days_between_degradations=60,
     )
     batches = list(h1.readings(batch_size=20_000))
-    elapsed = time.perf_counter() - started
     n = sum(len(b) for b in batches)
     assert n == h1.reading_count == 180 * 144 * len(reg.sensors)
-    assert elapsed < 20  # 180 days of 7 sensors in seconds, far faster than real time
     h2 = simulate_history(
         reg,
         days=180,

@@ -30,7 +30,7 @@ async def test_sink_outage_buffers_then_replays_in_order_exactly_once(
     sink.available = False
     for k in range(10):
         pipe.submit(readings(50, start=100 + 50 * k))
-        await asyncio.sleep(0.02)
+        await wait_until(lambda k=k: buf.depth >= 50 * (k + 1))  # each batch fails, is kept
     await wait_until(lambda: buf.depth == 500)
     assert buf.depth_of("s") == 500
     assert not pipe.sink_available

@@ -15,6 +15,8 @@ import pytest
 
 from channels.demo.manuals import manual_sources, render_manuals
 
+pytestmark = pytest.mark.slow(reason="renders and reads the demo manuals")
+
 CASES_DIR = Path(__file__).resolve().parents[2] / "eval" / "cases"
 TEST_SPLIT = CASES_DIR / "answers_test.jsonl"
 DEV_SPLIT = CASES_DIR / "answers_dev.jsonl"

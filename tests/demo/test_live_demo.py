@@ -41,6 +41,7 @@ from records import (
     system_caller,
     users,
 )
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.slow  # about 40-60 s on two busy cores: seeding, backfill, training
 
@@ -115,13 +116,11 @@ def test_live_demo_first_start(bosun: Bosun) -> None:
     connectors = start_connectors(bosun)
     assert connectors is not None
 
-    deadline = time.monotonic() + 40
     live_values: list[float] = []
-    alarm: PendingAction | None = None
-    while time.monotonic() < deadline and alarm is None:
-        time.sleep(1)
+
+    def alarm_raised() -> PendingAction | None:
         with bosun.db.transaction(caller) as s:
-            live_values = [
+            live_values[:] = [
                 r.value
                 for r in s.scalars(
                     select(Reading)
@@ -129,7 +128,7 @@ def test_live_demo_first_start(bosun: Bosun) -> None:
                     .order_by(Reading.time)
                 )
             ]
-            alarm = next(
+            found = next(
                 (
                     a
                     for a in s.scalars(select(PendingAction))
@@ -137,8 +136,16 @@ def test_live_demo_first_start(bosun: Bosun) -> None:
                 ),
                 None,
             )
-            if alarm is not None:
-                s.expunge(alarm)
+            if found is not None:
+                s.expunge(found)
+            return found
+
+    alarm = wait_until(
+        alarm_raised,
+        timeout=40,
+        step=1.0,
+        what=lambda: f"an alarm; lube oil pressure read {live_values[-5:]}",
+    )
     assert len(live_values) >= 5, "live readings arrive through the connectors"
     assert live_values[-1] < live_values[0] - 0.5, live_values
     assert alarm is not None, f"no alarm; lube oil pressure read {live_values[-5:]}"

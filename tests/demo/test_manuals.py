@@ -14,6 +14,8 @@ from channels.demo.manuals import load_manuals, render_manuals
 from records.demo import parts_path, plans_path
 from tests.demo.conftest import walk
 
+pytestmark = pytest.mark.slow(reason="renders the demo manuals as PDFs")
+
 _TAG_RE = re.compile(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]*[A-Z0-9]\b")
 _CODE_RE = re.compile(r"(?<![\d.])\d{3}(?:\.\d+){1,2}(?![\d.]*\d)")
 _PART_RE = re.compile(r"\b[A-Z]{2,4}-[A-Z0-9]+(?:-[A-Z0-9]+)+\b")

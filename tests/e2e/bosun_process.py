@@ -15,6 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.waiting import wait_until
+
 BOSUN = str(Path(sys.executable).with_name("bosun"))
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PASSED_THROUGH = ("PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "TZ")
@@ -90,19 +92,23 @@ def bosun_up(
 
 def wait_for(url: str, timeout: float, proc: subprocess.Popen[str], log: Path) -> httpx.Response:
     """Poll a URL until it answers 200; fail with the server's output if it does not."""
-    deadline = time.monotonic() + timeout
-    last: httpx.Response | None = None
-    while time.monotonic() < deadline:
+    last: list[httpx.Response] = []
+
+    def ready() -> httpx.Response | None:
         if proc.poll() is not None:
             pytest.fail(f"bosun up exited with {proc.returncode}:\n{log.read_text()}")
         try:
-            last = httpx.get(url, timeout=2)
-            if last.status_code == 200:
-                return last
+            last[:] = [httpx.get(url, timeout=2)]
         except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    pytest.fail(f"{url} not ready in {timeout} s (last: {last and last.text}):\n{log.read_text()}")
+            return None
+        return last[0] if last[0].status_code == 200 else None
+
+    return wait_until(
+        ready,
+        timeout=timeout,
+        step=0.3,
+        what=lambda: f"{url} ready (last: {last and last[0].text}):\n{log.read_text()}",
+    )
 
 
 def cli(

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from tests.e2e.bosun_process import BOSUN, bosun_up, cli, free_port, wait_for
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 __all__ = ["BOSUN", "bosun_up", "cli", "free_port", "wait_for"]  # shared with other e2e tests
@@ -159,9 +160,7 @@ def test_an_interrupted_first_start_finishes_on_the_next(tmp_path: Path) -> None
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with bosun_up(home, port) as (proc, log):
-        deadline = time.monotonic() + 120
-        while "generating" not in log.read_text() and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(lambda: "generating" in log.read_text(), timeout=120, what="the demo generating")
         proc.kill()  # no clean shutdown: as if the power went
         proc.wait(10)
     with bosun_up(home, port) as (proc, log):

@@ -17,8 +17,10 @@ import pytest
 from bench.zip_bomb import build_docx_bomb
 from channels.app.runtime import open_bosun
 from channels.app.settings import Settings
-from records import ALL_TENANTS, Role, register, system_caller, users
+from records import Role
+from tests import factories
 from tests.e2e.bosun_process import bosun_env, bosun_up, free_port, wait_for
+from tests.waiting import cpu_seconds, wait_until
 
 pytestmark = [
     pytest.mark.slow,
@@ -66,35 +68,30 @@ def _alive(pid: int) -> bool:
 def _kill_while_parsing(proc: object, log: Path) -> None:
     """Wait until the server's parser process works, kill -9 the server, check it is gone."""
     pid = proc.pid  # type: ignore[attr-defined]
-    deadline = time.monotonic() + 180
-    workers: list[int] = []
-    while not workers and time.monotonic() < deadline:
-        workers = _parser_workers(pid)
-        time.sleep(0.2)
-    assert workers, f"no parser process started:\n{log.read_text()[-3000:]}"
-    time.sleep(3)  # the parser is inside the document now
+    workers = wait_until(
+        lambda: _parser_workers(pid),
+        timeout=180,
+        what=lambda: f"a parser process starting:\n{log.read_text()[-3000:]}",
+    )
+    # The parser is inside the document once it has worked for a while.
+    wait_until(lambda: max(cpu_seconds(w) for w in workers) >= 2, timeout=60, what="parsing")
     workers = _parser_workers(pid, tracker=True)
     os.kill(pid, signal.SIGKILL)
     proc.wait(10)  # type: ignore[attr-defined]
-    deadline = time.monotonic() + 10
-    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not [w for w in workers if _alive(w)], "parser processes outlived the killed server"
+    wait_until(
+        lambda: not [w for w in workers if _alive(w)],
+        timeout=10,
+        what="the parser processes ending with the killed server",
+    )
 
 
 def test_kill_9_during_an_ingest_requeues_once_then_fails(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()
     bosun = open_bosun(Settings(home=home))
-    with bosun.db.transaction(ALL_TENANTS) as s:
-        org_id = register.get_or_create_organization(s, "Crash Test Shipping").id
-    with bosun.db.transaction(org_id) as s:
-        system = system_caller(org_id)
-        admin = users.create_user(
-            s, system, name="Admin", email="admin@crash.test", role=Role.admin
-        )
-        s.flush()
-        key = users.create_api_key(s, system, user=admin, name="test").secret
+    org_id = factories.organization(bosun.db, "Crash Test Shipping")
+    admin = factories.user(bosun.db, org_id, Role.admin, name="Admin", email="admin@crash.test")
+    key = factories.api_key(bosun.db, org_id, admin.id)
     bosun.close()
     # About a minute of parsing: time to kill the server in the middle of it.
     heavy = build_docx_bomb(tmp_path / "heavy.docx", 8, paragraphs=True, pages=1)
@@ -131,5 +128,6 @@ def test_kill_9_during_an_ingest_requeues_once_then_fails(tmp_path: Path) -> Non
         got = httpx.get(f"{base}/v1/documents/{doc['id']}", headers=headers, timeout=60).json()
         assert got["status"] == "failed"
         assert "interrupted twice" in got["error"]
+        # Nothing may start in the next seconds: waiting is the check (no event says "never").
         time.sleep(2)
         assert _parser_workers(proc.pid) == []  # nothing re-queued a third time

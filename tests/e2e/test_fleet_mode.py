@@ -21,9 +21,8 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
-from sqlalchemy.engine import make_url
 
-from tests.conftest import _postgres_problem, fresh_postgres_database, skip_or_fail
+from tests.conftest import conninfo, fresh_postgres_database, require_postgres
 from tests.e2e.bosun_process import bosun_env, bosun_up, cli, demo_keys, free_port, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
@@ -42,20 +41,9 @@ def _manual_case() -> dict[str, Any]:
     return case
 
 
-def _require_postgres() -> None:
-    problem = _postgres_problem()
-    if problem:
-        skip_or_fail("postgres", problem)
-
-
-def _conninfo(url: str) -> str:
-    """Return a libpq URL (psycopg) for a SQLAlchemy one."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 def _rows_seen_as_app_role(url: str, tenant: str | None, sql: str, *params: Any) -> int:
     """Count rows as the application's role with ``bosun.org_id`` set to ``tenant``."""
-    with psycopg.connect(_conninfo(url), autocommit=True) as conn:
+    with psycopg.connect(conninfo(url), autocommit=True) as conn:
         conn.execute(f'SET ROLE "{APP_ROLE}"')
         if tenant is not None:
             conn.execute("SELECT set_config('bosun.org_id', %s, false)", (tenant,))
@@ -160,7 +148,7 @@ def run_fleet(tmp_path: Path, database_url: str, **extra_env: str) -> None:
     assert proc_a.returncode == 0, log_a.read_text()
 
     # The rows are in PostgreSQL, walled off per tenant by row-level security.
-    with psycopg.connect(_conninfo(database_url)) as conn:
+    with psycopg.connect(conninfo(database_url)) as conn:
         found = conn.execute(
             "SELECT org_id, count(*) FROM faults WHERE title = %s GROUP BY org_id", (FAULT_TEXT,)
         ).fetchall()
@@ -181,7 +169,6 @@ def run_fleet(tmp_path: Path, database_url: str, **extra_env: str) -> None:
 
 
 def test_bosun_up_in_fleet_mode_on_postgresql(tmp_path: Path) -> None:
-    _require_postgres()
     with fresh_postgres_database("bosun_fleet") as url:
         run_fleet(tmp_path, url)
 
@@ -190,7 +177,7 @@ def test_bosun_up_in_fleet_mode_with_a_qdrant_server(tmp_path: Path) -> None:
     qdrant_url = os.environ.get("BOSUN_TEST_QDRANT_URL")
     if not qdrant_url:
         pytest.skip("no Qdrant server: set BOSUN_TEST_QDRANT_URL=http://host:6333 to run")
-    _require_postgres()
+    require_postgres()
     from qdrant_client import QdrantClient
 
     collection = f"bosun_fleet_{uuid.uuid4().hex[:8]}"

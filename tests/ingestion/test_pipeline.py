@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import shutil
 import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,11 @@ from ingestion import (
 )
 from knowledge.embedder import thread_budget
 from knowledge.types import Passage
+from tests.waiting import wait_until
+
+pytestmark = pytest.mark.slow(
+    reason="parses and embeds a folder of documents, kills parser processes"
+)
 
 GOOD = ["manual.pdf", "guide.docx", "steering.html", "boiler.md", "notes.txt"]
 BAD = {
@@ -250,9 +254,9 @@ class BudgetSink:
         if self.parser_may_finish.is_set():
             return
         self.parser_may_finish.set()
-        deadline = time.monotonic() + 30
-        while thread_budget() not in (None, 4) and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_until(
+            lambda: thread_budget() in (None, 4), timeout=30, step=0.01, what="the parser done"
+        )
         self.budgets.append(thread_budget())
 
 

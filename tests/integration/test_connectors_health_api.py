@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import socket
-import time
 from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -14,8 +14,10 @@ from channels.http.app import create_app
 from channels.services.connectors import ConnectorsThread
 from channels.services.connectors_wiring import build_runtime
 from connectors import ConnectorsSettings, load_config
-from records import ALL_TENANTS, Role, register_import, system_caller, users
+from records import Role
+from tests import factories
 from tests.integration.test_connectors_to_records import REGISTER
+from tests.waiting import wait_until
 
 
 def _closed_port() -> int:
@@ -25,19 +27,12 @@ def _closed_port() -> int:
 
 
 def test_health_shows_a_dead_source_in_the_api_and_metrics(tmp_path: Path) -> None:
-    reg = tmp_path / "register.yaml"
-    reg.write_text(REGISTER)
     bosun = open_bosun(Settings(home=tmp_path))
     bosun.startup.ready.set()
-    spec = register_import.load_file(reg)
-    with bosun.db.transaction(ALL_TENANTS) as s:
-        org_id = register_import.resolve_organization(s, "Health Co").id
-    system = system_caller(org_id)
-    with bosun.db.transaction(org_id) as s:
-        register_import.import_register(s, spec)
-        user = users.create_user(s, system, name="c", email="c@x.test", role=Role.crew)
-        s.flush()
-        key = users.create_api_key(s, system, user=user, name="t").secret
+    org_id = factories.organization(bosun.db, "Health Co")
+    factories.import_register(bosun.db, org_id, REGISTER)
+    crew = factories.user(bosun.db, org_id, Role.crew, name="c", email="c@x.test")
+    key = factories.api_key(bosun.db, org_id, crew.id, name="t")
     config = tmp_path / "connectors.yaml"
     config.write_text(f"""
 vessel: "9800001"
@@ -65,13 +60,13 @@ sources:
         bosun.connectors = runtime
         app.state.metrics.add_collector(runtime.metrics_collector())
         try:
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline:
+
+            def failing_source() -> dict[str, Any] | None:
                 body = client.get("/v1/connectors", headers=headers).json()
-                source = body["sources"][0]
-                if source["errors"] >= 2:
-                    break
-                time.sleep(0.1)
+                return body if body["sources"] and body["sources"][0]["errors"] >= 2 else None
+
+            body = wait_until(failing_source, timeout=10, what="two connection errors reported")
+            source = body["sources"][0]
             assert body["running"] is True
             assert source["name"] == "engine-plc" and source["connected"] is False
             assert source["errors"] >= 2 and source["last_error"]

@@ -13,16 +13,16 @@ from channels.app.settings import Settings
 from channels.services.connectors_wiring import build_runtime
 from connectors import ConnectorsSettings, VesselSimulator, load_config, load_register
 from records import (
-    ALL_TENANTS,
     Database,
     PendingAction,
     Reading,
     Role,
     migrate,
     register,
-    register_import,
     system_caller,
 )
+from tests import factories
+from tests.waiting import wait_until_async
 
 REGISTER = """
 vessel: {name: MV Wired, imo: "9800001", type: PSV}
@@ -45,18 +45,40 @@ equipment:
 """
 
 
+@pytest.mark.slow(reason="runs the vessel simulator's servers")
 def test_simulated_vessel_flows_into_records(tmp_path: Path) -> None:
     reg = tmp_path / "register.yaml"
     reg.write_text(REGISTER)
     url = f"sqlite:///{tmp_path / 'bosun.db'}"
     migrate(url)
     db = Database.from_url(url)
-    spec = register_import.load_file(reg)
-    with db.transaction(ALL_TENANTS) as s:
-        org_id = register_import.resolve_organization(s, "Wired Co").id
-    with db.transaction(org_id) as s:
-        report = register_import.import_register(s, spec)
+    org_id = factories.organization(db, "Wired Co")
+    report = factories.import_register(db, org_id, REGISTER)
     tuning = ConnectorsSettings(home=tmp_path, flush_interval_s=0.1, running_hours_interval_s=0)
+    caller = system_caller(org_id)
+
+    def reading_counts() -> dict[str, int]:
+        with db.transaction(org_id) as s:
+            sensors = register.sensors_by_tag(s, caller, report.vessel_id)
+            return {
+                tag: s.scalar(
+                    select(func.count()).select_from(Reading).where(Reading.sensor_id == sensor.id)
+                )
+                or 0
+                for tag, sensor in sensors.items()
+            }
+
+    def exhaust_alarms() -> list[PendingAction]:
+        with db.transaction(org_id) as s:
+            actions = s.scalars(select(PendingAction).where(PendingAction.org_id == org_id)).all()
+            found = [a for a in actions if "Exhaust" in a.arguments["title"]]
+            s.expunge_all()
+            return found
+
+    def running_hours() -> float:
+        with db.transaction(org_id) as s:
+            me1 = register.get_equipment_by_code(s, caller, report.vessel_id, "601.1")
+            return float(me1.running_hours or 0)
 
     async def scenario() -> None:
         sim = VesselSimulator(
@@ -74,9 +96,17 @@ def test_simulated_vessel_flows_into_records(tmp_path: Path) -> None:
                 Settings(home=tmp_path, database_url=url), db, load_config(config_path), tuning
             )
             task = asyncio.create_task(runtime.run())
-            await asyncio.sleep(3)
+            await wait_until_async(
+                lambda: all(reading_counts().values()), timeout=60, what="readings of every sensor"
+            )
             sim.inject_fault("ME1_EXH_T", "breach", duration_s=30)
-            await asyncio.sleep(4)
+            await wait_until_async(
+                lambda: (
+                    exhaust_alarms() and running_hours() > 0 and reading_counts()["ME1_EXH_T"] > 3
+                ),
+                timeout=60,
+                what="an exhaust alarm, running hours and more exhaust readings on ME1",
+            )
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -84,23 +114,13 @@ def test_simulated_vessel_flows_into_records(tmp_path: Path) -> None:
             await sim.stop()
 
     asyncio.run(scenario())
-    caller = system_caller(org_id)
-    with db.transaction(org_id) as s:
-        sensors = register.sensors_by_tag(s, caller, report.vessel_id)
-        counts = {
-            tag: s.scalar(
-                select(func.count()).select_from(Reading).where(Reading.sensor_id == sensor.id)
-            )
-            for tag, sensor in sensors.items()
-        }
-        assert all(counts.values()) and counts["ME1_EXH_T"] > 3, counts
-        actions = s.scalars(select(PendingAction).where(PendingAction.org_id == org_id)).all()
-        exhaust = [a for a in actions if "Exhaust" in a.arguments["title"]]
-        assert len(exhaust) == 1, [a.summary for a in actions]
-        assert exhaust[0].kind == "report_fault"
-        assert exhaust[0].addressed_to_role is Role.officer
-        me1 = register.get_equipment_by_code(s, caller, report.vessel_id, "601.1")
-        assert me1.running_hours > 0
+    counts = reading_counts()
+    assert all(counts.values()) and counts["ME1_EXH_T"] > 3, counts
+    exhaust = exhaust_alarms()
+    assert len(exhaust) == 1, [a.summary for a in exhaust]
+    assert exhaust[0].kind == "report_fault"
+    assert exhaust[0].addressed_to_role is Role.officer
+    assert running_hours() > 0
     db.dispose()
 
 

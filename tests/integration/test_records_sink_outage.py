@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 
 import pytest
@@ -13,12 +12,11 @@ from sqlalchemy.engine import make_url
 from channels.services.connectors_wiring import RecordsSink, VesselSensors
 from connectors import ConnectorRuntime, ConnectorsSettings, Reading, parse_config
 from records import (
-    ALL_TENANTS,
     Database,
     Sensor,
     migrate,
-    register_import,
 )
+from tests import factories
 from tests.conftest import fresh_postgres_database
 from tests.connectors.helpers import ModbusTestServer, TcpProxy, free_port, wait_until
 
@@ -38,11 +36,8 @@ async def test_readings_survive_a_database_outage_exactly_once(tmp_path) -> None
     with fresh_postgres_database("bosun_outage") as url:
         migrate(url)
         direct = Database.from_url(url, app_role="bosun_app")
-        spec = register_import.parse_yaml(REGISTER)
-        with direct.transaction(ALL_TENANTS) as s:
-            org_id = register_import.resolve_organization(s, "Outage Co").id
-        with direct.transaction(org_id) as s:
-            vessel_id = register_import.import_register(s, spec).vessel_id
+        org_id = factories.organization(direct, "Outage Co")
+        vessel_id = factories.import_register(direct, org_id, REGISTER).vessel_id
 
         proxy = TcpProxy(make_url(url).port or 5432)
         await proxy.start()
@@ -95,7 +90,8 @@ sources:
             await wait_until(lambda: runtime.buffer.depth >= 200, timeout=15)
             await proxy.restore()
             await wait_until(lambda: runtime.buffer.depth == 0, timeout=20)
-            await asyncio.sleep(0.3)
+            after_replay = len(produced)  # and new readings still go through afterwards
+            await wait_until(lambda: len(produced) >= after_replay + 20, timeout=20)
         finally:
             await runtime.stop()
             await proxy.stop()

@@ -10,6 +10,8 @@ import pytest
 from knowledge import Embedder, OnnxEmbedder, SentenceTransformerEmbedder
 from knowledge.embedder import embedding_thread_budget, usable_cpus
 
+pytestmark = pytest.mark.slow(reason="exports the int8 ONNX model and embeds in batches")
+
 TEXTS = [
     "Replace the lube oil filter cartridge every 500 running hours.",
     "The fuel injection pump delivers fuel at 1200 bar.",

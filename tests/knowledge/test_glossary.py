@@ -21,6 +21,8 @@ from knowledge.glossary import parse_terms
 from knowledge.index_edge import EdgeVectorIndex
 from knowledge.sparse import Bm25Encoder
 
+pytestmark = pytest.mark.slow(reason="loads its own embedder and indexes passages")
+
 
 def test_shipped_glossary_has_the_crew_abbreviations() -> None:
     g = Glossary.shipped()

@@ -26,6 +26,8 @@ from knowledge.index import MatchAny, PayloadFilter, VectorIndex
 from knowledge.index_edge import EdgeVectorIndex
 from knowledge.index_qdrant import QdrantClientIndex
 
+pytestmark = pytest.mark.slow(reason="embeds passages into both vector indexes, seconds per test")
+
 MANUAL = [
     (
         "Fuel system",

@@ -20,6 +20,8 @@ from predictors import (
 )
 from tests.predictors.synthetic import degrading_plant
 
+pytestmark = pytest.mark.slow(reason="trains models")
+
 
 def test_model_separates_classes_and_has_a_threshold(risk_model: TrainedModel) -> None:
     meta = risk_model.metadata

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from records import Database, register_import
+from records import Database
 from records.register_import import ImportReport
+from tests import factories
 
 REGISTER = """
 organization: {org}
@@ -40,14 +41,8 @@ equipment:
 
 def import_test_register(db: Database, org_name: str, imo: str) -> ImportReport:
     """Import the small test register into an organization (created if missing)."""
-    from records import ALL_TENANTS
-
-    spec = register_import.parse_yaml(REGISTER.format(org=org_name, imo=imo))
-    with db.transaction(ALL_TENANTS) as s:
-        org = register_import.resolve_organization(s, org_name)
-        org_id = org.id
-    with db.transaction(org_id) as s:
-        return register_import.import_register(s, spec)
+    org_id = factories.organization(db, org_name)
+    return factories.import_register(db, org_id, REGISTER.format(org=org_name, imo=imo))
 
 
 def import_for_tenant(db: Database, org_id: int) -> dict[str, int]:

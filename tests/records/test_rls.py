@@ -11,17 +11,14 @@ from sqlalchemy.engine import make_url
 from records import Database, faults, readings, register
 from records.models import utcnow
 from records.readings import ReadingIn
-from tests.conftest import Tenant
+from tests.conftest import Tenant, conninfo
 from tests.records.helpers import import_for_tenant
 
 pytestmark = pytest.mark.postgres
 
 
 def _raw(url: str) -> psycopg.Connection:
-    u = make_url(url)
-    conn = psycopg.connect(
-        host=u.host, port=u.port or 5432, user=u.username, dbname=u.database, autocommit=True
-    )
+    conn = psycopg.connect(conninfo(url), autocommit=True)
     conn.execute("SET ROLE bosun_app")
     assert conn.execute("SELECT current_user").fetchone() == ("bosun_app",)
     return conn
@@ -72,14 +69,12 @@ def test_a_database_owner_that_is_no_superuser_migrates_and_serves() -> None:
     import uuid
 
     from records import ALL_TENANTS, migrate, register_import, system_caller
-    from tests.conftest import PG_ADMIN_URL, _postgres_problem, skip_or_fail
+    from tests.conftest import require_postgres
     from tests.records.helpers import import_test_register
 
-    problem = _postgres_problem()
-    if problem:
-        skip_or_fail("postgres", problem)
+    require_postgres()
     name = f"bosun_owner_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+    with psycopg.connect(conninfo(), autocommit=True) as admin:
         for role in ("bosun_app", "bosun_reader"):
             admin.execute(
                 f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') "
@@ -89,7 +84,7 @@ def test_a_database_owner_that_is_no_superuser_migrates_and_serves() -> None:
         admin.execute(f"CREATE DATABASE {name} OWNER {name}")
         admin.execute(f"GRANT bosun_app, bosun_reader TO {name} WITH ADMIN OPTION")
     url = (
-        make_url(PG_ADMIN_URL)
+        make_url(conninfo())
         .set(drivername="postgresql+psycopg", username=name, password="owner-pw", database=name)
         .render_as_string(hide_password=False)
     )
@@ -107,9 +102,7 @@ def test_a_database_owner_that_is_no_superuser_migrates_and_serves() -> None:
         with db.transaction(caller) as s:
             latest = readings.latest_readings(s, caller, [sensor.id])
         assert latest[sensor.id].value == 399.0
-        with psycopg.connect(
-            make_url(PG_ADMIN_URL).set(database=name).render_as_string(False)
-        ) as conn:
+        with psycopg.connect(conninfo(database=name)) as conn:
             owner = conn.execute(
                 "SELECT viewowner FROM pg_views WHERE viewname = 'tenant_readings'"
             ).fetchone()
@@ -120,6 +113,6 @@ def test_a_database_owner_that_is_no_superuser_migrates_and_serves() -> None:
     finally:
         if db is not None:
             db.dispose()
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        with psycopg.connect(conninfo(), autocommit=True) as admin:
             admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
             admin.execute(f"DROP ROLE IF EXISTS {name}")

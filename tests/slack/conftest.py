@@ -147,6 +147,20 @@ def post_event(
     return response, event_id
 
 
+def settle(client: TestClient, fake: FakeSlack, crew: Crew) -> str:
+    """Send a direct message and wait for its answer; return its channel.
+
+    A turn any earlier request had started was queued before this one, so it has posted by
+    the time this answer arrives: what tests wait on before saying nothing else happened.
+    """
+    channel = unique("D")
+    response, _ = post_event(client, dm(crew.slack_user, channel, "help"))
+    assert response.status_code == 200, response.text
+    # The first turn of a session loads the embedding model: slow on a busy machine.
+    fake.wait_for("chat.postMessage", lambda c: c.params["channel"] == channel, timeout=120)
+    return channel
+
+
 def post_form(client: TestClient, form: dict[str, str]) -> Any:
     """Send a signed form post (slash commands and interactivity payloads)."""
     body = urlencode(form)

@@ -49,6 +49,8 @@ class FakeSlack:
     files: dict[str, tuple[dict[str, Any], bytes]] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     missing_channels: set[str] = field(default_factory=set)
+    held: dict[str, threading.Event] = field(default_factory=dict)
+    """Methods (or ``response_url``) answered only once their event is set."""
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
@@ -156,13 +158,17 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             if parts.path.startswith("/files/"):
                 self._file(parts.path.split("/")[2], headers)
                 return
+            method = "response_url" if parts.path.startswith("/respond/") else ""
+            method = method or parts.path.removeprefix("/api/")
+            gate = fake.held.get(method)
+            if gate is not None:
+                gate.wait(30)
             if parts.path.startswith("/respond/"):
                 fake.record(
                     Call("response_url", params, {**headers, "x-url": fake.url + parts.path})
                 )
                 self._send(200, b"ok", "text/plain")
                 return
-            method = parts.path.removeprefix("/api/")
             answer = self._answer(method, params, headers.get("authorization", ""))
             fake.record(Call(method, params, headers, answer))
             self._json(answer)

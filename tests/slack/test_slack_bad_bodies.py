@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,7 +10,7 @@ from sqlalchemy import func, select
 
 from channels.app.runtime import Bosun
 from records import ALL_TENANTS, Conversation
-from tests.slack.conftest import post_form, unique
+from tests.slack.conftest import Crew, post_form, settle, unique
 from tests.slack.fake_slack import TEAM, FakeSlack, sign
 
 
@@ -33,7 +32,12 @@ def _conversations(bosun: Bosun) -> int:
     ],
 )
 def test_signed_bodies_that_are_not_slack_requests_get_400(
-    client: TestClient, bosun: Bosun, fake_slack: FakeSlack, content_type: str, body: str
+    client: TestClient,
+    bosun: Bosun,
+    fake_slack: FakeSlack,
+    crew: Crew,
+    content_type: str,
+    body: str,
 ) -> None:
     before = (_conversations(bosun), len(fake_slack.calls))
     response = client.post(
@@ -43,8 +47,10 @@ def test_signed_bodies_that_are_not_slack_requests_get_400(
     assert response.headers["content-type"].startswith("application/problem+json")
     problem = response.json()
     assert problem["status"] == 400 and problem["code"] == "bad_request" and problem["detail"]
-    time.sleep(0.3)  # a turn, had one started, would have posted by now
-    assert (_conversations(bosun), len(fake_slack.calls)) == before
+    marker = settle(client, fake_slack, crew)  # a turn, had one started, has posted by now
+    others = [c for c in fake_slack.calls[before[1] :] if c.params.get("channel") != marker]
+    assert {c.method for c in others} <= {"auth.test", "users.info"}  # the marker's lookups
+    assert _conversations(bosun) == before[0] + 1  # the marker's
 
 
 def test_unsigned_garbage_is_still_401(client: TestClient) -> None:

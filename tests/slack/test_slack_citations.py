@@ -15,6 +15,8 @@ from records import Role
 from tests.slack.conftest import PUBLIC_URL, Crew, dm, post_event, unique
 from tests.slack.fake_slack import FakeSlack
 
+pytestmark = pytest.mark.slow(reason="ingests a manual to cite")
+
 MANUAL = """# Fuel system
 
 ## Bleeding the fuel system

@@ -27,6 +27,7 @@ from tests.slack.conftest import (
     identities,
     post_event,
     post_form,
+    settle,
     slack_user,
     unique,
 )
@@ -104,7 +105,7 @@ def test_bad_or_stale_signatures_get_401_and_no_turn(
     for response in (wrong, stale, unsigned, tampered):
         assert response.status_code == 401, response.text
         assert response.json()["code"] == "unauthorized"
-    time.sleep(1.0)  # a turn, had one started, would have posted by now
+    settle(client, fake_slack, crew)  # a turn, had one started, has posted by now
     assert not fake_slack.matching("chat.postMessage", lambda c: c.params["channel"] == channel)
     assert _conversations(bosun, crew.org.org_id, channel) == 0
 
@@ -114,10 +115,14 @@ def test_direct_message_answers_once_even_when_slack_retries(
 ) -> None:
     channel = unique("D")
     event = dm(crew.slack_user, channel, "list open faults")
-    started = time.monotonic()
-    first, event_id = post_event(client, event)
-    assert first.status_code == 200
-    assert time.monotonic() - started < 3.0  # acknowledged before the turn runs
+    # The reply is held at Slack: the event is acknowledged before the turn ends.
+    fake_slack.held["chat.postMessage"] = threading.Event()
+    try:
+        first, event_id = post_event(client, event)
+        assert first.status_code == 200
+        assert not fake_slack.matching("chat.postMessage", lambda c: c.params["channel"] == channel)
+    finally:
+        fake_slack.held.pop("chat.postMessage").set()
     # Slack retries: after a timeout, and after an error once the first was received.
     timeout_retry, _ = post_event(
         client,
@@ -132,8 +137,8 @@ def test_direct_message_answers_once_even_when_slack_retries(
         headers={"X-Slack-Retry-Num": "2", "X-Slack-Retry-Reason": "http_error"},
     )
     assert timeout_retry.status_code == 200 and error_retry.status_code == 200
-    replies = fake_slack.wait_for("chat.postMessage", lambda c: c.params["channel"] == channel)
-    time.sleep(1.5)
+    fake_slack.wait_for("chat.postMessage", lambda c: c.params["channel"] == channel)
+    settle(client, fake_slack, crew)  # a second turn, had one started, has posted by now
     replies = fake_slack.matching("chat.postMessage", lambda c: c.params["channel"] == channel)
     assert len(replies) == 1
     reply = replies[0].params
@@ -326,9 +331,15 @@ def test_slash_command_answers_privately(
     (usage,) = fake_slack.wait_for("response_url", lambda c: c.headers["x-url"] == url)
     assert "/bosun link CODE" in usage.params["text"]
     asked = _command(fake_slack, crew.slack_user, "ME1 is leaking fuel")
-    started = time.monotonic()
-    assert post_form(client, asked).status_code == 200
-    assert time.monotonic() - started < 3.0
+    # The answer is held at Slack: the command is acknowledged before the turn ends.
+    fake_slack.held["response_url"] = threading.Event()
+    try:
+        assert post_form(client, asked).status_code == 200
+        assert not fake_slack.matching(
+            "response_url", lambda c: c.headers["x-url"] == asked["response_url"]
+        )
+    finally:
+        fake_slack.held.pop("response_url").set()
     (answer,) = fake_slack.wait_for(
         "response_url", lambda c: c.headers["x-url"] == asked["response_url"]
     )

@@ -62,7 +62,12 @@ def test_socket_mode_serves_events_without_a_public_url(
         again["retry_reason"] = "timeout"
         fake_slack.push(again)
         assert fake_slack.socket_acks.get(timeout=10)["envelope_id"] == again["envelope_id"]
-        time.sleep(1.0)
+        # A later message as a marker: a second turn, had one started, has posted by its answer.
+        marker = unique("D")
+        later = {**payload, "event_id": unique("Ev")}
+        later["event"] = {"team": TEAM, **dm(crew.slack_user, marker, "help")}
+        fake_slack.push({**envelope, "envelope_id": unique("env"), "payload": later})
+        fake_slack.wait_for("chat.postMessage", lambda c: c.params["channel"] == marker)
         assert (
             len(fake_slack.matching("chat.postMessage", lambda c: c.params["channel"] == channel))
             == 1

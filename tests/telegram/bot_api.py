@@ -24,6 +24,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from tests.waiting import wait_until
+
 JSON_FIELDS = {
     "reply_markup",
     "allowed_updates",
@@ -58,8 +60,8 @@ class FakeBotApi:
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
-        self.delays: dict[str, float] = {}
-        """Seconds a method takes to answer (a slow link to Telegram)."""
+        self.held: dict[str, threading.Event] = {}
+        """Methods that answer only once their event is set (a slow link to Telegram)."""
 
     # --- control from tests -----------------------------------------------------------------
 
@@ -83,11 +85,8 @@ class FakeBotApi:
             target=self._server.run, kwargs={"sockets": [sock]}, daemon=True
         )
         self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("fake Bot API did not start")
-            time.sleep(0.02)
+        server = self._server
+        wait_until(lambda: server.started, timeout=10, what="the fake Bot API serving")
 
     def stop(self) -> None:
         if self._server is not None:
@@ -127,17 +126,16 @@ class FakeBotApi:
         timeout: float = 60.0,
     ) -> list[dict[str, Any]]:
         """Wait until ``count`` calls of ``method`` matching ``where`` were made."""
-        deadline = time.monotonic() + timeout
-        while True:
-            found = self.calls_of(method, where)
-            if len(found) >= count:
-                return found
-            if time.monotonic() > deadline:
-                raise AssertionError(
-                    f"no {count} {method} call(s) within {timeout} s; calls: "
-                    f"{[m for m, _ in self.calls][-30:]}"
-                )
-            time.sleep(0.05)
+
+        def found() -> list[dict[str, Any]] | None:
+            calls = self.calls_of(method, where)
+            return calls if len(calls) >= count else None
+
+        return wait_until(
+            found,
+            timeout=timeout,
+            what=lambda: f"{count} {method} call(s); calls: {[m for m, _ in self.calls][-30:]}",
+        )
 
     # --- update builders ----------------------------------------------------------------
 
@@ -229,8 +227,9 @@ class FakeBotApi:
                 {"ok": False, "error_code": 404, "description": "Not Found: method not found"},
                 status_code=404,
             )
-        if self.delays.get(method):
-            await asyncio.sleep(self.delays[method])
+        gate = self.held.get(method)
+        if gate is not None:
+            await asyncio.to_thread(gate.wait, 60)
         result = await handler(params)
         if isinstance(result, Response):
             return result
@@ -253,7 +252,7 @@ class FakeBotApi:
                 with self._lock:
                     self.calls.append(("getUpdates", {**params, "returned": len(ready)}))
                 return ready
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(0.05)  # Telegram's long poll: look at the queue again
 
     async def _api_sendMessage(self, params: dict[str, Any]) -> Any:
         chat_id = int(params["chat_id"])
@@ -335,11 +334,9 @@ def serving(app: Any) -> Iterator[str]:
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the app did not start")
-        time.sleep(0.02)
+    wait_until(lambda: server.started or not thread.is_alive(), timeout=30, what="the app serving")
+    if not server.started:
+        raise RuntimeError("the app did not start")
     try:
         yield f"http://127.0.0.1:{sock.getsockname()[1]}"
     finally:

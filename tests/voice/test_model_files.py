@@ -100,6 +100,7 @@ def test_the_packaged_model_is_the_size_of_its_parts(model_dir: Path) -> None:
     assert model_files.is_complete(assemble_model(model_dir, sources), sources)
 
 
+@pytest.mark.slow(reason="loads the Whisper speech model")
 def test_loading_is_once_even_from_many_threads(model_dir: Path) -> None:
     whisper = WhisperTranscriber(model_dir)
     assert not whisper.loaded

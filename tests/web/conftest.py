@@ -6,7 +6,6 @@ import os
 import shutil
 import socket
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ import pytest
 import uvicorn
 
 from tests.conftest import skip_or_fail
+from tests.waiting import wait_until
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 """Kept in the repository: the README shows them, and every test run retakes them."""
@@ -79,11 +79,7 @@ def serve(app: Any) -> LiveServer:
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
+    wait_until(lambda: server.started, timeout=20, what="uvicorn serving the app")
     return LiveServer(url=f"http://127.0.0.1:{port}", server=server, thread=thread)
 
 
