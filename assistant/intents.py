@@ -36,8 +36,9 @@ _MANIPULATION = re.compile(
     r"detectors?)\b|"
     r"without (?:the )?(?:15 ?ppm|oil content|ocm|alarm)|(?:pump|discharge|dump) (?:\w+ )?"
     r"overboard|(?:mark|close|set|resolve) (?:every|all) (?:the )?(?:open )?"
-    r"(?:faults?|work ?orders?|jobs?)|(?:delete|remove|erase|wipe|purge) (?:all|every|the|"
-    r"this|that|a)?\s*(?:faults?|work ?orders?|wos?|jobs?|records?|history|data)|"
+    r"(?:faults?|work ?orders?|jobs?)|(?:delete|remove|erase|wipe|purge) (?:(?:all|every|the|"
+    r"this|that|a|these|those|old|closed|open|[a-z]{1,4}\d{1,2})\s+){0,3}"
+    r"(?:faults?|work ?orders?|wos?|jobs?|records?|history|data)\b|"
     r"\b(?:delete|erase)\b",
     re.IGNORECASE,
 )
