@@ -386,6 +386,9 @@ def _merge_neighbours(
     for lead, parts in groups:
         kept: list[str] = []
         for _, quoted in sorted(parts.items()):
+            head = quoted.split(": ", 1)[0] + ": " if ": " in quoted else ""
+            if kept and head and all(k.startswith(head) for k in kept):
+                quoted = quoted[len(head) :]  # one heading leads the joined quote
             if not any(quoted in k for k in kept):  # chunks overlap: say a sentence once
                 kept = [k for k in kept if k not in quoted] + [quoted]
         out.append((lead, " ".join(kept)))

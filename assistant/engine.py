@@ -38,11 +38,12 @@ from assistant.intents import (
     is_yes,
     names_record,
     recognise,
+    state_question,
 )
 from assistant.models import make_chat_model
 from assistant.offline import REFUSE_MANIPULATION, REFUSE_OFF_TOPIC, ROUTE_KEY
 from assistant.retriever import EmptyRetriever, Retriever, relevance
-from assistant.router import question_fallback, route
+from assistant.router import QUESTION_LABELS, UNSURE, question_fallback, route
 from assistant.settings import AssistantSettings
 from assistant.spoken import normalize_spoken
 from assistant.tools import WRITE_TOOLS, ToolContext, build_tools, load_index
@@ -95,6 +96,18 @@ _PRONOUN = re.compile(
     r"\b(?:it|its|it's|that one|this one|same one|the same|there)\b", re.IGNORECASE
 )
 _CITE = re.compile(r"\[(\d{1,3})\]")
+_CONCRETE = frozenset(
+    {
+        "list_open",
+        "part_stock",
+        "equipment_health",
+        "history",
+        "report_fault",
+        "create_work_order",
+        "update_work_order",
+    }
+)
+"""Intents the rules read from exact words of the ship's own business."""
 SURE_OFF_TOPIC = 0.9
 """The router's off-topic confidence from which a question nothing answers is refused, even
 though a passage came near it (the passage lets the question through, not the answer)."""
@@ -556,7 +569,8 @@ class Assistant:
                 "clarify",
                 candidates=cands,
             )
-        if recognise(request).kind == "unknown":
+        asks = state_question(request) is not None or route(request).label in QUESTION_LABELS
+        if recognise(request).kind == "unknown" and not asks:
             # Neither a question nor a report for sure: never guess a write for all of them.
             names = " and ".join(ctx.describe(c) for c in cands)
             return _Reply(
@@ -666,6 +680,10 @@ class Assistant:
         """Route the message; off-topic stands only if no passage scores at the minimum."""
         res = route(text)
         label = res.label
+        if label == "refuse" and res.confidence < UNSURE and recognise(text).kind in _CONCRETE:
+            # Unsure, and the rules read a request of the ship's own ('open work orders
+            # please'): the next best label, not a refusal.
+            label = max((k for k in res.scores if k != "refuse"), key=lambda k: res.scores[k])
         if label == "refuse":
             scope = SearchScope(org_id=ctx.caller.org_id, vessel_id=ctx.vessel_id)
             hits = ctx.retriever.search(text, scope, limit=5)

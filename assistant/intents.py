@@ -186,6 +186,11 @@ class Intent:
     extra: dict[str, str] = field(default_factory=dict)
 
 
+def is_stock_ask(text: str) -> bool:
+    """Whether a text asks about spares in store (stock words), not a quantity in general."""
+    return bool(_STOCK.search(text) or _STOCK_QTY.search(text) or _LOW_STOCK.search(text))
+
+
 def is_manipulation(text: str) -> bool:
     """Whether a text tries to steer the assistant (injection, bulk or destructive asks)."""
     return bool(_MANIPULATION.search(text))

@@ -134,3 +134,14 @@ def test_a_turn_cites_merged_neighbours_once_and_numbers_match(world: World) -> 
     assert len(places) == len(set(places)) and places[0] == (10, 12, "4.2 LO filter")
     assert "1.5 bar" in r.reply and "500 running hours" in r.reply
     assert r.to_dict()["citations"][0].keys() == set(CITATION_KEYS)
+
+
+def test_a_heading_leads_a_merged_quote_once() -> None:
+    section = "7 Purifiers > 7.2 Major service (8000 h)"
+    passages = [
+        _passage(1, 4, "The major service kit includes the bowl spindle bearings.", 8, section),
+        _passage(2, 5, "A major service takes about 10 hours with the maker's tools.", 8, section),
+    ]
+    out = compose_answer("purifier major service kit and hours", passages, 0.3)
+    assert len(out.refs) == 1
+    assert out.text.count("Major service (8000 h)") == 1, out.text
