@@ -336,14 +336,63 @@ def compose_answer(question: str, passages: list[dict[str, Any]], min_overlap: f
         chosen[top.ref].setdefault(i, sent)
     asked = _terms(question)
     by_ref = {int(p["ref"]): p for p in passages}
-    lines = []
+    quotes: dict[int, str] = {}
     for ref, by_pos in chosen.items():
         quoted = " ".join(t for _, t in sorted(by_pos.items()))
         head = _valued_heading(by_ref.get(ref, {}))
         if head and asked & _terms(head) and head not in quoted:
             quoted = f"{head}: {quoted}"  # '7.2 Major service (8000 h)' carries the value
-        lines.append(f"{quoted} [{ref}]")
-    return Composed("\n".join(lines), list(chosen), True)
+        quotes[ref] = quoted
+    merged = _merge_neighbours(quotes, by_ref)
+    lines = [f"{quoted} [{ref}]" for ref, quoted in merged]
+    return Composed("\n".join(lines), [ref for ref, _ in merged], True)
+
+
+def _place(passage: dict[str, Any]) -> tuple[object, object, object]:
+    """Return where a passage sits for citing: (document, page, section)."""
+    doc = passage.get("document_id", passage.get("title"))
+    return doc, passage.get("page"), passage.get("section")
+
+
+def _merge_neighbours(
+    quotes: dict[int, str], by_ref: dict[int, dict[str, Any]]
+) -> list[tuple[int, str]]:
+    """Join quotes of neighbouring chunks of one page and section into one cited quote.
+
+    ``quotes`` runs best first; a quote from the chunk just before or after one already
+    kept, on the same (document, page, section), joins it in the document's order under the
+    kept quote's reference: one citation for what the page says.
+    """
+    groups: list[tuple[int, dict[int, str]]] = []
+    for ref, quoted in quotes.items():
+        passage = by_ref.get(ref, {})
+        ordinal = passage.get("ordinal")
+        group = None
+        if isinstance(ordinal, int):
+            group = next(
+                (
+                    parts
+                    for lead, parts in groups
+                    if _place(by_ref.get(lead, {})) == _place(passage)
+                    and any(abs(o - ordinal) == 1 for o in parts)
+                ),
+                None,
+            )
+        if group is not None and isinstance(ordinal, int):
+            group[ordinal] = quoted
+        else:
+            groups.append((ref, {ordinal if isinstance(ordinal, int) else 0: quoted}))
+    out = []
+    for lead, parts in groups:
+        kept: list[str] = []
+        for _, quoted in sorted(parts.items()):
+            head = quoted.split(": ", 1)[0] + ": " if ": " in quoted else ""
+            if kept and head and all(k.startswith(head) for k in kept):
+                quoted = quoted[len(head) :]  # one heading leads the joined quote
+            if not any(quoted in k for k in kept):  # chunks overlap: say a sentence once
+                kept = [k for k in kept if k not in quoted] + [quoted]
+        out.append((lead, " ".join(kept)))
+    return out
 
 
 def _valued_heading(passage: dict[str, Any]) -> str | None:

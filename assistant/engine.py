@@ -38,15 +38,16 @@ from assistant.intents import (
     is_yes,
     names_record,
     recognise,
+    state_question,
 )
 from assistant.models import make_chat_model
 from assistant.offline import REFUSE_MANIPULATION, REFUSE_OFF_TOPIC, ROUTE_KEY
 from assistant.retriever import EmptyRetriever, Retriever, relevance
-from assistant.router import question_fallback, route
+from assistant.router import QUESTION_LABELS, UNSURE, question_fallback, route
 from assistant.settings import AssistantSettings
 from assistant.spoken import normalize_spoken
 from assistant.tools import WRITE_TOOLS, ToolContext, build_tools, load_index
-from assistant.types import Outcome, ProposedAction, ToolCall, TurnResult
+from assistant.types import Outcome, ProposedAction, ToolCall, TurnResult, citation_dict
 from knowledge import Citation, SearchScope
 from records import (
     BosunError,
@@ -95,6 +96,21 @@ _PRONOUN = re.compile(
     r"\b(?:it|its|it's|that one|this one|same one|the same|there)\b", re.IGNORECASE
 )
 _CITE = re.compile(r"\[(\d{1,3})\]")
+_CONCRETE = frozenset(
+    {
+        "list_open",
+        "part_stock",
+        "equipment_health",
+        "history",
+        "report_fault",
+        "create_work_order",
+        "update_work_order",
+    }
+)
+"""Intents the rules read from exact words of the ship's own business."""
+SURE_OFF_TOPIC = 0.9
+"""The router's off-topic confidence from which a question nothing answers is refused, even
+though a passage came near it (the passage lets the question through, not the answer)."""
 
 log = logging.getLogger(__name__)
 
@@ -553,7 +569,8 @@ class Assistant:
                 "clarify",
                 candidates=cands,
             )
-        if recognise(request).kind == "unknown":
+        asks = state_question(request) is not None or route(request).label in QUESTION_LABELS
+        if recognise(request).kind == "unknown" and not asks:
             # Neither a question nor a report for sure: never guess a write for all of them.
             names = " and ".join(ctx.describe(c) for c in cands)
             return _Reply(
@@ -652,6 +669,9 @@ class Assistant:
         if final is None:
             final = AIMessage("I could not finish that within my step limit; please rephrase.")
         reply = self._reply_from(ctx, final)
+        if reply.outcome == "nothing_found" and routed.get("off_topic", 0.0) >= SURE_OFF_TOPIC:
+            # Off-topic by the router and a passage only near it in wording: nothing answered it.
+            return _Reply(REFUSE_OFF_TOPIC, "refuse")
         reply.asked = text
         return reply
 
@@ -660,6 +680,10 @@ class Assistant:
         """Route the message; off-topic stands only if no passage scores at the minimum."""
         res = route(text)
         label = res.label
+        if label == "refuse" and res.confidence < UNSURE and recognise(text).kind in _CONCRETE:
+            # Unsure, and the rules read a request of the ship's own ('open work orders
+            # please'): the next best label, not a refusal.
+            label = max((k for k in res.scores if k != "refuse"), key=lambda k: res.scores[k])
         if label == "refuse":
             scope = SearchScope(org_id=ctx.caller.org_id, vessel_id=ctx.vessel_id)
             hits = ctx.retriever.search(text, scope, limit=5)
@@ -667,6 +691,7 @@ class Assistant:
                 label = "document_question"
         return {
             "label": label,
+            "off_topic": res.scores.get("refuse", 0.0) if res.label == "refuse" else 0.0,
             "confidence": res.confidence,
             "fallback": question_fallback(res),
             "report": res.scores.get("report", 0.0),
@@ -800,7 +825,7 @@ class Assistant:
             conv,
             role="assistant",
             text=reply.text,
-            citations=[_citation_dict(c) for c in reply.citations],
+            citations=[citation_dict(c) for c in reply.citations],
             tool_calls=[{"name": c.name, "args": c.args, "ok": c.ok} for c in ctx.calls],
             unanswered=reply.unanswered,
         )
@@ -862,18 +887,18 @@ def _with_priority(summary: str, args: dict[str, Any], prio: str, reason: str) -
 
 
 def _cite(ctx: ToolContext, reply: _Reply) -> _Reply:
-    """Renumber the reply's citations 1..n, best first, one per (document, page).
+    """Renumber the reply's citations 1..n, best first, one per (document, page, section).
 
     Every [n] in the text then names the n-th listed citation, and every listed citation
-    is used in the text.
+    is used in the text; consecutive lines quoting one citation become one line.
     """
     used = [n for n in reply.refs if 1 <= n <= len(ctx.hits) and f"[{n}]" in reply.text]
-    keys: list[tuple[int, int | None]] = []
+    keys: list[tuple[int, int | None, str | None]] = []
     citations: list[Citation] = []
     number: dict[int, int] = {}
     for n in used:
         c = ctx.hits[n - 1].citation
-        key = (c.document_id, c.page)
+        key = (c.document_id, c.page, c.section)
         if key not in keys:
             keys.append(key)
             citations.append(c)
@@ -886,18 +911,24 @@ def _cite(ctx: ToolContext, reply: _Reply) -> _Reply:
     )
     text = re.sub(r"(\[\d+\])(?:\s*\1)+", r"\1", text)
     text = re.sub(r"[ \t]+(?=\n|$)", "", re.sub(r"[ \t]{2,}", " ", text))
-    reply.text, reply.citations = text, citations
+    reply.text, reply.citations = _join_same_source(text), citations
     return reply
 
 
-def _citation_dict(c: Citation) -> dict[str, Any]:
-    return {
-        "document_id": c.document_id,
-        "title": c.title,
-        "page": c.page,
-        "section": c.section,
-        "url": c.url,
-    }
+_ENDS_CITED = re.compile(r"^(?P<body>(?![-*•]|\d{1,2}[.)]\s).*\S)\s+(?P<mark>\[\d+\])$")
+
+
+def _join_same_source(text: str) -> str:
+    """Join consecutive prose lines that end citing the same source into one line."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        this = _ENDS_CITED.match(line)
+        prev = _ENDS_CITED.match(out[-1]) if out else None
+        if this and prev and this["mark"] == prev["mark"]:
+            out[-1] = f"{prev['body']} {this['body']} {this['mark']}"
+        else:
+            out.append(line)
+    return "\n".join(out)
 
 
 def _proposed(action: PendingAction) -> ProposedAction:

@@ -36,8 +36,9 @@ _MANIPULATION = re.compile(
     r"detectors?)\b|"
     r"without (?:the )?(?:15 ?ppm|oil content|ocm|alarm)|(?:pump|discharge|dump) (?:\w+ )?"
     r"overboard|(?:mark|close|set|resolve) (?:every|all) (?:the )?(?:open )?"
-    r"(?:faults?|work ?orders?|jobs?)|(?:delete|remove|erase|wipe|purge) (?:all|every|the|"
-    r"this|that|a)?\s*(?:faults?|work ?orders?|wos?|jobs?|records?|history|data)|"
+    r"(?:faults?|work ?orders?|jobs?)|(?:delete|remove|erase|wipe|purge) (?:(?:all|every|the|"
+    r"this|that|a|these|those|old|closed|open|[a-z]{1,4}\d{1,2})\s+){0,3}"
+    r"(?:faults?|work ?orders?|wos?|jobs?|records?|history|data)\b|"
     r"\b(?:delete|erase)\b",
     re.IGNORECASE,
 )
@@ -183,6 +184,11 @@ class Intent:
     due_in: timedelta | None = None
     reason: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+
+
+def is_stock_ask(text: str) -> bool:
+    """Whether a text asks about spares in store (stock words), not a quantity in general."""
+    return bool(_STOCK.search(text) or _STOCK_QTY.search(text) or _LOW_STOCK.search(text))
 
 
 def is_manipulation(text: str) -> bool:

@@ -22,7 +22,14 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from assistant.compose import compose_answer, compose_history
-from assistant.intents import _CREATE_WO, Intent, StateAsk, recognise, state_question
+from assistant.intents import (
+    _CREATE_WO,
+    Intent,
+    StateAsk,
+    is_stock_ask,
+    recognise,
+    state_question,
+)
 from assistant.router import intent_for_route, question_fallback, route
 from assistant.titles import clean_title
 
@@ -50,6 +57,14 @@ NOTHING_FOUND = (
 
 ROUTE_KEY = "bosun_route"
 """Key of a HumanMessage's additional_kwargs holding the engine's routing of the message."""
+
+
+_HOW_TO = re.compile(
+    r"^\s*(?:how (?:to|do (?:i|we|you)|should (?:i|we)|can (?:i|we))|what(?:'?s| is| are) the "
+    r"(?:procedure|steps))\b",
+    re.IGNORECASE,
+)
+"""A message that opens by asking how to do something: a question, whatever follows."""
 
 
 def _tool_call(name: str, args: dict[str, Any]) -> AIMessage:
@@ -146,6 +161,8 @@ class OfflineChatModel(BaseChatModel):
                 "fallback": question_fallback(res),
                 "report": res.scores.get("report", 0.0),
             }
+        if routed["label"] == "report" and _HOW_TO.match(text):
+            routed = {**routed, "label": "document_question"}  # asks how: never a fault
         intent = intent_for_route(
             recognise(text),
             routed["label"],
@@ -260,6 +277,8 @@ class OfflineChatModel(BaseChatModel):
         ask = state_question(text)
         if ask is None:
             return None
+        if intent.kind == "answer" and ask.tool == "part_stock" and not is_stock_ask(text):
+            return None  # 'azi gear oil qty' read as a question for the manuals: a fill, not stock
         tool = "update_work_order" if ask.tool == "update_by_description" else ask.tool
         return ask if not self.tool_names or tool in self.tool_names else None
 

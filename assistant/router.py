@@ -389,6 +389,7 @@ _COARSE_KINDS = frozenset(
 )
 _WRITE_KINDS = frozenset({"report_fault", "create_work_order"})
 UNSURE = 0.5
+TIE_REPORT = 0.3
 
 
 def intent_for_route(
@@ -416,6 +417,15 @@ def intent_for_route(
     if confidence < UNSURE and (
         (kind == "create_work_order" and label in QUESTION_LABELS)
         or (kind in _WRITE_KINDS and label in ("followup", "clarification_answer"))
+    ):
+        return intent
+    # unsure between a question and a report that the rules read ('stbd CPP pitch indication
+    # off 4% vs command'): a report that scores at least TIE_REPORT is filed
+    if (
+        label == "document_question"
+        and confidence < UNSURE
+        and kind in _WRITE_KINDS
+        and report_score >= TIE_REPORT
     ):
         return intent
     # "port prop pitch hunting" read as a bare answer, with no question waiting for one

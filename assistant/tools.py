@@ -186,6 +186,8 @@ class ToolContext:
             out.append(
                 {
                     "ref": ref,
+                    "document_id": p.document_id,
+                    "ordinal": p.ordinal,
                     "title": p.title,
                     "section": p.section,
                     "page": p.page,

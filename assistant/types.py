@@ -7,6 +7,15 @@ from typing import Any, Literal
 
 from knowledge import Citation
 
+CITATION_KEYS = ("document_id", "title", "page", "section", "url")
+"""What a reply's citation carries in JSON (the API, ``bosun ask --json``), in this order."""
+
+
+def citation_dict(citation: Citation) -> dict[str, Any]:
+    """Return a citation as JSON-safe data with exactly ``CITATION_KEYS``."""
+    return {key: getattr(citation, key) for key in CITATION_KEYS}
+
+
 Outcome = Literal["answer", "proposed", "done", "clarify", "refuse", "nothing_found", "error"]
 
 
@@ -56,4 +65,6 @@ class TurnResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the result as JSON-safe data (for the API and ``bosun ask --json``)."""
-        return asdict(self)
+        out = asdict(self)
+        out["citations"] = [citation_dict(c) for c in self.citations]
+        return out

@@ -34,6 +34,13 @@ PER_LABEL = {
     "small_talk": 110,
     "refuse": 300,
 }
+TERSE_PER_LABEL = {
+    "document_question": 360,
+    "history_question": 140,
+    "topic": 150,
+    "state_question": 90,
+    "report": 120,
+}
 
 # --- equipment ---------------------------------------------------------------------------
 
@@ -1122,6 +1129,180 @@ def variant(rng: random.Random, text: str, label: str) -> str:
     return " ".join(out.split())
 
 
+# --- terse questions (a second pass with its own seed, so the rows above stay as they are) ---
+
+TERSE_SEED = SEED + 1000
+TERSE_EQ = """ME|the mains|main engines|main engine|the ME|DG|DGs|the gennies|genny|the genny|
+aux engine|AE|EDG|emcy genny|emergency genny|harbour genny|turbo|T/C|the turbo|purifier|
+FO purifier|LO purifier|separator|azi|azimuth thruster|bow thruster|tunnel thruster|CPP|
+air receiver|start air compressor|air compressor|steering gear|boiler|aux boiler|OWS|FWG|
+sewage plant|the MaK|the Cats|the C32s|the Wartsila|the Yanmar|alternator|gearbox|
+reduction gear|fire pump|emergency fire pump|hydrophore|windlass|crane|davit|rescue boat engine"""
+QUANTITIES = """{param} alarm setting|{param} alarm setpoint|{param} alarm limit|{param} trip setting|
+{param} shutdown setting|{param} shutdown limit|{param} alarm at what|{param} alarm value|
+overspeed trip rpm|overspeed trip setting|overspeed shutdown rpm|overspeed setting|
+shutdown temp|HT shutdown temp|LT alarm temp|HT alarm temp|trip temp|alarm temp|
+winding trip temp|bearing temp alarm setting|exhaust temp alarm limit|T/C speed alarm setting|
+{part} torque|{part} bolts torque|{part} nuts torque|{part} tightening torque|
+{part} change interval|{part} replacement interval|{part} overhaul interval|{part} interval|
+overhaul interval hrs|overhaul interval|service interval hrs|major overhaul hrs|
+sump capacity litres|sump capacity|oil qty|gear oil qty|oil capacity|LO capacity|
+fuel tank size|day tank capacity|tank size|expansion tank capacity|
+idle rpm|rated rpm|rated output|rated power|max rpm|max permissible rpm|bowl rpm|
+max turbo rpm|nominal speed|thermostat opening temp|opening temp|relief valve setting|
+safety valve set pressure|safety valve lifting press|cut in pressure|cut out press|
+min start air press|start air press min|max load after cold start|warm up time|
+prelube time|oil grade|oil type|grease type|coolant concentration|valve clearance|
+test pressure|injection pressure|opening pressure|battery replacement interval|
+firing order|weight|clearances"""
+TERSE_DOC = [
+    "{eqt} {q}",
+    "{eqt} {q}",
+    "{eqt} {q}?",
+    "{q} {eqt}",
+    "{q} on the {eqt}",
+    "{q} for the {eqt}",
+    "{q} of the {eqt}",
+    "{q} {eqt} pls",
+    "{q}?",
+    "whats the {q} on the {eqt}",
+    "{eqt} {q} as per manual",
+    "{eqt} {q} what is it",
+    "when do we replace the {part} on the {eqt}",
+    "when do we change the {eqt} {part}",
+    "how often {part} change {eqt}",
+    "{eqt} {part} lifts at?",
+    "{eqt} safety valve lifts at?",
+    "what press does the {eqt} safety valve lift",
+    "at what temp does the {eqt} thermostat open",
+    "what temp does the {eqt} {param} alarm come in",
+    "at what rpm does the {eqt} trip",
+    "how long to run the {eqt} on load for the test",
+    "how long on load",
+    "how long does it take to stop",
+    "when can we go back in after {event}",
+    "how long after {event} before entry",
+    "what to do after {event}",
+    "changing the {part} on the {eqt}, anything to note",
+    "{eqt} {part} change anything to watch out for",
+    "max load on the {eqt} until warmed up",
+    "after cold start max load on the {eqt}",
+]
+EVENTS = """a CO2 dump|a CO2 release|CO2 release|the fire|a blackout|tank cleaning|gas freeing|
+a crankcase explosion|an oil mist alarm|bunkering"""
+TERSE_HISTORY = [
+    "{eq} {hsym} b4?",
+    "{eq} {hsym} before?",
+    "{eq} {hsym} seen before",
+    "{eq} {hsym} in the past",
+    "{eq} {hsym} previous cause",
+    "{eq} {hsym} what was the cause last time",
+    "{eq} {hsym} what was it last time",
+    "{eq} {hsym} what was it",
+    "had {eq} {hsym} b4?",
+    "{eq} {hsym} happened before?",
+    "was {eq} {hsym} before",
+    "{eq} {hsym} any history",
+    "{eq} {hsym} last time what did we do",
+    "{eq} {hsym} past causes",
+    "{eq} {hsym} how was it fixed before",
+    "{eq} {part} leaks in the past",
+    "{eq} {part} failures before",
+]
+TOPIC_NAMES = [
+    "{eqt} weekly test",
+    "{eqt} monthly test",
+    "{eqt} {hrs}h service",
+    "{eqt} {hrs} hr service",
+    "{eqt} {hrs} hrs maintenance",
+    "{eqt} {part} change",
+    "{eqt} {part} renewal",
+    "{topic}",
+    "{topic}",
+    "{topic} pls",
+    "re {topic}",
+    "about the {eqt} {hrs}h service",
+    "question on the {eqt} weekly test",
+]
+"""A topic named bare ('emergency genny weekly test', 'tank entry'), the question to follow:
+a planned job or a procedure is something to look up, not a fault."""
+STATE_TERSE = [
+    "check on the {eq} temps",
+    "{eq} temps",
+    "{eq} temps?",
+    "{eq} pressures",
+    "{eq} temps and pressures",
+    "how are the {eq} temps",
+    "what are the {eq} temps doing",
+    "check the {eq} readings",
+    "{eq} {param} reading pls",
+    "{eq} temps now",
+    "any high temps on {eq}",
+    "look at the {eq} temps for me",
+]
+"""Readings asked for in a word ('check on the bulk compressor temps'): a state question."""
+TERSE_REPORTS = [
+    "{eqt} alarm",
+    "{eqt} alarm again",
+    "{eqt} wont start",
+    "{eqt} won't start",
+    "{eqt} not starting",
+    "{eqt} tripped",
+    "{eqt} {sym}",
+    "{eqt} {param} alarm",
+    "{eqt} {alarm2} trip",
+    "{eqt} {alarm2} trip",
+    "{eqt} tripped on {alarm2}",
+    "{eqt} {alarm2} shutdown",
+]
+"""The same short equipment names in plain reports, so that naming one is no question."""
+HSYM = """{param} high|{param} low|high dP|filter high dP|low LO press alarm|
+governor hunting|hunting|tripping|overheating|leaking|leaks|slow to start|slow to fill|
+flame failure|alarm|trips|vibration|noisy|smoking|not building pressure|{alarm2} alarm"""
+
+
+def terse_rows(pools: dict[str, list[str]], per_label: dict[str, int]) -> list[tuple[str, str]]:
+    """Return terse spec questions, 'before?' history questions and bare topics, labelled.
+
+    Crews ask a manual value by naming the quantity alone ('valve cover bolts torque ME',
+    'DG injector change interval', 'azi gear oil qty'), ask history by a symptom with
+    'b4?', 'in the past' or 'previous cause', and open a question by naming its topic
+    ('emergency genny weekly test', 'tank entry'): short enough to look like a report.
+    """
+    rng = random.Random(TERSE_SEED)
+    terse = {
+        **pools,
+        "eqt": _split(TERSE_EQ),
+        "event": _split(EVENTS),
+        "topic": _split(TOPICS),
+    }
+
+    def q() -> str:
+        return _fill(rng, rng.choice(_split(QUANTITIES)), terse)
+
+    def hsym() -> str:
+        return _fill(rng, rng.choice(_split(HSYM)), terse)
+
+    groups: list[tuple[str, list[str], int]] = [
+        ("document_question", TERSE_DOC, per_label["document_question"]),
+        ("history_question", TERSE_HISTORY, per_label["history_question"]),
+        ("document_question", TOPIC_NAMES, per_label["topic"]),
+        ("state_question", STATE_TERSE, per_label["state_question"]),
+        ("report", TERSE_REPORTS, per_label["report"]),
+    ]
+    made = {"q": q, "hsym": hsym}
+    out: list[tuple[str, str]] = []
+    for label, templates, count in groups:
+        for _ in range(count):
+            template = rng.choice(templates)
+            filled = re.sub(r"\{(q|hsym)\}", lambda m: made[m.group(1)](), template)
+            text = _fill(rng, filled, terse)
+            if rng.random() < 0.5:
+                text = variant(rng, text, label)
+            out.append((text, label))
+    return out
+
+
 # --- assembly ------------------------------------------------------------------------------
 
 
@@ -1376,6 +1557,8 @@ def build() -> list[dict[str, str]]:
     )
     fill_label("small_talk", [], _split(SMALL_FIXED))
     fill_label("refuse", [(5, t(REFUSE_TEMPLATES))], _split(REFUSE_FIXED))
+    for text, label in terse_rows(pools, TERSE_PER_LABEL):
+        add(text, label)
     return out
 
 

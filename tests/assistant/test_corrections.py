@@ -323,11 +323,22 @@ def test_corrected_code_looks_near_the_old_item(old: str, text: str, new: str) -
 
 
 def test_both_after_an_unclear_request_writes_nothing(world: World, say: Say) -> None:
-    r = say("fuel pump hours")
+    r = say("the fuel pump")
     assert r.outcome == "clarify"
     out = say("both")
     assert out.proposed_action is None and out.outcome == "clarify"
     assert "601.1.10" in out.reply and "601.2.10" in out.reply
+    assert _actions(world) == []
+
+
+def test_both_after_a_terse_state_question_answers_each(world: World, say: Say) -> None:
+    # 'fuel pump hours' names no rule's keyword, but it asks (a state question): both get it.
+    r = say("fuel pump hours")
+    assert r.outcome == "clarify"
+    out = say("both")
+    assert out.proposed_action is None and out.outcome == "answer"
+    asked = [c.args.get("equipment") for c in out.tool_calls if c.name != "lookup_equipment"]
+    assert asked == ["601.1.10", "601.2.10"]
     assert _actions(world) == []
 
 

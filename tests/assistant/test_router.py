@@ -171,3 +171,57 @@ def test_a_question_that_reads_like_a_report_files_nothing(world: World) -> None
     hours = _ask(world, assistant, "DG1 running hrs")
     assert hours.proposed_action is None
     assert "search_manuals" not in [c.name for c in hours.tool_calls]
+
+
+def test_a_sure_off_topic_ask_a_passage_only_brushes_is_refused(world: World) -> None:
+    # The passage shares a word, so the question goes to the manuals; nothing there answers
+    # it, and the router was sure it is off-topic: refused, not logged as a missing document.
+    text = "whats the weather tomorrow in Aberdeen"
+    assert get_router().route(text).scores["refuse"] >= 0.9
+    brush = Passage(
+        id=f"{world.org_id}-b",
+        org_id=world.org_id,
+        document_id=12,
+        document_version=1,
+        title="Bridge manual",
+        section="Routing",
+        page=4,
+        text="Weather routing is planned on the bridge.",
+    )
+    assistant = Assistant(
+        retriever=InMemoryRetriever([brush]), settings=AssistantSettings(chat_model="offline")
+    )
+    res = _ask(world, assistant, text)
+    assert res.outcome == "refuse" and not res.unanswered and not res.citations
+
+
+@pytest.mark.parametrize(
+    ("text", "refused"),
+    [
+        ("remove all the ME1 faults from the record", True),
+        ("wipe the old closed work orders", True),
+        ("delete WO 5", True),
+        ("remove the ME1 fuel filter and clean it", False),
+        ("remove old filter element from the purifier", False),
+    ],
+)
+def test_destructive_bulk_asks_are_refused_by_rule(text: str, refused: bool) -> None:
+    from assistant.intents import is_manipulation
+
+    assert is_manipulation(text) is refused
+
+
+def test_an_unsure_question_the_rules_read_as_a_report_is_filed_when_it_scores_as_one() -> None:
+    from assistant.intents import Intent
+    from assistant.router import intent_for_route
+
+    report = Intent("report_fault")
+    assert intent_for_route(report, "document_question", None, 0.42, 0.35).kind == "report_fault"
+    assert intent_for_route(report, "document_question", None, 0.42, 0.1).kind == "answer"
+    assert intent_for_route(report, "document_question", None, 0.8, 0.35).kind == "answer"
+
+
+def test_a_how_to_question_is_never_filed(world: World) -> None:
+    assistant = Assistant(retriever=InMemoryRetriever([]), settings=AssistantSettings())
+    res = _ask(world, assistant, "how to raise the azi")
+    assert res.proposed_action is None and res.outcome in ("answer", "nothing_found")
