@@ -654,7 +654,7 @@ class KnowledgeBase:
             return fused
         head = fused[: self._tuning.rerank_candidates]
         if isinstance(self._reranker, LearnedReranker):
-            scores = self._reranker.predict(self._features(query, expansion, head))
+            scores = self._reranker.blend(self._features(query, expansion, head))
         else:
             scores = self._reranker.score(query, [str(f.point.payload["text"]) for f in head])
         ladder = sorted((f.score for f in head), reverse=True)

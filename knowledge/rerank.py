@@ -84,6 +84,9 @@ class LearnedReranker:
         self.version = str(document.get("version", "?"))
         self.trained_on = tuple(document.get("trained_on") or ())
         self.depth = int(document.get("depth", 30))
+        self.prior_weight = float(document.get("prior_weight", 0.0))
+        """Weight of the fused order in the final order (see order())."""
+        self.prior_k = float(document.get("prior_k", 5.0))
         booster = xgb.Booster()
         booster.load_model(bytearray(raw))
         booster.set_param({"nthread": 1})
@@ -108,6 +111,21 @@ class LearnedReranker:
             )
         scores = self._booster.inplace_predict(np.ascontiguousarray(features, dtype=np.float32))
         return [float(s) for s in np.asarray(scores).ravel()]
+
+    def blend(self, features: np.ndarray) -> list[float]:
+        """Return each candidate's final score: the model's rank fused with the fused rank.
+
+        ``1 / (k + model rank) + prior_weight / (k + fused rank)`` (ranks from 1; rows of
+        ``features`` in fused order). With prior_weight 0 the model's order stands; a
+        positive weight keeps the fused order unless the model is sure (reciprocal-rank
+        fusion of the two orders).
+        """
+        scores = self.predict(features)
+        rank = [0] * len(scores)
+        for r, i in enumerate(rerank_order(scores)):
+            rank[i] = r + 1
+        k, w = self.prior_k, self.prior_weight
+        return [1.0 / (k + rank[i]) + w / (k + i + 1) for i in range(len(scores))]
 
 
 def rerank_order(scores: Sequence[float]) -> list[int]:
