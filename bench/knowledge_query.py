@@ -23,6 +23,7 @@ import random
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -134,7 +135,7 @@ def main() -> None:
     qs = questions(args.queries)
     qvecs = np.stack([embedder.embed_query(q) for q in qs])
     rng = random.Random(3)
-    scopes = {
+    scopes: dict[str, Callable[[], SearchScope]] = {
         "org only": lambda: SearchScope(org_id=1),
         "vessel": lambda: SearchScope(org_id=1, vessel_id=rng.randint(1, VESSELS)),
         "vessel+equipment": lambda: SearchScope(

@@ -297,18 +297,18 @@ def _load_cached(path: Path, source: str) -> list[Group] | None:
 def _save_cached(path: Path, groups: Sequence[Group]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     sizes = np.cumsum([0, *(len(g.labels) for g in groups)])
-    np.savez(
-        path,
-        x=np.concatenate([g.features for g in groups]) if groups else np.zeros((0, len(FEATURES))),
-        y=np.concatenate([g.labels for g in groups]) if groups else np.zeros(0),
-        w=np.asarray([g.weight for g in groups]),
-        bounds=np.stack([sizes[:-1], sizes[1:]], axis=1) if groups else np.zeros((0, 2), int),
-        **(
-            {"d": np.concatenate([g.docs for g in groups])}
-            if groups and all(g.docs is not None for g in groups)
-            else {}
-        ),
-    )
+    arrays: dict[str, np.ndarray] = {
+        "x": np.concatenate([g.features for g in groups])
+        if groups
+        else np.zeros((0, len(FEATURES))),
+        "y": np.concatenate([g.labels for g in groups]) if groups else np.zeros(0),
+        "w": np.asarray([g.weight for g in groups]),
+        "bounds": np.stack([sizes[:-1], sizes[1:]], axis=1) if groups else np.zeros((0, 2), int),
+    }
+    docs = [g.docs for g in groups]
+    if groups and all(d is not None for d in docs):
+        arrays["d"] = np.concatenate([d for d in docs if d is not None])
+    np.savez(path, **arrays)  # type: ignore[arg-type]
 
 
 def _keep(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +11,13 @@ import pytest
 from qdrant_client import QdrantClient
 
 from eval.rerank_train import Collection, Group, Query, collect, train
-from knowledge import KnowledgeBase, KnowledgeError, KnowledgeSettings, SearchScope
+from knowledge import (
+    KnowledgeBase,
+    KnowledgeError,
+    KnowledgeSettings,
+    Passage,
+    SearchScope,
+)
 from knowledge.index_qdrant import QdrantClientIndex
 from knowledge.rerank import SHIPPED_MODEL, LearnedReranker, rerank_order
 from knowledge.rerank_features import FEATURES
@@ -104,13 +110,17 @@ def test_shipped_model_names_what_it_was_trained_on(shipped: LearnedReranker) ->
     assert "emanual" not in names and "faa" not in names
 
 
+def _in_section(section: str) -> Callable[[Passage], int]:
+    return lambda p: int(p.section == section)
+
+
 def test_training_on_a_tiny_set_runs_and_is_deterministic(tmp_path: Path, embedder: object) -> None:
     by_section = {
         "lube oil pressure full load": "Lubrication",
         "turbocharger wash interval": "Turbocharger",
         "jacket water alarm temperature": "Cooling water",
     }
-    queries = [Query(q, lambda p, s=s: int(p.section == s), key=s) for q, s in by_section.items()]
+    queries = [Query(q, _in_section(s), key=s) for q, s in by_section.items()]
     tiny = Collection("tiny", [manual(), manual(document_id=11, title="Generator manual")], queries)
     groups = collect(tiny, embedder, tmp_path / "cache")  # type: ignore[arg-type]
     assert groups and all(g.features.shape[1] == len(FEATURES) for g in groups)
