@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -312,6 +313,7 @@ class KnowledgeBase:
             k=self._tuning.bm25_k, b=self._tuning.bm25_b, pair_weight=self._tuning.pair_weight
         )
         self._pin_threshold = pin_threshold
+        self._terms_cache = lru_cache(maxsize=8192)(self._terms_uncached)
         self._glossary = glossary if glossary is not None else Glossary.shipped()
         self._gate = VisibilityGate()
         # Re-entrant so that a paused base (writes_paused) can still copy its own index.
@@ -640,8 +642,15 @@ class KnowledgeBase:
         return head, self._features(query, expansion, head)
 
     def _features(self, query: str, expansion: Expansion, head: Sequence[Fused]) -> np.ndarray:
-        terms = self._sparse.terms
+        terms = self._text_terms
         return candidate_features(QueryTerms.of(query, expansion.phrases, terms), head, terms)
+
+    def _terms_uncached(self, text: str) -> tuple[int, ...]:
+        return tuple(self._sparse.terms(text))
+
+    def _text_terms(self, text: str) -> list[int]:
+        """Return a text's keyword terms, cached (candidates recur across queries)."""
+        return list(self._terms_cache(text))
 
     def _rerank(self, query: str, expansion: Expansion, fused: list[Fused]) -> list[Fused]:
         """Reorder the first rerank_candidates fused candidates by the reranker, if any.
