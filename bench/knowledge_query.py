@@ -1,6 +1,10 @@
 """Query latency of the embedded store at 10k and 100k chunks, with and without filters.
 
-    python -m bench.knowledge_query [--sizes 10000 100000] [--queries 60]
+    python -m bench.knowledge_query [--sizes 10000 100000] [--queries 60] [--no-recall]
+
+Each scope is timed with the learned reranker (BOSUN_RERANKER's default) and with
+reranking off, on the same index in the same run (keys ``...:p95_ms`` and
+``...:off:p95_ms``).
 
 Points are built from real passages (FAA powerplant handbook): their BM25 vectors are
 real, their dense vectors are real MiniLM embeddings of a few hundred passages plus
@@ -19,6 +23,7 @@ import random
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -120,6 +125,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--queries", type=int, default=60)
     parser.add_argument("--base", type=int, default=300, help="real passages embedded")
+    parser.add_argument("--no-recall", action="store_true", help="skip the HNSW recall table")
     args = parser.parse_args()
     settings = KnowledgeSettings()
     embedder = build_embedder(settings)
@@ -129,7 +135,7 @@ def main() -> None:
     qs = questions(args.queries)
     qvecs = np.stack([embedder.embed_query(q) for q in qs])
     rng = random.Random(3)
-    scopes = {
+    scopes: dict[str, Callable[[], SearchScope]] = {
         "org only": lambda: SearchScope(org_id=1),
         "vessel": lambda: SearchScope(org_id=1, vessel_id=rng.randint(1, VESSELS)),
         "vessel+equipment": lambda: SearchScope(
@@ -139,7 +145,7 @@ def main() -> None:
         ),
     }
     table = Table(title=f"KnowledgeBase.search latency, {embedder.name}, edge store, top 5")
-    for col in ["chunks", "scope", "p50 ms", "p95 ms", "mean hits"]:
+    for col in ["chunks", "scope", "reranker", "p50 ms", "p95 ms", "mean hits"]:
         table.add_column(col, justify="right")
     summary: dict[str, object] = {"embedder": embedder.name}
     for size in args.sizes:
@@ -152,7 +158,7 @@ def main() -> None:
             err.print(f"{size}: upsert {upsert_s:.1f} s, optimize (HNSW) {optimize_s:.1f} s")
             summary[f"{size}:upsert_s"] = round(upsert_s, 1)
             summary[f"{size}:optimize_s"] = round(optimize_s, 1)
-            for ef in [32, 64, 128, 256]:
+            for ef in [] if args.no_recall else [32, 64, 128, 256]:
                 index._hnsw_ef = ef
                 from knowledge.base import scope_filter
 
@@ -167,22 +173,28 @@ def main() -> None:
                     summary[f"{size}:recall@10:ef{ef}:{label}"] = round(r, 3)
                     err.print(f"{size}: hnsw_ef={ef} {label} recall@10={r:.3f}")
             index._hnsw_ef = settings.hnsw_ef
-            kb = KnowledgeBase(index, embedder, journal_dir=Path(tmp))
-            for label, make in scopes.items():
-                lat: list[float] = []
-                nhits: list[int] = []
-                for q in qs[:3]:
-                    kb.search(q, make())  # warm up
-                for q in qs:
-                    scope = make()
-                    t0 = time.perf_counter()
-                    hits = kb.search(q, scope)
-                    lat.append((time.perf_counter() - t0) * 1000)
-                    nhits.append(len(hits))
-                p50, p95 = np.percentile(lat, 50), np.percentile(lat, 95)
-                table.add_row(str(size), label, f"{p50:.1f}", f"{p95:.1f}", f"{np.mean(nhits):.1f}")
-                summary[f"{size}:{label}:p50_ms"] = round(float(p50), 1)
-                summary[f"{size}:{label}:p95_ms"] = round(float(p95), 1)
+            rerankers = {"learned": settings.build_reranker(), "off": None}
+            for name, reranker in rerankers.items():
+                rng.seed(3)  # the same scopes for both
+                kb = KnowledgeBase(index, embedder, journal_dir=Path(tmp), reranker=reranker)
+                for label, make in scopes.items():
+                    lat: list[float] = []
+                    nhits: list[int] = []
+                    for q in qs[:3]:
+                        kb.search(q, make())  # warm up
+                    for q in qs:
+                        scope = make()
+                        t0 = time.perf_counter()
+                        hits = kb.search(q, scope)
+                        lat.append((time.perf_counter() - t0) * 1000)
+                        nhits.append(len(hits))
+                    p50, p95 = np.percentile(lat, 50), np.percentile(lat, 95)
+                    table.add_row(
+                        str(size), label, name, f"{p50:.1f}", f"{p95:.1f}", f"{np.mean(nhits):.1f}"
+                    )
+                    key = f"{size}:{label}" if name == "learned" else f"{size}:{label}:off"
+                    summary[f"{key}:p50_ms"] = round(float(p50), 1)
+                    summary[f"{key}:p95_ms"] = round(float(p95), 1)
             kb.close()
     Console().print(table)
     print(json.dumps(summary))

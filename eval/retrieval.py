@@ -2,6 +2,13 @@
 
     python -m eval.retrieval --beir ../shared/datasets/beir/emanual-s10
 
+The Bosun row reranks as BOSUN_RERANKER says (default: the shipped learned model);
+``--reranker off`` shows the fused order, ``--reranker-model FILE`` another model, and
+``--reranker-train DIR ...`` trains one first on the shipped training data plus those BEIR
+sets (leave-one-corpus-out: ``--beir emanual-s10 --reranker-train emanual-tv-dev``).
+``--queries FILE`` asks a JSONL question set (``id``, ``question``, ``relevant``) of the
+corpus in ``--beir`` instead of its queries.jsonl (eval/cases/faa_dev.jsonl).
+
 Prints a side-by-side table (nDCG@10, recall@10, MRR@10, p50/p95 ms per query with the
 query embedding included), then, as the last line, one JSON object:
 {"set": NAME, "bm25": M, "dense": M, "bosun": M}.
@@ -25,10 +32,11 @@ from rich.console import Console
 from rich.progress import track
 from rich.table import Table
 
-from eval.retrieval_metrics import BeirSet, load_beir, summarize
+from eval.retrieval_metrics import BeirSet, load_beir, load_cases_set, summarize
 from eval.retrieval_pipeline import BosunPipeline, PipelineOptions
 from knowledge import Embedder, KnowledgeSettings, SentenceTransformerEmbedder
 from knowledge.embedder import build_embedder
+from knowledge.rerank import LearnedReranker, Reranker
 
 err = Console(stderr=True)
 
@@ -93,6 +101,20 @@ def bosun_pipeline(data: BeirSet, embedder: Embedder, options: PipelineOptions) 
             pipeline.close()
 
 
+def _reranker(
+    settings: KnowledgeSettings, embedder: Embedder, train_on: list[Path] | None
+) -> LearnedReranker | Reranker | None:
+    """Return the Bosun row's reranker: as settings say, or trained here (--reranker-train)."""
+    if not train_on or settings.reranker == "off":
+        return settings.build_reranker()
+    from eval.rerank_train import train, training_groups
+
+    groups = training_groups(embedder, settings.home / "cache" / "rerank", train_on)
+    model = LearnedReranker(train(groups), source="--reranker-train")
+    err.print(f"reranker {model.version} trained on {', '.join(model.trained_on)}")
+    return model
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--beir", type=Path, required=True, help="BEIR folder")
@@ -109,14 +131,37 @@ def main(argv: list[str] | None = None) -> int:
         default="ingestion",
         help="ingestion: the product's chunker (default); words: 150-word windows, 40 overlap",
     )
+    parser.add_argument(
+        "--reranker",
+        choices=["settings", "learned", "off"],
+        default="settings",
+        help="Bosun pipeline's reranker (default: BOSUN_RERANKER / settings, i.e. learned)",
+    )
+    parser.add_argument("--reranker-model", type=Path, help="a learned reranker model file")
+    parser.add_argument(
+        "--reranker-train",
+        type=Path,
+        nargs="+",
+        help="train a reranker on the shipped training data plus these BEIR sets, use it",
+    )
+    parser.add_argument("--queries", type=Path, help="JSONL questions over --beir's corpus")
     args = parser.parse_args(argv)
-    data = load_beir(args.beir, args.split)
+    data = (
+        load_cases_set(args.beir, args.queries)
+        if args.queries
+        else load_beir(args.beir, args.split)
+    )
     err.print(f"{data.name}: {len(data.corpus)} documents, {len(data.queries)} queries with qrels")
     settings = KnowledgeSettings()
     if args.embedder != "settings":
         settings = settings.model_copy(update={"embedder": args.embedder})
+    if args.reranker != "settings":
+        settings = settings.model_copy(update={"reranker": args.reranker})
+    if args.reranker_model:
+        settings = settings.model_copy(update={"reranker_model": args.reranker_model})
     reference = SentenceTransformerEmbedder()
     bosun_embedder = reference if settings.embedder == "torch" else build_embedder(settings)
+    reranker = _reranker(settings, bosun_embedder, args.reranker_train)
 
     results = {
         "bm25": bm25_baseline(data),
@@ -124,10 +169,14 @@ def main(argv: list[str] | None = None) -> int:
         "bosun": bosun_pipeline(
             data,
             bosun_embedder,
-            PipelineOptions(chunker=args.chunker, glossary=settings.glossary),
+            PipelineOptions(chunker=args.chunker, glossary=settings.glossary, reranker=reranker),
         ),
     }
-    table = Table(title=f"{data.name} ({len(data.queries)} queries; Bosun: {bosun_embedder.name})")
+    label = getattr(reranker, "version", None) and f"reranker {reranker.version}"  # type: ignore[union-attr]
+    label = label or ("reranker off" if reranker is None else "cross-encoder")
+    table = Table(
+        title=f"{data.name} ({len(data.queries)} queries; Bosun: {bosun_embedder.name}, {label})"
+    )
     table.add_column("system")
     for metric in ["ndcg@10", "recall@10", "mrr@10", "p50_ms", "p95_ms"]:
         table.add_column(metric, justify="right")

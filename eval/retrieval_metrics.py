@@ -46,6 +46,26 @@ def load_beir(folder: Path, split: str = "test") -> BeirSet:
     return BeirSet(folder.name, corpus, queries, qrels)
 
 
+def load_cases_set(folder: Path, cases: Path) -> BeirSet:
+    """Load a corpus.jsonl (ids as ``_id`` or ``id``; title, else the ``source`` file's stem)
+    with questions from a JSONL file of ``{"id", "question", "relevant": [corpus ids]}``."""
+    corpus: dict[str, tuple[str, str]] = {}
+    with (folder / "corpus.jsonl").open() as fh:
+        for line in fh:
+            if line.strip():
+                d = json.loads(line)
+                title = d.get("title") or Path(str(d.get("source") or "")).stem
+                corpus[str(d.get("_id", d.get("id")))] = (str(title), str(d.get("text") or ""))
+    queries: dict[str, str] = {}
+    qrels: dict[str, dict[str, int]] = {}
+    for line in cases.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            case = json.loads(line)
+            queries[str(case["id"])] = str(case["question"])
+            qrels[str(case["id"])] = {str(d): 1 for d in case["relevant"]}
+    return BeirSet(f"{folder.name}:{cases.stem}", corpus, queries, qrels)
+
+
 def ndcg_at_k(ranked: Sequence[str], rels: Mapping[str, int], k: int = 10) -> float:
     dcg = sum((2 ** rels.get(d, 0) - 1) / math.log2(i + 2) for i, d in enumerate(ranked[:k]))
     ideal = sorted(rels.values(), reverse=True)[:k]

@@ -21,6 +21,7 @@ from ingestion import (
 )
 from knowledge import Embedder, FusionWeights, KnowledgeBase, Passage, SearchScope, SearchTuning
 from knowledge.index_edge import EdgeVectorIndex
+from knowledge.rerank import LearnedReranker, Reranker
 
 ORG = 1
 
@@ -42,6 +43,8 @@ class PipelineOptions:
     heading_weight: float = SearchTuning().heading_weight
     glossary: bool = True
     """Expand queries with the shipped crew vocabulary (BOSUN_GLOSSARY=off: as typed)."""
+    reranker: LearnedReranker | Reranker | None = None
+    """The reranker of the fused candidates (None: the fused order, BOSUN_RERANKER=off)."""
 
 
 def chunk_words(text: str, size: int, overlap: int) -> list[str]:
@@ -92,6 +95,7 @@ class BosunPipeline:
             embedder,
             journal_dir=folder,
             tuning=tuning,
+            reranker=options.reranker,
         )
         self.doc_ids: list[str] = []
 

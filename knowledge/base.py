@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ import numpy as np
 
 from knowledge.embedder import Embedder, FloatArray
 from knowledge.errors import KnowledgeError
-from knowledge.fusion import FusionWeights, fuse
+from knowledge.fusion import Fused, FusionWeights, fuse
 from knowledge.glossary import Expansion, Glossary
 from knowledge.index import (
     DENSE,
@@ -32,7 +33,8 @@ from knowledge.index import (
     VectorIndex,
     VectorQuery,
 )
-from knowledge.rerank import Reranker
+from knowledge.rerank import LearnedReranker, Reranker, rerank_order
+from knowledge.rerank_features import QueryTerms, candidate_features
 from knowledge.sparse import Bm25Encoder
 from knowledge.types import Citation, DocumentKind, Hit, Passage, SearchScope
 from knowledge.visibility import VisibilityGate
@@ -98,6 +100,7 @@ class SearchTuning:
     candidates: int = 50
     fusion: FusionWeights = field(default_factory=FusionWeights)
     rerank_candidates: int = 30
+    """How many of the fused candidates a reranker reorders (the rest keep their order)."""
     title_weight: int = 3
     """How many times title and section are repeated in the keyword text (field weighting)."""
     bm25_k: float = 1.2
@@ -297,7 +300,7 @@ class KnowledgeBase:
         embedder: Embedder,
         *,
         journal_dir: Path | None = None,
-        reranker: Reranker | None = None,
+        reranker: Reranker | LearnedReranker | None = None,
         tuning: SearchTuning | None = None,
         pin_threshold: float = 0.85,
         glossary: Glossary | None = None,
@@ -310,6 +313,7 @@ class KnowledgeBase:
             k=self._tuning.bm25_k, b=self._tuning.bm25_b, pair_weight=self._tuning.pair_weight
         )
         self._pin_threshold = pin_threshold
+        self._terms_cache = lru_cache(maxsize=8192)(self._terms_uncached)
         self._glossary = glossary if glossary is not None else Glossary.shipped()
         self._gate = VisibilityGate()
         # Re-entrant so that a paused base (writes_paused) can still copy its own index.
@@ -600,7 +604,7 @@ class KnowledgeBase:
         """
         if not isinstance(scope, SearchScope):
             raise KnowledgeError("search needs a SearchScope with the caller's org_id")
-        dense, sparse = self._query_vectors(query, scope)
+        dense, sparse, expansion = self._query_vectors(query, scope)
         n = max(self._tuning.candidates, limit)
         with self._gate.reading() as hidden:
             flt = scope_filter(scope, hidden)
@@ -611,14 +615,7 @@ class KnowledgeBase:
             if include_pinned:
                 queries.append(VectorQuery(DENSE, dense.tolist(), _pin_filter(scope), 1))
             results = self._index.search(queries)
-        fused = fuse(results[0], results[1], self._tuning.fusion)
-        if self._reranker is not None and fused:
-            head = fused[: self._tuning.rerank_candidates]
-            scores = self._reranker.score(query, [p.point.payload["text"] for p in head])
-            for f, s in zip(head, scores, strict=True):
-                f.signals["rerank"] = s
-                f.score = s
-            fused = sorted(head, key=lambda f: f.score, reverse=True) + fused[len(head) :]
+        fused = self._rerank(query, expansion, fuse(results[0], results[1], self._tuning.fusion))
         hits = [
             _hit(passage_from_payload(f.point.payload), f.score, f.signals) for f in fused[:limit]
         ]
@@ -626,13 +623,68 @@ class KnowledgeBase:
             hits = [_pin_hit(results[2][0]), *hits][:limit]
         return hits
 
+    def candidate_features(
+        self, query: str, scope: SearchScope, depth: int | None = None
+    ) -> tuple[list[Fused], np.ndarray]:
+        """Return the fused candidates of a query (no reranking) and their reranker features.
+
+        What the learned reranker sees at search time; its training collects the same.
+        """
+        dense, sparse, expansion = self._query_vectors(query, scope)
+        with self._gate.reading() as hidden:
+            flt = scope_filter(scope, hidden)
+            n = self._tuning.candidates
+            results = self._index.search(
+                [VectorQuery(DENSE, dense.tolist(), flt, n), VectorQuery(SPARSE, sparse, flt, n)]
+            )
+        fused = fuse(results[0], results[1], self._tuning.fusion)
+        head = fused[: depth or self._tuning.rerank_candidates]
+        return head, self._features(query, expansion, head)
+
+    def _features(self, query: str, expansion: Expansion, head: Sequence[Fused]) -> np.ndarray:
+        terms = self._text_terms
+        return candidate_features(QueryTerms.of(query, expansion.phrases, terms), head, terms)
+
+    def _terms_uncached(self, text: str) -> tuple[int, ...]:
+        return tuple(self._sparse.terms(text))
+
+    def _text_terms(self, text: str) -> list[int]:
+        """Return a text's keyword terms, cached (candidates recur across queries)."""
+        return list(self._terms_cache(text))
+
+    def _rerank(self, query: str, expansion: Expansion, fused: list[Fused]) -> list[Fused]:
+        """Reorder the first rerank_candidates fused candidates by the reranker, if any.
+
+        The reordered candidates take the fused scores in order (best score to the new
+        first), so scores stay on the fusion's scale and decrease down the list; the
+        reranker's own score is in the ``rerank`` signal.
+        """
+        if self._reranker is None or not fused:
+            return fused
+        head = fused[: self._tuning.rerank_candidates]
+        if isinstance(self._reranker, LearnedReranker):
+            scores = self._reranker.blend(self._features(query, expansion, head))
+        else:
+            scores = self._reranker.score(query, [str(f.point.payload["text"]) for f in head])
+        ladder = sorted((f.score for f in head), reverse=True)
+        order = rerank_order(scores)
+        for f, score in zip(head, scores, strict=True):
+            f.signals["fused"] = f.score
+            f.signals["rerank"] = score
+        reranked = [head[i] for i in order]
+        for f, score in zip(reranked, ladder, strict=True):
+            f.score = score
+        return reranked + fused[len(head) :]
+
     def expand(self, query: str, scope: SearchScope) -> Expansion:
         """Return what the crew vocabulary adds to a query within a scope (nothing when off)."""
         if not self._tuning.glossary:
             return Expansion(query, (), (), query)
         return self._glossary.with_vocabulary(scope.vocabulary).expand(query)
 
-    def _query_vectors(self, query: str, scope: SearchScope) -> tuple[FloatArray, SparseVector]:
+    def _query_vectors(
+        self, query: str, scope: SearchScope
+    ) -> tuple[FloatArray, SparseVector, Expansion]:
         """Return the dense and keyword vectors of a query, expanded by the vocabulary.
 
         The typed query leads on both sides: added keyword terms weigh expansion_weight,
@@ -641,12 +693,12 @@ class KnowledgeBase:
         dense = self._embedder.embed_query(query)
         expansion = self.expand(query, scope)
         if not expansion.expanded:
-            return dense, self._sparse.encode_query(query)
+            return dense, self._sparse.encode_query(query), expansion
         sparse = self._sparse.encode_query(query, expansion.phrases, self._tuning.expansion_weight)
         extra = self._embedder.embed_query(expansion.inline)
         mixed = dense + self._tuning.expansion_dense_weight * extra
         norm = float(np.linalg.norm(mixed))
-        return np.asarray(mixed / max(norm, 1e-12), dtype=np.float32), sparse
+        return np.asarray(mixed / max(norm, 1e-12), dtype=np.float32), sparse, expansion
 
     # ---------------------------------------------------------------- pins
     def pin_answer(

@@ -7,7 +7,6 @@ from dataclasses import replace
 from knowledge.base import KnowledgeBase, SearchTuning
 from knowledge.embedder import Embedder, build_embedder
 from knowledge.index import VectorIndex
-from knowledge.rerank import CrossEncoderReranker, Reranker
 from knowledge.settings import KnowledgeSettings
 
 
@@ -42,14 +41,11 @@ def open_knowledge_base(
     tuning = tuning or SearchTuning()
     if not settings.glossary:
         tuning = replace(tuning, glossary=False)
-    reranker: Reranker | None = (
-        CrossEncoderReranker(settings.reranker_path) if settings.reranker_path else None
-    )
     return KnowledgeBase(
         build_index(settings, dimension=emb.dimension),
         emb,
         journal_dir=settings.home / "knowledge",
-        reranker=reranker,
+        reranker=settings.build_reranker(),
         tuning=tuning,
         pin_threshold=settings.pin_threshold,
     )

@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from knowledge.rerank import SHIPPED_MODEL, CrossEncoderReranker, LearnedReranker, Reranker
+
 EmbedderBackend = Literal["torch", "onnx-int8", "onnx", "mpnet"]
 
 
@@ -32,9 +34,20 @@ class KnowledgeSettings(BaseSettings):
         "or mpnet (all-mpnet-base-v2, 768-dim, an optional extra: see README).",
     )
     embed_batch_size: int = Field(default=32, ge=1, description="Passages per embedding batch.")
+    reranker: Literal["learned", "off"] = Field(
+        default="learned",
+        description="Rerank the fused candidates: learned (the shipped XGBoost model over "
+        "candidate features, or BOSUN_RERANKER_MODEL) or off (the fused order as is).",
+    )
+    reranker_model: Path | None = Field(
+        default=None,
+        description="A learned reranker model file (python -m eval.rerank_train); unset uses "
+        "the shipped knowledge/data/reranker.json.",
+    )
     reranker_path: Path | None = Field(
         default=None,
-        description="Folder of a sentence-transformers cross-encoder; unset disables reranking.",
+        description="Folder of a sentence-transformers cross-encoder; when set (and "
+        "BOSUN_RERANKER is not off) it reranks instead of the learned model.",
     )
     hnsw_ef: int = Field(
         default=256,
@@ -51,6 +64,14 @@ class KnowledgeSettings(BaseSettings):
         le=1.0,
         description="Cosine similarity above which a pinned answer is returned first.",
     )
+
+    def build_reranker(self) -> Reranker | LearnedReranker | None:
+        """Return the configured reranker (None when BOSUN_RERANKER=off)."""
+        if self.reranker == "off":
+            return None
+        if self.reranker_path is not None:
+            return CrossEncoderReranker(self.reranker_path)
+        return LearnedReranker.load(self.reranker_model or SHIPPED_MODEL)
 
     @property
     def store_dir(self) -> Path:
