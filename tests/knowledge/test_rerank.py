@@ -114,6 +114,7 @@ def _in_section(section: str) -> Callable[[Passage], int]:
     return lambda p: int(p.section == section)
 
 
+@pytest.mark.slow
 def test_training_on_a_tiny_set_runs_and_is_deterministic(tmp_path: Path, embedder: object) -> None:
     by_section = {
         "lube oil pressure full load": "Lubrication",
