@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
@@ -31,7 +32,7 @@ class PostgresSink:
     async def write(self, readings: Sequence[Reading]) -> None:
         try:
             if self.conn is None or self.conn.closed:
-                self.conn = await psycopg.AsyncConnection.connect(self.conninfo)
+                self.conn = await psycopg.AsyncConnection.connect(self.conninfo, connect_timeout=2)
             async with self.conn.cursor() as cur:
                 await cur.executemany(
                     f"INSERT INTO {self.table} (tag, time, value) VALUES (%s, %s, %s) "
@@ -101,7 +102,7 @@ sources:
     marks: dict[str, datetime] = {}
     await runtime.start()
     try:
-        await wait_until(lambda: sink.attempted >= 50)
+        await wait_until(lambda: sink.attempted >= 50, what="50 readings written before the cut")
         marks["cut"] = datetime.now(UTC)
         await proxy.cut()  # the database goes away mid-run
         await wait_until(lambda: runtime.buffer.depth >= 300)
@@ -115,10 +116,13 @@ sources:
         await wait_until(lambda: len(produced) >= after_replay + 20)
         marks["stop"] = datetime.now(UTC)
     finally:
-        await runtime.stop()  # flushes what is still in memory
-        await sink.close()
-        await proxy.stop()
-        await server.stop()
+        try:
+            async with asyncio.timeout(30):  # a hang here must fail the test, not stall the run
+                await runtime.stop()  # flushes what is still in memory
+                await sink.close()
+        finally:
+            await proxy.stop()
+            await server.stop()
     assert sink.failures >= 1
     with psycopg.connect(conninfo(pg_url)) as conn:
         rows = conn.execute(f"SELECT tag, time, value FROM {TABLE}").fetchall()
