@@ -7,12 +7,20 @@ organization with a vessel and one user per role. Each call commits its own tran
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
 
 from records import ALL_TENANTS, Caller, Database, Role, register, system_caller, users
 from records import register_import as importer
 from records.register_import import ImportReport
+
+if TYPE_CHECKING:
+    from channels.app.runtime import Bosun
 
 SHORE_SIDE = (Role.shore, Role.admin)
 """Roles that see the whole fleet: the tenant gives them no vessel list."""
@@ -150,3 +158,23 @@ def tenant(
         if with_keys:
             made.keys[role] = api_key(db, org_id, person.id)
     return made
+
+
+@contextmanager
+def ready_bosun(home: Path, **settings: Any) -> Iterator[Bosun]:
+    """A running Bosun on a fresh ``home``, marked ready, embedding with torch.
+
+    torch, not the default int8 ONNX model, because ONNX is exported once per home and a
+    test home is thrown away.
+    """
+    from channels.app.runtime import open_bosun
+    from channels.app.settings import Settings
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("BOSUN_EMBEDDER", "torch")
+        running = open_bosun(Settings(home=home, **settings))
+        running.startup.ready.set()
+        try:
+            yield running
+        finally:
+            running.close()

@@ -11,8 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bench.zip_bomb import build_docx_bomb
-from channels.app.runtime import Bosun, open_bosun
-from channels.app.settings import Settings
+from channels.app.runtime import Bosun
 from channels.http.app import create_app
 from channels.services.knowledge import (
     RecordsDocumentRegistry,
@@ -21,6 +20,7 @@ from channels.services.knowledge import (
 )
 from ingestion import SourceFile
 from records import Role, documents, system_caller
+from tests import factories
 from tests.api.conftest import Tenant, make_tenant
 from tests.ingestion.conftest import _make_manual_pdf
 
@@ -34,13 +34,8 @@ HOSTILE_HTML = b"""<!doctype html><html><head><title>Steering gear</title></head
 
 @pytest.fixture(scope="module")
 def home_bosun(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bosun]:
-    mp = pytest.MonkeyPatch()
-    mp.setenv("BOSUN_EMBEDDER", "torch")  # no ONNX export per test home
-    running = open_bosun(Settings(home=Path(tmp_path_factory.mktemp("hostile_home"))))
-    running.startup.ready.set()
-    yield running
-    running.close()
-    mp.undo()
+    with factories.ready_bosun(tmp_path_factory.mktemp("hostile_home")) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

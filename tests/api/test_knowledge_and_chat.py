@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from channels.app.runtime import Bosun, open_bosun
-from channels.app.settings import Settings
+from channels.app.runtime import Bosun
 from channels.http.app import create_app
 from channels.services.chat import open_gateway
 from records import Role
+from tests import factories
 from tests.api.conftest import Tenant, make_tenant
 
 pytestmark = pytest.mark.slow
@@ -33,14 +33,8 @@ Replace the barrel O-rings of the injection pump every 8000 running hours.
 
 @pytest.fixture(scope="module")
 def home_bosun(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bosun]:
-    mp = pytest.MonkeyPatch()
-    mp.setenv("BOSUN_EMBEDDER", "torch")  # no ONNX export per test home
-    home = tmp_path_factory.mktemp("knowledge_home")
-    running = open_bosun(Settings(home=Path(home)))
-    running.startup.ready.set()
-    yield running
-    running.close()
-    mp.undo()
+    with factories.ready_bosun(tmp_path_factory.mktemp("knowledge_home")) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from channels.app.runtime import Bosun, open_bosun
-from channels.app.settings import Settings
+from channels.app.runtime import Bosun
 from channels.cli import knowledge as knowledge_cli
 from channels.http.app import create_app
 from ingestion.ocr import ocr_tools_missing
 from records import Role
+from tests import factories
 from tests.api.conftest import Tenant, make_tenant
 from tests.conftest import skip_or_fail
 
@@ -25,13 +24,8 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def home_bosun(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bosun]:
-    mp = pytest.MonkeyPatch()
-    mp.setenv("BOSUN_EMBEDDER", "torch")  # no ONNX export per test home
-    running = open_bosun(Settings(home=Path(tmp_path_factory.mktemp("scans_home"))))
-    running.startup.ready.set()
-    yield running
-    running.close()
-    mp.undo()
+    with factories.ready_bosun(tmp_path_factory.mktemp("scans_home")) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from channels.app.runtime import Bosun, open_bosun
-from channels.app.settings import Settings
+from channels.app.runtime import Bosun
 from records import Role
+from tests import factories
 from tests.slack.conftest import PUBLIC_URL, Crew, dm, post_event, unique
 from tests.slack.fake_slack import FakeSlack
 
@@ -28,13 +27,9 @@ free of air bubbles, then close the vent screw.
 
 @pytest.fixture(scope="module")
 def bosun(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bosun]:
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("BOSUN_EMBEDDER", "torch")  # no ONNX export for one test home
-        home = Path(tmp_path_factory.mktemp("slack_cite_home"))
-        running = open_bosun(Settings(home=home, public_url=PUBLIC_URL))
-        running.startup.ready.set()
+    home = tmp_path_factory.mktemp("slack_cite_home")
+    with factories.ready_bosun(home, public_url=PUBLIC_URL) as running:
         yield running
-        running.close()
 
 
 def test_sources_link_to_the_document_without_a_key(
