@@ -39,6 +39,17 @@ def make_engine(url: str, *, app_role: str = "", null_pool: bool = False) -> Eng
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
+        @event.listens_for(engine, "savepoint")
+        def _sqlite_savepoint(conn: Any, _name: str) -> None:
+            # pysqlite opens a transaction only before a write, and a SAVEPOINT outside one
+            # starts a deferred transaction whose first read pins a snapshot. Its later write
+            # then fails at once with "database is locked" when another writer got in first
+            # (SQLite cannot wait there). Savepoints guard racing writes, so take the write
+            # lock up front, waiting up to the busy timeout like any other writer.
+            dbapi_conn = conn.connection.dbapi_connection
+            if dbapi_conn is not None and not dbapi_conn.in_transaction:
+                dbapi_conn.execute("BEGIN IMMEDIATE")
+
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = str(parsed.set(drivername="postgresql+psycopg"))
