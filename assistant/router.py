@@ -7,6 +7,12 @@ A multinomial logistic regression (fixed seed) over the packaged MiniLM sentence
 plus hashed character and word n-grams (which carry typos, abbreviations and upper-case
 work-order shorthand). The weights sit beside the data with the data's sha256 and the
 embedder's name; loading refuses weights that do not match the data.
+
+Training reads the set's embeddings from ``utterances.vectors.npz`` (committed beside the data,
+keyed by its sha256) rather than embedding afresh: torch's float arithmetic differs in the last
+bits between CPUs, enough to flip a message that sits on a decision boundary, so retraining
+from committed vectors is what gives the same weights on every machine. ``train --re-embed``
+recomputes them (and is needed after the data changes).
 """
 
 from __future__ import annotations
@@ -51,6 +57,7 @@ DATA_FILE = DATA_DIR / "utterances.jsonl"
 WEIGHTS_FILE = DATA_DIR / "router.npz"
 META_FILE = DATA_DIR / "router.json"
 DEV_FILE = DATA_DIR / "router_dev.jsonl"
+VECTORS_FILE = DATA_DIR / "utterances.vectors.npz"
 
 SEED = 13
 C = 4.0
@@ -198,6 +205,29 @@ def embed_texts(
     return np.stack([known[t] for t in texts]).astype(np.float32)
 
 
+def read_vectors(path: Path, data_sha256: str, embedder: str) -> npt.NDArray[np.float32] | None:
+    """Return the committed embeddings of a data set, or None when absent or of other data."""
+    if not path.exists():
+        return None
+    with np.load(path, allow_pickle=False) as z:
+        if str(z["data_sha256"]) != data_sha256 or str(z["embedder"]) != embedder:
+            return None
+        stored: npt.NDArray[np.float32] = z["vectors"].astype(np.float32)
+        return stored
+
+
+def write_vectors(
+    path: Path, vectors: npt.NDArray[np.float32], data_sha256: str, embedder: str
+) -> None:
+    """Store a data set's embeddings (float16, row order of the data) with its sha256."""
+    np.savez_compressed(
+        path,
+        data_sha256=np.array(data_sha256),
+        embedder=np.array(embedder),
+        vectors=vectors.astype(np.float16),
+    )
+
+
 def _embed_all(
     embedder: Embedder, texts: Sequence[str], *, progress: bool
 ) -> npt.NDArray[np.float32]:
@@ -307,10 +337,15 @@ def train(
     embedder: Embedder | None = None,
     progress: bool = True,
     cache: Path | None = None,
+    vectors: Path | None = None,
+    re_embed: bool = False,
 ) -> dict[str, Any]:
     """Train on the data (held-out slice excluded), write weights and metadata, return figures.
 
-    ``cache`` keeps embeddings between runs while the data is being written (a file of its own).
+    The set's embeddings come from ``vectors`` (default: ``utterances.vectors.npz`` for the
+    repository's data) when it matches the data and embedder; otherwise, or with
+    ``re_embed``, they are computed and written there. ``cache`` keeps embeddings between
+    runs while the data is being written (a file of its own).
     """
     from sklearn.linear_model import LogisticRegression
 
@@ -326,7 +361,18 @@ def train(
     emb = embedder or default_embedder()
     started = time.perf_counter()
     texts = [r.text for r in rows]
-    embedded = embed_texts(emb, texts, progress=progress, cache=cache)
+    sha = file_sha256(data)
+    vectors = vectors or (VECTORS_FILE if data == DATA_FILE else None)
+    embedded = None if re_embed or vectors is None else read_vectors(vectors, sha, emb.name)
+    if embedded is not None and vectors is not None:
+        say(f"embeddings from {vectors.name} (`--re-embed` recomputes them)")
+    else:
+        # stored as float16: train on exactly what a later run will read back
+        embedded = embed_texts(emb, texts, progress=progress, cache=cache)
+        embedded = embedded.astype(np.float16).astype(np.float32)
+        if vectors is not None:
+            write_vectors(vectors, embedded, sha, emb.name)
+            say(f"wrote the set's embeddings to {vectors.name}")
     hashed = _Hashing().transform(texts)
     x = _features(embedded, hashed)
     y = np.array([LABELS.index(r.label) for r in rows])
@@ -345,7 +391,7 @@ def train(
     train_acc = float((predicted[mask] == y[mask]).mean())
     figures: dict[str, Any] = {
         "labels": list(LABELS),
-        "data_sha256": file_sha256(data),
+        "data_sha256": sha,
         "embedder": emb.name,
         "seed": SEED,
         "C": C,
@@ -489,11 +535,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     t = sub.add_parser("train", help="train from assistant/data/utterances.jsonl and save weights")
     t.add_argument("--cache", type=Path, help="a file keeping embeddings between runs")
+    t.add_argument(
+        "--re-embed",
+        action="store_true",
+        help=f"recompute the set's embeddings instead of reading {VECTORS_FILE.name}",
+    )
     r = sub.add_parser("route", help="print the route of each text")
     r.add_argument("texts", nargs="+")
     args = parser.parse_args(argv)
     if args.command == "train":
-        figures = train(cache=args.cache)
+        figures = train(cache=args.cache, re_embed=args.re_embed)
         print(json.dumps({k: v for k, v in figures.items() if k != "labels"}))
         return 0
     router = get_router()

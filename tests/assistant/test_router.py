@@ -6,6 +6,7 @@ import shutil
 import uuid
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant import (
@@ -20,10 +21,13 @@ from assistant.router import (
     DATA_FILE,
     LABELS,
     META_FILE,
+    VECTORS_FILE,
     WEIGHTS_FILE,
     embed_texts,
+    file_sha256,
     get_router,
     load_utterances,
+    read_vectors,
     train,
 )
 from knowledge import Passage
@@ -42,6 +46,8 @@ def test_retraining_from_the_repository_data_gives_the_committed_labels(
     rows = load_utterances()
     assert len(rows) >= 2000
     assert {r.label for r in rows} == set(LABELS)
+    committed = read_vectors(VECTORS_FILE, file_sha256(DATA_FILE), router.embedder.name)
+    assert committed is not None, "utterances.vectors.npz is stale: train --re-embed"
     cache = tmp_path / "embeddings.npz"
     figures = train(
         weights=tmp_path / "router.npz",
@@ -58,6 +64,11 @@ def test_retraining_from_the_repository_data_gives_the_committed_labels(
     texts = [r.text for r in rows]
     embedded = embed_texts(router.embedder, texts, progress=False, cache=cache)
     assert retrained.labels_for(texts, embedded) == router.labels_for(texts, embedded)
+    # the committed vectors are this embedder's output for this data (to float16 and CPU noise)
+    cosine = np.sum(committed * embedded, axis=1) / (
+        np.linalg.norm(committed, axis=1) * np.linalg.norm(embedded, axis=1)
+    )
+    assert float(cosine.min()) > 0.999
 
 
 def test_weights_of_other_data_are_refused_with_the_command_to_retrain(tmp_path: Path) -> None:
