@@ -4,45 +4,15 @@ from __future__ import annotations
 
 import re
 
+from records.periods import NUMBER_WORDS
+
 _FILLERS = re.compile(
     r"\b(?:uh+|um+|umm+|er+m*|ah+|hmm+|mm+|like,|you know|i mean|okay so|ok so|so yeah)\b[,.]?\s*",
     re.IGNORECASE,
 )
 
-_UNITS = {
-    "zero": 0,
-    "oh": 0,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "seventeen": 17,
-    "eighteen": 18,
-    "nineteen": 19,
-}
-_TENS = {
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fourty": 40,
-    "fifty": 50,
-    "sixty": 60,
-    "seventy": 70,
-    "eighty": 80,
-    "ninety": 90,
-}
+_UNITS = {"oh": 0} | {w: n for w, n in NUMBER_WORDS.items() if n < 20}
+_TENS = {w: n for w, n in NUMBER_WORDS.items() if n >= 20}
 _SCALES = {"hundred": 100, "thousand": 1000}
 _ORDINALS = {"first": "1", "second": "2", "third": "3", "fourth": "4", "fifth": "5"}
 

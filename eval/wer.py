@@ -31,22 +31,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from records.periods import NUMBER_WORDS
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CASES = ROOT / "eval" / "cases" / "speech.jsonl"
 DEFAULT_REGISTER = ROOT / "records" / "demo" / "register.yaml"
 DEFAULT_VOICES = "en-us:160,en:150"
 CONTENT_TYPES = {"wav": "audio/wav", "ogg": "audio/ogg", "webm": "audio/webm"}
 
-_UNITS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
-    "nineteen": 19,
-}  # fmt: skip
-_TENS = {
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-    "eighty": 80, "ninety": 90,
-}  # fmt: skip
+_UNITS = {w: n for w, n in NUMBER_WORDS.items() if n < 20}
+_TENS = {w: n for w, n in NUMBER_WORDS.items() if n >= 20}
 _SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
 
 

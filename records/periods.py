@@ -9,9 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 from records.errors import invalid
 
 _UNITS = {"day": 1, "week": 7, "month": 30, "year": 365}
-_NUMBERS = {
-    "a": 1,
-    "an": 1,
+NUMBER_WORDS = {
+    "zero": 0,
     "one": 1,
     "two": 2,
     "three": 3,
@@ -22,8 +21,29 @@ _NUMBERS = {
     "eight": 8,
     "nine": 9,
     "ten": 10,
+    "eleven": 11,
     "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fourty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
 }
+"""English number words up to ninety, as crews say and speech-to-text writes them (one table
+for periods here and for ``assistant.spoken``)."""
+_NUMBERS = {"a": 1, "an": 1} | {w: n for w, n in NUMBER_WORDS.items() if 1 <= n <= 12}
+"""How many days, weeks, months or years crews say in words ("last three months")."""
 _MONTHS = {
     m: i
     for i, names in enumerate(

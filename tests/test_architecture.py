@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -28,8 +29,19 @@ ALLOWED: dict[str, set[str]] = {
 }
 
 
+@functools.cache
+def _parsed(path: Path, stamp: tuple[int, int]) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+
+
+def _tree(path: Path) -> ast.Module:
+    """Return a module's syntax tree, parsed once for all the rules (again if it changed)."""
+    stat = path.stat()
+    return _parsed(path, (stat.st_mtime_ns, stat.st_size))
+
+
 def _imports(path: Path) -> list[tuple[int, str]]:
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    tree = _tree(path)
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -104,7 +116,7 @@ def _room_violations() -> list[str]:
 
 def _sql(path: Path) -> list[tuple[int, str]]:
     """Return (line, what) of each SQLAlchemy query a module builds or runs."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    tree = _tree(path)
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sqlalchemy"):
@@ -202,7 +214,7 @@ def _reexports(module: str, path: Path, modules: dict[str, Path]) -> dict[str, s
     if path.name != "__init__.py":
         return {}
     found = {}
-    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+    for node in _tree(path).body:
         if (
             isinstance(node, ast.ImportFrom)
             and node.level == 0
@@ -242,7 +254,7 @@ def _import_graph(package: str) -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {m: set() for m in modules}
     for module, path in modules.items():
         is_package = path.name == "__init__.py"
-        for node in _run_time_nodes(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in _run_time_nodes(_tree(path)):
             targets: list[str] = []
             if isinstance(node, ast.Import):
                 targets = [alias.name for alias in node.names]
@@ -404,7 +416,7 @@ def _root_name(node: ast.expr) -> str | None:
 
 def _queries(path: Path) -> list[tuple[int, str]]:
     """Return (line, what) of every SQLAlchemy query a module builds or runs."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    tree = _tree(path)
     builders: set[str] = set()  # local names of sqlalchemy's query builders
     bound: set[str] = set()  # every local name an ``import sqlalchemy...`` binds
     for node in ast.walk(tree):

@@ -13,7 +13,7 @@ import typer
 
 from channels.cli.console import fail, out
 from channels.cli.context import OrganizationOption
-from channels.cli.knowledge import _documents_call as _api_call
+from channels.cli.home import reach
 
 glossary_app = typer.Typer(
     no_args_is_help=True, help="Crew abbreviations that expand searches (shipped and your own)."
@@ -36,7 +36,7 @@ def glossary_list(
     """List the terms that expand searches."""
     if source not in ("all", "organization", "shipped"):
         raise fail("--source is all, organization or shipped")
-    items: list[dict[str, Any]] = _api_call(organization, "GET", URL, params={"source": source})[
+    items: list[dict[str, Any]] = reach(organization).api("GET", URL, params={"source": source})[
         "items"
     ]
     if as_json:
@@ -70,7 +70,7 @@ def glossary_add(
     body: dict[str, Any] = {"term": term, "expansion": expansion}
     if notes:
         body["notes"] = notes
-    item = _api_call(organization, "POST", URL, json=body)
+    item = reach(organization).api("POST", URL, json=body)
     override = " (overrides the shipped entry)" if item["overrides_shipped"] else ""
     out.print(f"{item['term']} -> {'; '.join(item['expansions'])}{override}")
 
@@ -81,12 +81,13 @@ def glossary_remove(
     organization: OrganizationOption = None,
 ) -> None:
     """Remove an organization term (a shipped entry it overrode applies again)."""
-    own = _api_call(organization, "GET", URL, params={"source": "organization"})["items"]
+    home = reach(organization)
+    own = home.api("GET", URL, params={"source": "organization"})["items"]
     found = [i for i in own if _key(i["term"]) == _key(term)]
     if not found:
         raise fail(
             f"no organization entry for {term!r}: shipped entries cannot be removed, "
             "only overridden (bosun glossary add TERM EXPANSION)"
         )
-    _api_call(organization, "DELETE", f"{URL}/{found[0]['id']}")
+    home.api("DELETE", f"{URL}/{found[0]['id']}")
     out.print(f"removed {found[0]['term']}")

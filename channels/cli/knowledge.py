@@ -4,77 +4,17 @@ from __future__ import annotations
 
 import json
 import sys
-import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
 from channels.cli.console import err, fail, out
-from channels.cli.context import OrganizationOption, organization_id, vessel_ids_by_imo
-from channels.cli.context import server as _find_server
+from channels.cli.context import OrganizationOption, open_home
 from channels.cli.context import settings as _settings
-
-if TYPE_CHECKING:
-    from channels.app.local_server import LocalServer
-    from records import Caller
+from channels.cli.home import Turn, errors, org_and_vessel, reach
 
 documents_app = typer.Typer(no_args_is_help=True, help="Curate the knowledge base.")
-
-
-def _server(organization: str | None = None) -> LocalServer | None:
-    return _find_server(_settings(), organization)
-
-
-def _bosun() -> Any:
-    from channels.app.runtime import open_bosun
-
-    return open_bosun(_settings())
-
-
-def org_and_vessel(bosun: Any, imo: str | None, organization: str | None) -> tuple[int, int | None]:
-    """Return (org id, vessel id or None) for the options ``--vessel`` and ``--organization``."""
-    from records import ALL_TENANTS, BosunError, register_import
-
-    try:
-        with bosun.db.transaction(ALL_TENANTS) as s:
-            if imo and organization:
-                vessel_id, org_id = register_import.vessel_in_organization(s, imo, organization)
-            elif imo:
-                vessel_id, org_id = register_import.pick_vessel(s, imo)
-            else:
-                return register_import.find_organization(s, organization).id, None
-    except BosunError as error:
-        raise fail(error.message) from error
-    return org_id, vessel_id
-
-
-def acting_caller(
-    bosun: Any, email: str | None, imo: str | None, organization: str | None = None
-) -> tuple[Caller, int]:
-    """Return (caller, vessel id): the named user, else the only vessel's chief engineer."""
-    from records import Caller, Role, register, system_caller, users
-
-    org_id, vessel_id = org_and_vessel(bosun, imo, organization)
-    with bosun.db.transaction(org_id) as s:
-        if vessel_id is None:
-            vessels = register.list_vessels(s, system_caller(org_id))
-            if len(vessels) != 1:
-                raise fail(
-                    "several vessels: pass --vessel IMO"
-                    if vessels
-                    else "no vessel yet: import a register with bosun import register FILE"
-                )
-            vessel_id = vessels[0].id
-        if email:
-            user = users.find_user_by_email(s, system_caller(org_id), email)
-            if user is None:
-                raise fail(f"no user with email {email}")
-        else:
-            user = users.first_user_with_role(s, Role.chief_engineer, org_id=org_id)
-        if user is None:
-            return Caller(org_id=org_id, role=Role.chief_engineer, channel="cli"), vessel_id
-        return users.caller_for(user, "cli"), vessel_id
 
 
 def _files(paths: list[Path]) -> list[Path]:
@@ -103,64 +43,13 @@ def ingest(
     organization: OrganizationOption = None,
 ) -> None:
     """Ingest manuals and procedures; unchanged files are skipped after a hash check."""
-    from channels.app.local_server import ServerRefused
-    from records import BosunError, system_caller
-
     files = _files(paths)
     if not files:
         raise fail("no files to ingest (PDF, DOCX, HTML, Markdown or text)")
-    server = _server(organization)
-    if server is not None:
-        vessels = vessel_ids_by_imo(server)
-        if vessel and vessel not in vessels:
-            raise fail(f"no vessel with IMO {vessel} in this organization")
-        failed = 0
-        for f in files:
-            data = {
-                "kind": kind,
-                "equipment_codes": ",".join(equipment or []),
-                "tags": ",".join(tag or []),
-            }
-            if vessel:
-                data["vessel_id"] = str(vessels[vessel])
-            try:
-                with f.open("rb") as handle:
-                    result = server.request(
-                        "POST", "/v1/documents", data=data, files={"file": (f.name, handle)}
-                    )
-            except ServerRefused as error:
-                err.print(f"failed {f}: {error}")
-                failed += 1
-                continue
-            state = (
-                "unchanged"
-                if result["unchanged"]
-                else ("failed" if result["failed"] else "indexed")
-            )
-            out.print(f"{state}: {f}")
-        if failed:
-            raise typer.Exit(1)
-        return
-    from channels.services.knowledge import open_knowledge
-
-    bosun = _bosun()
-    org_id, vessel_id = org_and_vessel(bosun, vessel, organization)
-    try:
-        caller = system_caller(org_id, "cli")
-        summary = open_knowledge(bosun).ingest(
-            caller,
-            files,
-            kind=kind,
-            vessel_id=vessel_id,
-            equipment_codes=equipment or [],
-            tags=tag or [],
-            force=force,
-            progress=True,
-        )
-    except BosunError as error:
-        raise fail(error.message) from error
-    out.print(summary.render())
-    if summary.failed:
+    failed = reach(organization).ingest(
+        files, kind=kind, vessel=vessel, equipment=equipment or [], tags=tag or [], force=force
+    )
+    if failed:
         raise typer.Exit(1)
 
 
@@ -187,7 +76,7 @@ def import_faults(
     settings = _settings()
     if settings.is_embedded and running_server_url(settings.home):
         raise fail("bosun up is running on this home: stop it to import fault histories")
-    bosun = _bosun()
+    bosun = open_home(settings)
     org_id, vessel_id = org_and_vessel(bosun, vessel, organization)
     try:
         count, summary = open_knowledge(bosun).import_fault_csv(
@@ -229,51 +118,7 @@ def documents_list(
 
 def _documents_call(organization: str | None, method: str, path: str, **kwargs: Any) -> Any:
     """Run a documents request against the running server, or in-process on the home."""
-    from channels.app.local_server import ServerRefused
-
-    server = _server(organization)
-    if server is not None:
-        try:
-            return server.request(method, path, **kwargs)
-        except ServerRefused as error:
-            raise fail(str(error)) from error
-    from fastapi.testclient import TestClient
-
-    from channels.http.app import create_app
-
-    bosun = _bosun()
-    caller = _admin_key(bosun, organization)
-    with TestClient(create_app(bosun)) as client:
-        response = client.request(
-            method, path, headers={"Authorization": f"Bearer {caller}"}, **kwargs
-        )
-    if response.status_code >= 400:
-        raise fail(response.json().get("detail", response.text))
-    return response.json() if response.content else None
-
-
-def _admin_key(bosun: Any, organization: str | None) -> str:
-    """Return a short-lived admin key for in-process CLI calls (revoked at exit)."""
-    import atexit
-
-    from records import Role, system_caller, users
-
-    org_id = organization_id(bosun, organization)
-    system = system_caller(org_id, "cli")
-    with bosun.db.transaction(org_id) as s:
-        user = users.find_user_by_email(s, system, "cli@bosun.local") or users.create_user(
-            s, system, name="Local command line", email="cli@bosun.local", role=Role.admin
-        )
-        s.flush()
-        issued = users.create_api_key(s, system, user=user, name=f"cli-{uuid.uuid4().hex[:6]}")
-        key_id, secret = issued.key.id, issued.secret
-
-    def revoke() -> None:
-        with bosun.db.transaction(org_id) as s:
-            users.revoke_api_key(s, system, key_id)
-
-    atexit.register(revoke)
-    return secret
+    return reach(organization).api(method, path, **kwargs)
 
 
 @documents_app.command("disable")
@@ -365,32 +210,9 @@ def ask(
     organization: OrganizationOption = None,
 ) -> None:
     """Ask Bosun one thing; prints the reply, its citations and any proposed action."""
-    from channels.app.local_server import ServerRefused
-    from records import BosunError
-
-    server = _server(organization)
     try:
-        if server is not None:
-            result = _ServerChat(server, user, vessel).turn(text, voice=voice)
-        else:
-            from channels.services.chat import open_assistant
-
-            bosun = _bosun()
-            caller, vessel_id = acting_caller(bosun, user, vessel, organization)
-            with bosun.db.transaction(caller) as s:
-                result = (
-                    open_assistant(bosun)
-                    .turn(
-                        s,
-                        caller,
-                        text,
-                        channel="cli",
-                        voice=voice,
-                        vessel_id=vessel_id,
-                    )
-                    .to_dict()
-                )
-    except (BosunError, ServerRefused) as error:
+        result = reach(organization).chat(user, vessel, conversation=False)(text, voice)
+    except errors() as error:
         raise fail(getattr(error, "message", str(error))) from error
     if as_json:
         sys.stdout.write(
@@ -406,37 +228,6 @@ def ask(
         )
         return
     _show(result)
-
-
-class _ServerChat:
-    """Turns through a running ``bosun up``, as a user: with ``--user``, under a chat token.
-
-    The organization's CLI key asks ``POST /v1/chat/tokens`` for a token of that user (the
-    issue is audited with both), so the turn runs with the user's role and vessels.
-    """
-
-    def __init__(self, server: LocalServer, email: str | None, imo: str | None) -> None:
-        from channels.app.local_server import LocalServer
-
-        self.conversation = f"cli-{uuid.uuid4().hex[:8]}"
-        self.vessel_id = None
-        if imo:
-            vessels = vessel_ids_by_imo(server)
-            if imo not in vessels:
-                raise fail(f"no vessel with IMO {imo}")
-            self.vessel_id = vessels[imo]
-        self.server = server
-        if email:
-            token = server.request("POST", "/v1/chat/tokens", json={"user": email})["token"]
-            self.server = LocalServer(server.url, token)
-
-    def turn(self, text: str, *, voice: bool = False) -> dict[str, Any]:
-        """Send one message; return the reply as the API gives it."""
-        body: dict[str, Any] = {"text": text, "voice": voice, "conversation": self.conversation}
-        if self.vessel_id is not None:
-            body["vessel_id"] = self.vessel_id
-        result: dict[str, Any] = self.server.request("POST", "/v1/chat/turns", json=body)
-        return result
 
 
 def _show(result: dict[str, Any]) -> None:
@@ -461,31 +252,10 @@ def chat(
 
     While ``bosun up`` serves the home, the chat goes through it.
     """
-    from channels.app.local_server import ServerRefused
-    from records import BosunError
-
-    server = _server(organization)
-    if server is not None:
-        try:
-            remote = _ServerChat(server, user, vessel)
-        except ServerRefused as error:
-            raise fail(str(error)) from error
-        send: Any = remote.turn
-    else:
-        from channels.services.chat import open_assistant
-
-        bosun = _bosun()
-        caller, vessel_id = acting_caller(bosun, user, vessel, organization)
-        key = f"cli-{uuid.uuid4().hex[:8]}"
-        assistant = open_assistant(bosun)
-
-        def send(text: str) -> dict[str, Any]:
-            with bosun.db.transaction(caller) as s:
-                reply: dict[str, Any] = assistant.turn(
-                    s, caller, text, channel="cli", conversation_key=key, vessel_id=vessel_id
-                ).to_dict()
-            return reply
-
+    try:
+        send: Turn = reach(organization).chat(user, vessel, conversation=True)
+    except errors() as error:
+        raise fail(getattr(error, "message", str(error))) from error
     out.print("Bosun chat — ask about equipment, manuals, faults; Ctrl-D to quit.")
     while True:
         try:
@@ -496,8 +266,8 @@ def chat(
         if not text:
             continue
         try:
-            result = send(text)
-        except (BosunError, ServerRefused) as error:
+            result = send(text, False)
+        except errors() as error:
             err.print(f"error: {getattr(error, 'message', str(error))}")
             continue
         _show(result)

@@ -18,7 +18,7 @@ models_app = typer.Typer(no_args_is_help=True, help="Trained failure-risk models
 
 def _context(imo: str | None, organization: str | None = None) -> tuple[Bosun, Caller, int]:
     from channels.cli.context import open_home, settings
-    from channels.cli.knowledge import acting_caller
+    from channels.cli.home import acting_caller
     from records import system_caller
 
     bosun = open_home(settings())

@@ -9,33 +9,17 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 
 from channels.cli.console import err, fail, out
-from channels.cli.context import (
-    OrganizationOption,
-    RoleName,
-    open_home,
-    organization_id,
-    user_id_by_email,
-    vessel_ids_by_imo,
-)
-from channels.cli.context import server as _find_server
+from channels.cli.context import OrganizationOption, RoleName, open_home
 from channels.cli.context import settings as _settings
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
-    from channels.app.local_server import LocalServer
-    from channels.app.settings import Settings
-    from records import Caller, User
+from channels.cli.home import RegisterOptions, errors, reach
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Bosun maintenance assistant.")
-T = TypeVar("T")
 import_app = typer.Typer(no_args_is_help=True, help="Import data into Bosun.")
 equipment_app = typer.Typer(no_args_is_help=True, help="The equipment register.")
 users_app = typer.Typer(no_args_is_help=True, help="Users and their roles.")
@@ -68,21 +52,6 @@ def _register_extensions() -> None:
 
 
 _register_extensions()
-
-
-def _server(settings: Settings, organization: str | None = None) -> LocalServer | None:
-    return _find_server(settings, organization)
-
-
-def _open(settings: Settings) -> Any:
-    return open_home(settings)
-
-
-def _errors() -> tuple[type[Exception], ...]:
-    from channels.app.local_server import ServerRefused
-    from records import BosunError
-
-    return (BosunError, ServerRefused)
 
 
 @app.command()
@@ -139,7 +108,7 @@ def demo(
     settings = _settings()
     if settings.is_embedded and running_server_url(settings.home):
         raise fail("bosun up is running on this home and seeds the demo itself; stop it first")
-    bosun = _open(settings)
+    bosun = open_home(settings)
     result = seed_demo(
         bosun.db,
         progress=lambda s: err.print(s),
@@ -175,10 +144,8 @@ def import_register(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Create or update a vessel and its equipment tree from a register file."""
-    from channels.app.local_server import ServerRefused
-    from records import ALL_TENANTS, BosunError, register_import
+    from records import BosunError, register_import
 
-    settings = _settings()
     try:
         spec = register_import.load_file(
             file, vessel_name=vessel_name, imo=imo, organization=organization, sensors_path=sensors
@@ -186,32 +153,11 @@ def import_register(
     except BosunError as error:
         raise fail(error.message) from error
     named = organization or spec.organization
-    server = _server(settings, named)
-    if server is not None:
-        payload = {
-            "filename": file.name,
-            "content": file.read_text(encoding="utf-8"),
-            "sensors_content": sensors.read_text(encoding="utf-8") if sensors else None,
-            "vessel_name": vessel_name,
-            "imo": imo,
-            "organization": named,
-            "prune": prune,
-        }
-        try:
-            report = server.request("POST", "/v1/register/import", json=payload)
-        except ServerRefused as error:
-            raise fail(str(error)) from error
-    else:
-        bosun = _open(settings)
-        try:
-            with bosun.db.transaction(ALL_TENANTS) as s:
-                org_id = register_import.resolve_organization(s, named).id
-            with bosun.db.transaction(org_id) as s:
-                report = register_import.import_report_dict(
-                    register_import.import_register(s, spec, prune=prune, organization=named)
-                )
-        except BosunError as error:
-            raise fail(error.message) from error
+    options = RegisterOptions(file, sensors, vessel_name, imo, named, prune)
+    try:
+        report = reach(named).import_register(spec, options)
+    except errors() as error:
+        raise fail(getattr(error, "message", str(error))) from error
     if as_json:
         out.print_json(json.dumps(report))
         return
@@ -240,16 +186,9 @@ def equipment_list(
     """Show a vessel's equipment register."""
     from rich.table import Table
 
-    settings = _settings()
-    server = _server(settings, organization)
     try:
-        if server is not None:
-            data = server.request(
-                "GET", "/v1/register/export", params={"imo": vessel} if vessel else None
-            )
-        else:
-            data = _export_direct(settings, vessel, organization)
-    except _errors() as error:
+        data = reach(organization).export_register(vessel)
+    except errors() as error:
         raise fail(getattr(error, "message", str(error))) from error
     if as_json:
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
@@ -273,26 +212,6 @@ def equipment_list(
     out.print(table)
 
 
-def _export_direct(settings: Settings, imo: str | None, organization: str | None) -> dict[str, Any]:
-    from records import ALL_TENANTS, register, register_import, system_caller
-
-    bosun = _open(settings)
-    if organization is None and imo is not None:
-        with bosun.db.transaction(ALL_TENANTS) as s:
-            vessel_id, org_id = register_import.pick_vessel(s, imo)
-        with bosun.db.transaction(org_id) as s:
-            return register_import.export_register(s, system_caller(org_id, "cli"), vessel_id)
-    org_id = organization_id(bosun, organization)
-    caller = system_caller(org_id, "cli")
-    with bosun.db.transaction(org_id) as s:
-        vessels = [v for v in register.list_vessels(s, caller) if imo is None or v.imo == imo]
-        if not vessels:
-            raise fail(f"no vessel with IMO {imo}" if imo else "no vessel yet: import a register")
-        if len(vessels) > 1:
-            raise fail("several vessels: pass --vessel IMO")
-        return register_import.export_register(s, caller, vessels[0].id)
-
-
 @users_app.command("add")
 def users_add(
     name: Annotated[str, typer.Option(help="Full name.")],
@@ -302,40 +221,13 @@ def users_add(
     organization: OrganizationOption = None,
 ) -> None:
     """Add a user."""
-    settings = _settings()
-    server = _server(settings, organization)
     try:
-        if server is not None:
-            by_imo = vessel_ids_by_imo(server)
-            unknown = [imo for imo in vessel or [] if imo not in by_imo]
-            if unknown:
-                raise fail(f"no vessel with IMO {', '.join(unknown)} in this organization")
-            created = server.request(
-                "POST",
-                "/v1/users",
-                json={
-                    "name": name,
-                    "email": email,
-                    "role": role.value,
-                    "vessel_ids": [by_imo[imo] for imo in vessel or []],
-                },
-            )
-            out.print(f"user {created['email']} ({created['role']}) created, id {created['id']}")
-            return
-        from records import register, system_caller, users
-
-        bosun = _open(settings)
-        org_id = organization_id(bosun, organization)
-        caller = system_caller(org_id, "cli")
-        with bosun.db.transaction(org_id) as s:
-            vessel_ids = [register.get_vessel_by_imo(s, caller, imo).id for imo in vessel or []]
-            user = users.create_user(
-                s, caller, name=name, email=email, role=role.value, vessel_ids=vessel_ids
-            )
-            s.flush()
-            out.print(f"user {user.email} ({user.role.value}) created, id {user.id}")
-    except _errors() as error:
+        created = reach(organization).add_user(
+            name=name, email=email, role=role.value, imos=list(vessel or [])
+        )
+    except errors() as error:
         raise fail(getattr(error, "message", str(error))) from error
+    out.print(f"user {created['email']} ({created['role']}) created, id {created['id']}")
 
 
 @users_app.command("password")
@@ -348,22 +240,9 @@ def users_password(
         password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
     else:
         password = sys.stdin.readline().rstrip("\n")
-    settings = _settings()
-    server = _server(settings, organization)
     try:
-        if server is not None:
-            user_id = user_id_by_email(server, email)
-            server.request("PATCH", f"/v1/users/{user_id}", json={"password": password})
-        else:
-            from records import users
-
-            _on_user(
-                settings,
-                organization,
-                email,
-                lambda s, caller, user: users.update_user(s, caller, user, password=password),
-            )
-    except _errors() as error:
+        reach(organization).set_password(email, password)
+    except errors() as error:
         raise fail(getattr(error, "message", str(error))) from error
     out.print(f"password of {email} set; sign in at /admin")
 
@@ -376,20 +255,9 @@ def users_link_code(
     """Issue a one-time code the user sends the Slack or Telegram bot as /link CODE."""
     from records import users
 
-    settings = _settings()
-    server = _server(settings, organization)
     try:
-        if server is not None:
-            user_id = user_id_by_email(server, email)
-            code = server.request("POST", f"/v1/users/{user_id}/link-codes")["code"]
-        else:
-            code = _on_user(
-                settings,
-                organization,
-                email,
-                lambda s, caller, user: users.issue_link_code(s, caller, user=user),
-            )
-    except _errors() as error:
+        code = reach(organization).link_code(email)
+    except errors() as error:
         raise fail(getattr(error, "message", str(error))) from error
     minutes = int(users.LINK_CODE_TTL.total_seconds() // 60)
     out.print(f"Link code for {email} (one use, valid {minutes} minutes):")
@@ -404,49 +272,12 @@ def keys_create(
     organization: OrganizationOption = None,
 ) -> None:
     """Create an API key for a user; it is shown once."""
-    settings = _settings()
-    server = _server(settings, organization)
     try:
-        if server is not None:
-            user_id = user_id_by_email(server, email)
-            created = server.request(
-                "POST", "/v1/api-keys", json={"name": name, "user_id": user_id}
-            )
-            secret = created["secret"]
-        else:
-            from records import users
-
-            secret = _on_user(
-                settings,
-                organization,
-                email,
-                lambda s, caller, user: (
-                    users.create_api_key(s, caller, user=user, name=name).secret
-                ),
-            )
-    except _errors() as error:
+        secret = reach(organization).create_key(email, name)
+    except errors() as error:
         raise fail(getattr(error, "message", str(error))) from error
     out.print("API key (shown once; store it now):")
     sys.stdout.write(secret + "\n")
-
-
-def _on_user(
-    settings: Settings,
-    organization: str | None,
-    email: str,
-    act: Callable[[Session, Caller, User], T],
-) -> T:
-    """Run ``act`` on a user of the home's database as the command line (no server)."""
-    from records import system_caller, users
-
-    bosun = _open(settings)
-    org_id = organization_id(bosun, organization)
-    caller = system_caller(org_id, "cli")
-    with bosun.db.transaction(org_id) as s:
-        user = users.find_user_by_email(s, caller, email)
-        if user is None:
-            raise fail(f"no user with email {email}; add one with: bosun users add")
-        return act(s, caller, user)
 
 
 def main() -> None:

@@ -201,7 +201,11 @@ def build_runtime(
     config: ConnectorsConfig,
     tuning: ConnectorsSettings | None = None,
 ) -> tuple[ConnectorRuntime, object]:
-    """Build the runtime for a config whose vessel is in the database."""
+    """Build the runtime for a config whose vessel is in the database.
+
+    ``tuning`` replaces the connectors settings derived from ``settings`` (tests shorten the
+    reconnect backoff and flush interval with it).
+    """
     try:
         found = find_vessel(db, config.vessel, config.organization)
     except BosunError as error:
@@ -215,7 +219,7 @@ def build_runtime(
     runtime = ConnectorRuntime(
         config,
         RecordsSink(sensors),
-        settings=connectors_settings(settings),
+        settings=tuning or connectors_settings(settings),
         catalog=sensors.catalog(),
         alarms=AlarmsToFaults(sensors),
         running_hours=running_hours_hook(sensors),  # type: ignore[arg-type]

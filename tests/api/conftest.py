@@ -144,3 +144,27 @@ def assert_problem(response: Any, status: int, code: str) -> dict[str, Any]:
     assert isinstance(body["title"], str) and body["title"]
     assert isinstance(body["detail"], str) and body["detail"]
     return body
+
+
+def module_home(folder: str) -> tuple[Any, Any, Any]:
+    """Return fixtures for a test module with its own home: ``home_bosun``, ``client``, ``org``.
+
+    One ready Bosun on a fresh home named ``folder``, its API, and one organization, each
+    made once for the module: ``home_bosun, client, org = module_home("scans_home")``.
+    """
+
+    @pytest.fixture(scope="module")
+    def home_bosun(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bosun]:
+        with factories.ready_bosun(tmp_path_factory.mktemp(folder)) as running:
+            yield running
+
+    @pytest.fixture(scope="module")
+    def client(home_bosun: Bosun) -> Iterator[TestClient]:
+        with TestClient(create_app(home_bosun)) as c:
+            yield c
+
+    @pytest.fixture(scope="module")
+    def org(home_bosun: Bosun) -> Tenant:
+        return make_tenant(home_bosun)
+
+    return home_bosun, client, org

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from channels.app.runtime import Bosun, open_bosun
-from channels.app.settings import Settings
-from channels.http.app import create_app
+from channels.app.runtime import Bosun
 from channels.services.chat import open_gateway
 from records import Role, faults, system_caller, users
-from tests.api.conftest import Tenant, assert_problem, make_tenant
+from tests.api.conftest import Tenant, assert_problem, make_tenant, module_home
 
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -23,23 +19,7 @@ PNG = bytes.fromhex(
 )
 
 
-@pytest.fixture(scope="module")
-def home_bosun(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bosun]:
-    running = open_bosun(Settings(home=Path(tmp_path_factory.mktemp("gateway_home"))))
-    running.startup.ready.set()
-    yield running
-    running.close()
-
-
-@pytest.fixture(scope="module")
-def client(home_bosun: Bosun) -> Iterator[TestClient]:
-    with TestClient(create_app(home_bosun)) as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
-def org(home_bosun: Bosun) -> Tenant:
-    return make_tenant(home_bosun)
+home_bosun, client, org = module_home("gateway_home")
 
 
 @pytest.fixture(scope="module")

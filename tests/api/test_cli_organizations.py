@@ -17,6 +17,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from channels.app.local_server import CLI_KEYS_DIR, write_server_file
+from channels.app.logs import NO_PROGRESS_BARS
 from channels.app.runtime import Bosun, open_bosun
 from channels.app.serve import _ensure_cli_keys
 from channels.app.settings import Settings
@@ -50,6 +51,8 @@ def served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Served]:
     monkeypatch.setenv("BOSUN_HOME", str(home))
     monkeypatch.delenv("BOSUN_DATABASE_URL", raising=False)
     monkeypatch.setenv("BOSUN_EMBEDDER", "torch")
+    for name, value in NO_PROGRESS_BARS.items():  # as the bosun command sets them first
+        monkeypatch.setenv(name, value)
     bosun = open_bosun(Settings(home=home))
     bosun.startup.ready.set()
     a, b = make_tenant(bosun), make_tenant(bosun)

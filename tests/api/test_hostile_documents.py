@@ -3,7 +3,6 @@ comes back as a sandboxed download, and an ingest a crash cut short is re-queued
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,7 +11,6 @@ from fastapi.testclient import TestClient
 
 from bench.zip_bomb import build_docx_bomb
 from channels.app.runtime import Bosun
-from channels.http.app import create_app
 from channels.services.knowledge import (
     RecordsDocumentRegistry,
     open_knowledge,
@@ -20,8 +18,7 @@ from channels.services.knowledge import (
 )
 from ingestion import SourceFile
 from records import Role, documents, system_caller
-from tests import factories
-from tests.api.conftest import Tenant, make_tenant
+from tests.api.conftest import Tenant, module_home
 from tests.ingestion.conftest import _make_manual_pdf
 
 pytestmark = pytest.mark.slow
@@ -32,21 +29,7 @@ HOSTILE_HTML = b"""<!doctype html><html><head><title>Steering gear</title></head
 <script>fetch('/v1/keys', {credentials: 'include'})</script></body></html>"""
 
 
-@pytest.fixture(scope="module")
-def home_bosun(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bosun]:
-    with factories.ready_bosun(tmp_path_factory.mktemp("hostile_home")) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def client(home_bosun: Bosun) -> Iterator[TestClient]:
-    with TestClient(create_app(home_bosun)) as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
-def org(home_bosun: Bosun) -> Tenant:
-    return make_tenant(home_bosun)
+home_bosun, client, org = module_home("hostile_home")
 
 
 def _upload(client: TestClient, org: Tenant, name: str, data: bytes) -> dict:

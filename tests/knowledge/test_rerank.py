@@ -44,10 +44,11 @@ def shipped() -> LearnedReranker:
     return LearnedReranker.load()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def kbs(
     embedder: object, shipped: LearnedReranker
 ) -> Iterator[tuple[KnowledgeBase, KnowledgeBase]]:
+    """The manuals without and with the shipped reranker (the tests only search them)."""
     off, learned = _kb(embedder, None), _kb(embedder, shipped)
     yield off, learned
     off.close()

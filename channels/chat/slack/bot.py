@@ -14,7 +14,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -40,6 +40,7 @@ from channels.chat.slack.dedupe import KeyedLocks, RecentIds
 from channels.chat.slack.settings import SlackSettings
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CHANNEL = "slack"
 """The channel name Slack identities and conversations are stored under."""
@@ -351,24 +352,15 @@ class SlackBot:
     ) -> None:
         ack()
         approve = action.get("action_id") == CONFIRM
-        user = str(body.get("user", {}).get("id") or "")
-        team = _team_of(body)
-        try:
-            action_id = int(str(action.get("value")))
-            speaker = self._identify(client, team, user)
-            if speaker is None:
-                respond(text=UNLINKED, response_type="ephemeral", replace_original=False)
-                return
+
+        def decide(speaker: Speaker, action_id: int) -> TurnResult:
             with self._locks.hold(f"action-{action_id}"):
-                result = self._gateway().decide(speaker, action_id, approve=approve)
-        except (ChatError, ValueError) as err:
-            why = err.message if isinstance(err, ChatError) else "not a Bosun action"
-            respond(text=f"Sorry: {why}", response_type="ephemeral", replace_original=False)
+                return self._gateway().decide(speaker, action_id, approve=approve)
+
+        result = self._button_action(body, action, respond, client, "not a Bosun action", decide)
+        if result is None:
             return
-        except Exception:
-            log.exception("Slack decision by %s/%s failed", team, user)
-            respond(text=FAILED, response_type="ephemeral", replace_original=False)
-            return
+        user = str(body.get("user", {}).get("id") or "")
         message: dict[str, Any] = body.get("message") or {}
         text, blocks = after_decision(message.get("blocks"), result, user, approve=approve)
         container = body.get("container") or {}
@@ -389,18 +381,44 @@ class SlackBot:
     ) -> None:
         ack()
         helpful = action.get("action_id") == HELPFUL
-        user = str(body.get("user", {}).get("id") or "")
-        try:
-            speaker = self._identify(client, _team_of(body), user)
-            if speaker is None:
-                respond(text=UNLINKED, response_type="ephemeral", replace_original=False)
-                return
-            self._gateway().feedback(speaker, int(str(action.get("value"))), helpful=helpful)
+
+        def note(speaker: Speaker, message_id: int) -> None:
+            self._gateway().feedback(speaker, message_id, helpful=helpful)
             thanks = "Thanks, noted as helpful." if helpful else "Thanks; an admin will review it."
             respond(text=thanks, response_type="ephemeral", replace_original=False)
+
+        self._button_action(body, action, respond, client, "not a Bosun reply", note)
+
+    def _button_action(
+        self,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: Respond,
+        client: WebClient,
+        not_ours: str,
+        act: Callable[[Speaker, int], T],
+    ) -> T | None:
+        """Run a button's ``act`` as the Bosun user who clicked it, on the button's number.
+
+        Return None when it did not run: the user was told why (not linked, ``not_ours``
+        for a value that is no number, the assistant's refusal, or a failure, logged).
+        """
+        user = str(body.get("user", {}).get("id") or "")
+        team = _team_of(body)
+        try:
+            value = int(str(action.get("value")))
+            speaker = self._identify(client, team, user)
+            if speaker is None:
+                respond(text=UNLINKED, response_type="ephemeral", replace_original=False)
+                return None
+            return act(speaker, value)
         except (ChatError, ValueError) as err:
-            message = err.message if isinstance(err, ChatError) else "not a Bosun reply"
-            respond(text=f"Sorry: {message}", response_type="ephemeral", replace_original=False)
+            why = err.message if isinstance(err, ChatError) else not_ours
+            respond(text=f"Sorry: {why}", response_type="ephemeral", replace_original=False)
+        except Exception:
+            log.exception("Slack button %s by %s/%s failed", action.get("action_id"), team, user)
+            respond(text=FAILED, response_type="ephemeral", replace_original=False)
+        return None
 
     # --- identity and files --------------------------------------------------------------
 

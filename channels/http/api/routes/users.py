@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import status
-from sqlalchemy.orm import Session
 
 from channels.http.api.deps import CallerDep, SessionDep
 from channels.http.api.routes.common import Cursor, Limit, all_of, invalid, page_of, v1_router
@@ -18,7 +17,7 @@ from channels.http.api.schemas import (
     UserUpdate,
 )
 from channels.http.api.schemas.common import Id
-from records import Caller, Permission, referenced, register, require, users
+from records import Permission, referenced, require, users
 
 router = v1_router()
 
@@ -54,7 +53,7 @@ def create_user(body: UserCreate, session: SessionDep, caller: CallerDep) -> Use
         email=body.email,
         role=body.role,
         vessel_ids=body.vessel_ids,
-        password=body.password.get_secret_value() if body.password else None,
+        password=_password(body),
     )
     return UserRead.model_validate(user)
 
@@ -72,8 +71,6 @@ def update_user(user_id: Id, body: UserUpdate, session: SessionDep, caller: Call
     """Change a user's name, role, vessels, password or active flag (admin)."""
     require(caller, Permission.manage_users)
     user = users.get_user(session, caller, user_id)
-    if body.vessel_ids:
-        _check_vessels(session, caller, body.vessel_ids)
     users.update_user(
         session,
         caller,
@@ -82,7 +79,7 @@ def update_user(user_id: Id, body: UserUpdate, session: SessionDep, caller: Call
         vessel_ids=body.vessel_ids,
         active=body.active,
         name=body.name,
-        password=body.password.get_secret_value() if body.password else None,
+        password=_password(body),
     )
     return UserRead.model_validate(user)
 
@@ -115,10 +112,9 @@ def revoke_api_key(key_id: Id, session: SessionDep, caller: CallerDep) -> ApiKey
     return ApiKeyRead.model_validate(users.revoke_api_key(session, caller, key_id))
 
 
-def _check_vessels(session: Session, caller: Caller, vessel_ids: list[int]) -> None:
-    for vessel_id in vessel_ids:
-        with referenced("vessel_ids"):
-            register.get_vessel(session, caller, vessel_id)
+def _password(body: UserCreate | UserUpdate) -> str | None:
+    """Return the body's new password in clear (records.users hashes it), or None."""
+    return body.password.get_secret_value() if body.password else None
 
 
 @router.post("/users/{user_id}/link-codes", status_code=status.HTTP_201_CREATED, tags=["users"])
