@@ -347,6 +347,9 @@ class OfflineChatModel(BaseChatModel):
                     "say nothing about it.",
                     "nothing_found",
                 )
+            if not composed.found and tool == "search_manuals" and data.get("scoped"):
+                # the equipment's own documents do not answer: ask the whole library once
+                return _tool_call("search_manuals", {"query": text})
             if not composed.found:
                 return _final(NOTHING_FOUND, "nothing_found", unanswered=True)
             return _final(composed.text, "answer", cited=composed.refs)

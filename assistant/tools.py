@@ -479,7 +479,10 @@ def _search(
 
 def _search_manuals(ctx: ToolContext, query: str, equipment: str | None = None) -> str:
     hits = _search(ctx, query, equipment, MANUAL_KINDS)
-    return _json({"ok": True, "note": DATA_NOTE, "passages": ctx.add_hits(hits)})
+    scoped = ctx.resolve(equipment)[0] is not None
+    # "scoped": the search kept to the equipment's documents; when none of them answers,
+    # the model may search the whole library (a safety procedure names no equipment)
+    return _json({"ok": True, "note": DATA_NOTE, "passages": ctx.add_hits(hits), "scoped": scoped})
 
 
 def _history_rows(ctx: ToolContext, query: str, code: str | None) -> dict[str, Any]:
