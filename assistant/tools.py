@@ -437,6 +437,7 @@ def _lookup(ctx: ToolContext, query: str) -> str:
             "needs_choice": ctx.index.needs_choice(item.code),
             "children": _cands(ctx, ctx.index.children.get(item.code, [])),
             "aliases": list(item.aliases),
+            "plans": _plan_titles(ctx, item.code),
         }
         data["display"] = ctx.describe(item.code)
     elif res.candidates:
@@ -447,6 +448,13 @@ def _lookup(ctx: ToolContext, query: str) -> str:
     else:
         data["display"] = "No equipment of this vessel matches."
     return _json(data)
+
+
+def _plan_titles(ctx: ToolContext, code: str) -> list[str]:
+    """Titles of the planned jobs on an item, the items under it and those above it."""
+    ids = {ctx.item(c).id for c in _scope_codes(ctx, code)}
+    found = plans.list_plans(ctx.session, ctx.caller, vessel_id=ctx.vessel_id)
+    return [p.title for p in found if p.equipment_id in ids]
 
 
 def _scope_codes(ctx: ToolContext, code: str) -> tuple[str, ...]:

@@ -248,3 +248,17 @@ def test_a_how_to_question_is_never_filed(world: World) -> None:
     assistant = Assistant(retriever=InMemoryRetriever([]), settings=AssistantSettings())
     res = _ask(world, assistant, "how to raise the azi")
     assert res.proposed_action is None and res.outcome in ("answer", "nothing_found")
+
+
+def test_naming_a_planned_job_is_a_topic_not_a_fault() -> None:
+    from assistant.offline import names_planned_job
+
+    ows = {
+        "name": "Oily water separator",
+        "aliases": ["OWS"],
+        "plans": ["OWS 15 ppm alarm test and coalescer check"],
+    }
+    assert names_planned_job("OWS alarm test", ows)
+    assert not names_planned_job("OWS alarm", ows)  # one word past the name: a report
+    assert not names_planned_job("OWS alarm test failed", ows)  # says what is wrong
+    assert not names_planned_job("OWS alarm test", {**ows, "plans": []})
