@@ -410,7 +410,10 @@ _PLANS = re.compile(
     r"\bhow long (?:til|till|until|to|before)\b|"
     r"\b(?:service|inspection|check|change|sample|overhaul|test|wash|clean)\w*\s+(?:due\s+)?"
     r"when\s*\??\s*$|\bnext\s+(?:\w+\s+){0,3}(?:inspection|service|overhaul|change|test|"
-    r"check|wash|sample)s?\b",
+    r"check|wash|sample)s?\b|"
+    # "when is its 500h service": the date of a planned job on this equipment
+    r"\bwhen(?:'s| is| are)\s+(?:the |its |it'?s |their )?(?:[\w/-]+\s+){0,3}?(?:service|"
+    r"inspection|overhaul|change|test|check|wash|sample)s?\b",
     re.IGNORECASE,
 )
 _STATS = re.compile(

@@ -47,6 +47,8 @@ def _tools(result: object) -> list[str]:
         ("parts that fit the FO purifier", "part_stock"),
         ("hyd oil 46 how much on board", "part_stock"),
         ("set the OWS WO to high prio", "update_by_description"),
+        ("when is its 500h valve inspection", "plans_due"),
+        ("when's the DG2 air filter change", "plans_due"),
     ],
 )
 def test_state_question_kinds(text: str, tool: str) -> None:
@@ -63,6 +65,7 @@ def test_state_question_kinds(text: str, tool: str) -> None:
         "raise a wo to change the ME1 LO filter",
         "close WO 45, done",
         "what is the LO pressure trip setpoint on DG2",
+        "when should the ME1 LO filter be changed",
     ],
 )
 def test_other_messages_are_left_to_recognition(text: str) -> None:
