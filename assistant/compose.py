@@ -458,20 +458,35 @@ def compose_history(
     equipment ``scope``.
     """
     found = list(records.get("faults") or [])
+    totals = _totals_line(records)
     if found and records.get("matched"):
         lines = ["From the fault records, most relevant and most recent first:"]
         lines += [f"- {_fault_line(f)}" for f in found]
-        return Composed("\n".join(lines), [], True)
+        return Composed("\n".join([*lines, *totals]), [], True)
     from_docs = compose_answer(question, passages, min_overlap)
     if from_docs.found:
-        return from_docs
+        return Composed("\n".join([from_docs.text, *totals]), from_docs.refs, True)
     if found:
         what = " or ".join(records.get("events") or []) or "matching fault"
         scope = records.get("scope") or "it"
         lines = [f"No {what} on record for {scope}. Its latest faults:"]
         lines += [f"- {_fault_line(f)}" for f in found]
-        return Composed("\n".join(lines), [], True)
+        return Composed("\n".join([*lines, *totals]), [], True)
     return Composed("", [], False)
+
+
+def _totals_line(records: dict[str, Any]) -> list[str]:
+    """One line on the whole history of the item asked about: count, since, time to fix."""
+    totals = records.get("totals")
+    if not isinstance(totals, dict) or not totals.get("faults") or not records.get("scope"):
+        return []
+    n = int(totals["faults"])
+    faults = f"{n} fault{'s' if n != 1 else ''}"
+    line = f"In all, {faults} on record for {records['scope']} since {totals['since']}"
+    mean = totals.get("mean_hours_to_fix")
+    if mean is not None:
+        line += f"; from report to repair {mean:g} h on average ({totals['resolved']} resolved)"
+    return [line + "."]
 
 
 _HOW = re.compile(

@@ -522,6 +522,24 @@ def _history_rows(ctx: ToolContext, query: str, code: str | None) -> dict[str, A
         "matched": chosen.matched,
         "events": chosen.events,
         "scope": ctx.describe(code) if code else None,
+        "totals": _history_totals(rows) if code else None,
+    }
+
+
+def _history_totals(rows: list[Fault]) -> dict[str, Any] | None:
+    """How many faults an item's history holds, since when, and how long repairs took."""
+    if not rows:
+        return None
+    fixed = [
+        (f.resolved_at - f.opened_at).total_seconds() / 3600
+        for f in rows
+        if f.resolved_at is not None and f.resolved_at >= f.opened_at
+    ]
+    return {
+        "faults": len(rows),
+        "since": min(f.opened_at for f in rows).date().isoformat(),
+        "resolved": len(fixed),
+        "mean_hours_to_fix": round(sum(fixed) / len(fixed), 1) if fixed else None,
     }
 
 

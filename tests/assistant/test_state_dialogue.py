@@ -49,6 +49,7 @@ def _tools(result: object) -> list[str]:
         ("set the OWS WO to high prio", "update_by_description"),
         ("when is its 500h valve inspection", "plans_due"),
         ("when's the DG2 air filter change", "plans_due"),
+        ("how many hrs left on the harbour genny service", "plans_due"),
     ],
 )
 def test_state_question_kinds(text: str, tool: str) -> None:
@@ -173,3 +174,10 @@ def test_described_change_several_fits_asks_which(world: World, say: Say) -> Non
     assert all(f"#{i}" in r.reply for i in ids)
     none = say("started on the OWS cell clean WO, set it in progress")
     assert none.proposed_action is None and "found no open work order" in none.reply
+
+
+def test_counting_hours_is_no_stock_question() -> None:
+    from assistant.intents import recognise
+
+    assert recognise("how many hrs left").kind != "part_stock"
+    assert recognise("how many filters left").kind == "part_stock"
