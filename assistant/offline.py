@@ -290,6 +290,10 @@ class OfflineChatModel(BaseChatModel):
         args = {"query": text}
         if code:
             args["equipment"] = code
+        elif tool == "search_manuals" and data.get("common_parent"):
+            # 'ME LO filter' fits both engines' filters: their documents are the main
+            # engines' (a scope that answers nothing falls back to the whole library)
+            args["equipment"] = data["common_parent"]
         return _tool_call(tool, args)
 
     # --- questions about the vessel's state --------------------------------------------------
