@@ -413,6 +413,7 @@ _PLANS = re.compile(
     r"tests?|inspections?|checks?|samples?|changes?) (?:are |is )?overdue\b|"
     r"\bhours (?:left|to go) (?:to|until|till|before)\b|\bdue\s+(?:when|date)\b|"
     r"\bhow many (?:more )?(?:hours|hrs|days) (?:left|to go|remaining)\b|"
+    r"\b\d+\s?(?:h|hrs?|hours?)\s+due\b(?!\s+to\b)|"
     r"\b(?:service|inspection|check|change|sample|overhaul|test|wash|clean)\w*\s+due\s*\??\s*$|"
     r"\bhow long (?:til|till|until|to|before)\b|"
     r"\b(?:service|inspection|check|change|sample|overhaul|test|wash|clean)\w*\s+(?:due\s+)?"

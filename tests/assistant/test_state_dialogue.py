@@ -181,3 +181,16 @@ def test_counting_hours_is_no_stock_question() -> None:
 
     assert recognise("how many hrs left").kind != "part_stock"
     assert recognise("how many filters left").kind == "part_stock"
+
+
+def test_both_named_after_a_question_answers_each(world: World, say: Say) -> None:
+    with world.db.transaction(world.chief) as s:
+        for code, hours in (("651.1", 13_638.0), ("651.2", 9_120.0)):
+            item = register.get_equipment(s, world.chief, world.codes[code])
+            register.set_running_hours(s, world.chief, item, hours)
+    say("DG1 running hrs")
+    r = say("sorry both DG1 and DG2")
+    assert r.proposed_action is None
+    asked = [c.args.get("equipment") for c in r.tool_calls if c.name == "running_hours"]
+    assert asked == ["651.1", "651.2"]
+    assert "13,638" in r.reply and "9,120" in r.reply
