@@ -221,6 +221,32 @@ shorter one's last letter ('prelube' and 'prelubrication', 'disch' and 'discharg
 _MEASURED = re.compile(r"\d\s?(?:%|°|[a-zA-Zµ]{1,6}\b)")
 """A number with a unit ('20 min', '8 %', '110 Nm'): a unit that states a value."""
 _VALUE_BONUS = 0.1
+_KIND_BONUS = 0.2
+"""A unit stating the kind of value the question asks for ('how long' -> '20 min')."""
+_TIME = r"\d\s?(?:s|sec|secs|seconds?|min|mins|minutes?|h|hrs?|hours?|days?|weeks?|months?)\b"
+_ASKED_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str], frozenset[str]], ...] = (
+    # (how the question asks, how a unit states it, question words then carrying no subject)
+    (
+        re.compile(r"\bhow long\b|\bduration\b", re.IGNORECASE),
+        re.compile(_TIME, re.IGNORECASE),
+        frozenset({"long", "take"}),
+    ),
+    (
+        re.compile(r"\bhow often\b|\binterval\b|\bfrequency\b", re.IGNORECASE),
+        re.compile(_TIME + r"|\b(?:daily|weekly|monthly|yearly|annually)\b", re.IGNORECASE),
+        frozenset({"often"}),
+    ),
+    (
+        re.compile(r"\bhow far\b|\bdistance\b", re.IGNORECASE),
+        re.compile(r"\d\s?(?:m|mm|cm|metres?|meters?)\b", re.IGNORECASE),
+        frozenset({"far"}),
+    ),
+    (
+        re.compile(r"\bhow much\b|\bqty\b|\bquantity\b|\bcapacity\b|\bvolume\b", re.IGNORECASE),
+        re.compile(r"\d\s?(?:l|litres?|liters?|kg|m3|m³)\b", re.IGNORECASE),
+        frozenset({"much"}),
+    ),
+)
 _HEADING_WEIGHT = 0.75
 """A question word found only in the unit's section heading counts this much: a sentence
 under '6.4 Emergency fire pump' saying 'Its discharge pressure ...' is about that pump."""
@@ -263,7 +289,9 @@ def _score(question: str, passages: list[dict[str, Any]], min_overlap: float) ->
     manual questions mostly ask for one (procedures are answered apart, see ``_procedure``).
     """
     raw = [t for t in dict.fromkeys(content_tokens(question)) if not _DESIGNATOR.match(t)]
-    kept = [t for t in raw if t not in _GENERIC_Q] or raw
+    asked = [(unit, words) for ask, unit, words in _ASKED_KINDS if ask.search(question)]
+    spent = frozenset().union(*(words for _, words in asked))
+    kept = [t for t in raw if t not in _GENERIC_Q and t not in spent] or raw
     alts = {_stem(t): _alternatives(t) for t in kept}
     terms = list(alts)
     if not terms:
@@ -281,7 +309,10 @@ def _score(question: str, passages: list[dict[str, Any]], min_overlap: float) ->
             # A sentence under a matching heading answers with the heading's words too.
             if not hits or len(hits) + ctx_hit < min(2, len(terms)) or share < min_overlap:
                 continue
-            bonus = _VALUE_BONUS if _MEASURED.search(_TAG.sub("", body)) else 0.0
+            plain = _TAG.sub("", body)
+            bonus = _VALUE_BONUS if _MEASURED.search(plain) else 0.0
+            if any(unit.search(plain) for unit, _ in asked):
+                bonus += _KIND_BONUS
             score = share + bonus - 0.05 * rank - 0.01 * pos
             scored.append(_Scored(score, int(p["ref"]), pos, sent, hits))
     scored.sort(key=lambda s: -s.score)
@@ -427,20 +458,35 @@ def compose_history(
     equipment ``scope``.
     """
     found = list(records.get("faults") or [])
+    totals = _totals_line(records)
     if found and records.get("matched"):
         lines = ["From the fault records, most relevant and most recent first:"]
         lines += [f"- {_fault_line(f)}" for f in found]
-        return Composed("\n".join(lines), [], True)
+        return Composed("\n".join([*lines, *totals]), [], True)
     from_docs = compose_answer(question, passages, min_overlap)
     if from_docs.found:
-        return from_docs
+        return Composed("\n".join([from_docs.text, *totals]), from_docs.refs, True)
     if found:
         what = " or ".join(records.get("events") or []) or "matching fault"
         scope = records.get("scope") or "it"
         lines = [f"No {what} on record for {scope}. Its latest faults:"]
         lines += [f"- {_fault_line(f)}" for f in found]
-        return Composed("\n".join(lines), [], True)
+        return Composed("\n".join([*lines, *totals]), [], True)
     return Composed("", [], False)
+
+
+def _totals_line(records: dict[str, Any]) -> list[str]:
+    """One line on the whole history of the item asked about: count, since, time to fix."""
+    totals = records.get("totals")
+    if not isinstance(totals, dict) or not totals.get("faults") or not records.get("scope"):
+        return []
+    n = int(totals["faults"])
+    faults = f"{n} fault{'s' if n != 1 else ''}"
+    line = f"In all, {faults} on record for {records['scope']} since {totals['since']}"
+    mean = totals.get("mean_hours_to_fix")
+    if mean is not None:
+        line += f"; from report to repair {mean:g} h on average ({totals['resolved']} resolved)"
+    return [line + "."]
 
 
 _HOW = re.compile(

@@ -192,7 +192,8 @@ def follow_up(
         or tokens[-1] in _DANGLING
     )
     weak = len(content) <= _SHORT and (topic or kind not in _COMPLETE_KINDS)
-    if not (strong or weak):
+    # a question right after a bare topic is about that topic, however long it is
+    if not (strong or weak or (topic and asks and kind not in _COMPLETE_KINDS)):
         return None
     subject = _subject(index, prev)
     standalone = f"{core.rstrip(' ?.!')} {subject}".strip()
@@ -206,7 +207,9 @@ def follow_up(
 
 def _continues(prev: Previous, now: datetime) -> bool:
     """Whether the previous turn was a question or topic recent enough to continue."""
-    if prev.outcome not in CARRY_OUTCOMES | ASK_AFTER or not prev.tools:
+    if prev.outcome not in CARRY_OUTCOMES | ASK_AFTER:
+        return False
+    if not prev.tools and prev.outcome != "clarify":  # a bare topic asked about needs no tool
         return False
     if now - prev.at > WINDOW:
         return False

@@ -501,6 +501,9 @@ class Assistant:
         prev = state.get("last_request")
         if not prev or names_record(text):
             return None
+        every = self._each_of(ctx, prev, text)
+        if every:
+            return self._for_each(ctx, state, str(prev["text"]), every, history)
         corr = parse_correction(text) or same_for(text)
         if corr is None:
             return None
@@ -515,6 +518,29 @@ class Assistant:
         reply = self._agent(ctx, state, request, history)
         reply.request = request
         return reply
+
+    @staticmethod
+    def _each_of(ctx: ToolContext, prev: dict[str, Any], text: str) -> list[str]:
+        """'sorry both DG2 and DG3' after a question: the items to ask it again for, each.
+
+        The items the message names (two or more), or, for 'both of them' after a question
+        about a group, the group's members. Only a question is repeated, never a write.
+        """
+        if not _BOTH.search(text):
+            return []
+        request = str(prev.get("text") or "")
+        asks = state_question(request) is not None or route(request).label in QUESTION_LABELS
+        if not asks or recognise(request).kind in ("report_fault", "create_work_order"):
+            return []
+        named: list[str] = []
+        for part in _AND.split(text):
+            code = ctx.index.resolve(part).code if part.strip() else None
+            if code and code not in named:
+                named.append(code)
+        old = prev.get("equipment")
+        if len(named) < 2 and old in ctx.index.items and ctx.index.needs_choice(str(old)):
+            named = list(ctx.index.children.get(str(old), []))
+        return named if len(named) >= 2 else []
 
     def _clarify_followup(
         self,
@@ -861,6 +887,8 @@ def _turn_record(ctx: ToolContext, reply: _Reply, norm: str) -> dict[str, Any]:
     return context.remember(reply.asked or norm, code, cands, tools, reply.outcome)
 
 
+_BOTH = re.compile(r"\b(?:both|all|each)\b", re.IGNORECASE)
+_AND = re.compile(r"\s*(?:\band\b|&|,|\+)\s*", re.IGNORECASE)
 _ADDS = re.compile(r"^\s*(?:ok(?:ay)?[\s,]+)?(?:and|also)\b|\b(?:too|as well)\s*\??\s*$", re.I)
 
 MAX_ALL = 6

@@ -102,9 +102,15 @@ _STOCK = re.compile(
     r"part no|p/n)\b|\bhave we got\b|\bdo we have (?:a |an |any )?(?:spare|new|replacement)\b",
     re.IGNORECASE,
 )
-_STOCK_QTY = re.compile(r"\b(?:how many|do we have|have we got|got any|any)\b", re.IGNORECASE)
+_STOCK_QTY = re.compile(
+    r"\b(?:how many(?!\s+(?:more\s+)?(?:hours|hrs|h|days|weeks|months)\b)|do we have|"
+    r"have we got|got any|any)\b",
+    re.IGNORECASE,
+)
+"""Asking a quantity of something kept ('how many hours left' counts time, not stock)."""
 _HOW_MANY = re.compile(
-    r"\bhow many\b.*\b(?:do we have|have we got|on board|left|got|in store|remaining)\b|"
+    r"\bhow many\b(?!\s+(?:more\s+)?(?:hours|hrs|h|days|weeks|months)\b).*"
+    r"\b(?:do we have|have we got|on board|left|got|in store|remaining)\b|"
     r"\b(?:do we have|have we got|got) (?:a |an |any )?(?:spare|new|replacement|more)\b",
     re.IGNORECASE,
 )
@@ -406,11 +412,16 @@ _PLANS = re.compile(
     r"inspections?|routines?|tests?)\b|\b(?:pms?|plans?|maintenance|services?|routines?|"
     r"tests?|inspections?|checks?|samples?|changes?) (?:are |is )?overdue\b|"
     r"\bhours (?:left|to go) (?:to|until|till|before)\b|\bdue\s+(?:when|date)\b|"
+    r"\bhow many (?:more )?(?:hours|hrs|days) (?:left|to go|remaining)\b|"
+    r"\b\d+\s?(?:h|hrs?|hours?)\s+due\b(?!\s+to\b)|"
     r"\b(?:service|inspection|check|change|sample|overhaul|test|wash|clean)\w*\s+due\s*\??\s*$|"
     r"\bhow long (?:til|till|until|to|before)\b|"
     r"\b(?:service|inspection|check|change|sample|overhaul|test|wash|clean)\w*\s+(?:due\s+)?"
     r"when\s*\??\s*$|\bnext\s+(?:\w+\s+){0,3}(?:inspection|service|overhaul|change|test|"
-    r"check|wash|sample)s?\b",
+    r"check|wash|sample)s?\b|"
+    # "when is its 500h service": the date of a planned job on this equipment
+    r"\bwhen(?:'s| is| are)\s+(?:the |its |it'?s |their )?(?:[\w/-]+\s+){0,3}?(?:service|"
+    r"inspection|overhaul|change|test|check|wash|sample)s?\b",
     re.IGNORECASE,
 )
 _STATS = re.compile(

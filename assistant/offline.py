@@ -31,6 +31,7 @@ from assistant.intents import (
     state_question,
 )
 from assistant.router import intent_for_route, question_fallback, route
+from assistant.text import content_tokens
 from assistant.titles import clean_title
 
 REFUSE_MANIPULATION = (
@@ -104,6 +105,25 @@ def _stock_query(text: str) -> str:
         flags=re.IGNORECASE,
     )
     return " ".join(re.sub(r"[?!.,]", " ", t).split())
+
+
+def names_planned_job(text: str, resolved: dict[str, Any]) -> bool:
+    """Whether a message only names one of the equipment's planned jobs.
+
+    Every content word of the message is in the job's title, and at least two of them are
+    not the equipment's own name ('alarm test', 'return filter change'): the crew member
+    named the job as a topic. A word the title lacks ('failed', 'low', '4 bar') makes it a
+    report again.
+    """
+    said = set(content_tokens(text))
+    own = {
+        t
+        for phrase in (resolved.get("name") or "", *(resolved.get("aliases") or ()))
+        for t in content_tokens(str(phrase))
+    }
+    if len(said - own) < 2:
+        return False
+    return any(said <= set(content_tokens(str(t))) for t in resolved.get("plans") or ())
 
 
 def _clarify_list(cands: Sequence[dict[str, Any]], what: str) -> str:
@@ -229,6 +249,10 @@ class OfflineChatModel(BaseChatModel):
                     "happening or what you need?",
                     "clarify",
                 )
+        if kind == "report_fault" and resolved and names_planned_job(text, resolved):
+            # "OWS alarm test", "BT1 HPU return filter change": the name of a planned job,
+            # nothing wrong said about it; a topic to look up, never a fault
+            return _tool_call("search_manuals", {"query": text, "equipment": code})
         if kind in ("report_fault", "create_work_order"):
             if resolved and code and not group:
                 if kind == "report_fault":
@@ -266,6 +290,10 @@ class OfflineChatModel(BaseChatModel):
         args = {"query": text}
         if code:
             args["equipment"] = code
+        elif tool == "search_manuals" and data.get("common_parent"):
+            # 'ME LO filter' fits both engines' filters: their documents are the main
+            # engines' (a scope that answers nothing falls back to the whole library)
+            args["equipment"] = data["common_parent"]
         return _tool_call(tool, args)
 
     # --- questions about the vessel's state --------------------------------------------------
@@ -347,6 +375,9 @@ class OfflineChatModel(BaseChatModel):
                     "say nothing about it.",
                     "nothing_found",
                 )
+            if not composed.found and tool == "search_manuals" and data.get("scoped"):
+                # the equipment's own documents do not answer: ask the whole library once
+                return _tool_call("search_manuals", {"query": text})
             if not composed.found:
                 return _final(NOTHING_FOUND, "nothing_found", unanswered=True)
             return _final(composed.text, "answer", cited=composed.refs)

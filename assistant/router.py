@@ -436,6 +436,10 @@ _COARSE_KINDS = frozenset(
 _WRITE_KINDS = frozenset({"report_fault", "create_work_order"})
 UNSURE = 0.5
 TIE_REPORT = 0.3
+QUESTION_OVER_REPORT = 0.7
+"""Below this confidence in a report, a question the rules read (a question word or mark, a
+spec asked for, stock, a plan) is answered: a question filed as a fault costs the crew more
+than a report answered, which they can still file."""
 
 
 def intent_for_route(
@@ -453,7 +457,8 @@ def intent_for_route(
     waiting for an answer. When the router
     is unsure (``confidence`` under one half), the rules break the tie: an explicit
     work-order request, or a report where it guessed a follow-up with nothing waiting, is
-    filed; a question the rules read where it guessed a report is answered, not filed. A
+    filed; a question the rules read where it guessed a report with a confidence under
+    ``QUESTION_OVER_REPORT`` is answered, not filed. A
     report the rules read, where the router guessed a bare answer ("port prop pitch
     hunting") but gives ``report_score`` at least 0.15, is filed too.
     """
@@ -486,8 +491,8 @@ def intent_for_route(
     if label == "report":
         if kind in _WRITE_KINDS:
             return intent
-        # unsure, and the rules read a question: answer it rather than file it
-        if confidence < UNSURE and kind not in ("unknown", "smalltalk", "refuse"):
+        # not sure, and the rules read a question: answer it rather than file it
+        if confidence < QUESTION_OVER_REPORT and kind not in ("unknown", "smalltalk", "refuse"):
             return intent
         return Intent("report_fault")
     if label == "state_question":

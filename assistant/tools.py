@@ -437,6 +437,7 @@ def _lookup(ctx: ToolContext, query: str) -> str:
             "needs_choice": ctx.index.needs_choice(item.code),
             "children": _cands(ctx, ctx.index.children.get(item.code, [])),
             "aliases": list(item.aliases),
+            "plans": _plan_titles(ctx, item.code),
         }
         data["display"] = ctx.describe(item.code)
     elif res.candidates:
@@ -447,6 +448,13 @@ def _lookup(ctx: ToolContext, query: str) -> str:
     else:
         data["display"] = "No equipment of this vessel matches."
     return _json(data)
+
+
+def _plan_titles(ctx: ToolContext, code: str) -> list[str]:
+    """Titles of the planned jobs on an item, the items under it and those above it."""
+    ids = {ctx.item(c).id for c in _scope_codes(ctx, code)}
+    found = plans.list_plans(ctx.session, ctx.caller, vessel_id=ctx.vessel_id)
+    return [p.title for p in found if p.equipment_id in ids]
 
 
 def _scope_codes(ctx: ToolContext, code: str) -> tuple[str, ...]:
@@ -479,7 +487,10 @@ def _search(
 
 def _search_manuals(ctx: ToolContext, query: str, equipment: str | None = None) -> str:
     hits = _search(ctx, query, equipment, MANUAL_KINDS)
-    return _json({"ok": True, "note": DATA_NOTE, "passages": ctx.add_hits(hits)})
+    scoped = ctx.resolve(equipment)[0] is not None
+    # "scoped": the search kept to the equipment's documents; when none of them answers,
+    # the model may search the whole library (a safety procedure names no equipment)
+    return _json({"ok": True, "note": DATA_NOTE, "passages": ctx.add_hits(hits), "scoped": scoped})
 
 
 def _history_rows(ctx: ToolContext, query: str, code: str | None) -> dict[str, Any]:
@@ -511,6 +522,24 @@ def _history_rows(ctx: ToolContext, query: str, code: str | None) -> dict[str, A
         "matched": chosen.matched,
         "events": chosen.events,
         "scope": ctx.describe(code) if code else None,
+        "totals": _history_totals(rows) if code else None,
+    }
+
+
+def _history_totals(rows: list[Fault]) -> dict[str, Any] | None:
+    """How many faults an item's history holds, since when, and how long repairs took."""
+    if not rows:
+        return None
+    fixed = [
+        (f.resolved_at - f.opened_at).total_seconds() / 3600
+        for f in rows
+        if f.resolved_at is not None and f.resolved_at >= f.opened_at
+    ]
+    return {
+        "faults": len(rows),
+        "since": min(f.opened_at for f in rows).date().isoformat(),
+        "resolved": len(fixed),
+        "mean_hours_to_fix": round(sum(fixed) / len(fixed), 1) if fixed else None,
     }
 
 

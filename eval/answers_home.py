@@ -4,8 +4,10 @@ Seeding goes through the same steps ``bosun up --demo`` runs on first start: the
 users, parts, plans and six months of history (``seed_demo``), the simulated readings
 backfill, the fault history indexed into the knowledge base, and the demo manuals rendered
 to PDF and ingested by the real pipeline. No live simulator, no connectors, no model
-training. Each step is resumable; a home records the finished ones in ``eval-answers.json``
-so a reused ``--home`` opens in seconds.
+training. The readings end at the history's midnight, not at the clock's "now" as in
+``bosun up``, so two homes seeded on one day give the same figures. Each step is
+resumable; a home records the finished ones in ``eval-answers.json`` so a reused ``--home``
+opens in seconds.
 
 Rollback: every case runs on one SQLite connection inside an outer ``BEGIN``; each turn is a
 fresh ORM session joined to it with ``join_transaction_mode="create_savepoint"``, so the
@@ -31,7 +33,7 @@ from channels.app.runtime import Bosun, open_bosun
 from channels.app.settings import Settings
 from channels.demo.ingest import ingest_demo_manuals
 from channels.demo.live import backfill_readings
-from channels.demo.seed import demo_vessel_id, seed_demo
+from channels.demo.seed import demo_vessel_id, history_end, seed_demo
 from channels.services.knowledge import KnowledgeService, index_all_fault_history, open_knowledge
 from records import ALL_TENANTS, Caller, Document, Role, User, Vessel, make_engine, users
 
@@ -83,7 +85,9 @@ def open_demo_home(home: Path, progress: Progress) -> DemoHome:
     done = _done(home)
     actions: dict[str, Callable[[], object]] = {
         "demo": lambda: seed_demo(bosun.db, progress=progress),
-        "readings": lambda: backfill_readings(bosun, progress),
+        # readings end where the history does (its midnight), not at the seeding's "now",
+        # so two homes seeded on one day give the same figures
+        "readings": lambda: backfill_readings(bosun, progress, end=history_end(bosun.db)),
         "fault history": lambda: progress(
             f"knowledge: {index_all_fault_history(knowledge)} fault-history passages indexed"
         ),

@@ -25,7 +25,7 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -176,8 +176,13 @@ def _mark(bosun: Bosun, step: str, **extra: object) -> None:
         row.value = {**row.value, step: {"at": utcnow().isoformat(), **extra}}
 
 
-def backfill_readings(bosun: Bosun, progress: Progress) -> None:
-    """Write months of simulated readings for the demo vessel, once."""
+def backfill_readings(bosun: Bosun, progress: Progress, *, end: datetime | None = None) -> None:
+    """Write months of simulated readings for the demo vessel, once.
+
+    The readings end at ``end``: now for ``bosun up`` (the live simulator carries on from
+    there); an evaluation passes one fixed instant (``history_end``, the seeded history's
+    midnight) so that a home seeded twice on one day holds the same readings.
+    """
     from channels.demo.history import write_history
     from connectors import load_register, simulate_history
 
@@ -192,6 +197,7 @@ def backfill_readings(bosun: Bosun, progress: Progress) -> None:
         days=HISTORY_DAYS,
         step=READINGS_STEP,
         seed=SEED,
+        end=end,
         mean_days_between_degradations=0,  # every drift ends in a recorded fault
         degradations=fault_precursors(bosun, org_id, vessel_id, register),
         counters=counter_points(bosun.db),  # counters start from the register's hours

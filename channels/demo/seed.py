@@ -322,6 +322,14 @@ def counter_points(db: Database) -> dict[str, list[tuple[float, float]]]:
     return points
 
 
+def history_end(db: Database) -> datetime | None:
+    """Return the instant the seeded demo history ends (a midnight UTC); None before seeding."""
+    state = _done_steps(db).get("history")
+    if not isinstance(state, dict) or "end" not in state:
+        return None
+    return datetime.fromisoformat(str(state["end"]))
+
+
 def demo_vessel_id(db: Database) -> int | None:
     """Return the demo vessel's id once seeded."""
     state = _done_steps(db).get("register")

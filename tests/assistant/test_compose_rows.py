@@ -41,3 +41,16 @@ def test_shorthand_meets_the_manual_word() -> None:
     }
     got = compose_answer("prelube before a start", [passage], 0.3)
     assert got.found and "2 minutes" in got.text and "idle" not in got.text
+
+
+def test_how_long_prefers_the_sentence_that_states_a_duration() -> None:
+    section = "5 Testing > 5.2 Emergency generator"
+
+    def passage(ref: int, text: str) -> dict[str, object]:
+        return {"ref": ref, "title": "Generators", "section": section, "page": 9, "text": text}
+
+    named = passage(1, "Before the weekly test of the emergency generator, inform the bridge.")
+    timed = passage(2, "Run the emergency generator on load for 15 minutes.")
+    got = compose_answer("emergency generator weekly test how long on load", [named, timed], 0.3)
+    assert got.found and got.refs[0] == 2
+    assert got.text.startswith("Run the emergency generator on load for 15 minutes")

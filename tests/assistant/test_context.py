@@ -354,6 +354,21 @@ def test_no_follow_up_without_a_question_to_continue() -> None:
     assert follow_up(index, _prev("DG1 history", "651.1"), "both") is None
 
 
+def test_a_question_after_a_bare_topic_is_about_it_however_long() -> None:
+    index = _index()
+    topic = _prev("FO purifier", "701.2", "clarify")
+    asked = follow_up(index, topic, "how long does the bowl take to stop without the brake")
+    assert asked is not None and asked.equipment == "701.2" and "FO purifier" in asked.text
+    # a topic without equipment and without a tool ("hot work" answered by a greeting)
+    bare = Previous("hot work", None, (), (), "clarify", datetime.now(UTC))
+    cleared = follow_up(index, bare, "how far do i clear combustibles")
+    assert cleared is not None and "hot work" in cleared.text
+    # a greeting carries nothing, and a report after a topic stands alone
+    hey = Previous("hey", None, (), (), "clarify", datetime.now(UTC))
+    assert follow_up(index, hey, "how far do i clear combustibles") is None
+    assert follow_up(index, topic, "DG1 exhaust smoking badly") is None
+
+
 def test_state_record_round_trip() -> None:
     data = remember("DG1 history", "651.1", (), ("search_fault_history",), "answer")
     prev = Previous.from_state(data)

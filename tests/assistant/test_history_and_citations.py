@@ -306,3 +306,35 @@ def test_a_model_written_reply_is_renumbered_to_its_citation_list() -> None:
     out = _cite(ctx, reply)  # type: ignore[arg-type]
     assert [(c.document_id, c.page) for c in out.citations] == [(2, 7), (1, 3)]
     assert out.text == "Open the vent [2]. Close it [1] and check [1]."
+
+
+def test_history_answer_ends_with_the_items_totals() -> None:
+    from assistant.compose import compose_history
+
+    fault = {
+        "fault_id": 7,
+        "equipment": "801.4",
+        "equipment_name": "Oily water separator",
+        "title": "OWS 15 ppm alarm",
+        "symptom": "",
+        "status": "closed",
+        "opened": "2026-07-29",
+        "root_cause": "OCM cell fouled",
+        "fix": "Clean the OCM cell",
+        "hours": 3.5,
+    }
+    records = {
+        "faults": [fault],
+        "matched": True,
+        "events": [],
+        "scope": "801.4 Oily water separator",
+        "totals": {"faults": 5, "since": "2026-06-10", "resolved": 4, "mean_hours_to_fix": 30.5},
+    }
+    got = compose_history("OWS history", records, [], 0.3)
+    assert got.found and "OCM cell fouled" in got.text
+    last = got.text.splitlines()[-1]
+    assert "5 faults on record for 801.4 Oily water separator since 2026-06-10" in last
+    assert "30.5 h on average (4 resolved)" in last
+    # no scope (a whole-vessel question): no totals line
+    unscoped = compose_history("any leaks", {**records, "scope": None}, [], 0.3)
+    assert "on record for" not in unscoped.text

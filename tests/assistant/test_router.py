@@ -232,7 +232,33 @@ def test_an_unsure_question_the_rules_read_as_a_report_is_filed_when_it_scores_a
     assert intent_for_route(report, "document_question", None, 0.8, 0.35).kind == "answer"
 
 
+def test_a_question_the_rules_read_is_answered_unless_the_router_is_sure_of_a_report() -> None:
+    from assistant.intents import Intent
+    from assistant.router import QUESTION_OVER_REPORT, intent_for_route
+
+    for kind in ("answer", "part_stock"):
+        asked = Intent(kind)
+        assert intent_for_route(asked, "report", None, QUESTION_OVER_REPORT - 0.05).kind == kind
+        assert intent_for_route(asked, "report", None, 0.9).kind == "report_fault"
+    # nothing read by the rules: the router's report stands
+    assert intent_for_route(Intent("unknown"), "report", None, 0.4).kind == "report_fault"
+
+
 def test_a_how_to_question_is_never_filed(world: World) -> None:
     assistant = Assistant(retriever=InMemoryRetriever([]), settings=AssistantSettings())
     res = _ask(world, assistant, "how to raise the azi")
     assert res.proposed_action is None and res.outcome in ("answer", "nothing_found")
+
+
+def test_naming_a_planned_job_is_a_topic_not_a_fault() -> None:
+    from assistant.offline import names_planned_job
+
+    ows = {
+        "name": "Oily water separator",
+        "aliases": ["OWS"],
+        "plans": ["OWS 15 ppm alarm test and coalescer check"],
+    }
+    assert names_planned_job("OWS alarm test", ows)
+    assert not names_planned_job("OWS alarm", ows)  # one word past the name: a report
+    assert not names_planned_job("OWS alarm test failed", ows)  # says what is wrong
+    assert not names_planned_job("OWS alarm test", {**ows, "plans": []})

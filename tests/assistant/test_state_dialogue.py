@@ -47,6 +47,9 @@ def _tools(result: object) -> list[str]:
         ("parts that fit the FO purifier", "part_stock"),
         ("hyd oil 46 how much on board", "part_stock"),
         ("set the OWS WO to high prio", "update_by_description"),
+        ("when is its 500h valve inspection", "plans_due"),
+        ("when's the DG2 air filter change", "plans_due"),
+        ("how many hrs left on the harbour genny service", "plans_due"),
     ],
 )
 def test_state_question_kinds(text: str, tool: str) -> None:
@@ -63,6 +66,7 @@ def test_state_question_kinds(text: str, tool: str) -> None:
         "raise a wo to change the ME1 LO filter",
         "close WO 45, done",
         "what is the LO pressure trip setpoint on DG2",
+        "when should the ME1 LO filter be changed",
     ],
 )
 def test_other_messages_are_left_to_recognition(text: str) -> None:
@@ -170,3 +174,23 @@ def test_described_change_several_fits_asks_which(world: World, say: Say) -> Non
     assert all(f"#{i}" in r.reply for i in ids)
     none = say("started on the OWS cell clean WO, set it in progress")
     assert none.proposed_action is None and "found no open work order" in none.reply
+
+
+def test_counting_hours_is_no_stock_question() -> None:
+    from assistant.intents import recognise
+
+    assert recognise("how many hrs left").kind != "part_stock"
+    assert recognise("how many filters left").kind == "part_stock"
+
+
+def test_both_named_after_a_question_answers_each(world: World, say: Say) -> None:
+    with world.db.transaction(world.chief) as s:
+        for code, hours in (("651.1", 13_638.0), ("651.2", 9_120.0)):
+            item = register.get_equipment(s, world.chief, world.codes[code])
+            register.set_running_hours(s, world.chief, item, hours)
+    say("DG1 running hrs")
+    r = say("sorry both DG1 and DG2")
+    assert r.proposed_action is None
+    asked = [c.args.get("equipment") for c in r.tool_calls if c.name == "running_hours"]
+    assert asked == ["651.1", "651.2"]
+    assert "13,638" in r.reply and "9,120" in r.reply

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from channels.demo.live import READINGS_STEP
 from eval import answers
 
 pytestmark = pytest.mark.slow
@@ -96,3 +98,14 @@ def test_answers_runs_cases_and_rolls_each_back(
     # ... and after the run nothing of any case is left: no fault, proposal or conversation
     assert _counts(demo_home) == before
     assert figures["wrong_write_rate"] == 0.0
+
+
+def test_readings_end_at_the_history_midnight(demo_home: Path) -> None:
+    """The home's readings end where its history does, not at the hour it was seeded."""
+    with sqlite3.connect(demo_home / "bosun.db") as db:
+        (latest,) = db.execute("SELECT max(time) FROM readings").fetchone()
+        (state,) = db.execute("SELECT value FROM system_state WHERE key = 'demo'").fetchone()
+    end = datetime.fromisoformat(json.loads(state)["history"]["end"])
+    assert (end.hour, end.minute) == (0, 0)
+    last = datetime.fromisoformat(str(latest)).replace(tzinfo=UTC)
+    assert end - READINGS_STEP <= last < end  # the last hourly step before that midnight
