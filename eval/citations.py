@@ -120,7 +120,7 @@ def render(handbook: Handbook, folder: Path) -> Rendered:
     for source in sorted(handbook.pages):
         starts: list[tuple[int, int]] = []
 
-        class Doc(SimpleDocTemplate):
+        class Doc(SimpleDocTemplate):  # type: ignore[misc]
             def afterFlowable(self, flowable: Any, starts: list[tuple[int, int]] = starts) -> None:
                 page = getattr(flowable, "_corpus_page", None)
                 if page is not None:
@@ -132,7 +132,7 @@ def render(handbook: Handbook, folder: Path) -> Rendered:
                 safe = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
                 para = Paragraph(safe or " ", body)
                 if n == 0:
-                    para._corpus_page = number  # type: ignore[attr-defined]
+                    para._corpus_page = number
                 story.append(para)
             story.append(PageBreak())
         path = folder / _pdf_name(source)

@@ -38,7 +38,7 @@ def test_citations_map_back_to_corpus_pages() -> None:
     # ch1's corpus pages 11, 12, 15 start on PDF pages 1, 2, 4 (page 12 ran over two).
     rendered = Rendered(starts={"ch1.pdf": [(1, 11), (2, 12), (4, 15)]})
     documents = {7: "ch1.pdf"}
-    cites = [
+    cites: list[dict[str, int | None]] = [
         {"document_id": 7, "page": 3},
         {"document_id": 7, "page": 1},
         {"document_id": 7, "page": 4},
