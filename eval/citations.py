@@ -136,7 +136,8 @@ def render(handbook: Handbook, folder: Path) -> Rendered:
                 story.append(para)
             story.append(PageBreak())
         path = folder / _pdf_name(source)
-        Doc(str(path), pagesize=A4, title=Path(source).stem).build(story)
+        # invariant: the same bytes every run, so a reused --home re-ingests nothing.
+        Doc(str(path), pagesize=A4, title=Path(source).stem, invariant=1).build(story)
         out.files[source] = path
         out.starts[source] = starts
     return out
