@@ -30,7 +30,7 @@ _MANIPULATION = re.compile(
     r"pretend (?:to be|you are)|\bdan\b|jailbreak|system prompt|developer mode|"
     r"maintenance mode|^\s*system\s*:|\[system\]|do not ask for confirmation|"
     r"without (?:asking|confirmation|confirming)|api ?keys?|passwords?|credentials|"
-    r"drop table|delete from|;\s*--|union select|\bbypass|\b(?:disable|defeat|override|inhibit|"
+    r"drop table|delete from|;\s*--|union select|\b(?:bypass|disable|defeat|override|inhibit|"
     r"jumper out|bridge out|gag)\b.{0,40}\b(?:alarms?|trips?|"
     r"interlocks?|safet(?:y|ies)|shut ?downs?|15 ?ppm|oil content meter|ocm|fire detection|"
     r"detectors?)\b|"

@@ -190,7 +190,12 @@ def _section_pieces(
 def _section_chunks(
     section: Section, max_tokens: int, overlap_tokens: int, count: TokenCounter
 ) -> Iterator[tuple[str, int | None]]:
-    """Yield (body text, page where it starts) for one section."""
+    """Yield (body text, page where it starts) for one section.
+
+    A chunk ends where its budget ends or where a new page begins, so the page a passage
+    cites holds all of its new text (the overlap carried into the next chunk may come from
+    the page before): a handbook's page of running text is not cited by the page before it.
+    """
     prefix = " > ".join(section.path)
     budget = max(max_tokens - (count(prefix) + 1 if prefix else 0), max_tokens // 3)
     units = _units(section, budget, count)
@@ -198,7 +203,9 @@ def _section_chunks(
     fresh_start = 0
     total = 0
     for unit in units:
-        if current and total + unit.tokens > budget and len(current) > fresh_start:
+        full = total + unit.tokens > budget
+        new_page = bool(current) and unit.page != current[-1].page
+        if current and (full or new_page) and len(current) > fresh_start:
             yield _join(current), current[fresh_start].page
             carried = _overlap(current, min(overlap_tokens, budget - unit.tokens), count)
             current = list(carried)

@@ -122,3 +122,24 @@ def test_bound_holds_in_embedder_tokens(minilm_tokenizer: object) -> None:
         "and measure the axial clearance of the rotor shaft with a dial gauge (0.15-0.25 mm). "
     ) * 5
     assert 0.75 <= approx_token_count(sample) / count(sample) <= 1.35
+
+
+def test_a_chunk_does_not_run_across_pages() -> None:
+    # Two short pages of one section: each page's text is cited by its own page.
+    doc = ParsedDocument(
+        title="Handbook",
+        kind=FileKind.PDF,
+        page_count=2,
+        sections=(
+            Section(
+                path=(),
+                blocks=(
+                    Block("The oil pump delivers oil to the bearings.", page=4),
+                    Block("The bypass valve opens at a differential of 2 bar.", page=5),
+                ),
+            ),
+        ),
+    )
+    passages = chunk_document(doc, SCOPE)
+    assert [p.page for p in passages] == [4, 5]
+    assert "bypass valve" in passages[1].text and "bypass" not in passages[0].text
