@@ -27,6 +27,11 @@ PG_ADMIN_URL = os.environ.get(
 REQUIRED = {s.strip() for s in os.environ.get("BOSUN_TEST_REQUIRE", "").split(",") if s.strip()}
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    tiers.parallel_fast_tier(config)
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     tiers.install_guard()
 

@@ -45,3 +45,30 @@ def test_tests_using_slow_fixtures_or_in_e2e_are_marked_slow(
         if heavy or "e2e" in path.parts:
             assert item.get_closest_marker("slow") is not None, item.nodeid
     assert request.node.get_closest_marker("slow") is None
+
+
+@pytest.mark.parametrize(
+    ("given", "markexpr", "worker", "expected"),
+    [
+        (None, "not slow", None, (2, "loadfile")),  # the fast tier: both cores
+        (None, " not   slow ", None, (2, "loadfile")),
+        (None, "", None, (None, "no")),  # the full run stays in one process
+        (None, "slow", None, (None, "no")),
+        (0, "not slow", None, (0, "no")),  # -n 0 keeps the fast tier in one process
+        (None, "not slow", "gw0", (None, "no")),  # a worker never spawns workers
+    ],
+)
+def test_the_fast_tier_alone_runs_on_both_cores(
+    given: int | None, markexpr: str, worker: str | None, expected: tuple[int | None, str]
+) -> None:
+    import os
+    from types import SimpleNamespace
+    from unittest import mock
+
+    option = SimpleNamespace(numprocesses=given, markexpr=markexpr, dist="no", collectonly=False)
+    env = {"PYTEST_XDIST_WORKER": worker} if worker else {}
+    with mock.patch.dict(os.environ, env, clear=False):
+        if not worker:
+            os.environ.pop("PYTEST_XDIST_WORKER", None)
+        tiers.parallel_fast_tier(SimpleNamespace(option=option))  # type: ignore[arg-type]
+    assert (option.numprocesses, option.dist) == expected

@@ -10,12 +10,36 @@ slip into the fast tier unnoticed. The packaged embedding model may load (once p
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Generator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+FAST_TIER_WORKERS = 2
+"""Processes the fast tier runs in when pytest-xdist is installed (this machine has 2 cores)."""
+
+
+def parallel_fast_tier(config: pytest.Config) -> None:
+    """Run ``-m "not slow"`` in FAST_TIER_WORKERS processes, one test file each at a time.
+
+    Only when xdist is there, no ``-n`` was given, the marker expression is exactly the fast
+    tier's and this is not already a worker: the full run stays in one process, and
+    ``-n 0`` (or ``-p no:xdist``) keeps the fast tier in one too.
+    """
+    option = config.option
+    if not hasattr(option, "numprocesses") or os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    if option.numprocesses is not None or getattr(option, "collectonly", False):
+        return
+    if " ".join(str(getattr(option, "markexpr", "")).split()) != "not slow":
+        return
+    option.numprocesses = FAST_TIER_WORKERS
+    if getattr(option, "dist", "no") == "no":
+        option.dist = "loadfile"
+
 
 SLOW_FIXTURES = {
     "playwright": "drives Chromium",
