@@ -6,7 +6,8 @@ Ingests ``fmea_dataset_filled.csv`` through the real pipeline (parse, table rows
 embed, index) into a throwaway knowledge base, then for each question checks whether the
 top-5 retrieved rows hold each ESSENTIAL gold nugget: a nugget is found when at least 75 %
 of its content words (lower-case, stopwords dropped, numbers kept) occur in the top-5 rows
-rendered as "header: value". BM25 (bm25s) ranks the same rows in the same run. Last line:
+rendered as "header: value". Bosun searches with the product's settings (the learned
+reranker unless BOSUN_RERANKER=off); BM25 (bm25s) ranks the same rows in the same run. Last line:
 {"set": "fmea", "n": 40, "bm25": {"nugget_recall@5": R}, "bosun": {"nugget_recall@5": R}}.
 """
 
@@ -148,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
             EdgeVectorIndex(Path(tmp) / "store", dimension=embedder.dimension),
             embedder,
             journal_dir=Path(tmp),
+            reranker=settings.build_reranker(),  # the product's default; BOSUN_RERANKER=off
         )
         try:
             kb.index_documents([passages])
