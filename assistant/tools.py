@@ -453,8 +453,8 @@ def _lookup(ctx: ToolContext, query: str) -> str:
 def _plan_titles(ctx: ToolContext, code: str) -> list[str]:
     """Titles of the planned jobs on an item, the items under it and those above it."""
     ids = {ctx.item(c).id for c in _scope_codes(ctx, code)}
-    found = plans.list_plans(ctx.session, ctx.caller, vessel_id=ctx.vessel_id)
-    return [p.title for p in found if p.equipment_id in ids]
+    found = plans.list_plans(ctx.session, ctx.caller, vessel_id=ctx.vessel_id, equipment_ids=ids)
+    return [p.title for p in found]
 
 
 def _scope_codes(ctx: ToolContext, code: str) -> tuple[str, ...]:
@@ -530,11 +530,7 @@ def _history_totals(rows: list[Fault]) -> dict[str, Any] | None:
     """How many faults an item's history holds, since when, and how long repairs took."""
     if not rows:
         return None
-    fixed = [
-        (f.resolved_at - f.opened_at).total_seconds() / 3600
-        for f in rows
-        if f.resolved_at is not None and f.resolved_at >= f.opened_at
-    ]
+    fixed = fault_stats.repair_hours(rows)
     return {
         "faults": len(rows),
         "since": min(f.opened_at for f in rows).date().isoformat(),

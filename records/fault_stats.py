@@ -165,11 +165,7 @@ def _group(
 ) -> FaultGroup:
     last = faults[-1]
     mtbf, unit = _mtbf(session, caller, anchor, faults)
-    repairs = [
-        (f.resolved_at - f.opened_at).total_seconds() / 3600
-        for f in faults
-        if f.resolved_at is not None and f.resolved_at >= f.opened_at
-    ]
+    repairs = repair_hours(faults)
     return FaultGroup(
         key=key,
         name=label,
@@ -184,6 +180,15 @@ def _group(
         mttr_hours=fmean(repairs) if repairs else None,
         resolved=len(repairs),
     )
+
+
+def repair_hours(faults: list[Fault]) -> list[float]:
+    """Hours from opened to resolved of each resolved fault (the terms of MTTR)."""
+    return [
+        (f.resolved_at - f.opened_at).total_seconds() / 3600
+        for f in faults
+        if f.resolved_at is not None and f.resolved_at >= f.opened_at
+    ]
 
 
 def _mtbf(

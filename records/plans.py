@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -58,12 +59,17 @@ def create_plan(
 
 
 def list_plans(
-    session: Session, caller: Caller, vessel_id: int | None = None
+    session: Session,
+    caller: Caller,
+    vessel_id: int | None = None,
+    equipment_ids: Collection[int] | None = None,
 ) -> list[MaintenancePlan]:
-    """Return the caller's maintenance plans."""
+    """Return the caller's maintenance plans (of a vessel, of some equipment items)."""
     stmt = scoped(select(MaintenancePlan), MaintenancePlan, caller)
     if vessel_id is not None:
         stmt = stmt.where(MaintenancePlan.vessel_id == vessel_id)
+    if equipment_ids is not None:
+        stmt = stmt.where(MaintenancePlan.equipment_id.in_(list(equipment_ids)))
     return list(session.scalars(stmt.order_by(MaintenancePlan.id)))
 
 
