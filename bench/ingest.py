@@ -34,6 +34,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -89,7 +90,7 @@ def render_corpus(dataset: Path, out_dir: Path, max_pages: int) -> list[Path]:
             if total >= max_pages:
                 break
             for text in pages[source][number]:
-                safe = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                safe = escape(text)
                 story.append(Paragraph(safe, body))
             story.append(PageBreak())
             total += 1

@@ -32,6 +32,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -129,7 +130,7 @@ def render(handbook: Handbook, folder: Path) -> Rendered:
         story: list[Any] = []
         for number in sorted(handbook.pages[source]):
             for n, text in enumerate(handbook.pages[source][number]):
-                safe = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                safe = escape(text)
                 para = Paragraph(safe or " ", body)
                 if n == 0:
                     para._corpus_page = number
