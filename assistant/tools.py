@@ -236,6 +236,12 @@ def _json(data: dict[str, Any]) -> str:
     return json.dumps(data, default=str, ensure_ascii=False)
 
 
+def _sentence(message: str) -> str:
+    """Make a record layer's message a sentence of a reply: capital first, full stop last."""
+    message = message.strip()
+    return f"{message[:1].upper()}{message[1:]}" + ("" if message.endswith(".") else ".")
+
+
 def _err(message: str, **extra: Any) -> str:
     return _json({"ok": False, "error": message, "display": message, **extra})
 
@@ -1237,19 +1243,10 @@ def _update(
         except BosunError:
             return _err(f"Work order #{work_order_id} was not found on this vessel.")
         if status:
-            status = {
-                "closed": "done",
-                "complete": "done",
-                "completed": "done",
-                "resolved": "done",
-                "canceled": "cancelled",
-            }.get(status, status)
             try:
-                target = work_orders.W(status)
-            except ValueError:
-                return _err(
-                    f"A work order cannot be '{status}': use open, in_progress, done or cancelled."
-                )
+                target = work_orders.status_named(status)
+            except BosunError as err:
+                return _err(_sentence(err.message))
             if target not in work_orders.TRANSITIONS[wo.status]:
                 return _err(
                     f"Work order #{wo.id} is {wo.status.value}; it cannot become {target.value}."
@@ -1266,21 +1263,10 @@ def _update(
         except BosunError:
             return _err(f"Fault #{fault_id} was not found on this vessel.")
         if status:
-            status = {
-                "done": "resolved",
-                "fixed": "resolved",
-                "complete": "resolved",
-                "acknowledge": "acknowledged",
-                "reopen": "open",
-                "reopened": "open",
-            }.get(status, status)
             try:
-                ftarget = FaultStatus(status)
-            except ValueError:
-                return _err(
-                    f"A fault cannot be '{status}': use acknowledged, in_progress, "
-                    "resolved, closed or open."
-                )
+                ftarget = faults.status_named(status, fault.status)
+            except BosunError as err:
+                return _err(_sentence(err.message))
             if ftarget not in faults.TRANSITIONS[fault.status]:
                 allowed = ", ".join(sorted(s.value for s in faults.TRANSITIONS[fault.status]))
                 return _err(
@@ -1290,6 +1276,8 @@ def _update(
             needed.append(_FAULT_STATUS_NEEDS[ftarget.value])
             args["status"] = ftarget.value
             changes.append(f"set status to {ftarget.value}")
+            if ftarget is FaultStatus.resolved and status.startswith("close"):
+                changes[-1] += " (a fault is resolved first; closing follows once verified)"
         elif note and not can(ctx.caller, Permission.report_fault):
             return _forbidden(ctx, "add notes to faults")
         if priority and fault.reported_by_id != ctx.caller.user_id:

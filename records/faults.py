@@ -33,6 +33,39 @@ _NEEDS = {
 }
 OPEN_STATES = (S.open, S.acknowledged, S.in_progress)
 
+_STATUS_WORDS = {
+    "done": S.resolved,
+    "fixed": S.resolved,
+    "complete": S.resolved,
+    "completed": S.resolved,
+    "acknowledge": S.acknowledged,
+    "ack": S.acknowledged,
+    "reopen": S.open,
+    "reopened": S.open,
+    "re_open": S.open,
+    "re_opened": S.open,
+    "close": S.closed,
+    "started": S.in_progress,
+    "working": S.in_progress,
+}
+
+
+def status_named(word: str, current: FaultStatus) -> FaultStatus:
+    """Return the status a crew word asks for, from ``current``; ``invalid`` if it names none.
+
+    "Done", "fixed", "complete" mean resolved. "Close" on a fault not yet resolved means the
+    repair is done: it becomes resolved, and closing stays the verification that follows.
+    """
+    key = word.strip().lower().replace(" ", "_").replace("-", "_")
+    try:
+        target = _STATUS_WORDS.get(key) or FaultStatus(key)
+    except ValueError as err:
+        names = ", ".join(s.value for s in FaultStatus)
+        raise invalid(f"a fault cannot be '{word.strip()}': use {names}", field="status") from err
+    if target is S.closed and current in OPEN_STATES:
+        return S.resolved
+    return target
+
 
 def report_fault(
     session: Session,

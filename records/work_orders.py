@@ -37,6 +37,34 @@ TRANSITIONS: dict[WorkOrderStatus, frozenset[WorkOrderStatus]] = {
 }
 OPEN_STATES = (W.open, W.in_progress)
 
+_STATUS_WORDS = {
+    "closed": W.done,
+    "close": W.done,
+    "complete": W.done,
+    "completed": W.done,
+    "finished": W.done,
+    "resolved": W.done,
+    "fixed": W.done,
+    "canceled": W.cancelled,
+    "cancel": W.cancelled,
+    "started": W.in_progress,
+    "reopen": W.open,
+    "reopened": W.open,
+    "re_open": W.open,
+    "re_opened": W.open,
+}
+
+
+def status_named(word: str) -> WorkOrderStatus:
+    """Return the status a crew word asks for ("closed", "completed" mean done), or ``invalid``."""
+    key = word.strip().lower().replace(" ", "_").replace("-", "_")
+    try:
+        return _STATUS_WORDS.get(key) or WorkOrderStatus(key)
+    except ValueError as err:
+        names = ", ".join(s.value for s in WorkOrderStatus)
+        message = f"a work order cannot be '{word.strip()}': use {names}"
+        raise invalid(message, field="status") from err
+
 
 def past_due(status: WorkOrderStatus, due: datetime | None, now: datetime | None = None) -> bool:
     """Whether a work order in ``status`` with ``due`` is overdue: still open past its due time."""

@@ -214,7 +214,13 @@ def test_update_and_note_tools(world: World, retriever: Retriever) -> None:
         out = call("update_work_order", work_order_id=wo_id, status="done", hours=2.5)
         assert "set status to done" in out["display"] and "2.5 h" in out["display"]
         out = call("update_work_order", fault_id=f_id, status="closed")
-        assert out["ok"] is False and "cannot become closed" in out["error"]
+        assert out["proposed"]["kind"] == "update_work_order"
+        assert "set status to resolved" in out["display"]
+        assert "closing follows once verified" in out["display"]
+        out = call("update_work_order", fault_id=f_id, status="cancelled")
+        assert out["ok"] is False and "a fault cannot be 'cancelled'" in out["error"].lower()
+        out = call("update_work_order", work_order_id=wo_id, status="finished")
+        assert "set status to done" in out["display"]
         out = call("add_note", fault_id=f_id, text="bowl cleaned")
         assert out["proposed"]["kind"] == "update_work_order"
         out = call("update_work_order", work_order_id=999999, status="done")

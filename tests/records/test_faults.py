@@ -10,7 +10,9 @@ from records import (
     ErrorCode,
     FaultStatus,
     Role,
+    WorkOrderStatus,
     faults,
+    work_orders,
 )
 from tests.conftest import Tenant
 from tests.records.helpers import import_for_tenant
@@ -87,3 +89,20 @@ def test_bad_priority_rejected(db: Database, tenant: Tenant, equipment_id: int) 
     with db.transaction(crew) as s, pytest.raises(BosunError) as info:
         faults.report_fault(s, crew, equipment_id=equipment_id, title="x", priority="urgent")
     assert info.value.code is ErrorCode.invalid
+
+
+def test_status_words_crews_use() -> None:
+    FS, WS = FaultStatus, WorkOrderStatus
+    assert faults.status_named("fixed", FS.acknowledged) is FS.resolved
+    assert faults.status_named("Re-open", FS.closed) is FS.open
+    # "close" on a fault still being worked means the repair is done: resolved, not closed
+    assert faults.status_named("close", FS.acknowledged) is FS.resolved
+    assert faults.status_named("closed", FS.in_progress) is FS.resolved
+    assert faults.status_named("closed", FS.resolved) is FS.closed
+    with pytest.raises(BosunError, match="a fault cannot be 'cancelled'"):
+        faults.status_named("cancelled", FS.open)
+    assert work_orders.status_named("completed") is WS.done
+    assert work_orders.status_named("closed") is WS.done
+    assert work_orders.status_named("in progress") is WS.in_progress
+    with pytest.raises(BosunError, match="a work order cannot be 'resolvedd'"):
+        work_orders.status_named("resolvedd")
