@@ -1432,12 +1432,18 @@ def _plans_due(
         words -= set(content_tokens(ctx.describe(code)))
         words -= {t for a in ctx.item(code).aliases for t in content_tokens(a)}
     matched = False
+    best = 1
     if words and rows:
-        scored = sorted(rows, key=lambda d: -len(words & set(content_tokens(d.plan.title))))
-        hits = len(words & set(content_tokens(scored[0].plan.title)))
+
+        def hits(d: plans.PlanDue) -> int:
+            return len(words & set(content_tokens(d.plan.title)))
+
+        rows = sorted(rows, key=lambda d: -hits(d))
         # Without equipment one shared word ('change') is no answer: list them instead.
-        if hits >= (1 if code else min(2, len(words))):
-            rows, matched = [scored[0], *scored[1:]], True
+        if hits(rows[0]) >= (1 if code else min(2, len(words))):
+            matched = True
+            # 'main engine LO filter change' matches that plan on each engine: show every one.
+            best = sum(1 for d in rows if hits(d) == hits(rows[0]))
     single = (bool(code) or matched) and not overdue and due_within_days is None
     data = [
         {
@@ -1454,14 +1460,14 @@ def _plans_due(
         for d in rows
     ]
     if single:
-        head = _plan_line(rows[0], now)
-        more = len(rows) - 1
+        head = "\n".join(_plan_line(d, now) for d in rows[:best])
+        more = len(rows) - best
         display = head + (
             f"\n({more} other plan{'s' if more != 1 else ''}{where}: ask to list them.)"
             if more
             else ""
         )
-        return _json({"ok": True, "plans": data[:1], "more": more, "display": display})
+        return _json({"ok": True, "plans": data[:best], "more": more, "display": display})
     late = sum(1 for d in rows if d.overdue)
     label = "overdue plan" if overdue else "plan"
     header = f"{len(rows)} {label}{'s' if len(rows) != 1 else ''}"

@@ -109,6 +109,41 @@ def test_plans_due_answers_the_asked_plan_first(world: World, retriever: Retriev
         assert "No maintenance plans" in call("plans_due", equipment="ME2")["display"]
 
 
+def test_plans_due_shows_the_asked_plan_on_each_item_of_a_group(
+    world: World, retriever: Retriever
+) -> None:
+    now = utcnow()
+    with world.db.transaction(world.chief) as s:
+        for code, hours in (("601.1", 1_000.0), ("601.2", 2_000.0)):
+            engine = register.get_equipment(s, world.chief, world.codes[code])
+            register.set_running_hours(s, world.chief, engine, hours, now)
+            name = f"ME{code[-1]}"
+            for title, done in (
+                (f"{name} lube oil filter change", hours - 400),
+                (f"{name} overhaul", 0.0),
+            ):
+                plans.create_plan(
+                    s,
+                    world.chief,
+                    equipment_id=engine.id,
+                    title=title,
+                    every_hours=500 if "filter" in title else 24_000,
+                    last_done_hours=done,
+                )
+    with tools_for(world, world.crew, retriever) as (_, call):
+        both = call("plans_due", equipment="601", plan="LO filter change")
+        titles = [p["title"] for p in both["plans"]]
+        assert titles == ["ME1 lube oil filter change", "ME2 lube oil filter change"]
+        lines = both["display"].splitlines()
+        assert (
+            lines[0].startswith("ME1 lube oil filter change (601.1") and "100 h to go" in lines[0]
+        )
+        assert (
+            lines[1].startswith("ME2 lube oil filter change (601.2") and "100 h to go" in lines[1]
+        )
+        assert lines[2] == "(2 other plans on 601 Main engines: ask to list them.)"
+
+
 def _fault(s: Any, world: World, code: str, at: datetime, hours: float | None) -> None:
     s.add(
         Fault(
