@@ -817,7 +817,8 @@ class Assistant:
             code = reply.proposed.arguments.get("equipment_code")
             if code:
                 state["last_equipment"] = code
-        elif reply.outcome == "clarify":
+        elif reply.outcome == "clarify" and recognise(reply.asked or norm).kind != "smalltalk":
+            # "Hello! What can I do for you?" waits for a request, not for an answer to it
             state["clarify"] = {"text": reply.asked or norm, "candidates": reply.candidates}
         if ctx.last_lookup is not None and ctx.last_lookup.code:
             state["last_equipment"] = ctx.last_lookup.code

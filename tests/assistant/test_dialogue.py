@@ -223,6 +223,14 @@ def test_out_of_scope_and_small_talk(say: Say) -> None:
     assert hello.tool_calls == [] and hello.proposed_action is None
 
 
+def test_a_short_request_after_a_greeting_is_answered_not_greeted_again(say: Say) -> None:
+    assert say("morning").outcome == "clarify"
+    r = say("DG1 running hours")
+    assert [c.name for c in r.tool_calls][-1] == "running_hours"
+    assert r.tool_calls[-1].args.get("equipment") in ("DG1", "651.1")
+    assert "Hello" not in r.reply
+
+
 def test_spoken_turn_is_normalised_before_recognition(say: Say) -> None:
     r = say("uh main engine number two fuel pump is leaking diesel on the hot box", voice=True)
     assert r.normalized_text.startswith("main engine No. 2 fuel pump")
