@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
 from assistant.text import ABBREVIATIONS, STOPWORDS, canonical_tokens
+from knowledge import Glossary
 
 _DESIG = re.compile(r"^[a-z]{1,4}\d{1,2}$")
 _QUALIFIERS = frozenset({"port", "stbd", "forward", "aft", "fwd"})
@@ -406,10 +408,39 @@ class RegisterIndex:
         return best if best_score >= 80 else target
 
 
+@lru_cache(maxsize=1)
+def glossary_abbreviations() -> tuple[tuple[tuple[str, ...], str], ...]:
+    """Return (spelled-out tokens, abbreviation) from the shipped glossary ("EG", "ER", "FOTP").
+
+    Only abbreviations that stay one token of their own ("PMS" folds to another word and is
+    left out) and terms that are no English words (``case_sensitive``), so a register name
+    that spells a glossary entry out is also found by the short form crews type.
+    """
+    pairs: dict[tuple[tuple[str, ...], str], None] = {}
+    for term in Glossary.shipped().terms.values():
+        short = canonical_tokens(term.term)
+        if term.case_sensitive or short != [term.term.lower()] or not short[0].isalpha():
+            continue
+        for expansion in term.expansions:
+            long = tuple(t for t in canonical_tokens(expansion) if t not in STOPWORDS)
+            if len(long) >= 2 and short[0] not in long:
+                pairs[(long, short[0])] = None
+    return tuple(pairs)
+
+
 def _abbreviated(plist: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
     """Return the spellings of names with marine abbreviations applied or spelled out."""
     out: list[tuple[str, list[str]]] = []
     for phrase, toks in plist:
+        for long, short in glossary_abbreviations():
+            n = len(long)
+            for i in range(len(toks) - n + 1):
+                if tuple(toks[i : i + n]) == long:
+                    new = [*toks[:i], short, *toks[i + n :]]
+                    if i + 1 < len(new) and new[i + 1].isdigit() and len(new[i + 1]) == 1:
+                        new = [*new[:i], short + new[i + 1], *new[i + 2 :]]
+                    out.append((phrase, new))
+                    break
         for long, short in ABBREVIATIONS:
             n = len(long)
             for i in range(len(toks) - n + 1):

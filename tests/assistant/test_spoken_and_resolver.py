@@ -63,6 +63,22 @@ def test_equipment_resolves(text: str, code: str) -> None:
     assert _index().resolve(text).code == code
 
 
+def test_glossary_abbreviations_find_names_the_register_spells_out() -> None:
+    # No aliases at all: "EG", "ER", "FOTP" come from the shipped glossary's entries
+    index = RegisterIndex.build(
+        [
+            Item(1, "861", "Emergency power", (), None, False),
+            Item(2, "861.1", "Emergency generator", (), "861", True),
+            Item(3, "521", "Engine room ventilation", (), None, False),
+            Item(4, "621.3", "Fuel oil transfer pump", (), None, True),
+        ]
+    )
+    assert index.resolve("EG running hours").code == "861.1"
+    assert index.resolve("ER ventilation fan noisy").code == "521"
+    assert index.resolve("fotp leaking").code == "621.3"
+    assert index.resolve("e.g. the transfer valve").code is None  # "e.g." is no abbreviation
+
+
 def test_ambiguous_equipment_lists_candidates() -> None:
     index = _index()
     res = index.resolve("the fuel pump is leaking")
