@@ -46,6 +46,7 @@ from assistant.retriever import EmptyRetriever, Retriever, relevance
 from assistant.router import QUESTION_LABELS, UNSURE, question_fallback, route
 from assistant.settings import AssistantSettings
 from assistant.spoken import normalize_spoken
+from assistant.text import canonical_tokens
 from assistant.tools import WRITE_TOOLS, ToolContext, build_tools, load_index
 from assistant.types import Outcome, ProposedAction, ToolCall, TurnResult, citation_dict
 from knowledge import Citation, SearchScope
@@ -303,7 +304,16 @@ class Assistant:
             res = ctx.index.resolve(text)
             if res.code is None and not res.candidates:
                 ctx.pinned = last
-        return self._agent(ctx, state, text, history)
+        reply = self._agent(ctx, state, text, history)
+        if (
+            reply.outcome == "clarify"
+            and 2 <= len(reply.candidates) <= MAX_ALL
+            and (_plural_mention(ctx, text) or _ALL_OF.search(text))
+            and self._each_question(text)
+        ):
+            # "how many faults on the purifiers", "thrusters running hours": each of them
+            return self._for_each(ctx, state, text, list(reply.candidates), history)
+        return reply
 
     @staticmethod
     def _in_context(ctx: ToolContext, state: dict[str, Any], text: str) -> str:
@@ -520,6 +530,12 @@ class Assistant:
         return reply
 
     @staticmethod
+    def _each_question(request: str) -> bool:
+        """Whether a request is a question that may be asked for several items (no write)."""
+        asks = state_question(request) is not None or route(request).label in QUESTION_LABELS
+        return asks and recognise(request).kind not in ("report_fault", "create_work_order")
+
+    @staticmethod
     def _each_of(ctx: ToolContext, prev: dict[str, Any], text: str) -> list[str]:
         """'sorry both DG2 and DG3' after a question: the items to ask it again for, each.
 
@@ -529,8 +545,7 @@ class Assistant:
         if not _BOTH.search(text):
             return []
         request = str(prev.get("text") or "")
-        asks = state_question(request) is not None or route(request).label in QUESTION_LABELS
-        if not asks or recognise(request).kind in ("report_fault", "create_work_order"):
+        if not Assistant._each_question(request):
             return []
         named: list[str] = []
         for part in _AND.split(text):
@@ -605,6 +620,7 @@ class Assistant:
                 "clarify",
             )
         ctx.pinned, ctx.also = cands[0], tuple(cands)
+        ctx.fault_counts.clear()
         first = self._agent(ctx, state, request, history)
         first.request = request
         if first.proposed is not None or first.outcome not in ("answer", "nothing_found"):
@@ -617,6 +633,9 @@ class Assistant:
             r.text if r.text.startswith(code) else f"{ctx.describe(code)}:\n{r.text}"
             for code, r in parts
         )
+        if len(ctx.fault_counts) == len(parts):  # each answer counted faults: add them up
+            total = sum(ctx.fault_counts)
+            text += f"\n\nIn all: {total} fault{'s' if total != 1 else ''} on these {len(parts)}."
         answered = [r for _, r in parts if r.outcome == "answer"]
         return _Reply(
             text,
@@ -893,6 +912,21 @@ _AND = re.compile(r"\s*(?:\band\b|&|,|\+)\s*", re.IGNORECASE)
 _ADDS = re.compile(r"^\s*(?:ok(?:ay)?[\s,]+)?(?:and|also)\b|\b(?:too|as well)\s*\??\s*$", re.I)
 
 MAX_ALL = 6
+
+
+_ALL_OF = re.compile(r"\b(?:in total|in all|altogether|all (?:the|of the|our)|every|each)\b", re.I)
+
+
+def _plural_mention(ctx: ToolContext, text: str) -> bool:
+    """Whether the equipment words of a text are in the plural ("the purifiers", "gennies")."""
+    found = ctx.last_lookup.mentions if ctx.last_lookup is not None else ()
+    named = {t for m in found for t in canonical_tokens(m)}
+    return any(
+        w.endswith("s") and not w.endswith("ss") and set(canonical_tokens(w)) & named
+        for w in re.findall(r"[a-z]{4,}", text.lower())
+    )
+
+
 """'All' answering 'which one?' covers at most this many candidates."""
 
 _ANSWER_BUTTONS = re.compile(r"\s*Yes / (?:Edit / )?Cancel\s*$")

@@ -331,6 +331,10 @@ class OfflineChatModel(BaseChatModel):
         scope = code or data.get("common_parent")
         if scope:
             args["equipment"] = scope
+        elif len(cands) >= 2 and ask.tool != "part_stock":
+            # "faults on the purifiers": FO and LO purifiers share no parent; the vessel as a
+            # whole is not what was asked, so ask which (a plural answers for each of them)
+            return self._ask_which(resolved, cands, group)
         if ask.tool == "part_stock":
             if args.pop("fits", False) and not scope:
                 return self._ask_which(resolved, cands, group)

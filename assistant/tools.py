@@ -139,6 +139,8 @@ class ToolContext:
     last_lookup: Resolution | None = None
     also: tuple[str, ...] = ()
     """Further equipment a new fault or job covers ('both' answering 'which one?')."""
+    fault_counts: list[int] = field(default_factory=list)
+    """Fault totals the statistics tool counted in this turn (one per call)."""
 
     # --- helpers --------------------------------------------------------------------------
 
@@ -1555,6 +1557,7 @@ def _fault_statistics(
         until=span.until if span else None,
         group_by=group_by,
     )
+    ctx.fault_counts.append(stats.total)
     when = span.label if span else "in the recorded history"
     where = ctx.describe(code) if code else "the vessel"
     data: dict[str, Any] = {

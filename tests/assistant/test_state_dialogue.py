@@ -6,8 +6,10 @@ from datetime import timedelta
 
 import pytest
 
+from assistant import Assistant, AssistantSettings, InMemoryRetriever, TurnResult
 from assistant.intents import state_question
 from records import (
+    Database,
     Fault,
     FaultStatus,
     WorkOrderStatus,
@@ -17,7 +19,7 @@ from records import (
     utcnow,
     work_orders,
 )
-from tests.assistant.conftest import Say, World
+from tests.assistant.conftest import REGISTER, Say, World, make_world_in
 
 
 def _tools(result: object) -> list[str]:
@@ -194,3 +196,49 @@ def test_both_named_after_a_question_answers_each(world: World, say: Say) -> Non
     asked = [c.args.get("equipment") for c in r.tool_calls if c.name == "running_hours"]
     assert asked == ["651.1", "651.2"]
     assert "13,638" in r.reply and "9,120" in r.reply
+
+
+_TWO_PURIFIERS = (
+    REGISTER
+    + """
+  - code: "711.1"
+    name: Lube oil purifier
+    aliases: [LO purifier, purifier]
+    maker: Alfa Laval
+"""
+)
+
+
+def test_a_question_about_several_items_in_the_plural_answers_each_and_adds_up(
+    store: Database,
+) -> None:
+    world = make_world_in(store, _TWO_PURIFIERS)
+    now = utcnow()
+    with world.db.transaction(world.chief) as s:
+        for code, n in (("701.2", 2), ("711.1", 1)):
+            for i in range(n):
+                s.add(
+                    Fault(
+                        org_id=world.org_id,
+                        vessel_id=world.vessel_id,
+                        equipment_id=world.codes[code],
+                        title=f"{code} vibration {i}",
+                        status=FaultStatus.open,
+                        opened_at=now - timedelta(days=10 + i),
+                    )
+                )
+    assistant = Assistant(retriever=InMemoryRetriever([]), settings=AssistantSettings())
+
+    def say(text: str) -> TurnResult:
+        with world.db.transaction(world.chief) as s:
+            return assistant.turn(s, world.chief, text, channel="test", conversation_key=text)
+
+    one = say("how many faults on the purifier")  # no common parent: the vessel is not asked
+    assert one.outcome == "clarify" and not _tools(one)
+    assert "701.2" in one.reply and "711.1" in one.reply
+    r = say("how many faults on the purifiers")
+    calls = [c for c in r.tool_calls if c.name == "fault_statistics"]
+    assert [c.args["equipment"] for c in calls] == ["701.2", "711.1"]
+    assert "2 faults" in r.reply and "1 fault" in r.reply
+    assert r.reply.rstrip().endswith("In all: 3 faults on these 2.")
+    assert r.proposed_action is None
