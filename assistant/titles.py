@@ -9,6 +9,10 @@ question to the assistant ("what should I check") are not part of the defect.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+
+from knowledge import Glossary
+from knowledge.glossary import normalize_term
 
 _FILE_IT = (
     r"(?:log|raise|file|report|open|create|record|register|enter|submit|put in|write up|make|"
@@ -74,5 +78,69 @@ def clean_title(text: str, *, fallback: str = "Fault reported") -> str:
     t = " ".join(t.split()).strip(" ,;:.-!")
     if not t:
         return fallback
+    t = _ABBREVIATION.sub(_as_written, t)
     t = t[0].upper() + t[1:]
     return t if len(t) <= MAX else t[: MAX - 3].rsplit(" ", 1)[0] + "..."
+
+
+_ABBREVIATION = re.compile(r"(?<![\w/.-])([a-z][a-z/]*[a-z])(\d{0,2})(?![\w/-])")
+
+
+_WORDS = frozenset(
+    [
+        "am",
+        "an",
+        "as",
+        "at",
+        "be",
+        "by",
+        "do",
+        "er",
+        "go",
+        "he",
+        "hi",
+        "if",
+        "in",
+        "is",
+        "it",
+        "me",
+        "my",
+        "no",
+        "of",
+        "oh",
+        "ok",
+        "on",
+        "or",
+        "pa",
+        "so",
+        "to",
+        "um",
+        "up",
+        "us",
+        "we",
+        "ye",
+    ]
+)
+
+
+@lru_cache(maxsize=1)
+def _capitals() -> dict[str, str]:
+    """Return the shipped glossary's all-capital terms by key: 'ows' -> 'OWS', 't/c' -> 'T/C'."""
+    return {
+        term.key: term.term
+        for term in Glossary.shipped().terms.values()
+        if term.term.isupper() and not term.case_sensitive
+    }
+
+
+def _as_written(m: re.Match[str]) -> str:
+    """Write a crew's lower-case abbreviation as the glossary does ("ows" -> "OWS", "me2").
+
+    A term that is also an English word or a filler ("me", "do", "er") only with a unit
+    number ("me2" -> "ME2").
+    """
+    word, number = m.group(1), m.group(2)
+    known = _capitals().get(normalize_term(word))
+    if known is None or (word in _WORDS and not number):
+        return m.group(0)
+    return known + number

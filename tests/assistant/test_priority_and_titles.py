@@ -148,6 +148,11 @@ def test_a_work_order_follows_the_same_rule(world: World, say: Say) -> None:
         ("DG2 jacket water temp high what should i check", "DG2 jacket water temp high"),
         ("the fuel pump is leaking", "Fuel pump is leaking"),
         ("please", "Fault reported"),
+        # abbreviations typed in lower case are written as the glossary writes them
+        ("ows 15ppm alarm keeps going off", "OWS 15ppm alarm keeps going off"),
+        ("me2 lo purifier vibrating, log it pls", "ME2 LO purifier vibrating"),
+        ("hpu for bt1 leaking near me", "HPU for BT1 leaking near me"),
+        ("dg3 t/c noisy", "DG3 T/C noisy"),
     ],
 )
 def test_titles_drop_chat_and_filler(text: str, title: str) -> None:
