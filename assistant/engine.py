@@ -575,6 +575,14 @@ class Assistant:
         if intent.kind not in ("unknown", "smalltalk", "answer") and not short:
             return None
         code = ctx.index.choose_among(text, cands) if cands else ctx.index.resolve(text).code
+        narrowed = ctx.index.narrow_among(text, cands) if cands and code is None else []
+        if 2 <= len(narrowed) < len(cands):
+            # "make it the port one" among four steering pumps: ask again among the two port
+            # ones, never jump to other equipment the words also fit (the port main engine)
+            listing = "; ".join(f"{c} {ctx.index.items[c].name}" for c in narrowed)
+            again = _Reply(f"Which of these: {listing}?", "clarify", candidates=narrowed)
+            again.asked = str(clar["text"])
+            return again
         if code is None:
             res = ctx.index.resolve(text)
             code = res.code

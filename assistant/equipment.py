@@ -371,8 +371,17 @@ class RegisterIndex:
             idx = ordinal[m.group(1)]
             if idx < len(candidates):
                 return candidates[idx]
-        if not tokens:
-            return None
+        best = self.narrow_among(text, candidates)
+        return best[0] if len(best) == 1 else None
+
+    def narrow_among(self, text: str, candidates: Sequence[str]) -> list[str]:
+        """Return the offered candidates a reply fits best ('the port one' -> both port pumps).
+
+        Empty when the reply's words fit none of them.
+        """
+        tokens = [t for t in canonical_tokens(text) if t not in STOPWORDS and t != "one"]
+        if not tokens or not candidates:
+            return []
         scores: dict[str, int] = {}
         for cand in candidates:
             words: set[str] = set()
@@ -386,8 +395,7 @@ class RegisterIndex:
                             words.add(m2.group(1))
             scores[cand] = sum(1 for t in tokens if t in words)
         top = max(scores.values())
-        best = [c for c, s in scores.items() if s == top]
-        return best[0] if top > 0 and len(best) == 1 else None
+        return [c for c, s in scores.items() if s == top] if top > 0 else []
 
     def analogue(self, old: str, target: str) -> str:
         """Return the item under ``target`` that plays ``old``'s part ('no, ME1' for ME2's pump)."""

@@ -6,8 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
-from assistant import Assistant, AssistantSettings, EmptyRetriever
+from assistant import Assistant, AssistantSettings, EmptyRetriever, InMemoryRetriever, TurnResult
 from records import (
+    Database,
     Fault,
     PendingAction,
     PendingStatus,
@@ -17,7 +18,7 @@ from records import (
     utcnow,
     work_orders,
 )
-from tests.assistant.conftest import Say, World
+from tests.assistant.conftest import REGISTER, Say, World, make_world_in
 
 
 def _faults(world: World) -> list[Fault]:
@@ -283,3 +284,43 @@ def test_edit_changes_the_proposal_before_yes(world: World, say: Say) -> None:
 def test_yes_with_nothing_pending_says_so(say: Say) -> None:
     r = say("yes")
     assert r.outcome == "clarify" and "Nothing is waiting" in r.reply and r.executed is None
+
+
+_STEERING = (
+    REGISTER
+    + """
+  - code: "431"
+    name: Steering gear
+    children:
+      - code: "431.1"
+        name: Steering gear port
+        children:
+          - {{code: "431.1.1", name: Steering pump No. 1 port}}
+          - {{code: "431.1.2", name: Steering pump No. 2 port}}
+      - code: "431.2"
+        name: Steering gear starboard
+        children:
+          - {{code: "431.2.1", name: Steering pump No. 1 starboard}}
+          - {{code: "431.2.2", name: Steering pump No. 2 starboard}}
+"""
+)
+
+
+def test_a_reply_that_narrows_the_choice_asks_again_among_those_left(store: Database) -> None:
+    world = make_world_in(store, _STEERING)
+    assistant = Assistant(retriever=InMemoryRetriever([]), settings=AssistantSettings())
+
+    def say(text: str) -> TurnResult:
+        with world.db.transaction(world.chief) as s:
+            return assistant.turn(s, world.chief, text, channel="test", conversation_key="steer")
+
+    first = say("steering pump noisy")
+    assert first.outcome == "clarify" and "431.2.2" in first.reply
+    # "port" also fits the port main engine (ME1's alias): it only narrows the offered pumps
+    again = say("make it the port one")
+    assert again.outcome == "clarify" and again.proposed_action is None
+    assert "431.1.1" in again.reply and "431.1.2" in again.reply and "431.2" not in again.reply
+    done = say("no 2")
+    assert done.proposed_action is not None
+    assert done.proposed_action.arguments["equipment_code"] == "431.1.2"
+    assert done.proposed_action.arguments["title"] == "Steering pump noisy"
