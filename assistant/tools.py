@@ -475,7 +475,10 @@ def _search(
     equipment: str | None,
     kinds: tuple[DocumentKind, ...],
     limit: int = 5,
+    *,
+    widen: bool = True,
 ) -> list[Hit]:
+    """Search the equipment's documents; with ``widen``, the whole library when none answer."""
     code, _ = ctx.resolve(equipment)
     base = SearchScope(org_id=ctx.caller.org_id, vessel_id=ctx.vessel_id, kinds=kinds)
     hits: list[Hit] = []
@@ -487,7 +490,7 @@ def _search(
             equipment_codes=_scope_codes(ctx, code),
         )
         hits = ctx.retriever.search(query, scoped, limit=limit)
-    if not hits:
+    if not hits and (widen or not code):
         hits = ctx.retriever.search(query, base, limit=limit)
     floor = ctx.settings.assistant_min_score
     return [h for h in hits if relevance(h) >= floor]
@@ -548,7 +551,8 @@ def _history_totals(rows: list[Fault]) -> dict[str, Any] | None:
 
 
 def _search_history(ctx: ToolContext, query: str, equipment: str | None = None) -> str:
-    hits = _search(ctx, query, equipment, HISTORY_KINDS)
+    # another machine's fault is no history of this one: the search keeps to the equipment
+    hits = _search(ctx, query, equipment, HISTORY_KINDS, widen=False)
     code, _ = ctx.resolve(equipment)
     return _json(
         {

@@ -106,6 +106,15 @@ def test_history_of_an_unused_machine_is_nothing_found(world: World, say: Say) -
     assert r.outcome == "nothing_found" and "No fault is on record for 651.1" in r.reply
 
 
+def test_history_never_answers_with_another_machines_fault(world: World, say: Say) -> None:
+    # the knowledge base holds a history passage on ME2's fuel pump only
+    r = say("has the ME1 fuel pump leaked at the barrel before")
+    assert r.outcome == "nothing_found" and not r.citations
+    assert "No leak is on record for 601.1.10" in r.reply and "o-rings" not in r.reply
+    ok = say("has the ME2 fuel pump leaked at the barrel before")
+    assert ok.outcome == "answer" and "barrel" in ok.reply
+
+
 def _retriever(world: World) -> InMemoryRetriever:
     org = world.org_id
 
