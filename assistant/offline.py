@@ -274,6 +274,8 @@ class OfflineChatModel(BaseChatModel):
         if kind == "equipment_health":
             if code:
                 return _tool_call("equipment_health", {"equipment": code, "reading": text})
+            if not cands and not group:  # "any alarms right now?": the whole vessel
+                return _tool_call("equipment_health", {})
             return self._ask_which(resolved, cands, group)
         if kind == "list_open":
             eq = code or data.get("common_parent")

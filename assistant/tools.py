@@ -43,6 +43,7 @@ from records import (
     confirming_role,
     fault_stats,
     faults,
+    limits,
     model_registry,
     parts,
     pending,
@@ -297,7 +298,11 @@ class EquipmentOptionalArgs(BaseModel):
 class HealthArgs(BaseModel):
     """Arguments of equipment_health."""
 
-    equipment: str = Field(description="Equipment code (e.g. 601.2) or name/alias")
+    equipment: str | None = Field(
+        default=None,
+        description="Equipment code (e.g. 601.2) or name/alias; omit it for the whole vessel "
+        "('any alarms right now?'): the readings outside or near their limits",
+    )
     reading: str | None = Field(
         default=None,
         description="The one reading asked about ('LO pressure'): it is answered first alone",
@@ -587,7 +592,56 @@ def _asked_sensor(
     return scored[0][1]
 
 
-def _health(ctx: ToolContext, equipment: str, reading: str | None = None) -> str:
+def _limits_text(s: Sensor, value: float) -> str:
+    unit = f" {s.unit}" if s.unit else ""
+    bounds = [f"{side} {num(v)}" for side, v in (("low", s.low), ("high", s.high)) if v is not None]
+    return f"{num(value)}{unit}" + (f" (limits {', '.join(bounds)})" if bounds else "")
+
+
+def _vessel_health(ctx: ToolContext) -> str:
+    """Answer 'any alarms right now?': the vessel's readings outside or near their limits."""
+    report = limits.vessel_limits(ctx.session, ctx.caller, ctx.vessel_id)
+    by_id = {i.id: i.code for i in ctx.index.items.values()}
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "equipment": by_id.get(o.sensor.equipment_id),
+            "tag": o.sensor.tag,
+            "name": o.sensor.name,
+            "value": o.reading.value,
+            "time": o.reading.time.isoformat(),
+            "state": o.state,
+        }
+        for o in report.off
+    ]
+    outside = sum(1 for o in report.off if o.state in limits.OUTSIDE)
+    if not report.sensors:
+        display = "No readings have arrived from this vessel's sensors yet."
+    elif not report.off:
+        display = f"All {report.sensors} readings with limits on the vessel are within them."
+    else:
+        near = len(report.off) - outside
+        display = (
+            f"Of {report.sensors} readings with limits, {outside} outside and {near} near them:\n- "
+            + "\n- ".join(
+                f"{ctx.describe(by_id[o.sensor.equipment_id])}: {o.sensor.name} "
+                f"{_limits_text(o.sensor, o.reading.value)} — {o.state}, "
+                f"{_age(now - o.reading.time)} ago"
+                if o.sensor.equipment_id in by_id
+                else f"{o.sensor.tag}: {_limits_text(o.sensor, o.reading.value)} — {o.state}"
+                for o in report.off[:15]
+            )
+        )
+        if len(report.off) > 15:
+            display += f"\n(showing 15 of {len(report.off)})"
+    return _json(
+        {"ok": True, "sensors": report.sensors, "outside": outside, "off": rows, "display": display}
+    )
+
+
+def _health(ctx: ToolContext, equipment: str | None = None, reading: str | None = None) -> str:
+    if not equipment or not equipment.strip():
+        return _vessel_health(ctx)
     code, cands = ctx.resolve(equipment)
     if code is None:
         return _which(ctx, equipment, cands)
@@ -617,20 +671,11 @@ def _health(ctx: ToolContext, equipment: str, reading: str | None = None) -> str
             data_sensors.append(entry)
             continue
         unit = f" {s.unit}" if s.unit else ""
-        state = "ok"
-        if s.high is not None and r.value > s.high:
-            state, worst = "above high limit", "alarm"
-        elif s.low is not None and r.value < s.low:
-            state, worst = "below low limit", "alarm"
-        else:
-            span = (s.high - s.low) if s.high is not None and s.low is not None else None
-            ref = span or abs(s.high or s.low or 0) or None
-            if ref and s.high is not None and s.high - r.value < 0.1 * ref:
-                state = "near high limit"
-            elif ref and s.low is not None and r.value - s.low < 0.1 * ref:
-                state = "near low limit"
-            if state != "ok" and worst == "ok":
-                worst = "watch"
+        state = limits.limit_state(s.low, s.high, r.value)
+        if state in limits.OUTSIDE:
+            worst = "alarm"
+        elif state != "ok" and worst == "ok":
+            worst = "watch"
         age = datetime.now(UTC) - r.time
         found = None if s.counter else _trend(ctx, s)
         trend = found.per_hour if found else None
@@ -646,13 +691,7 @@ def _health(ctx: ToolContext, equipment: str, reading: str | None = None) -> str
                 trend_txt = f", {word} {rate} {over}"
             else:
                 trend_txt = f", steady {over}"
-        limits = []
-        if s.low is not None:
-            limits.append(f"low {num(s.low)}")
-        if s.high is not None:
-            limits.append(f"high {num(s.high)}")
-        lim = f" (limits {', '.join(limits)})" if limits else ""
-        lines.append(f"{s.name}: {num(r.value)}{unit}{lim} — {state}{trend_txt}, {_age(age)} ago")
+        lines.append(f"{s.name}: {_limits_text(s, r.value)} — {state}{trend_txt}, {_age(age)} ago")
         sensor_lines[s.id] = lines[-1]
         entry.update(
             {

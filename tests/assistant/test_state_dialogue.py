@@ -12,9 +12,11 @@ from records import (
     Database,
     Fault,
     FaultStatus,
+    ReadingIn,
     WorkOrderStatus,
     parts,
     plans,
+    readings,
     register,
     utcnow,
     work_orders,
@@ -242,3 +244,21 @@ def test_a_question_about_several_items_in_the_plural_answers_each_and_adds_up(
     assert "2 faults" in r.reply and "1 fault" in r.reply
     assert r.reply.rstrip().endswith("In all: 3 faults on these 2.")
     assert r.proposed_action is None
+
+
+def test_any_alarms_asks_the_whole_vessel(world: World, say: Say) -> None:
+    with world.db.transaction(world.chief) as s:
+        tags = register.sensors_by_tag(s, world.chief, world.vessel_id)
+        readings.insert_readings(
+            s,
+            world.chief,
+            [
+                ReadingIn(tags["ME1_EXH_T"].id, utcnow() - timedelta(minutes=3), 495.0),
+                ReadingIn(tags["ME1_LO_P"].id, utcnow() - timedelta(minutes=3), 4.6),
+            ],
+        )
+    r = say("any alarms right now?")
+    assert _tools(r) == ["equipment_health"] and r.tool_calls[-1].args.get("equipment") is None
+    assert r.reply.startswith("Of 2 readings with limits, 1 outside and 0 near them:")
+    assert "601.1 Main engine No. 1: Exhaust gas temperature 495 degC (limits high 480)" in r.reply
+    assert "Lube oil pressure" not in r.reply
