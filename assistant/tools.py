@@ -23,7 +23,7 @@ from assistant.figures import num, qty
 from assistant.history import select_faults, summarise
 from assistant.retriever import Retriever, relevance
 from assistant.settings import AssistantSettings
-from assistant.text import content_tokens
+from assistant.text import canonical_tokens, content_tokens
 from assistant.titles import clean_title
 from assistant.types import ProposedAction, ToolCall
 from knowledge import DocumentKind, Hit, SearchScope
@@ -904,14 +904,15 @@ def _part_stock(
     lines = parts.vessel_stock(ctx.session, ctx.caller, ctx.vessel_id)
     related = set(_scope_codes(ctx, code)) if code else set()
     q = (query or "").strip()
+    canon = " ".join(canonical_tokens(q))
     scored = []
     for ln in lines:
         score = 0.0
         if q:
             if q.lower() == ln.part.number.lower() or ln.part.number.lower() in q.lower():
                 score = 200
-            else:
-                score = fuzz.token_set_ratio(q.lower(), ln.part.name.lower())
+            else:  # in canonical words, so "hyd oil" meets "Hydraulic oil", "LO" "lube oil"
+                score = fuzz.token_set_ratio(canon, " ".join(canonical_tokens(ln.part.name)))
         if related and related & set(ln.part.equipment_codes):
             score += 40 if q else 100
         scored.append((score, ln))

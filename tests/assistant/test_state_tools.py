@@ -251,6 +251,16 @@ def test_part_stock_at_or_below_minimum(world: World, retriever: Retriever) -> N
         assert asked["display"].startswith("FF-1 Fuel filter element: 5 pcs on board (min 1)")
         assert "FF-2" not in asked["display"]
         assert "1 other part matched: ask to list them" in asked["display"]
+    with world.db.transaction(world.chief) as s:
+        for number, name in (("HO-46", "Hydraulic oil ISO VG 46"), ("EOF-1", "Engine oil filter")):
+            part = parts.upsert_part(s, world.chief, number=number, name=name)
+            s.flush()
+            parts.set_stock(s, world.chief, world.vessel_id, part, quantity=5, minimum=1)
+    with tools_for(world, world.crew, retriever) as (_, call):
+        # crew shorthand meets the part's name in canonical words ("hyd" is "hydraulic")
+        hyd = call("part_stock", query="hyd oil")
+        assert hyd["lines"][0]["number"] == "HO-46"
+        assert hyd["display"].startswith("HO-46 Hydraulic oil ISO VG 46: 5 pcs on board")
 
 
 def _open_orders(world: World) -> dict[str, int]:
