@@ -6,8 +6,13 @@
 Routes the raw side of the MaintNorm test texts (real work-order texts: each should go to a
 write, ``report`` or ``record_change``) and the 40 FMEA competency questions (each should go
 to a question label, none refused). The router is never trained or tuned on these texts.
+With ``--probe FILE`` (default ``eval/cases/router_probe.jsonl``: crew phone messages written
+for this check, never trained on, one ``{"text", "label"}`` a line) it also routes those,
+prints each miss, and scores the share given its label and the number of questions whose
+decided intent (rules and router combined, as the offline engine does) is a write.
 Prints the label counts of each set and, as the last line, one JSON object:
-``{"maintnorm_write_rate", "fmea_question_rate", "fmea_refused"}``.
+``{"maintnorm_write_rate", "fmea_question_rate", "fmea_refused"}`` plus, with a probe set,
+``"probe_route_rate", "probe_questions_written"``.
 """
 
 from __future__ import annotations
@@ -20,9 +25,20 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from assistant.router import QUESTION_LABELS, WRITE_LABELS, Router
+from assistant.intents import recognise
+from assistant.router import (
+    QUESTION_LABELS,
+    WRITE_LABELS,
+    Router,
+    intent_for_route,
+    load_utterances,
+    question_fallback,
+)
 
-DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+ROOT = Path(__file__).resolve().parents[1]
+DATASETS = ROOT.parent / "shared" / "datasets"
+PROBE = ROOT / "eval" / "cases" / "router_probe.jsonl"
+WRITE_INTENTS = frozenset({"report_fault", "create_work_order", "update_work_order"})
 
 
 def maintnorm_texts(folder: Path) -> list[str]:
@@ -53,11 +69,42 @@ def fmea_questions(folder: Path) -> list[str]:
         return [row["Question"].strip() for row in csv.DictReader(f) if row.get("Question")]
 
 
+def probe(router: Router, path: Path) -> dict[str, float | int]:
+    """Route a labelled probe set, print its misses, return its two figures."""
+    rows = load_utterances(path)
+    right = 0
+    written = 0
+    for row in rows:
+        res = router.route(row.text)
+        decided = intent_for_route(
+            recognise(row.text),
+            res.label,
+            question_fallback(res),
+            res.confidence,
+            res.scores.get("report", 0.0),
+        ).kind
+        right += res.label == row.label
+        wrote = row.label in QUESTION_LABELS and decided in WRITE_INTENTS
+        written += wrote
+        if res.label != row.label or wrote:
+            flag = "  WRITES A QUESTION" if wrote else ""
+            print(
+                f"probe miss: {row.label:>20s} -> {res.label:20s} {res.confidence:.2f} "
+                f"({decided}) {row.text!r}{flag}"
+            )
+    print(f"probe: {right}/{len(rows)} routed as labelled, {written} questions decided as writes")
+    return {
+        "probe_route_rate": round(right / max(1, len(rows)), 4),
+        "probe_questions_written": written,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     """Route both sets and print the figures."""
     parser = argparse.ArgumentParser(prog="python -m eval.router", description=__doc__)
     parser.add_argument("--maintnorm", type=Path, default=DATASETS / "maintnorm")
     parser.add_argument("--fmea", type=Path, default=DATASETS / "fmea_rag_qa")
+    parser.add_argument("--probe", type=Path, default=PROBE, help="a labelled probe set")
     args = parser.parse_args(argv)
     works = maintnorm_texts(args.maintnorm)
     questions = fmea_questions(args.fmea)
@@ -69,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"MaintNorm test: {len(works)} texts: {dict(Counter(work_labels).most_common())}")
     print(f"FMEA questions: {len(questions)}: {dict(Counter(question_labels).most_common())}")
     print(f"{ms:.1f} ms a text (batched)", file=sys.stderr)
-    figures = {
+    figures: dict[str, float | int] = {
         "maintnorm_write_rate": round(
             sum(lab in WRITE_LABELS for lab in work_labels) / max(1, len(works)), 4
         ),
@@ -78,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
         ),
         "fmea_refused": sum(lab == "refuse" for lab in question_labels),
     }
+    if args.probe.exists():
+        figures.update(probe(router, args.probe))
     print(json.dumps(figures))
     return 0
 
