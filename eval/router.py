@@ -6,13 +6,14 @@
 Routes the raw side of the MaintNorm test texts (real work-order texts: each should go to a
 write, ``report`` or ``record_change``) and the 40 FMEA competency questions (each should go
 to a question label, none refused). The router is never trained or tuned on these texts.
-With ``--probe FILE`` (default ``eval/cases/router_probe.jsonl``: crew phone messages written
-for this check, never trained on, one ``{"text", "label"}`` a line) it also routes those,
-prints each miss, and scores the share given its label and the number of questions whose
-decided intent (rules and router combined, as the offline engine does) is a write.
+It also routes labelled probe sets (``--probe FILE ...``; default ``router_probe.jsonl``, crew
+phone messages written for this check, and ``router_probe_fresh.jsonl``, written after the
+first fix and never tuned on; one ``{"text", "label"}`` a line in ``eval/cases``), prints each
+miss, and scores the share given its label and the number of questions whose decided intent
+(rules and router combined, as the offline engine does) is a write.
 Prints the label counts of each set and, as the last line, one JSON object:
-``{"maintnorm_write_rate", "fmea_question_rate", "fmea_refused"}`` plus, with a probe set,
-``"probe_route_rate", "probe_questions_written"``.
+``{"maintnorm_write_rate", "fmea_question_rate", "fmea_refused"}`` plus, for each probe set
+named ``router_NAME.jsonl``, ``"NAME_route_rate", "NAME_questions_written"``.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from assistant.router import (
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ROOT.parent / "shared" / "datasets"
-PROBE = ROOT / "eval" / "cases" / "router_probe.jsonl"
+PROBES = [ROOT / "eval" / "cases" / f"router_{n}.jsonl" for n in ("probe", "probe_fresh")]
 WRITE_INTENTS = frozenset({"report_fault", "create_work_order", "update_work_order"})
 
 
@@ -70,7 +71,8 @@ def fmea_questions(folder: Path) -> list[str]:
 
 
 def probe(router: Router, path: Path) -> dict[str, float | int]:
-    """Route a labelled probe set, print its misses, return its two figures."""
+    """Route a labelled probe set, print its misses, return its two figures by its name."""
+    name = path.stem.removeprefix("router_")
     rows = load_utterances(path)
     right = 0
     written = 0
@@ -89,13 +91,13 @@ def probe(router: Router, path: Path) -> dict[str, float | int]:
         if res.label != row.label or wrote:
             flag = "  WRITES A QUESTION" if wrote else ""
             print(
-                f"probe miss: {row.label:>20s} -> {res.label:20s} {res.confidence:.2f} "
+                f"{name} miss: {row.label:>20s} -> {res.label:20s} {res.confidence:.2f} "
                 f"({decided}) {row.text!r}{flag}"
             )
-    print(f"probe: {right}/{len(rows)} routed as labelled, {written} questions decided as writes")
+    print(f"{name}: {right}/{len(rows)} routed as labelled, {written} questions decided as writes")
     return {
-        "probe_route_rate": round(right / max(1, len(rows)), 4),
-        "probe_questions_written": written,
+        f"{name}_route_rate": round(right / max(1, len(rows)), 4),
+        f"{name}_questions_written": written,
     }
 
 
@@ -104,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.router", description=__doc__)
     parser.add_argument("--maintnorm", type=Path, default=DATASETS / "maintnorm")
     parser.add_argument("--fmea", type=Path, default=DATASETS / "fmea_rag_qa")
-    parser.add_argument("--probe", type=Path, default=PROBE, help="a labelled probe set")
+    parser.add_argument("--probe", type=Path, nargs="*", default=PROBES, help="labelled probe sets")
     args = parser.parse_args(argv)
     works = maintnorm_texts(args.maintnorm)
     questions = fmea_questions(args.fmea)
@@ -125,8 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         ),
         "fmea_refused": sum(lab == "refuse" for lab in question_labels),
     }
-    if args.probe.exists():
-        figures.update(probe(router, args.probe))
+    for path in args.probe:
+        figures.update(probe(router, path))
     print(json.dumps(figures))
     return 0
 
