@@ -72,6 +72,8 @@ EMBED_WEIGHT = 1.0
 CHAR_WEIGHT = 0.7
 WORD_WEIGHT = 0.7
 CUE_WEIGHT = 1.0
+WRITE_UNSURE = 0.4
+"""Below this probability a write that the question routes together outweigh is answered."""
 TRAIN_HINT = "run `python -m assistant.router train`"
 
 FloatArray = npt.NDArray[np.float64]
@@ -347,14 +349,17 @@ class Router:
     def decide(self, text: str, probs: FloatArray) -> int:
         """Return the index of a text's label: the most probable, unless it asks.
 
-        A write (a report or a change) stands only when it outweighs the three question
-        routes together or the message carries no interrogative cue: "ME1 smoking at start
-        is that normal" split between a report and a question is answered, not proposed (a
-        question filed as a fault costs the crew more than a report answered, which they
-        can still file).
+        A write (a report or a change) stands when it outweighs the three question routes
+        together, or when it is at least ``WRITE_UNSURE`` likely and the message carries no
+        interrogative cue. "ME1 smoking at start is that normal" split between a report and
+        a question, or "stbd main eng rpm" barely a third likely a report, is answered, not
+        proposed: a question filed as a fault costs the crew more than a report answered,
+        which they can still file.
         """
         best = int(np.argmax(probs))
-        if self.labels[best] not in WRITE_LABELS or not any(interrogative_cues(text)):
+        if self.labels[best] not in WRITE_LABELS:
+            return best
+        if float(probs[best]) >= WRITE_UNSURE and not any(interrogative_cues(text)):
             return best
         asks = [i for i, lab in enumerate(self.labels) if lab in QUESTION_LABELS]
         if float(probs[asks].sum()) < float(probs[best]):

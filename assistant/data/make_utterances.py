@@ -1314,6 +1314,8 @@ CREW_PER_LABEL = {
     "contrast": 420,
     "plain_report": 300,
     "polite": 160,
+    "spec": 420,
+    "reading": 240,
 }
 CREW_TAILS = """is that normal|is that ok|is that okay|is it normal|normal?|ok?|is this normal|
 is that a problem|should i worry|anything to worry about|is it safe to run|can we keep running|
@@ -1445,6 +1447,12 @@ CREW_HISTORY = [
     "has this happened on {eq} before",
     "{eq} same problem before?",
     "{eq} what happened last time",
+    "any {eq} faults",
+    "any {eq} faults {side}",
+    "any faults on the {side} {eq}",
+    "{eq} faults lately",
+    "{eq} faults in the past",
+    "what faults has {eq} had",
 ]
 CONTRAST_REPORTS = [
     "{eq} {vp} {dev}",
@@ -1506,6 +1514,56 @@ PLAIN_REPORTS = [
     "{eq} {part} u/s",
     "{eq} {part} missing",
 ]
+READING_REPORTS = [
+    "{eq} {vp} {v1}",
+    "{eq} {vp} {v1}",
+    "{eq} {vp} at {v1}",
+    "{eq} {vp} now {v1}",
+    "{eq} {vp} {v1}!",
+    "{eq} {vp} reading {v1}",
+    "{vp} {v1} on {eq}",
+    "{side} {mach} {vp} {v1}",
+    "{eq} {vp} {v1} at full load",
+    "{eq} {vp} {v1} on {doing}",
+    "{eq} {alarm2} trip",
+    "{eq} {alarm2} trip{extra}",
+    "{eq} {alarm2} shutdown",
+    "{eq} shut down on {alarm2}",
+    "{eq} tripped on {alarm2}",
+    "{eq} {alarm2} trip when {doing}",
+]
+"""A reading with its number and nothing asked ('azi gear LO temp 82C'), or a trip named
+('main engine overspeed trip'): a report of it."""
+SPEC_TERSE = [
+    "{eq} {q}",
+    "{eq} {q}",
+    "{q} {eq}",
+    "{eq} {q}?",
+    "{eq} normal {vp}",
+    "{eq} operating {vp}",
+    "normal {vp} {eq}",
+    "{eq} {vp} setting",
+    "{eq} {vp} trip setting",
+    "{eq} {vp} alarm setpoint",
+    "{eq} rated {vp}",
+    "{eq} max {vp}",
+    "{eq} min {vp}",
+    "{eq} {vp} limit",
+    "{eq} {vp} range",
+    "{eq} design {vp}",
+    "{eq} {vp} as per manual",
+    "{eq} {part} {q}",
+    "{eq} relief valve setting",
+    "{eq} safety valve setting",
+    "{eq} oil qty",
+    "{eq} oil capacity",
+    "{eq} bowl rpm",
+    "{eq} trip temp",
+    "{eq} shutdown setting",
+]
+"""A value the manual gives, asked by naming it ('pitch HPU relief valve setting', 'purifier
+operating water press'): beside the live readings above, what tells them apart is the kind
+of quantity (a setting, a limit, a rating, a capacity), not the form."""
 POLITE_REPORTS = [
     "can you log a fault for {eq}: {sym}",
     "can you log a fault for the {eq}, {sym}",
@@ -1568,6 +1626,8 @@ def crew_rows(pools: dict[str, list[str]], per_label: dict[str, int]) -> list[tu
         ("report", CONTRAST_REPORTS, per_label["contrast"]),
         ("report", PLAIN_REPORTS, per_label["plain_report"]),
         ("report", POLITE_REPORTS, per_label["polite"]),
+        ("document_question", SPEC_TERSE, per_label["spec"]),
+        ("report", READING_REPORTS, per_label["reading"]),
     ]
     out: list[tuple[str, str]] = []
     for label, maker, count in makers:
@@ -1576,7 +1636,10 @@ def crew_rows(pools: dict[str, list[str]], per_label: dict[str, int]) -> list[tu
                 text = str(maker())
             else:
                 assert isinstance(maker, list)
-                text = _fill(rng, rng.choice(maker), crew)
+                template = re.sub(
+                    r"\{q\}", lambda _: rng.choice(_split(QUANTITIES)), rng.choice(maker)
+                )
+                text = _fill(rng, template, crew)
             if rng.random() < 0.5:
                 text = variant(rng, text, label)
             out.append((text, label))
