@@ -5,8 +5,13 @@
 
 A multinomial logistic regression (fixed seed) over the packaged MiniLM sentence embedding
 plus hashed character and word n-grams (which carry typos, abbreviations and upper-case
-work-order shorthand). The weights sit beside the data with the data's sha256 and the
-embedder's name; loading refuses weights that do not match the data.
+work-order shorthand) and four interrogative cues: where in the message a question starts
+(its head, a clause after a statement, a question word inside a clause) and a final "?".
+The cues are features with learned weights, not rules: "DG2 jacket water temp high, what
+should I check" asks in its second clause what the first one reports. The weights sit beside
+the data with the data's sha256 and the embedder's name; loading refuses weights that do not
+match the data. A write that the question routes together outweigh, in a message with a cue,
+is answered instead (``Router.decide``).
 
 Training reads the set's embeddings from ``utterances.vectors.npz`` (committed beside the data,
 keyed by its sha256) rather than embedding afresh: torch's float arithmetic differs in the last
@@ -66,6 +71,9 @@ HASH_FEATURES = 2**13
 EMBED_WEIGHT = 1.0
 CHAR_WEIGHT = 0.7
 WORD_WEIGHT = 0.7
+CUE_WEIGHT = 1.0
+WRITE_UNSURE = 0.4
+"""Below this probability a write that the question routes together outweigh is answered."""
 TRAIN_HINT = "run `python -m assistant.router train`"
 
 FloatArray = npt.NDArray[np.float64]
@@ -141,8 +149,32 @@ def _shape(text: str) -> str:
     return re.sub(r"\d+", "0", " ".join(text.lower().split()))
 
 
+_ASKS = re.compile(
+    r"^(?:what|whats|what's|wat|wats|why|how|hows|how's|where|wheres|where's|when|whens|"
+    r"which|who|is|isnt|isn't|are|should|shall|do|does|did|any ?ideas?)\b"
+)
+"""The words a question opens with (English's closed class of interrogatives and auxiliaries;
+not 'can', 'could', 'will', 'would', which open requests as often: "can you log a fault")."""
+_ASKS_INSIDE = re.compile(
+    r"\b(?:what|whats|what's|why|how|where|which|is (?:that|it|this)|should (?:i|we))\b"
+)
+_CLAUSES = re.compile(r"[,;:!?]|\s[-/]\s|\.(?:\s|$)|\.{2,}")
+
+
+def interrogative_cues(text: str) -> tuple[float, float, float, float]:
+    """Return four 0/1 cues: a question at the head, in a later clause, inside a clause, '?'."""
+    low = " ".join(text.lower().split())
+    clauses = [c.strip() for c in _CLAUSES.split(low) if c.strip()]
+    head = bool(clauses) and bool(_ASKS.match(clauses[0]))
+    later = any(_ASKS.match(c) for c in clauses[1:])
+    inside = any(
+        _ASKS_INSIDE.search(" ".join(c.split()[2:])) for c in clauses if len(c.split()) > 2
+    )
+    return float(head), float(later), float(inside), float(low.rstrip().endswith("?"))
+
+
 class _Hashing:
-    """Hashed character and word n-grams (stateless, so nothing to store)."""
+    """Hashed character and word n-grams and the interrogative cues (stateless)."""
 
     def __init__(self) -> None:
         from sklearn.feature_extraction.text import HashingVectorizer
@@ -165,10 +197,12 @@ class _Hashing:
 
     def transform(self, texts: Sequence[str]) -> Any:
         shaped = [_shape(t) for t in texts]
+        cues = np.array([interrogative_cues(t) for t in texts], dtype=np.float64).reshape(-1, 4)
         return sparse.hstack(
             [
                 self.char.transform(shaped) * CHAR_WEIGHT,
                 self.word.transform(shaped) * WORD_WEIGHT,
+                sparse.csr_matrix(cues * CUE_WEIGHT),
             ],
             format="csr",
         )
@@ -312,10 +346,30 @@ class Router:
         probs /= probs.sum(axis=1, keepdims=True)
         return probs
 
+    def decide(self, text: str, probs: FloatArray) -> int:
+        """Return the index of a text's label: the most probable, unless it asks.
+
+        A write (a report or a change) stands when it outweighs the three question routes
+        together, or when it is at least ``WRITE_UNSURE`` likely and the message carries no
+        interrogative cue. "ME1 smoking at start is that normal" split between a report and
+        a question, or "stbd main eng rpm" barely a third likely a report, is answered, not
+        proposed: a question filed as a fault costs the crew more than a report answered,
+        which they can still file.
+        """
+        best = int(np.argmax(probs))
+        if self.labels[best] not in WRITE_LABELS:
+            return best
+        if float(probs[best]) >= WRITE_UNSURE and not any(interrogative_cues(text)):
+            return best
+        asks = [i for i, lab in enumerate(self.labels) if lab in QUESTION_LABELS]
+        if float(probs[asks].sum()) < float(probs[best]):
+            return best
+        return max(asks, key=lambda i: float(probs[i]))
+
     def route(self, text: str) -> Route:
         """Route one message."""
         probs = self.scores([text or " "])[0]
-        best = int(np.argmax(probs))
+        best = self.decide(text, probs)
         return Route(
             self.labels[best],
             float(probs[best]),
@@ -325,8 +379,9 @@ class Router:
     def labels_for(
         self, texts: Sequence[str], embedded: npt.NDArray[np.float32] | None = None
     ) -> list[str]:
-        """Return the best label of each text."""
-        return [self.labels[int(i)] for i in np.argmax(self.scores(texts, embedded), axis=1)]
+        """Return the label of each text (as ``decide`` settles it)."""
+        probs = self.scores(texts, embedded)
+        return [self.labels[self.decide(t, p)] for t, p in zip(texts, probs, strict=True)]
 
 
 def train(
@@ -464,6 +519,10 @@ def intent_for_route(
     """
     kind = intent.kind
     if (kind == "refuse" and intent.reason == "manipulation") or kind == "update_work_order":
+        return intent
+    # a new work order asked in so many words ("create a work order to megger BT2") is no
+    # change to an existing record, whatever the router weighs between the two writes
+    if kind == "create_work_order" and label == "record_change":
         return intent
     if confidence < UNSURE and (
         (kind == "create_work_order" and label in QUESTION_LABELS)

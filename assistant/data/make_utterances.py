@@ -1303,6 +1303,349 @@ def terse_rows(pools: dict[str, list[str]], per_label: dict[str, int]) -> list[t
     return out
 
 
+# --- crew phone messages (a third pass with its own seed, so the rows above stay as they are) --
+
+CREW_SEED = SEED + 2000
+CREW_PER_LABEL = {
+    "asked_report": 520,
+    "value": 420,
+    "stock": 90,
+    "history": 120,
+    "contrast": 420,
+    "plain_report": 300,
+    "polite": 160,
+    "spec": 420,
+    "reading": 240,
+}
+CREW_TAILS = """is that normal|is that ok|is that okay|is it normal|normal?|ok?|is this normal|
+is that a problem|should i worry|anything to worry about|is it safe to run|can we keep running|
+any idea why|any ideas|why?|why is that|why would it do that|whats causing it|what causes that|
+what could cause it|what could it be|what would cause that|whats the likely cause|
+what should i check|what should we check|what to check|what do i check first|where to start|
+what do i do|what do we do|what now|how do i sort it|how do i fix it|how to fix|how do we clear it|
+how do i reset it|what's the fix|whats the fix|any tips|what to look at|what to look for|
+whats the limit|whats the max allowed|whats the min allowed|what should it be|
+what does the manual say|manual says what|what does it mean|what does that mean|
+how serious is that|do we need to stop it|need to stop?|keep running or stop?|
+where to start looking|where do i look|what to try|what to try first|ideas?|how bad is that|
+is that within limits|within limits?|still ok to run?|is it dangerous|normal or not"""
+CREW_OPEN = """{eq} {sym}|{eq} {sym}{extra}|{eq} {param} {dev}|{eq} {param} {dev} at load|
+{eq} {sym} at start up|{eq} {sym} on start|{eq} keeps {ksym}|{eq} {ksym} again|
+{eq} {param} {v1}|{param} {dev} on {eq}|{eq} {sym} when {did}|{eq} {param} {dev} when {doing}"""
+KSYM = """tripping|alarming|overflowing|going off|smoking|hunting|surging|losing pressure|
+cutting out|stalling|leaking|overheating|cycling|dropping off the board|throwing alarms"""
+DEV = """high|low|dropping|rising|creeping up|climbing|fluctuating|swinging|higher than the other|
+lower than normal|higher than usual|all over the place|a bit high|a bit low"""
+VPARAMS = """LO press|LO pressure|LO temp|lube oil press|exh temps|exh temp|exhaust temps|
+HT temp|LT temp|JW temp|jacket water temp|charge air temp|charge air press|scav air press|
+boost press|T/C rpm|turbo rpm|rpm|revs|load|kW|power|amps|current|volts|voltage|hz|frequency|
+hyd oil temp|hyd press|hyd oil level|FO press|FO temp|fuel press|fuel rack|SW press|
+bearing temps|winding temps|running hrs|run hrs|hrs|hours|RH|sump level|oil level|
+cooling water temp|pitch|pitch feedback|thrust|fuel consumption|FO consumption|
+diff press|filter dP|exh temps all cyls|cyl temps|temps|pressures|readings|numbers|values"""
+VWHEN = [
+    "",
+    "",
+    "",
+    "?",
+    "?",
+    " now",
+    " rn",
+    " atm",
+    " pls",
+    " at the moment",
+    " currently",
+    " reading",
+    " now?",
+    " pls?",
+    " right now",
+    " please",
+    " today",
+    " at the mo",
+]
+VALUE_TEMPLATES = [
+    "{eq} {vp}{w}",
+    "{eq} {vp}{w}",
+    "{eq} {vp}{w}",
+    "{vp} {eq}{w}",
+    "{vp} on {eq}{w}",
+    "{vp} of the {eq}{w}",
+    "{side} {mach} {vp}{w}",
+    "{mach} {side} {vp}{w}",
+    "{eq} {vp} what is it",
+    "{eq} {vp} whats it reading",
+    "wats {eq} {vp}",
+    "whats {eq} {vp}{w}",
+    "what is {eq} {vp}{w}",
+    "give me {eq} {vp}",
+    "gimme the {eq} {vp}",
+    "check {eq} {vp}{w}",
+    "can u check {eq} {vp}",
+    "{eq} {vp} and {vp}{w}",
+    "{eq} {vp} + {vp}",
+    "{eq} current {vp}",
+    "latest {vp} {eq}",
+    "{eq} {vp} last hour",
+    "{eq} {vp} since last o/h",
+    "hrs on {eq} since {job}",
+    "{eq} hrs since {job}",
+    "wats {eq} doing",
+    "what is {eq} doing{w}",
+    "{eq} doing ok?",
+    "{eq} all good?",
+    "hows {eq} running",
+    "how is {eq} running{w}",
+    "any alarms on {eq}{w}",
+    "{eq} any alarms",
+    "{eq} alarms active?",
+]
+MACH = """main eng|main engine|ME|genny|gen|DG|aux|thruster|steering pump|prop|shaft|gearbox|
+CPP|HPU|azi|turbo|purifier|compressor|boiler"""
+JOBS = """overhaul|o/h|last service|last oil change|the 500h|last PM|top overhaul|major|
+new liner|last inspection|injector change|filter change"""
+FLUIDS = """FO|MGO|MDO|LO|lube oil|system oil|hyd oil|gear oil|FW|fresh water|drill water|
+potable water|urea|coolant|grease|cyl oil|diesel|fuel|sludge|bilge water"""
+STOCK_TEMPLATES = [
+    "whats the {fl} stock",
+    "{fl} stock{w}",
+    "{fl} ROB{w}",
+    "{fl} remaining onboard",
+    "how much {fl} we got left",
+    "how much {fl} left",
+    "how much {fl} do we have",
+    "{fl} on board?",
+    "how many litres {fl} left",
+    "{fl} qty onboard",
+    "{fl} level in the tank{w}",
+    "what have we got for {fl}",
+    "enough {fl} till port?",
+    "spare {part}s for {eq} onboard?",
+    "any {part} for {eq} in store",
+    "got a spare {part} for {eq}",
+]
+CREW_HISTORY = [
+    "mtbf for the {eqs}",
+    "mtbf {eq}",
+    "{eq} trips this month",
+    "{eq} trips this yr",
+    "{eq} breakdowns this year",
+    "{eq} faults last 6 months",
+    "how many times {eq} failed this yr",
+    "how often has {eq} tripped lately",
+    "which {mach} gives most trouble",
+    "which of the {eqs} fails most",
+    "what keeps breaking on {eq}",
+    "{eq} last breakdown",
+    "{eq} last trip what was it",
+    "last time we changed {eq} {part}",
+    "when did we last have {eq} {sym}",
+    "what fixed the {eq} {sym} last time",
+    "any previous {sym} on {eq}",
+    "previous {part} failures {eq}",
+    "{eq} problems in the past",
+    "did {eq} do this before",
+    "has this happened on {eq} before",
+    "{eq} same problem before?",
+    "{eq} what happened last time",
+    "any {eq} faults",
+    "any {eq} faults {side}",
+    "any faults on the {side} {eq}",
+    "{eq} faults lately",
+    "{eq} faults in the past",
+    "what faults has {eq} had",
+]
+CONTRAST_REPORTS = [
+    "{eq} {vp} {dev}",
+    "{eq} {vp} {dev}",
+    "{eq} {vp} {dev}{extra}",
+    "{eq} {vp} {v1}",
+    "{eq} {vp} {v1} others {v2}",
+    "{eq} no {k} cyl {vp} {v1} others {v2}",
+    "{eq} {vp} {v1} normally {v2}",
+    "{eq} {vp} {dev} {v1}",
+    "{vp} {dev} on {eq}",
+    "{vp} on {eq} {dev}",
+    "{side} {mach} {vp} {dev}",
+    "{eq} {vp} alarm",
+    "{eq} {vp} alarm {extra}",
+    "{eq} high {vp} alarm",
+    "{eq} low {vp} alarm",
+    "{eq} {vp} dropped to {v1}",
+    "{eq} {vp} gone up to {v1}",
+    "{eq} {vp} reading zero",
+    "{eq} {vp} gauge broken",
+    "{eq} {vp} sensor faulty",
+    "{eq} {ksym}",
+    "{eq} keeps {ksym}",
+    "{eq} {ksym} again",
+    "{eq} {sym} at start up",
+    "{eq} {sym} on start",
+    "{eq} {sym} when {did}",
+    "{eq} {ksym} when {doing}",
+    "{eq} {sym}, can someone have a look",
+    "{eq} {sym}, can u log it",
+    "{eq} {sym} can someone check pls",
+    "{eq} {sym}, could someone take a look",
+    "{eq} {ksym}, can we get it fixed",
+]
+PLAIN_REPORTS = [
+    "{part} on {eq} {st}",
+    "{eq} {part} {st}",
+    "{eq} {part} {st}, needs replacing",
+    "{eq} {part} {st} - replace",
+    "replace {part} on {eq}",
+    "renew {eq} {part}",
+    "change out {eq} {part}",
+    "{eq} {part} to be renewed",
+    "{eq} {part} needs changing",
+    "fit new {part} to {eq}",
+    "repair {part} {eq}",
+    "{eq} {part} {st} found on rounds",
+    "found {eq} {part} {st}",
+    "{eq} {part} {st}, isolated",
+    "{eq} {part} {st}, standby running",
+    "need a wo for {eq} {part}",
+    "job for {eq} {part} pls",
+    "wo: {eq} {part} {st}",
+    "{eq} {part} {st} pls raise job",
+    "{eq} - {part} {st}",
+    "{eq} {part} worn out",
+    "{eq} {part} leaking again",
+    "{eq} {part} u/s",
+    "{eq} {part} missing",
+]
+READING_REPORTS = [
+    "{eq} {vp} {v1}",
+    "{eq} {vp} {v1}",
+    "{eq} {vp} at {v1}",
+    "{eq} {vp} now {v1}",
+    "{eq} {vp} {v1}!",
+    "{eq} {vp} reading {v1}",
+    "{vp} {v1} on {eq}",
+    "{side} {mach} {vp} {v1}",
+    "{eq} {vp} {v1} at full load",
+    "{eq} {vp} {v1} on {doing}",
+    "{eq} {alarm2} trip",
+    "{eq} {alarm2} trip{extra}",
+    "{eq} {alarm2} shutdown",
+    "{eq} shut down on {alarm2}",
+    "{eq} tripped on {alarm2}",
+    "{eq} {alarm2} trip when {doing}",
+]
+"""A reading with its number and nothing asked ('azi gear LO temp 82C'), or a trip named
+('main engine overspeed trip'): a report of it."""
+SPEC_TERSE = [
+    "{eq} {q}",
+    "{eq} {q}",
+    "{q} {eq}",
+    "{eq} {q}?",
+    "{eq} normal {vp}",
+    "{eq} operating {vp}",
+    "normal {vp} {eq}",
+    "{eq} {vp} setting",
+    "{eq} {vp} trip setting",
+    "{eq} {vp} alarm setpoint",
+    "{eq} rated {vp}",
+    "{eq} max {vp}",
+    "{eq} min {vp}",
+    "{eq} {vp} limit",
+    "{eq} {vp} range",
+    "{eq} design {vp}",
+    "{eq} {vp} as per manual",
+    "{eq} {part} {q}",
+    "{eq} relief valve setting",
+    "{eq} safety valve setting",
+    "{eq} oil qty",
+    "{eq} oil capacity",
+    "{eq} bowl rpm",
+    "{eq} trip temp",
+    "{eq} shutdown setting",
+]
+"""A value the manual gives, asked by naming it ('pitch HPU relief valve setting', 'purifier
+operating water press'): beside the live readings above, what tells them apart is the kind
+of quantity (a setting, a limit, a rating, a capacity), not the form."""
+POLITE_REPORTS = [
+    "can you log a fault for {eq}: {sym}",
+    "can you log a fault for the {eq}, {sym}",
+    "could you log a defect on {eq} - {sym}",
+    "can u report {eq} {sym}",
+    "can you report {eq} {sym} pls",
+    "pls can you log {eq} {sym}",
+    "can someone log {eq} {sym}",
+    "would you raise a fault for {eq} {sym}",
+    "can you raise a defect for {eq}: {part} {st}",
+    "could you raise a WO for {eq} {part}",
+    "can you make a job for the {eq} {part}",
+    "can we get a WO for {eq} {part} {st}",
+    "will you log {eq} {part} {st}",
+    "can you put in a fault for {eq}, {sym}",
+    "could you open a job for {eq} {part} {st}",
+    "can you book a job to {act} the {eq}",
+]
+STATES = """leaking|weeping|cracked|broken|worn|loose|missing|seized|stuck|u/s|damaged|corroded|
+blocked|bent|noisy|hot|not working|faulty|burnt out|gone|sheared|chafed|perished|split"""
+
+
+def crew_rows(pools: dict[str, list[str]], per_label: dict[str, int]) -> list[tuple[str, str]]:
+    """Return crew phone messages on the question/report line, labelled.
+
+    Questions phrased like reports ('ME1 smoking at start is that normal', 'purifier keeps
+    overflowing any idea why'), short value questions ('stbd main eng rpm', 'bt2 hyd oil temp
+    rn', 'whats the FO stock'), history in a phrase ('mtbf for the gennies'), and beside them
+    the same names and values in reports (a value with a deviation, a number, an alarm, a
+    part in a bad state) so that what tells them apart is the ask, not the equipment.
+    """
+    rng = random.Random(CREW_SEED)
+    crew = {
+        **pools,
+        "eq": pools["eq"] + _split(TERSE_EQ),
+        "tail": _split(CREW_TAILS),
+        "ksym": _split(KSYM),
+        "dev": _split(DEV),
+        "vp": _split(VPARAMS),
+        "w": VWHEN,
+        "mach": _split(MACH),
+        "job": _split(JOBS),
+        "fl": _split(FLUIDS),
+        "st": _split(STATES),
+        "k": ["1", "2", "3", "4", "5", "6", "7", "8"],
+        "v2": VALUES,
+    }
+    opens = _split(CREW_OPEN)
+    seps = [" ", " ", ", ", " - ", ". ", " .. ", "? ", " "]
+
+    def asked() -> str:
+        text = _fill(rng, rng.choice(opens), crew)
+        return text + rng.choice(seps) + rng.choice(crew["tail"])
+
+    makers: list[tuple[str, object, int]] = [
+        ("document_question", asked, per_label["asked_report"]),
+        ("state_question", VALUE_TEMPLATES, per_label["value"]),
+        ("state_question", STOCK_TEMPLATES, per_label["stock"]),
+        ("history_question", CREW_HISTORY, per_label["history"]),
+        ("report", CONTRAST_REPORTS, per_label["contrast"]),
+        ("report", PLAIN_REPORTS, per_label["plain_report"]),
+        ("report", POLITE_REPORTS, per_label["polite"]),
+        ("document_question", SPEC_TERSE, per_label["spec"]),
+        ("report", READING_REPORTS, per_label["reading"]),
+    ]
+    out: list[tuple[str, str]] = []
+    for label, maker, count in makers:
+        for _ in range(count):
+            if callable(maker):
+                text = str(maker())
+            else:
+                assert isinstance(maker, list)
+                template = re.sub(
+                    r"\{q\}", lambda _: rng.choice(_split(QUANTITIES)), rng.choice(maker)
+                )
+                text = _fill(rng, template, crew)
+            if rng.random() < 0.5:
+                text = variant(rng, text, label)
+            out.append((text, label))
+    return out
+
+
 # --- assembly ------------------------------------------------------------------------------
 
 
@@ -1558,6 +1901,8 @@ def build() -> list[dict[str, str]]:
     fill_label("small_talk", [], _split(SMALL_FIXED))
     fill_label("refuse", [(5, t(REFUSE_TEMPLATES))], _split(REFUSE_FIXED))
     for text, label in terse_rows(pools, TERSE_PER_LABEL):
+        add(text, label)
+    for text, label in crew_rows(pools, CREW_PER_LABEL):
         add(text, label)
     return out
 

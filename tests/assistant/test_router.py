@@ -267,3 +267,51 @@ def test_naming_a_planned_job_is_a_topic_not_a_fault() -> None:
     assert not names_planned_job("OWS alarm", ows)  # one word past the name: a report
     assert not names_planned_job("OWS alarm test failed", ows)  # says what is wrong
     assert not names_planned_job("OWS alarm test", {**ows, "plans": []})
+
+
+def test_interrogative_cues_mark_where_a_message_asks() -> None:
+    from assistant.router import interrogative_cues
+
+    assert interrogative_cues("what is NPSH") == (1.0, 0.0, 0.0, 0.0)
+    assert interrogative_cues("fwg not making water, where to start looking")[1] == 1.0
+    assert interrogative_cues("me2 turbo noisy at low load is that ok")[2] == 1.0
+    assert interrogative_cues("DG1 LO press?")[3] == 1.0
+    assert not any(interrogative_cues("ME1 LO press dropping, standby pump running"))
+    assert not any(interrogative_cues("can you log a fault for DG1"))  # a request, not a cue
+
+
+def test_a_write_stands_only_when_it_outweighs_the_questions(router: Router) -> None:
+    from assistant.router import WRITE_UNSURE
+
+    def probs(report: float, doc: float, state: float) -> np.ndarray:
+        p = dict.fromkeys(LABELS, 0.0) | {
+            "report": report,
+            "document_question": doc,
+            "state_question": state,
+        }
+        p["small_talk"] = 1 - report - doc - state
+        return np.array([p[lab] for lab in router.labels])
+
+    def label(text: str, p: np.ndarray) -> str:
+        return router.labels[router.decide(text, p)]
+
+    asked = "DG2 LT temp high, what should I check"
+    assert label(asked, probs(0.45, 0.3, 0.2)) == "document_question"
+    assert label(asked, probs(0.6, 0.2, 0.15)) == "report"
+    assert label("DG2 LT temp high", probs(WRITE_UNSURE + 0.05, 0.3, 0.2)) == "report"
+    assert label("stbd main eng rpm", probs(WRITE_UNSURE - 0.05, 0.2, 0.35)) == "state_question"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ME1 smoking on start up is that normal",
+        "purifier keeps overflowing any idea why",
+        "stbd main eng rpm",
+        "bt2 hyd oil temp rn",
+        "whats the FO stock",
+        "fwg not making water, where to start looking",
+    ],
+)
+def test_crew_questions_phrased_as_reports_are_no_writes(router: Router, text: str) -> None:
+    assert not router.route(text).is_write
