@@ -253,10 +253,8 @@ shorter one's last letter ('prelube' and 'prelubrication', 'disch' and 'discharg
 _MEASURED = re.compile(r"\d\s?(?:%|°|[a-zA-Zµ]{1,6}\b)")
 """A number with a unit ('20 min', '8 %', '110 Nm'): a unit that states a value."""
 _VALUE_BONUS = 0.1
-_KIND_BONUS = 0.3
-"""A unit stating the kind of value the question asks for ('how long' -> '20 min'): more
-than the rank penalty between the first and the fifth passage, so the passage that states
-the value asked for wins over a better-ranked one that only shares the words."""
+_KIND_BONUS = 0.2
+"""A unit stating the kind of value the question asks for ('how long' -> '20 min')."""
 _TIME = r"\d\s?(?:s|sec|secs|seconds?|min|mins|minutes?|h|hrs?|hours?|days?|weeks?|months?)\b"
 
 
