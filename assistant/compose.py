@@ -14,8 +14,8 @@ from knowledge import Glossary
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])|\n\s*(?:[-*•]|\d+[.)])\s+|\n{2,}")
 _GENERIC_Q = frozenset(
     """procedure steps step checklist manual instruction instructions guide correct normal
-    how what which why when where tell show explain find give need know way do done make
-    ok right please pls""".split()  # noqa: SIM905 (a word list reads best as prose)
+    how what which why when where tell show explain find give need know way do doe does did
+    done make ok right please pls""".split()  # noqa: SIM905 (a word list reads best as prose)
 )
 
 
@@ -29,10 +29,11 @@ class Composed:
 
 
 def _stem(tok: str) -> str:
+    """Crude stem: 'raise', 'raising' and 'raised' -> 'rais'; 'valve' and 'valves' -> 'valv'."""
     for suffix, keep in (("ing", 4), ("ed", 4), ("es", 4), ("er", 5), ("s", 4)):
         if tok.endswith(suffix) and len(tok) - len(suffix) >= keep:
             return tok[: -len(suffix)]
-    return tok
+    return tok[:-1] if tok.endswith("e") and len(tok) >= 5 else tok
 
 
 def _terms(text: str) -> set[str]:
@@ -40,6 +41,15 @@ def _terms(text: str) -> set[str]:
 
 
 _DESIGNATOR = re.compile(r"^(?:[a-z]{1,4}\d{1,2}|\d+(?:\.\d+)?)$")
+
+
+def _is_designator(token: str) -> bool:
+    """Whether a question word names a unit ('ME2', 'DG1') rather than a thing ('CO2', 'O2').
+
+    Manuals often write one text for every unit ('ME1 / ME2', 'the main engines'), so a
+    unit's number is not asked of an answer; a gas or other glossary term is.
+    """
+    return bool(_DESIGNATOR.match(token)) and token not in _glossary()
 
 
 def _sentences(text: str) -> list[str]:
@@ -148,6 +158,26 @@ Unit = tuple[str, bool, str, str]
 """An answer unit: what is quoted, whether it is a table row, its own words, its headers."""
 
 
+_WRAP_WIDTH = 70
+"""A line at least this long that stops without ending its sentence was wrapped by the page."""
+
+
+def _wrapped(before: str, block: str) -> bool:
+    """Whether ``block`` carries on the sentence the last line of ``before`` left open.
+
+    The PDF reader keeps a page's line breaks, so a step ('8. Record the time of release.
+    Do not open the engine room for at least the time decided by the master') may stop
+    mid-sentence, its rest ('(normally at least 2 hours) ...') in the next block.
+    """
+    last = before.rsplit("\n", 1)[-1].rstrip()
+    return (
+        len(last) >= _WRAP_WIDTH
+        and not last.endswith((".", "!", "?", ":", ";"))
+        and not _STEP_START.match(block)
+        and not block.startswith(("-", "*", "•"))
+    )
+
+
 def _units(passage: dict[str, Any]) -> list[Unit]:
     """Split a passage into answer units: prose sentences, and table rows read as rows.
 
@@ -182,6 +212,8 @@ def _units(passage: dict[str, Any]) -> list[Unit]:
             continue
         if blocks and (blocks[-1].count("(") > blocks[-1].count(")") or blocks[-1].endswith("/")):
             blocks[-1] = f"{blocks[-1]} {block}"  # a cell the page layout wrapped
+        elif blocks and _wrapped(blocks[-1], block):
+            blocks[-1] = f"{blocks[-1]} {block}"  # a sentence the page layout wrapped
         else:
             blocks.append(block)
     units = []
@@ -224,27 +256,69 @@ _VALUE_BONUS = 0.1
 _KIND_BONUS = 0.2
 """A unit stating the kind of value the question asks for ('how long' -> '20 min')."""
 _TIME = r"\d\s?(?:s|sec|secs|seconds?|min|mins|minutes?|h|hrs?|hours?|days?|weeks?|months?)\b"
-_ASKED_KINDS: tuple[tuple[re.Pattern[str], re.Pattern[str], frozenset[str]], ...] = (
-    # (how the question asks, how a unit states it, question words then carrying no subject)
-    (
-        re.compile(r"\bhow long\b|\bduration\b", re.IGNORECASE),
-        re.compile(_TIME, re.IGNORECASE),
-        frozenset({"long", "take"}),
+
+
+@dataclass(frozen=True, slots=True)
+class _Kind:
+    """A kind of value a question asks for, and how a unit of an answer states it."""
+
+    ask: re.Pattern[str]
+    """How the question asks ('how long', 'what pressure')."""
+    unit: re.Pattern[str]
+    """How a unit states such a value ('20 min', '200 bar')."""
+    spent: frozenset[str] = frozenset()
+    """Question words that then carry no subject ('long', 'take')."""
+
+
+def _kind(ask: str, unit: str, spent: str = "") -> _Kind:
+    return _Kind(
+        re.compile(ask, re.IGNORECASE),
+        re.compile(unit, re.IGNORECASE),
+        frozenset(spent.split()),
+    )
+
+
+def _asks(kind: _Kind, question: str) -> bool:
+    """Whether a question asks for a value of this kind.
+
+    'how long ..' always does; a question naming the quantity while giving a value of it
+    ('BT1 winding temp 128C what do i check') asks what to do about that value.
+    """
+    found = kind.ask.search(question)
+    if found is None:
+        return False
+    return found.group().lower().startswith("how") or not kind.unit.search(question)
+
+
+_ASKED_KINDS: tuple[_Kind, ...] = (
+    _kind(r"\bhow long\b|\bduration\b", _TIME, "long take"),
+    _kind(
+        r"\bhow often\b|\binterval\b|\bfrequency\b",
+        _TIME + r"|\b(?:daily|weekly|monthly|yearly|annually|every)\b",
+        "often",
     ),
-    (
-        re.compile(r"\bhow often\b|\binterval\b|\bfrequency\b", re.IGNORECASE),
-        re.compile(_TIME + r"|\b(?:daily|weekly|monthly|yearly|annually)\b", re.IGNORECASE),
-        frozenset({"often"}),
+    _kind(r"\bhow far\b|\bdistance\b", r"\d\s?(?:m|mm|cm|metres?|meters?)\b", "far"),
+    _kind(
+        r"\bhow much\b|\bqty\b|\bquantity\b|\bcapacity\b|\bvolume\b",
+        r"\d\s?(?:l|litres?|liters?|kg|m3|m³)\b",
+        "much qty quantity",
     ),
-    (
-        re.compile(r"\bhow far\b|\bdistance\b", re.IGNORECASE),
-        re.compile(r"\d\s?(?:m|mm|cm|metres?|meters?)\b", re.IGNORECASE),
-        frozenset({"far"}),
+    _kind(
+        r"\bpress(?:ure)?s?\b",
+        r"\d\s?(?:bar|kpa|mpa|psi)\b",
     ),
-    (
-        re.compile(r"\bhow much\b|\bqty\b|\bquantity\b|\bcapacity\b|\bvolume\b", re.IGNORECASE),
-        re.compile(r"\d\s?(?:l|litres?|liters?|kg|m3|m³)\b", re.IGNORECASE),
-        frozenset({"much"}),
+    _kind(
+        r"\btemps?\b|\btemperatures?\b",
+        r"\d\s?(?:°\s?c|deg\s?c|degc|c)\b|\d\s?°",
+    ),
+    _kind(r"\bspeed\b|\brpm\b|\brevs\b", r"\d\s?rpm\b"),
+    _kind(r"\btorque\b|\btightening\b", r"\d\s?(?:nm|kgm|kg ?m)\b"),
+    _kind(r"\bpower\b|\boutput\b|\brating\b", r"\d\s?(?:kw|mw|kwe|kva|hp)\b"),
+    _kind(r"\bvoltage\b|\bvolts?\b", r"\d\s?(?:v|kv)\b"),
+    _kind(r"\bfineness\b|\bmicrons?\b|\bmesh\b", r"\d\s?(?:µm|um|microns?)\b"),
+    _kind(
+        r"\bsettings?\b|\bset ?points?\b|\blimits?\b",
+        r"\d\s?(?:%|°|[a-zA-Zµ]{1,6}\b)",
     ),
 )
 _HEADING_WEIGHT = 0.75
@@ -288,14 +362,15 @@ def _score(question: str, passages: list[dict[str, Any]], min_overlap: float) ->
     first letters ('prelube'); a unit stating a measured value scores a little higher, as
     manual questions mostly ask for one (procedures are answered apart, see ``_procedure``).
     """
-    raw = [t for t in dict.fromkeys(content_tokens(question)) if not _DESIGNATOR.match(t)]
-    asked = [(unit, words) for ask, unit, words in _ASKED_KINDS if ask.search(question)]
-    spent = frozenset().union(*(words for _, words in asked))
+    raw = [t for t in dict.fromkeys(content_tokens(question)) if not _is_designator(t)]
+    asked = [k for k in _ASKED_KINDS if _asks(k, question)]
+    spent = frozenset().union(*(k.spent for k in asked))
     kept = [t for t in raw if t not in _GENERIC_Q and t not in spent] or raw
     alts = {_stem(t): _alternatives(t) for t in kept}
     terms = list(alts)
     if not terms:
         return []
+    need = min(2, len(terms))
     scored: list[_Scored] = []
     for rank, p in enumerate(passages):
         title_words = _terms(f"{p.get('title', '')} {p.get('section') or ''}")
@@ -303,20 +378,44 @@ def _score(question: str, passages: list[dict[str, Any]], min_overlap: float) ->
             if is_manipulation(sent):
                 continue  # text from documents is data; never repeat instructions to the bot
             words = _terms(f"{body} {head}")  # a row says what its column headers name
+            plain = _TAG.sub("", body)
+            stated = [k for k in asked if k.unit.search(plain)]
             hits = frozenset(t for t in terms if _meets(alts[t], words))
             ctx_hit = sum(1 for t in terms if t not in hits and _meets(alts[t], title_words))
             share = (len(hits) + _HEADING_WEIGHT * ctx_hit) / len(terms)
-            # A sentence under a matching heading answers with the heading's words too.
-            if not hits or len(hits) + ctx_hit < min(2, len(terms)) or share < min_overlap:
+            # A sentence under a matching heading answers with the heading's words too,
+            # and states what was asked even without them ('Estimated time 3 hours.').
+            if not (hits or (stated and ctx_hit >= need)):
                 continue
-            plain = _TAG.sub("", body)
+            if len(hits) + ctx_hit < need or share < min_overlap:
+                continue
             bonus = _VALUE_BONUS if _MEASURED.search(plain) else 0.0
-            if any(unit.search(plain) for unit, _ in asked):
+            if stated:
                 bonus += _KIND_BONUS
             score = share + bonus - 0.05 * rank - 0.01 * pos
             scored.append(_Scored(score, int(p["ref"]), pos, sent, hits))
     scored.sort(key=lambda s: -s.score)
     return scored
+
+
+def _headed(question: str, passages: list[dict[str, Any]]) -> list[int]:
+    """Passages whose own heading names the task asked about, the best named first.
+
+    'how to raise the azi' is the procedure under '6.3 Raising the azimuth thruster', not
+    another procedure whose steps happen to say 'raise it': the heading (last part of the
+    section path) must meet at least two of the question's words, glossary and shorthand
+    included, or all of them when it asks with one.
+    """
+    raw = [t for t in dict.fromkeys(content_tokens(question)) if t not in _GENERIC_Q]
+    alts = [_alternatives(t) for t in raw]
+    need = min(2, len(alts))
+    ranked: list[tuple[int, int]] = []
+    for rank, p in enumerate(passages):
+        words = _terms(str(p.get("section") or "").split(" > ")[-1])
+        met = sum(_meets(a, words) for a in alts)
+        if alts and met >= need:
+            ranked.append((-met, rank))
+    return [int(passages[rank]["ref"]) for _, rank in sorted(ranked)]
 
 
 def compose_answer(question: str, passages: list[dict[str, Any]], min_overlap: float) -> Composed:
@@ -331,13 +430,7 @@ def compose_answer(question: str, passages: list[dict[str, Any]], min_overlap: f
     if not scored:
         return Composed("", [], False)
     if _HOW.search(question):
-        terms = _terms(question) - _GENERIC_Q
-        headed = [
-            int(p["ref"])
-            for p in passages
-            if len(terms & _terms(f"{p.get('title', '')} {p.get('section') or ''}")) >= 2
-        ]
-        procedure = _procedure(passages, [s.ref for s in scored] + headed)
+        procedure = _procedure(passages, _headed(question, passages) + [s.ref for s in scored])
         if procedure is not None:
             return procedure
     top = scored[0]

@@ -32,10 +32,26 @@ class Fused:
 def fuse(
     dense: Sequence[ScoredPoint], sparse: Sequence[ScoredPoint], weights: FusionWeights
 ) -> list[Fused]:
-    """Fuse the dense and sparse lists as configured; best first."""
+    """Fuse the dense and sparse lists as configured; best first.
+
+    Each list is first put in one order, best score first and equal scores by passage id:
+    the index returns tied passages (keyword scores of near-identical fault records tie
+    exactly) by its point ids, which carry the indexing time, so two indexes of the same
+    passages ranked them differently, and a tie's rank moves the fused score and the
+    reranker's rank features.
+    """
+    dense, sparse = canonical(dense), canonical(sparse)
     if weights.mode == "convex":
         return convex(dense, sparse, weights)
     return rrf(dense, sparse, weights)
+
+
+def canonical(results: Sequence[ScoredPoint]) -> list[ScoredPoint]:
+    """Return a result list best first, equal scores in passage-id order.
+
+    The passage id is derived from the passage; a point's id is not (see ``fuse``).
+    """
+    return sorted(results, key=lambda p: (-p.score, str(p.payload.get("passage_id", p.id))))
 
 
 def convex(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import pytest
 
@@ -15,7 +16,7 @@ from knowledge import (
     build_index,
     citation_url,
 )
-from knowledge.fusion import convex, rrf
+from knowledge.fusion import convex, fuse, rrf
 from knowledge.index import ScoredPoint
 from knowledge.index_edge import EdgeVectorIndex
 from knowledge.index_qdrant import QdrantClientIndex
@@ -84,6 +85,26 @@ def test_rrf_weights_and_signals() -> None:
     assert [f.point.id for f in fused] == ["b", "c", "a"]
     assert fused[0].signals == {"dense": 0.8, "dense_rank": 2.0, "sparse": 7.0, "sparse_rank": 1.0}
     assert fused[0].score == pytest.approx(1 / 7 + 3 / 6)
+
+
+def test_fusion_breaks_ties_by_passage_id_not_index_order() -> None:
+    # Two indexes of the same passages give them other point ids and return keyword ties
+    # in another order; the passage ids are the same.
+    def hits(prefix: str, *ids_scores: tuple[str, float]) -> list[ScoredPoint]:
+        return [ScoredPoint(f"{prefix}{i}", s, {"passage_id": i}) for i, s in ids_scores]
+
+    one = hits("9", ("z", 18.0), ("x", 18.0), ("y", 18.0), ("w", 12.0))
+    other = hits("1", ("y", 18.0), ("z", 18.0), ("x", 18.0), ("w", 12.0))
+    dense_one = hits("9", ("x", 0.5), ("y", 0.4), ("z", 0.3))
+    dense_other = hits("1", ("x", 0.5), ("y", 0.4), ("z", 0.3))
+    modes: tuple[Literal["rrf", "convex"], ...] = ("rrf", "convex")
+    for mode in modes:
+        weights = FusionWeights(mode=mode)
+        a, b = fuse(dense_one, one, weights), fuse(dense_other, other, weights)
+        assert [(f.point.payload["passage_id"], f.score, f.signals) for f in a] == [
+            (f.point.payload["passage_id"], f.score, f.signals) for f in b
+        ]
+        assert a[0].signals["sparse_rank"] == 1.0 and a[0].point.payload["passage_id"] == "x"
 
 
 def test_convex_fusion_normalises_each_list() -> None:
