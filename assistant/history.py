@@ -51,7 +51,8 @@ _GENERIC = frozenset(
     again when did what which fixed fix fixes repair repaired repairs cause causes caused root
     how many often much long show list tell give find check any all our we us it its this that
     has have had was were been the a an of on for to in at with from about recent recently
-    latest newest lately occurred occur occurrence event events""".split()  # noqa: SIM905
+    latest newest lately occurred occur occurrence event events day days week weeks month
+    months year years since this past done""".split()  # noqa: SIM905
 )
 
 
@@ -82,6 +83,9 @@ def _stem(tok: str) -> str:
     return tok
 
 
+_GENERIC_STEMS = frozenset(_stem(w) for w in _GENERIC)  # "this" -> "thi", "times" -> "tim"
+
+
 def _words(text: str) -> set[str]:
     return {_stem(t) for t in content_tokens(text)}
 
@@ -100,7 +104,7 @@ def select_faults(
     question without an event or symptom ('DG2 history') gets its latest faults.
     """
     events = events_in(question)
-    skip = _GENERIC | {_stem(w) for w in equipment_words} | set(equipment_words)
+    skip = _GENERIC | _GENERIC_STEMS | {_stem(w) for w in equipment_words} | set(equipment_words)
     event_words = {
         _stem(t) for e in events for t in content_tokens(question) if EVENTS[e].search(t)
     }

@@ -512,7 +512,18 @@ def _search_manuals(ctx: ToolContext, query: str, equipment: str | None = None) 
 def _history_rows(ctx: ToolContext, query: str, code: str | None) -> dict[str, Any]:
     """Faults of the equipment's subtree matching the event or symptoms asked about."""
     ids = [ctx.item(c).id for c in ctx.index.descendants(code)] if code else None
-    rows = faults.recent_faults(ctx.session, ctx.caller, vessel_id=ctx.vessel_id, equipment_ids=ids)
+    try:  # "what was done on ME1 last month": the faults opened in that period
+        span = periods.parse_period(query, utcnow())
+    except BosunError:
+        span = None
+    rows = faults.recent_faults(
+        ctx.session,
+        ctx.caller,
+        vessel_id=ctx.vessel_id,
+        equipment_ids=ids,
+        since=span.since if span else None,
+        until=span.until if span else None,
+    )
     words: list[str] = []
     if code:
         for c in [code, *ctx.index.ancestors(code)]:
@@ -537,7 +548,7 @@ def _history_rows(ctx: ToolContext, query: str, code: str | None) -> dict[str, A
         "faults": out,
         "matched": chosen.matched,
         "events": chosen.events,
-        "scope": ctx.describe(code) if code else None,
+        "scope": (ctx.describe(code) + (f" ({span.label})" if span else "")) if code else None,
         "totals": _history_totals(rows) if code else None,
     }
 

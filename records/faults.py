@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -142,12 +143,18 @@ def recent_faults(
     *,
     vessel_id: int | None = None,
     equipment_ids: list[int] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
     limit: int = 500,
 ) -> list[Fault]:
     """Return faults newest first (by the time they were opened), for history answers."""
     stmt = scoped(select(Fault), Fault, caller)
     if vessel_id is not None:
         stmt = stmt.where(Fault.vessel_id == vessel_id)
+    if since is not None:
+        stmt = stmt.where(Fault.opened_at >= since)
+    if until is not None:
+        stmt = stmt.where(Fault.opened_at < until)
     if equipment_ids is not None:
         stmt = stmt.where(Fault.equipment_id.in_(equipment_ids))
     stmt = stmt.order_by(Fault.opened_at.desc(), Fault.id.desc()).limit(max(1, min(limit, 2000)))

@@ -93,6 +93,15 @@ def test_last_trip_finds_trips_by_event_not_symptom_words(world: World, say: Say
     assert "Fix: Renew LO pressure switch (1.5 h)" in first
 
 
+def test_history_keeps_to_the_period_asked(world: World, say: Say) -> None:
+    ids = _history(world)
+    r = say("DG2 faults in the last 3 months")
+    assert _fault_ids(r.reply) == [ids["latest"], ids["trip"]]  # not 100 or 300 days ago
+    assert "(last 3 months)" in r.reply
+    month = say("DG2 trips last month")
+    assert _fault_ids(month.reply) == [ids["trip"]]  # the 300-day-old trip is outside it
+
+
 def test_no_trip_on_record_says_so_and_shows_the_latest(world: World, say: Say) -> None:
     _fault(world, "651.1", "DG1 knocking at unit 3", 10)
     r = say("when did DG1 last trip")
