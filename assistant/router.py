@@ -74,6 +74,9 @@ WORD_WEIGHT = 0.7
 CUE_WEIGHT = 1.0
 WRITE_UNSURE = 0.4
 """Below this probability a write that the question routes together outweigh is answered."""
+ASKED_MARGIN = 0.1
+"""A message that asks ("after a CO2 dump when can we go back in") is filed only when its
+write outweighs the question routes together by this much."""
 TRAIN_HINT = "run `python -m assistant.router train`"
 
 FloatArray = npt.NDArray[np.float64]
@@ -156,7 +159,8 @@ _ASKS = re.compile(
 """The words a question opens with (English's closed class of interrogatives and auxiliaries;
 not 'can', 'could', 'will', 'would', which open requests as often: "can you log a fault")."""
 _ASKS_INSIDE = re.compile(
-    r"\b(?:what|whats|what's|why|how|where|which|is (?:that|it|this)|should (?:i|we))\b"
+    r"\b(?:what|whats|what's|why|how|where|which|is (?:that|it|this)|should (?:i|we)|"
+    r"when (?:can|could|do|does|did|should|shall|will|is|are|was) (?:i|we|you|it|they|the))\b"
 )
 _CLAUSES = re.compile(r"[,;:!?]|\s[-/]\s|\.(?:\s|$)|\.{2,}")
 
@@ -350,19 +354,20 @@ class Router:
         """Return the index of a text's label: the most probable, unless it asks.
 
         A write (a report or a change) stands when it outweighs the three question routes
-        together, or when it is at least ``WRITE_UNSURE`` likely and the message carries no
-        interrogative cue. "ME1 smoking at start is that normal" split between a report and
-        a question, or "stbd main eng rpm" barely a third likely a report, is answered, not
-        proposed: a question filed as a fault costs the crew more than a report answered,
-        which they can still file.
+        together (by ``ASKED_MARGIN`` when the message carries an interrogative cue), or when
+        it is at least ``WRITE_UNSURE`` likely and the message carries no cue. "ME1 smoking at
+        start is that normal" split between a report and a question, or "stbd main eng rpm"
+        barely a third likely a report, is answered, not proposed: a question filed as a fault
+        costs the crew more than a report answered, which they can still file.
         """
         best = int(np.argmax(probs))
         if self.labels[best] not in WRITE_LABELS:
             return best
-        if float(probs[best]) >= WRITE_UNSURE and not any(interrogative_cues(text)):
+        cued = any(interrogative_cues(text))
+        if float(probs[best]) >= WRITE_UNSURE and not cued:
             return best
         asks = [i for i, lab in enumerate(self.labels) if lab in QUESTION_LABELS]
-        if float(probs[asks].sum()) < float(probs[best]):
+        if float(probs[asks].sum()) + (ASKED_MARGIN if cued else 0.0) < float(probs[best]):
             return best
         return max(asks, key=lambda i: float(probs[i]))
 

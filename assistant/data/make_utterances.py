@@ -1316,7 +1316,30 @@ CREW_PER_LABEL = {
     "polite": 160,
     "spec": 420,
     "reading": 240,
+    "asked_history": 300,
+    "history_more": 160,
 }
+CREW_HISTORY_TAILS = """has this happened before|happened before?|seen this before?|did we have this before|
+what did we do last time|what fixed it last time|what did we do about it last time|
+how did we fix it last time|same as last time?|any history|any history on this|
+how often does this happen|is this a repeat|is it the same fault as before|when was the last time|
+how many times has this happened|whats the usual cause here|what usually causes it here|
+what was the cause last time|who fixed it last time|check the history|anything in the records|
+did it do this before|last time it was what|what was done last time|repeat fault?"""
+CREW_HISTORY_MORE = [
+    "how often does the {eq} trip",
+    "how often does the {eq} keep {ksym}",
+    "how often do we get {ksym} on the {eq}",
+    "{eq} faults, whats the usual cause",
+    "{eq} {ksym} whats the usual cause here",
+    "what usually causes {ksym} on our {eq}",
+    "what usually goes wrong with the {eq}",
+    "what normally fixes the {eq} {ksym}",
+    "how many times has the {eq} been {ksym} this year",
+    "{eq} {ksym} again, what did we do last time",
+    "most common fault on the {eq}",
+    "what do we usually replace on {eq}",
+]
 CREW_TAILS = """is that normal|is that ok|is that okay|is it normal|normal?|ok?|is this normal|
 is that a problem|should i worry|anything to worry about|is it safe to run|can we keep running|
 any idea why|any ideas|why?|why is that|why would it do that|whats causing it|what causes that|
@@ -1618,6 +1641,10 @@ def crew_rows(pools: dict[str, list[str]], per_label: dict[str, int]) -> list[tu
         text = _fill(rng, rng.choice(opens), crew)
         return text + rng.choice(seps) + rng.choice(crew["tail"])
 
+    def asked_history() -> str:
+        text = _fill(rng, rng.choice(opens), crew)
+        return text + rng.choice(seps) + rng.choice(_split(CREW_HISTORY_TAILS))
+
     makers: list[tuple[str, object, int]] = [
         ("document_question", asked, per_label["asked_report"]),
         ("state_question", VALUE_TEMPLATES, per_label["value"]),
@@ -1628,6 +1655,9 @@ def crew_rows(pools: dict[str, list[str]], per_label: dict[str, int]) -> list[tu
         ("report", POLITE_REPORTS, per_label["polite"]),
         ("document_question", SPEC_TERSE, per_label["spec"]),
         ("report", READING_REPORTS, per_label["reading"]),
+        # the same reports asked about the record ("...what did we do last time"): history
+        ("history_question", asked_history, per_label["asked_history"]),
+        ("history_question", CREW_HISTORY_MORE, per_label["history_more"]),
     ]
     out: list[tuple[str, str]] = []
     for label, maker, count in makers:

@@ -278,6 +278,8 @@ def test_interrogative_cues_mark_where_a_message_asks() -> None:
     assert interrogative_cues("DG1 LO press?")[3] == 1.0
     assert not any(interrogative_cues("ME1 LO press dropping, standby pump running"))
     assert not any(interrogative_cues("can you log a fault for DG1"))  # a request, not a cue
+    assert interrogative_cues("after a CO2 dump when can we go back in")[2] == 1.0
+    assert not any(interrogative_cues("ME1 smoking when starting"))  # 'when' of a report
 
 
 def test_a_write_stands_only_when_it_outweighs_the_questions(router: Router) -> None:
@@ -298,6 +300,8 @@ def test_a_write_stands_only_when_it_outweighs_the_questions(router: Router) -> 
     asked = "DG2 LT temp high, what should I check"
     assert label(asked, probs(0.45, 0.3, 0.2)) == "document_question"
     assert label(asked, probs(0.6, 0.2, 0.15)) == "report"
+    # asked: a write must outweigh the questions by ASKED_MARGIN ("when can we go back in")
+    assert label(asked, probs(0.5, 0.46, 0.0)) == "document_question"
     assert label("DG2 LT temp high", probs(WRITE_UNSURE + 0.05, 0.3, 0.2)) == "report"
     assert label("stbd main eng rpm", probs(WRITE_UNSURE - 0.05, 0.2, 0.35)) == "state_question"
 
