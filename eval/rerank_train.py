@@ -57,7 +57,7 @@ from knowledge.rerank import MODEL_FORMAT, SHIPPED_MODEL
 from knowledge.rerank_features import FEATURES
 
 ROOT = Path(__file__).resolve().parent.parent
-DEMO = ROOT / "channels" / "demo_manuals"
+DEMO = ROOT / "channels" / "demo" / "manuals"
 CASES = ROOT / "eval" / "cases"
 FMEA = Path("/work/shared/datasets/fmea_rag_qa/fmea_dataset_filled.csv")
 SEED = 17
@@ -152,8 +152,11 @@ def _sentences(text: str) -> list[str]:
 
 def demo_documents(headless: bool = False) -> list[list[Passage]]:
     """Parse and chunk the demo manuals as ingestion does (headless: headings removed)."""
+    paths = sorted(DEMO.glob("0*.md"))
+    if not paths:
+        raise FileNotFoundError(f"no demo manuals (0*.md) in {DEMO}")
     docs = []
-    for n, path in enumerate(sorted(DEMO.glob("0*.md")), start=1):
+    for n, path in enumerate(paths, start=1):
         parsed = parse_document(path)
         if headless:
             blocks = tuple(
