@@ -196,7 +196,11 @@ class OfflineChatModel(BaseChatModel):
         data = _load(last)
         if last.name == "lookup_equipment":
             return self._after_lookup(text, intent, data)
-        return self._after_action(text, str(last.name), data)
+        looked = _load(tool_msgs[0]) if tool_msgs[0].name == "lookup_equipment" else {}
+        unfiled = intent.kind == "report_fault" and not (
+            looked.get("resolved") or looked.get("candidates")
+        )
+        return self._after_action(text, str(last.name), data, unfiled=unfiled)
 
     def _first(self, text: str, intent: Intent) -> AIMessage:
         if intent.kind == "refuse":
@@ -270,6 +274,11 @@ class OfflineChatModel(BaseChatModel):
                 if intent.due_in is not None:
                     args["due_in_days"] = round(intent.due_in.total_seconds() / 86400, 2)
                 return _tool_call("create_work_order", args)
+            if kind == "report_fault" and not resolved and not cands:
+                # nothing on the register: it cannot be filed as it stands, and a handbook's
+                # keywords ("static balance check of a two-bladed propeller") read like a
+                # report; what the manuals say comes first, then the ask for the equipment
+                return _tool_call("search_manuals", {"query": text})
             return self._ask_which(resolved, cands, group)
         if kind == "equipment_health":
             if code:
@@ -366,7 +375,9 @@ class OfflineChatModel(BaseChatModel):
             candidates=[],
         )
 
-    def _after_action(self, text: str, tool: str, data: dict[str, Any]) -> AIMessage:
+    def _after_action(
+        self, text: str, tool: str, data: dict[str, Any], *, unfiled: bool = False
+    ) -> AIMessage:
         if tool in ("search_manuals", "search_fault_history"):
             passages = list(data.get("passages") or [])
             composed = (
@@ -384,6 +395,12 @@ class OfflineChatModel(BaseChatModel):
             if not composed.found and tool == "search_manuals" and data.get("scoped"):
                 # the equipment's own documents do not answer: ask the whole library once
                 return _tool_call("search_manuals", {"query": text})
+            if unfiled and tool == "search_manuals":  # a report naming nothing on the register
+                if not composed.found:
+                    return self._ask_which(None, [], False)
+                # the ask stays the outcome (a report waits for its equipment); what the
+                # manuals say comes with it, cited
+                return _final(f"{UNFILED}\n\n{composed.text}", "clarify", cited=composed.refs)
             if not composed.found:
                 return _final(NOTHING_FOUND, "nothing_found", unanswered=True)
             return _final(composed.text, "answer", cited=composed.refs)
@@ -401,6 +418,12 @@ class OfflineChatModel(BaseChatModel):
                 return _final(display, outcome, matches=list(data["matches"]))
             return _final(display, "error")
         return _final(display, "answer")
+
+
+UNFILED = (
+    "Which equipment is it, if this is a fault to report? Give me its name or code and I "
+    "will file it. Meanwhile, what the manuals say:"
+)
 
 
 def _load(msg: ToolMessage) -> dict[str, Any]:

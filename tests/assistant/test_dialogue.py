@@ -324,3 +324,16 @@ def test_a_reply_that_narrows_the_choice_asks_again_among_those_left(store: Data
     assert done.proposed_action is not None
     assert done.proposed_action.arguments["equipment_code"] == "431.1.2"
     assert done.proposed_action.arguments["title"] == "Steering pump noisy"
+
+
+def test_a_report_naming_nothing_on_the_register_asks_and_shows_the_manual(
+    world: World, say: Say
+) -> None:
+    # a handbook's keywords read like a report, but name no equipment of this vessel
+    r = say("duplex filter change-over handle turned slowly to the clean side, vent first")
+    assert r.outcome == "clarify" and r.proposed_action is None
+    assert r.reply.startswith("Which equipment is it, if this is a fault to report?")
+    assert r.citations and r.citations[0].page == 42
+    done = say("ME1")  # the report waits for its equipment: now it is filed
+    assert done.proposed_action is not None
+    assert done.proposed_action.arguments["equipment_code"] == "601.1"
