@@ -1318,7 +1318,36 @@ CREW_PER_LABEL = {
     "reading": 240,
     "asked_history": 300,
     "history_more": 160,
+    "definition": 160,
 }
+UNITS = """ft-lb|kW|hp|BTU|kcal|kJ|bar|psi|kPa|litres|US gallons|cubic metres|m3|tonnes|kg|lb|
+degC|degF|knots|rpm|Nm|inches|mm|cSt|centistokes|ppm|amps|volts|ohms|megohms|hours|kWh"""
+CONCEPTS = """equivalent shaft horsepower|brake horsepower|indicated horsepower|thermal efficiency|
+volumetric efficiency|specific fuel consumption|compression ratio|mean effective pressure|
+detonation|pre-ignition|vapour lock|viscosity index|flash point|pour point|cavitation|NPSH|
+surge|choke|torque|power factor|the Otto cycle|the diesel cycle|the Brayton cycle|
+firing order|valve overlap|scavenging|supercharging|turbocharging|a magneto|a governor|
+a feathering propeller|a constant speed propeller|blade angle|propeller pitch|
+an oil cooler bypass|a thermostatic valve|a relief valve|a bypass valve|dew point|
+total base number|specific gravity|a heat exchanger|a cooling tower"""
+DEFINITION_TEMPLATES = [
+    "how many {u} in a {u2}",
+    "how many {u} is one {u2}",
+    "how many {u} make a {u2}",
+    "{u2} to {u} conversion",
+    "convert {u2} to {u}",
+    "what is {c}",
+    "whats {c}",
+    "what does {c} mean",
+    "define {c}",
+    "explain {c}",
+    "{c} meaning",
+    "what is meant by {c}",
+    "how is {c} worked out",
+    "what share of the power goes to {c}",
+    "difference between {c} and {c2}",
+]
+
 CREW_HISTORY_TAILS = """has this happened before|happened before?|seen this before?|did we have this before|
 what did we do last time|what fixed it last time|what did we do about it last time|
 how did we fix it last time|same as last time?|any history|any history on this|
@@ -1632,6 +1661,10 @@ def crew_rows(pools: dict[str, list[str]], per_label: dict[str, int]) -> list[tu
         "fl": _split(FLUIDS),
         "st": _split(STATES),
         "k": ["1", "2", "3", "4", "5", "6", "7", "8"],
+        "u": _split(UNITS),
+        "u2": _split(UNITS),
+        "c": _split(CONCEPTS),
+        "c2": _split(CONCEPTS),
         "v2": VALUES,
     }
     opens = _split(CREW_OPEN)
@@ -1658,6 +1691,9 @@ def crew_rows(pools: dict[str, list[str]], per_label: dict[str, int]) -> list[tu
         # the same reports asked about the record ("...what did we do last time"): history
         ("history_question", asked_history, per_label["asked_history"]),
         ("history_question", CREW_HISTORY_MORE, per_label["history_more"]),
+        # textbook questions: units and definitions ("how many ft-lb is one BTU") are for
+        # the documents, whatever "how many" asks elsewhere
+        ("document_question", DEFINITION_TEMPLATES, per_label["definition"]),
     ]
     out: list[tuple[str, str]] = []
     for label, maker, count in makers:
