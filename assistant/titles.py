@@ -11,8 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from knowledge import Glossary
-from knowledge.glossary import normalize_term
+from knowledge import Glossary, normalize_term
 
 _FILE_IT = (
     r"(?:log|raise|file|report|open|create|record|register|enter|submit|put in|write up|make|"
