@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from knowledge import Glossary, normalize_term
+from knowledge import Glossary
 
 _FILE_IT = (
     r"(?:log|raise|file|report|open|create|record|register|enter|submit|put in|write up|make|"
@@ -126,7 +126,7 @@ _WORDS = frozenset(
 def _capitals() -> dict[str, str]:
     """Return the shipped glossary's all-capital terms by key: 'ows' -> 'OWS', 't/c' -> 'T/C'."""
     return {
-        term.key: term.term
+        term.term.casefold(): term.term
         for term in Glossary.shipped().terms.values()
         if term.term.isupper() and not term.case_sensitive
     }
@@ -139,7 +139,7 @@ def _as_written(m: re.Match[str]) -> str:
     number ("me2" -> "ME2").
     """
     word, number = m.group(1), m.group(2)
-    known = _capitals().get(normalize_term(word))
+    known = _capitals().get(word.casefold())
     if known is None or (word in _WORDS and not number):
         return m.group(0)
     return known + number

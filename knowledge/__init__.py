@@ -25,14 +25,7 @@ from knowledge.errors import (
 )
 from knowledge.factory import build_index, open_knowledge_base
 from knowledge.fusion import FusionWeights
-from knowledge.glossary import (
-    Expansion,
-    Glossary,
-    Term,
-    Vocabulary,
-    alias_terms,
-    normalize_term,
-)
+from knowledge.glossary import Expansion, Glossary, Term, Vocabulary, alias_terms
 from knowledge.index import FileBackedIndex, VectorIndex
 from knowledge.rerank import CrossEncoderReranker, Reranker
 from knowledge.settings import KnowledgeSettings
@@ -71,7 +64,6 @@ __all__ = [
     "citation_url",
     "embedding_text",
     "embedding_thread_budget",
-    "normalize_term",
     "open_knowledge_base",
     "packaged_model_path",
     "usable_cpus",
