@@ -436,28 +436,30 @@ def glossary_abbreviations() -> tuple[tuple[tuple[str, ...], str], ...]:
     return tuple(pairs)
 
 
+def _shortened(toks: list[str], long: tuple[str, ...], short: str) -> list[str] | None:
+    """Return a name's tokens with its first spelled-out ``long`` written as ``short``."""
+    n = len(long)
+    for i in range(len(toks) - n + 1):
+        if tuple(toks[i : i + n]) == long:
+            new = [*toks[:i], short, *toks[i + n :]]
+            if i + 1 < len(new) and new[i + 1].isdigit() and len(new[i + 1]) == 1:
+                new = [*new[:i], short + new[i + 1], *new[i + 2 :]]
+            return new
+    return None
+
+
 def _abbreviated(plist: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
     """Return the spellings of names with marine abbreviations applied or spelled out."""
     out: list[tuple[str, list[str]]] = []
     for phrase, toks in plist:
         for long, short in glossary_abbreviations():
-            n = len(long)
-            for i in range(len(toks) - n + 1):
-                if tuple(toks[i : i + n]) == long:
-                    new = [*toks[:i], short, *toks[i + n :]]
-                    if i + 1 < len(new) and new[i + 1].isdigit() and len(new[i + 1]) == 1:
-                        new = [*new[:i], short + new[i + 1], *new[i + 2 :]]
-                    out.append((phrase, new))
-                    break
+            new = _shortened(toks, long, short)
+            if new is not None:
+                out.append((phrase, new))
         for long, short in ABBREVIATIONS:
-            n = len(long)
-            for i in range(len(toks) - n + 1):
-                if tuple(toks[i : i + n]) == long:
-                    new = [*toks[:i], short, *toks[i + n :]]
-                    if i + 1 < len(new) and new[i + 1].isdigit() and len(new[i + 1]) == 1:
-                        new = [*new[:i], short + new[i + 1], *new[i + 2 :]]
-                    out.append((phrase, new))
-                    break
+            new = _shortened(toks, long, short)
+            if new is not None:
+                out.append((phrase, new))
             for i, t in enumerate(toks):
                 m = re.match(rf"^{short}(\d?)$", t)
                 if m and (short not in ("ac", "ht", "lt", "dp") or len(toks) > 1):
