@@ -48,6 +48,17 @@ def test_matching_is_token_and_case_aware() -> None:
     assert g.expand("two DGs running").phrases == ("diesel generator",)
 
 
+def test_engine_handbook_abbreviations_expand_as_handbooks_spell_them() -> None:
+    g = Glossary.shipped()
+    assert g.expand("effect of carb heat").phrases[0] == "carburetor"
+    assert g.expand("prop hunting and surging").phrases == ("propeller",)
+    assert g.expand("CHT fluctuates").phrases == ("cylinder head temperature",)
+    assert "top dead center" in g.expand("set No. 1 piston at TDC").phrases
+    # MAP only as written: "map" is a word
+    assert g.expand("MAP gauge reads low").phrases[0] == "manifold absolute pressure"
+    assert not g.expand("map of the engine room").expanded
+
+
 def test_an_organizations_entry_overrides_the_shipped_one() -> None:
     g = Glossary.shipped()
     assert g.expand("PMS alarm").phrases == ("power management system",)
