@@ -325,7 +325,7 @@ def _other_equipment(
     if code is None and prev.code is None and prev.candidates:
         # The previous turn offered candidates: pick among them or leave it to the question.
         code = index.choose_among(core, [c for c in prev.candidates if c in index.items])
-        if code is None:
+        if code is None and prev.outcome == "clarify":
             return None
     if code is None and prev.code and mention:
         code = _by_replacement(index, words, mention, frag, prev.code)
@@ -340,10 +340,17 @@ def _other_equipment(
     if code is None:
         if not marked or not frag:
             return None
-        # No single item: put the new words where the old ones were and let routing ask.
+        # No single item: put the new words where the old ones were and let routing ask,
+        # keeping the old noun when a swap of one word names items ("FO purifier" + "the LO
+        # one": "LO purifier", which the LO purifiers answer to).
         if mention:
             lo, hi = min(mention), max(mention)
             text = " ".join([*words[:lo], *frag, *words[hi + 1 :]])
+            for i in dict.fromkeys([*_alike(words, mention, frag), *mention]):
+                trial = " ".join([*words[:i], *frag, *words[i + 1 :]])
+                if index.resolve(trial).candidates:
+                    text = trial
+                    break
         else:
             text = _swap_attribute(prev.text, core, prev, index)
         return FollowUp(text, None, "equipment")

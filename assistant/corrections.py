@@ -220,8 +220,12 @@ _SIDES = {
 _SIDE_WORD = {"port": "port", "starboard": "stbd"}
 
 
+_NUMBERED = re.compile(r"^(?P<head>[A-Za-z][A-Za-z ]*?)\s+(?:no\.?\s*)?(?P<num>\d{1,2})$", re.I)
+"""A name that ends on its number: 'Bow thruster No. 1', 'bow thruster 1'."""
+
+
 def _marks(index: RegisterIndex, code: str) -> tuple[dict[str, str], str | None]:
-    """Return the designators (ME -> 2) and the side of an item and its ancestors."""
+    """Return the designators (ME -> 2, 'bow thruster' -> 1) and the side of an item's line."""
     designators: dict[str, str] = {}
     side: str | None = None
     for c in [code, *index.ancestors(code)]:
@@ -229,6 +233,9 @@ def _marks(index: RegisterIndex, code: str) -> tuple[dict[str, str], str | None]
         for phrase in (item.name, *item.aliases):
             for prefix, num in _DESIGNATOR.findall(phrase):
                 designators.setdefault(prefix.upper(), num)
+            numbered = _NUMBERED.match(phrase.strip())
+            if numbered and len(numbered["head"]) > 4:
+                designators.setdefault(" ".join(numbered["head"].lower().split()), numbered["num"])
             if side is None:
                 side = next((s for s, p in _SIDES.items() if p.search(phrase)), None)
     return designators, side
@@ -243,9 +250,9 @@ def swap_designators(index: RegisterIndex, old: str, new: str, text: str) -> str
         target = new_d.get(prefix)
         if target is None or target == num:
             continue
-        text = re.sub(
-            rf"\b({re.escape(prefix)})(\s?){num}\b", rf"\g<1>\g<2>{target}", text, flags=re.I
-        )
+        head = r"\s+".join(re.escape(w) for w in prefix.split())
+        gap = r"\s+(?:no\.?\s*)?" if " " in prefix or len(prefix) > 4 else r"\s?"
+        text = re.sub(rf"\b({head})({gap}){num}\b", rf"\g<1>\g<2>{target}", text, flags=re.I)
     if old_side and new_side and old_side != new_side:
         text = _SIDES[old_side].sub(_SIDE_WORD[new_side], text)
     return text

@@ -308,10 +308,11 @@ class Assistant:
         if (
             reply.outcome == "clarify"
             and 2 <= len(reply.candidates) <= MAX_ALL
-            and (_plural_mention(ctx, text) or _ALL_OF.search(text))
+            and (_plural_mention(ctx, text) or _ALL_OF.search(text) or _COMPARES.search(text))
             and self._each_question(text)
         ):
-            # "how many faults on the purifiers", "thrusters running hours": each of them
+            # "how many faults on the purifiers", "thrusters running hours": each of them;
+            # "which purifier has the most faults": each of them, ranked
             return self._for_each(ctx, state, text, list(reply.candidates), history)
         return reply
 
@@ -644,6 +645,8 @@ class Assistant:
         if len(ctx.fault_counts) == len(parts):  # each answer counted faults: add them up
             total = sum(ctx.fault_counts)
             text += f"\n\nIn all: {total} fault{'s' if total != 1 else ''} on these {len(parts)}."
+            if _COMPARES.search(request):
+                text = _ranking(ctx, [c for c, _ in parts], list(ctx.fault_counts)) + text
         answered = [r for _, r in parts if r.outcome == "answer"]
         return _Reply(
             text,
@@ -911,6 +914,8 @@ def _turn_record(ctx: ToolContext, reply: _Reply, norm: str) -> dict[str, Any]:
     cands = tuple(reply.candidates) or (
         lookup.candidates if lookup is not None and lookup.ambiguous else ()
     )
+    if len(ctx.also) > 1 and not reply.proposed:  # answered for each: about all of them
+        code, cands = None, tuple(ctx.also)
     tools = tuple(c.name for c in ctx.calls)
     return context.remember(reply.asked or norm, code, cands, tools, reply.outcome)
 
@@ -920,9 +925,28 @@ _AND = re.compile(r"\s*(?:\band\b|&|,|\+)\s*", re.IGNORECASE)
 _ADDS = re.compile(r"^\s*(?:ok(?:ay)?[\s,]+)?(?:and|also)\b|\b(?:too|as well)\s*\??\s*$", re.I)
 
 MAX_ALL = 6
-
+"""'All' answering 'which one?' covers at most this many candidates."""
 
 _ALL_OF = re.compile(r"\b(?:in total|in all|altogether|all (?:the|of the|our)|every|each)\b", re.I)
+_COMPARES = re.compile(
+    r"\b(?:which|what|who)\b.*\b(?:most|least|more|fewer|less|worst|best|highest|lowest|"
+    r"oftenest|most often|more often)\b|\bcompare\b|\branked?\b",
+    re.I,
+)
+"""A question that compares items ('which purifier has the most faults'): answered for each."""
+
+
+def _ranking(ctx: ToolContext, codes: list[str], counts: list[int]) -> str:
+    """Return the lead line of a comparison of fault counts, most first."""
+    ranked = sorted(zip(codes, counts, strict=True), key=lambda p: -p[1])
+    top, n = ranked[0]
+    ties = [c for c, k in ranked if k == n]
+    rest = ", ".join(f"{c} {k}" for c, k in ranked if c not in ties)
+    if len(ties) > 1:
+        lead = f"Most faults: {' and '.join(ctx.describe(c) for c in ties)}, {n} each"
+    else:
+        lead = f"Most faults: {ctx.describe(top)}, {n}"
+    return f"{lead}{f' (then {rest})' if rest else ''}.\n\n"
 
 
 def _plural_mention(ctx: ToolContext, text: str) -> bool:
@@ -934,8 +958,6 @@ def _plural_mention(ctx: ToolContext, text: str) -> bool:
         for w in re.findall(r"[a-z]{4,}", text.lower())
     )
 
-
-"""'All' answering 'which one?' covers at most this many candidates."""
 
 _ANSWER_BUTTONS = re.compile(r"\s*Yes / (?:Edit / )?Cancel\s*$")
 

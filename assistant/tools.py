@@ -603,6 +603,80 @@ def _asked_sensor(
     return scored[0][1]
 
 
+_GENERIC_PART_WORDS = frozenset(
+    "water oil fuel air pump pumps temperature pressure level unit system no".split()  # noqa: SIM905
+)
+"""Words of a part's name too common to tie a machine's sensor to it on their own."""
+
+
+def _words_of(ctx: ToolContext, code: str) -> set[str]:
+    item = ctx.item(code)
+    return {t for p in (item.name, *item.aliases) for t in content_tokens(p)}
+
+
+def _parent_reading(ctx: ToolContext, code: str, reading: str | None) -> str | None:
+    """Answer for an item with no sensors from the readings its machine takes of it.
+
+    "ME1 turbocharger" has no sensor of its own, but ME1 reads its speed: the nearest item up
+    the tree with sensors answers with the sensors whose names carry the part's own words
+    (its name less the machine's), narrowed to the one the question names when it names one.
+    """
+    for up in ctx.index.ancestors(code):
+        ids = [ctx.item(c).id for c in ctx.index.descendants(up)]
+        sensors = list(
+            register.list_sensors(
+                ctx.session, ctx.caller, vessel_id=ctx.vessel_id, equipment_ids=ids, limit=500
+            ).items
+        )
+        if not sensors:
+            continue
+        own = _words_of(ctx, code) - _words_of(ctx, up) - _GENERIC_PART_WORDS
+        fits = [x for x in sensors if not x.counter and own & set(content_tokens(x.name))]
+        if not fits:
+            return None
+        named = _asked_sensor(ctx, code, fits, reading) if reading and len(fits) > 1 else None
+        shown = [named] if named is not None else fits
+        latest = readings.latest_readings(ctx.session, ctx.caller, [x.id for x in shown])
+        now = datetime.now(UTC)
+        lines = [
+            f"{x.name}: {_limits_text(x, latest[x.id].value)} — "
+            f"{limits.limit_state(x.low, x.high, latest[x.id].value)}, "
+            f"{_age(now - latest[x.id].time)} ago"
+            for x in shown
+            if x.id in latest
+        ]
+        if not lines:
+            return None
+        part_ids = [ctx.item(c).id for c in ctx.index.descendants(code)]
+        open_f = faults.list_faults(
+            ctx.session,
+            ctx.caller,
+            vessel_id=ctx.vessel_id,
+            equipment_ids=part_ids,
+            open_only=True,
+            limit=5,
+        ).items
+        if open_f:
+            lines.append(f"Open faults: {', '.join(f'#{f.id} {f.title}' for f in open_f)}")
+        display = f"{ctx.describe(code)} has no sensor of its own; {ctx.describe(up)} reads:\n- "
+        rows = [
+            {"tag": x.tag, "name": x.name, "unit": x.unit, "value": latest[x.id].value}
+            for x in shown
+            if x.id in latest
+        ]
+        return _json(
+            {
+                "ok": True,
+                "equipment": code,
+                "read_on": up,
+                "asked": named.tag if named is not None else None,
+                "sensors": rows,
+                "display": display + "\n- ".join(lines),
+            }
+        )
+    return None
+
+
 def _limits_text(s: Sensor, value: float) -> str:
     unit = f" {s.unit}" if s.unit else ""
     bounds = [f"{side} {num(v)}" for side, v in (("low", s.low), ("high", s.high)) if v is not None]
@@ -663,6 +737,10 @@ def _health(ctx: ToolContext, equipment: str | None = None, reading: str | None 
             ctx.session, ctx.caller, vessel_id=ctx.vessel_id, equipment_ids=ids, limit=500
         ).items
     )
+    if not sensors:
+        borrowed = _parent_reading(ctx, code, reading)
+        if borrowed is not None:
+            return borrowed
     latest = readings.latest_readings(ctx.session, ctx.caller, [s.id for s in sensors])
     lines: list[str] = []
     sensor_lines: dict[int, str] = {}

@@ -22,6 +22,7 @@ from records import (
     Conversation,
     Database,
     Role,
+    faults,
 )
 from tests.assistant.conftest import World, make_world_in
 
@@ -235,6 +236,28 @@ def test_correction_to_the_analogous_item(chat: Chat) -> None:
     assert "9500" in first.reply
     assert _tools(second)["search_manuals"]["equipment"] == "701.2"
     assert "10200" in second.reply and "9500" not in second.reply
+
+
+def test_the_other_kind_keeps_the_noun_asked_about(chat: Chat) -> None:
+    """'and the LO one?' after the FO purifier asks about the LO purifiers, not about 'LO'."""
+    first, second = chat("FO purifier bowl speed?", "and the LO one?")
+    assert "10200" in first.reply
+    assert "9500" in second.reply and "10200" not in second.reply
+    assert _tools(second)["search_manuals"]["query"].lower().startswith("lo purifier bowl speed")
+
+
+def test_which_of_several_answers_each_ranked(chat: Chat, skua: World) -> None:
+    """'which purifier has the most faults' compares them; it does not ask which one."""
+    with skua.db.transaction(skua.crew) as s:
+        for code, n in (("701.2", 1), ("711.2", 3)):
+            for i in range(n):
+                faults.report_fault(
+                    s, skua.crew, equipment_id=skua.codes[code], title=f"{code} fault {i}"
+                )
+    (out,) = chat("which purifier has the most faults")
+    assert out.outcome == "answer" and out.proposed_action is None
+    assert out.reply.startswith("Most faults: 711.2 Lube oil purifier ME2, 3")
+    assert "701.2 1" in out.reply and "711.1 0" in out.reply
 
 
 def test_pronoun_carries_the_equipment(chat: Chat) -> None:

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from assistant import Assistant, Item, RegisterIndex
-from assistant.corrections import corrected_code, focus, parse_correction
+from assistant.corrections import corrected_code, focus, parse_correction, swap_designators
 from assistant.intents import recognise
 from records import (
     AuditLog,
@@ -320,6 +320,21 @@ def test_corrected_code_looks_near_the_old_item(old: str, text: str, new: str) -
     corr = parse_correction(text)
     assert corr is not None
     assert corrected_code(_index(), old, corr) == new
+
+
+@pytest.mark.parametrize(
+    ("text", "moved"),
+    [
+        ("ME1 LO pressure low", "ME2 LO pressure low"),
+        ("main engine 1 LO pressure low", "main engine 2 LO pressure low"),
+        ("Main engine No. 1 smoking", "Main engine No. 2 smoking"),
+        ("port main engine smoking", "stbd main engine smoking"),
+        ("main engine 12 cylinders", "main engine 12 cylinders"),  # another number
+    ],
+)
+def test_a_moved_title_names_the_new_item(text: str, moved: str) -> None:
+    """'sorry BT2 not BT1' must not leave 'Bow thruster 1 tripped' as BT2's title."""
+    assert swap_designators(_index(), "601.1", "601.2", text) == moved
 
 
 def test_both_after_an_unclear_request_writes_nothing(world: World, say: Say) -> None:

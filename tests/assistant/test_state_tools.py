@@ -436,3 +436,33 @@ def test_health_answers_the_asked_reading_first(world: World, retriever: Retriev
         assert "Exhaust" not in one["display"] and "1 other reading" in one["display"]
         every = call("equipment_health", equipment="ME1", reading="how is ME1 doing")
         assert every["asked"] is None and "Exhaust gas temperature: 412 degC" in every["display"]
+
+
+def test_a_part_without_sensors_is_read_on_its_machine(world: World, retriever: Retriever) -> None:
+    """'ME1 fuel pump' has no sensor; ME1's sensor named for it answers, others stay out."""
+    with tools_for(world, world.crew, retriever) as (_, call):
+        none = call("equipment_health", equipment="ME1 fuel pump", reading="ME1 fuel pump")
+        assert "no sensors are registered" in none["display"]  # none of ME1's is about it
+    now = utcnow()
+    with world.db.transaction(world.admin_caller) as s:
+        me1 = register.get_equipment(s, world.admin_caller, world.codes["601.1"])
+        inj, _ = register.upsert_sensor(
+            s,
+            world.admin_caller,
+            me1,
+            tag="ME1_INJ_P",
+            fields={"name": "Fuel injection pressure", "unit": "bar", "high": 1600},
+        )
+        s.flush()
+        readings.insert_readings(
+            s, world.admin_caller, [ReadingIn(inj.id, now - timedelta(minutes=3), 1234.5)]
+        )
+    with tools_for(world, world.crew, retriever) as (_, call):
+        out = call("equipment_health", equipment="ME1 fuel pump", reading="how is it")
+        assert out["equipment"] == "601.1.10" and out["read_on"] == "601.1"
+        assert out["display"].startswith(
+            "601.1.10 ME1 fuel injection pump (Main engine No. 1) has no sensor of its own; "
+            "601.1 Main engine No. 1 reads:"
+        )
+        assert "Fuel injection pressure: 1,234 bar" in out["display"]
+        assert "Lube oil" not in out["display"] and "Exhaust" not in out["display"]
