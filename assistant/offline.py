@@ -33,6 +33,7 @@ from assistant.intents import (
 from assistant.router import intent_for_route, question_fallback, route
 from assistant.text import content_tokens
 from assistant.titles import clean_title
+from records import priority as priority_rules
 
 REFUSE_MANIPULATION = (
     "Sorry, I can't do that. I only help with this vessel's equipment and maintenance, "
@@ -200,7 +201,8 @@ class OfflineChatModel(BaseChatModel):
         unfiled = intent.kind == "report_fault" and not (
             looked.get("resolved") or looked.get("candidates")
         )
-        return self._after_action(text, str(last.name), data, unfiled=unfiled)
+        among = list(looked.get("candidates") or []) if _critical(text, intent) else []
+        return self._after_action(text, str(last.name), data, unfiled=unfiled, among=among)
 
     def _first(self, text: str, intent: Intent) -> AIMessage:
         if intent.kind == "refuse":
@@ -274,6 +276,9 @@ class OfflineChatModel(BaseChatModel):
                 if intent.due_in is not None:
                     args["due_in_days"] = round(intent.due_in.total_seconds() / 86400, 2)
                 return _tool_call("create_work_order", args)
+            if kind == "report_fault" and not resolved and cands and _critical(text, intent):
+                # "fire in the purifier room!!": which one comes with what to do meanwhile
+                return _tool_call("search_manuals", {"query": text})
             if kind == "report_fault" and not resolved and not cands:
                 # nothing on the register: it cannot be filed as it stands, and a handbook's
                 # keywords ("static balance check of a two-bladed propeller") read like a
@@ -376,7 +381,13 @@ class OfflineChatModel(BaseChatModel):
         )
 
     def _after_action(
-        self, text: str, tool: str, data: dict[str, Any], *, unfiled: bool = False
+        self,
+        text: str,
+        tool: str,
+        data: dict[str, Any],
+        *,
+        unfiled: bool = False,
+        among: Sequence[dict[str, Any]] = (),
     ) -> AIMessage:
         if tool in ("search_manuals", "search_fault_history"):
             passages = list(data.get("passages") or [])
@@ -395,6 +406,13 @@ class OfflineChatModel(BaseChatModel):
             if not composed.found and tool == "search_manuals" and data.get("scoped"):
                 # the equipment's own documents do not answer: ask the whole library once
                 return _tool_call("search_manuals", {"query": text})
+            if among and tool == "search_manuals":  # a critical report on one of several
+                ask = str(self._ask_which(None, list(among), False).content)
+                codes = [c["code"] for c in among]
+                if not composed.found:
+                    return _final(ask, "clarify", candidates=codes)
+                body = f"{ask} {_CRITICAL_MEANWHILE}\n\n{composed.text}"
+                return _final(body, "clarify", candidates=codes, cited=composed.refs)
             if unfiled and tool == "search_manuals":  # a report naming nothing on the register
                 if not composed.found:
                     return self._ask_which(None, [], False)
@@ -418,6 +436,17 @@ class OfflineChatModel(BaseChatModel):
                 return _final(display, outcome, matches=list(data["matches"]))
             return _final(display, "error")
         return _final(display, "answer")
+
+
+_CRITICAL_MEANWHILE = "It reads as critical, so meanwhile, what the manuals say:"
+
+
+def _critical(text: str, intent: Intent) -> bool:
+    """Whether a report describes a critical event (fire, smoke, a failed emergency test)."""
+    if intent.kind != "report_fault":
+        return False
+    decision = priority_rules.severity_priority(text)
+    return decision is not None and decision.priority.value == "critical"
 
 
 UNFILED = (

@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from assistant import Assistant, AssistantSettings, EmptyRetriever, InMemoryRetriever, TurnResult
+from knowledge import Passage
 from records import (
     Database,
     Fault,
@@ -337,3 +338,33 @@ def test_a_report_naming_nothing_on_the_register_asks_and_shows_the_manual(
     done = say("ME1")  # the report waits for its equipment: now it is filed
     assert done.proposed_action is not None
     assert done.proposed_action.arguments["equipment_code"] == "601.1"
+
+
+def test_a_critical_report_on_one_of_several_asks_which_and_shows_the_manual(
+    store: Database,
+) -> None:
+    world = make_world_in(store, _STEERING)
+    fire = Passage(
+        id=f"{world.org_id}-fire",
+        org_id=world.org_id,
+        document_id=7,
+        document_version=1,
+        title="Safety procedures",
+        page=12,
+        text="Fire in the steering gear room: raise the alarm, stop the steering pumps and "
+        "attack the fire with the CO2 extinguisher by the door.",
+    )
+    assistant = Assistant(retriever=InMemoryRetriever([fire]), settings=AssistantSettings())
+
+    def say(text: str) -> TurnResult:
+        with world.db.transaction(world.chief) as s:
+            return assistant.turn(s, world.chief, text, channel="test", conversation_key="fire")
+
+    first = say("fire at the steering pump!!")
+    assert first.outcome == "clarify" and first.proposed_action is None
+    assert first.reply.startswith("Which one do you mean: 431.1.1")
+    assert "what the manuals say" in first.reply and "CO2 extinguisher" in first.reply
+    assert [c.page for c in first.citations] == [12]
+    quiet = say("steering pump noisy")  # nothing critical: only the ask
+    assert quiet.outcome == "clarify" and not quiet.citations
+    assert "manuals" not in quiet.reply
