@@ -1368,6 +1368,7 @@ def _update(
     if not work_order_id and not fault_id:
         return _err("Which work order or fault? Give its number, e.g. 'WO 45' or 'fault 12'.")
     status = (status or "").strip().lower().replace(" ", "_").replace("-", "_") or None
+    already = ""
     changes: list[str] = []
     args: dict[str, Any] = {}
     needed: list[Permission] = []
@@ -1382,12 +1383,15 @@ def _update(
                 target = work_orders.status_named(status)
             except BosunError as err:
                 return _err(_sentence(err.message))
-            if target not in work_orders.TRANSITIONS[wo.status]:
+            if target is wo.status:
+                already = f"Work order #{wo.id} '{wo.title}' is already {target.value}"
+            elif target not in work_orders.TRANSITIONS[wo.status]:
                 return _err(
                     f"Work order #{wo.id} is {wo.status.value}; it cannot become {target.value}."
                 )
-            args["status"] = target.value
-            changes.append(f"set status to {target.value}")
+            else:
+                args["status"] = target.value
+                changes.append(f"set status to {target.value}")
         args["work_order_id"] = wo.id
         args.update(_equipment_code(ctx, wo.equipment_id))
         label = f"work order #{wo.id} '{wo.title}'"
@@ -1402,17 +1406,20 @@ def _update(
                 ftarget = faults.status_named(status, fault.status)
             except BosunError as err:
                 return _err(_sentence(err.message))
-            if ftarget not in faults.TRANSITIONS[fault.status]:
+            if ftarget is fault.status:
+                already = f"Fault #{fault.id} '{fault.title}' is already {ftarget.value}"
+            elif ftarget not in faults.TRANSITIONS[fault.status]:
                 allowed = ", ".join(sorted(s.value for s in faults.TRANSITIONS[fault.status]))
                 return _err(
                     f"Fault #{fault.id} is {fault.status.value}; it cannot become "
                     f"{ftarget.value} (allowed: {allowed})."
                 )
-            needed.append(_FAULT_STATUS_NEEDS[ftarget.value])
-            args["status"] = ftarget.value
-            changes.append(f"set status to {ftarget.value}")
-            if ftarget is FaultStatus.resolved and status.startswith("close"):
-                changes[-1] += " (a fault is resolved first; closing follows once verified)"
+            else:
+                needed.append(_FAULT_STATUS_NEEDS[ftarget.value])
+                args["status"] = ftarget.value
+                changes.append(f"set status to {ftarget.value}")
+                if ftarget is FaultStatus.resolved and status.startswith("close"):
+                    changes[-1] += " (a fault is resolved first; closing follows once verified)"
         elif note and not can(ctx.caller, Permission.report_fault):
             return _forbidden(ctx, "add notes to faults")
         if priority and fault.reported_by_id != ctx.caller.user_id:
@@ -1447,8 +1454,12 @@ def _update(
     if note and note.strip():
         args["note"] = note.strip()
         changes.append(f"add note '{note.strip()}'")
+    if not changes and already:  # "close WO 5" on a job already done: nothing to do
+        return _json({"ok": True, "unchanged": True, "display": f"{already}; nothing to change."})
     if not changes:
         return _err(f"What should change on {label}? A status, a priority or a note.")
+    if already:
+        changes.insert(0, f"status stays {already.rsplit(' ', 1)[-1]}")
     awaiting: Role | None = None
     for permission in needed:
         if can(ctx.caller, permission):

@@ -466,3 +466,21 @@ def test_a_part_without_sensors_is_read_on_its_machine(world: World, retriever: 
         )
         assert "Fuel injection pressure: 1,234 bar" in out["display"]
         assert "Lube oil" not in out["display"] and "Exhaust" not in out["display"]
+
+
+def test_closing_a_job_already_done_changes_nothing(world: World, retriever: Retriever) -> None:
+    """'close WO 5' on a job that is done: said plainly, not an error, and nothing proposed."""
+    made = _open_orders(world)
+    wash = made["Water wash ME1 T/C and renew filter mat"]
+    with world.db.transaction(world.chief) as s:
+        wo = work_orders.get_work_order(s, world.chief, wash)
+        work_orders.update_work_order(s, world.chief, wo, status="done")
+    with tools_for(world, world.chief, retriever) as (_, call):
+        out = call("update_work_order", work_order_id=wash, status="close")
+        assert out["ok"] and out["unchanged"] and "proposed" not in out
+        assert out["display"].endswith("is already done; nothing to change.")
+        noted = call("update_work_order", work_order_id=wash, status="closed", note="all good")
+        assert noted["proposed"]["kind"] == "update_work_order"
+        assert "status stays done, add note 'all good'" in noted["display"]
+    with world.db.transaction(world.chief) as s:
+        assert s.scalar(select(PendingAction).where(PendingAction.org_id == world.org_id))
