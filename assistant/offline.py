@@ -31,7 +31,7 @@ from assistant.intents import (
     state_question,
 )
 from assistant.router import intent_for_route, question_fallback, route
-from assistant.text import content_tokens
+from assistant.text import content_tokens, stated_value
 from assistant.titles import clean_title
 from records import priority as priority_rules
 
@@ -202,7 +202,17 @@ class OfflineChatModel(BaseChatModel):
             looked.get("resolved") or looked.get("candidates")
         )
         among = list(looked.get("candidates") or []) if _critical(text, intent) else []
-        return self._after_action(text, str(last.name), data, unfiled=unfiled, among=among)
+        resolved = looked.get("resolved") or {}
+        reads = (
+            str(resolved["code"])
+            if resolved.get("code")
+            and stated_value(text) is not None
+            and (not self.tool_names or "equipment_health" in self.tool_names)
+            else None
+        )
+        return self._after_action(
+            text, str(last.name), data, unfiled=unfiled, among=among, reads=reads
+        )
 
     def _first(self, text: str, intent: Intent) -> AIMessage:
         if intent.kind == "refuse":
@@ -388,6 +398,7 @@ class OfflineChatModel(BaseChatModel):
         *,
         unfiled: bool = False,
         among: Sequence[dict[str, Any]] = (),
+        reads: str | None = None,
     ) -> AIMessage:
         if tool in ("search_manuals", "search_fault_history"):
             passages = list(data.get("passages") or [])
@@ -420,6 +431,10 @@ class OfflineChatModel(BaseChatModel):
                 # manuals say comes with it, cited
                 return _final(f"{UNFILED}\n\n{composed.text}", "clarify", cited=composed.refs)
             if not composed.found:
+                if reads and tool == "search_manuals":
+                    # "DG1 jacket water 92C normal?": the manuals do not say, its sensor's
+                    # limits do (``equipment_health`` weighs the value the message states)
+                    return _tool_call("equipment_health", {"equipment": reads, "reading": text})
                 return _final(NOTHING_FOUND, "nothing_found", unanswered=True)
             return _final(composed.text, "answer", cited=composed.refs)
         display = str(data.get("display") or data.get("error") or "Done.")

@@ -211,3 +211,35 @@ STOPWORDS = frozenset(
 def content_tokens(text: str) -> list[str]:
     """Return canonical tokens without stop words."""
     return [t for t in canonical_tokens(text) if t not in STOPWORDS]
+
+
+_STATED = re.compile(
+    r"(?<![\w.#/-])(?P<value>-?\d+(?:[.,]\d+)?)\s*(?P<unit>°\s*c\b|deg(?:rees?)?\s*c?\b|"
+    r"c\b|bar\b|rpm\b|%|kw\b|ppm\b|mm\b|hz\b)?",
+    re.IGNORECASE,
+)
+_NOT_A_VALUE = re.compile(r"\b(?:cyl(?:inder)?|unit|no|number|pump|wo|fault|job)\s*$", re.I)
+_WEIGHS = re.compile(
+    r"\b(?:ok(?:ay)?|normal|fine|good|alright|acceptable|too (?:high|low)|high|low|within|"
+    r"in limits?|safe)\b",
+    re.IGNORECASE,
+)
+
+
+def stated_value(text: str) -> float | None:
+    """Return the value a message asks about ('jacket water 92C normal?' -> 92), if one.
+
+    A number with a unit, or a bare number in a message that asks whether it is ok; numbers
+    that name things (cyl 4, pump 2, DG1, WO 45) are not values.
+    """
+    if not _WEIGHS.search(text):
+        return None
+    found = [
+        m
+        for m in _STATED.finditer(text)
+        if not _NOT_A_VALUE.search(text[: m.start()])
+        and (m["unit"] or "." in m["value"] or abs(float(m["value"].replace(",", "."))) >= 10)
+    ]
+    if len(found) != 1:
+        return None
+    return float(found[0]["value"].replace(",", "."))

@@ -23,7 +23,7 @@ from assistant.figures import num, qty
 from assistant.history import select_faults, summarise
 from assistant.retriever import Retriever, relevance
 from assistant.settings import AssistantSettings
-from assistant.text import canonical_tokens, content_tokens
+from assistant.text import canonical_tokens, content_tokens, stated_value
 from assistant.titles import clean_title
 from assistant.types import ProposedAction, ToolCall
 from knowledge import DocumentKind, Hit, SearchScope
@@ -677,10 +677,15 @@ def _parent_reading(ctx: ToolContext, code: str, reading: str | None) -> str | N
     return None
 
 
+def _bounds_text(s: Sensor) -> str:
+    bounds = [f"{side} {num(v)}" for side, v in (("low", s.low), ("high", s.high)) if v is not None]
+    return f"limits {', '.join(bounds)}" if bounds else ""
+
+
 def _limits_text(s: Sensor, value: float) -> str:
     unit = f" {s.unit}" if s.unit else ""
-    bounds = [f"{side} {num(v)}" for side, v in (("low", s.low), ("high", s.high)) if v is not None]
-    return f"{num(value)}{unit}" + (f" (limits {', '.join(bounds)})" if bounds else "")
+    bounds = _bounds_text(s)
+    return f"{num(value)}{unit}" + (f" ({bounds})" if bounds else "")
 
 
 def _vessel_health(ctx: ToolContext) -> str:
@@ -846,6 +851,27 @@ def _health(ctx: ToolContext, equipment: str | None = None, reading: str | None 
         }[worst]
     display = f"{head}: {body}" + ("\n- " + "\n- ".join(lines) if lines else "")
     named = _asked_sensor(ctx, code, sensors, reading) if reading else None
+    value = stated_value(reading) if reading and named is not None else None
+    if named is not None and value is not None:
+        # "DG1 jacket water 92C normal?": the stated value against the sensor's limits
+        unit = f" {named.unit}" if named.unit else ""
+        verdict = limits.limit_state(named.low, named.high, value)
+        now_line = sensor_lines.get(named.id)
+        display = (
+            f"{head}: {num(value)}{unit} of {named.name.lower()} is {verdict} "
+            f"({_bounds_text(named) or 'no limits set'})."
+            + (f"\nNow: {now_line}" if now_line else "")
+        )
+        return _json(
+            {
+                "ok": True,
+                "equipment": code,
+                "asked": named.tag,
+                "stated": value,
+                "state": verdict,
+                "display": display,
+            }
+        )
     if named is not None and named.id in sensor_lines:
         others = len(sensor_lines) - 1
         display = f"{head}: {sensor_lines[named.id]}" + (

@@ -368,3 +368,15 @@ def test_a_critical_report_on_one_of_several_asks_which_and_shows_the_manual(
     quiet = say("steering pump noisy")  # nothing critical: only the ask
     assert quiet.outcome == "clarify" and not quiet.citations
     assert "manuals" not in quiet.reply
+
+
+def test_a_value_the_manuals_do_not_weigh_is_weighed_by_the_sensor(store: Database) -> None:
+    world = make_world_in(store, REGISTER)
+    assistant = Assistant(retriever=EmptyRetriever(), settings=AssistantSettings())
+    with world.db.transaction(world.crew) as s:
+        r = assistant.turn(s, world.crew, "ME1 exhaust 470C is that ok", channel="test")
+    assert r.outcome == "answer" and r.proposed_action is None
+    assert [c.name for c in r.tool_calls][-1] == "equipment_health"
+    assert r.reply.startswith(
+        "601.1 Main engine No. 1: 470 degC of exhaust gas temperature is near high limit"
+    )

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from assistant.figures import num, qty
 from assistant.retriever import Retriever
+from assistant.text import stated_value
 from records import (
     Fault,
     FaultStatus,
@@ -484,3 +485,34 @@ def test_closing_a_job_already_done_changes_nothing(world: World, retriever: Ret
         assert "status stays done, add note 'all good'" in noted["display"]
     with world.db.transaction(world.chief) as s:
         assert s.scalar(select(PendingAction).where(PendingAction.org_id == world.org_id))
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("DG1 jacket water 92C normal?", 92.0),
+        ("is 450 °C exhaust ok on ME2", 450.0),
+        ("ME1 LO press 3,8 bar is that ok", 3.8),
+        ("DG1 coolant temp 92 is that ok", 92.0),
+        ("cyl 4 exhaust high on ME2, is that ok", None),  # a cylinder, not a value
+        ("ME1 LO pressure 3.8 bar", None),  # states, does not ask
+        ("WO 45 ok?", None),
+    ],
+)
+def test_stated_value(text: str, value: float | None) -> None:
+    assert stated_value(text) == value
+
+
+def test_health_weighs_a_stated_value_against_the_limits(
+    world: World, retriever: Retriever
+) -> None:
+    with tools_for(world, world.crew, retriever) as (_, call):
+        out = call("equipment_health", equipment="ME1", reading="ME1 LO pressure 3.6 bar ok?")
+        assert out["asked"] == "ME1_LO_P" and out["stated"] == 3.6
+        assert out["state"] == "near low limit"
+        assert out["display"] == (
+            "601.1 Main engine No. 1: 3.6 bar of lube oil pressure is near low limit "
+            "(limits low 3.5)."
+        )
+        low = call("equipment_health", equipment="ME1", reading="LO pressure 3.2 bar normal?")
+        assert low["state"] == "below low limit"
