@@ -30,6 +30,8 @@ class Composed:
 
 def _stem(tok: str) -> str:
     """Crude stem: 'raise', 'raising' and 'raised' -> 'rais'; 'valve' and 'valves' -> 'valv'."""
+    if re.fullmatch(r"[a-z]+\d+s", tok):
+        return tok[:-1]  # a model's plural: 'the C32s' -> 'c32'
     for suffix, keep in (("ing", 4), ("ed", 4), ("es", 4), ("er", 5), ("s", 4)):
         if tok.endswith(suffix) and len(tok) - len(suffix) >= keep:
             return tok[: -len(suffix)]
@@ -250,7 +252,7 @@ class _Scored:
 _PREFIX = 5
 """Shorthand meets a word when they share this many first letters and differ only past the
 shorter one's last letter ('prelube' and 'prelubrication', 'disch' and 'discharge')."""
-_MEASURED = re.compile(r"\d\s?(?:%|°|[a-zA-Zµ]{1,6}\b)")
+_MEASURED = re.compile(r"\d\s?(?:%|°|[a-zA-Zµ]{1,8}\b)")
 """A number with a unit ('20 min', '8 %', '110 Nm'): a unit that states a value."""
 _VALUE_BONUS = 0.1
 _KIND_BONUS = 0.2
@@ -355,6 +357,11 @@ def _meets(alts: frozenset[str], words: set[str]) -> bool:
     return False
 
 
+def _key(row: str) -> str:
+    """Return a table row's first cell, the name of what the row states."""
+    return re.split(r"\s\|\s|:\s", row, maxsplit=1)[0]
+
+
 def _score(question: str, passages: list[dict[str, Any]], min_overlap: float) -> list[_Scored]:
     """Score every sentence of the passages against the question's content words.
 
@@ -380,6 +387,8 @@ def _score(question: str, passages: list[dict[str, Any]], min_overlap: float) ->
             words = _terms(f"{body} {head}")  # a row says what its column headers name
             plain = _TAG.sub("", body)
             stated = [k for k in asked if k.unit.search(plain)]
+            if _row and any(k.ask.search(_key(body)) for k in stated):
+                stated.append(stated[0])  # the row named by the kind asked ('Quantity | ...')
             hits = frozenset(t for t in terms if _meets(alts[t], words))
             ctx_hit = sum(1 for t in terms if t not in hits and _meets(alts[t], title_words))
             share = (len(hits) + _HEADING_WEIGHT * ctx_hit) / len(terms)
@@ -390,8 +399,7 @@ def _score(question: str, passages: list[dict[str, Any]], min_overlap: float) ->
             if len(hits) + ctx_hit < need or share < min_overlap:
                 continue
             bonus = _VALUE_BONUS if _MEASURED.search(plain) else 0.0
-            if stated:
-                bonus += _KIND_BONUS
+            bonus += _KIND_BONUS * min(len(stated), 2)
             score = share + bonus - 0.05 * rank - 0.01 * pos
             scored.append(_Scored(score, int(p["ref"]), pos, sent, hits))
     scored.sort(key=lambda s: -s.score)
