@@ -107,6 +107,9 @@ def test_plans_due_answers_the_asked_plan_first(world: World, retriever: Retriev
         assert [p["title"] for p in week["plans"]] == ["ME1 crankcase inspection", "DG1 service"]
         assert "2 plans due within 7 days (1 overdue)" in week["display"]
         assert "No maintenance plans" in call("plans_due", equipment="ME2")["display"]
+        # a part's job ('ME1 fuel pump ...') is planned on its machine
+        part = call("lookup_equipment", query="601.1.10")["resolved"]
+        assert part["code"] == "601.1.10" and part["plans_on"] == "601.1"
 
 
 def test_plans_due_shows_the_asked_plan_on_each_item_of_a_group(
