@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from assistant.figures import num, qty
+from assistant.intents import state_question
 from assistant.retriever import Retriever
 from records import (
     Fault,
@@ -323,6 +324,18 @@ def test_update_by_description_one_fit_proposes_and_executes(
         assert line.stock.quantity == 3
 
 
+def test_crew_may_ask_for_an_assignment_an_officer_confirms(
+    world: World, retriever: Retriever
+) -> None:
+    made = _open_orders(world)
+    wash = made["Water wash ME1 T/C and renew filter mat"]
+    with tools_for(world, world.crew, retriever) as (_, call):
+        out = call("update_work_order", work_order_id=wash, assignee="chief engineer")
+        assert out["ok"], out
+        assert out["proposed"]["kind"] == "update_work_order"
+        assert "assign to" in out["display"]
+
+
 def test_update_by_description_several_and_none(world: World, retriever: Retriever) -> None:
     made = _open_orders(world)
     with tools_for(world, world.chief, retriever) as (_, call):
@@ -439,3 +452,10 @@ def test_health_answers_the_asked_reading_first(world: World, retriever: Retriev
         assert "Exhaust" not in one["display"] and "1 other reading" in one["display"]
         every = call("equipment_health", equipment="ME1", reading="how is ME1 doing")
         assert every["asked"] is None and "Exhaust gas temperature: 412 degC" in every["display"]
+
+
+def test_a_note_on_a_record_named_by_description_keeps_its_text_whole() -> None:
+    ask = state_question("note on the sewage fault: membrane on order, ME2 spares came")
+    assert ask is not None and ask.tool == "update_by_description"
+    assert ask.args["record"] == "fault"
+    assert ask.args["note"] == "membrane on order, ME2 spares came"
