@@ -247,6 +247,8 @@ class _Scored:
     pos: int
     text: str
     hits: frozenset[str]
+    heading: frozenset[str] = frozenset()
+    """Question words met only by the unit's heading (the section it sits under)."""
 
 
 _PREFIX = 5
@@ -390,7 +392,8 @@ def _score(question: str, passages: list[dict[str, Any]], min_overlap: float) ->
             if _row and any(k.ask.search(_key(body)) for k in stated):
                 stated.append(stated[0])  # the row named by the kind asked ('Quantity | ...')
             hits = frozenset(t for t in terms if _meets(alts[t], words))
-            ctx_hit = sum(1 for t in terms if t not in hits and _meets(alts[t], title_words))
+            heading = frozenset(t for t in terms if t not in hits and _meets(alts[t], title_words))
+            ctx_hit = len(heading)
             share = (len(hits) + _HEADING_WEIGHT * ctx_hit) / len(terms)
             # A sentence under a matching heading answers with the heading's words too,
             # and states what was asked even without them ('Estimated time 3 hours.').
@@ -401,7 +404,7 @@ def _score(question: str, passages: list[dict[str, Any]], min_overlap: float) ->
             bonus = _VALUE_BONUS if _MEASURED.search(plain) else 0.0
             bonus += _KIND_BONUS * min(len(stated), 2)
             score = share + bonus - 0.05 * rank - 0.01 * pos
-            scored.append(_Scored(score, int(p["ref"]), pos, sent, hits))
+            scored.append(_Scored(score, int(p["ref"]), pos, sent, hits, heading))
     scored.sort(key=lambda s: -s.score)
     return scored
 
@@ -452,7 +455,8 @@ def compose_answer(question: str, passages: list[dict[str, Any]], min_overlap: f
         return s.score >= (0.85 if is_row else 0.6) * top.score
 
     main = [s for s in scored if s.ref == top.ref and (s is top or near(s))][:3]
-    covered = set().union(*(s.hits for s in main))
+    # what the first passage's heading says ('... for the purifiers') it does not lack
+    covered = set().union(*(s.hits | s.heading for s in main))
     chosen: dict[int, dict[int, str]] = {top.ref: {s.pos: s.text for s in main}}
     for s in scored:
         if s.ref != top.ref and s.score >= 0.75 * top.score and s.hits - covered:

@@ -130,3 +130,21 @@ def test_a_duration_in_a_long_unit_word_is_a_stated_value() -> None:
     ]
     got = compose_answer("how long does lowering the azimuth thruster take", passages, 0.3)
     assert "90 seconds" in got.text and got.refs[0] == 2
+
+
+def test_no_second_passage_for_a_word_the_first_ones_heading_says() -> None:
+    section = "8 Troubleshooting > 8.2 Planned maintenance for the purifiers"
+    rows = [
+        "Job: Major service | Equipment: 701.2, 711.1 | Interval: 8000 h | Time: 10 h",
+        "Job: LO purifier 1 intermediate service | Equipment: 711.1 | Interval: 2000 h",
+    ]
+    table = {
+        "ref": 1,
+        "title": "Purifier Manual",
+        "section": section,
+        "page": 9,
+        "text": f"{section}: {rows[0]}",
+    }
+    other = {**table, "ref": 2, "page": 3, "text": f"{section}: {rows[1]}"}
+    got = compose_answer("purifier major service interval", [table, other], 0.3)
+    assert "8000 h" in got.text and got.refs == [1]
