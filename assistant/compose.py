@@ -30,6 +30,8 @@ class Composed:
 
 def _stem(tok: str) -> str:
     """Crude stem: 'raise', 'raising' and 'raised' -> 'rais'; 'valve' and 'valves' -> 'valv'."""
+    if re.fullmatch(r"[a-z]+\d+s", tok):
+        return tok[:-1]  # a model's plural: 'the C32s' -> 'c32'
     for suffix, keep in (("ing", 4), ("ed", 4), ("es", 4), ("er", 5), ("s", 4)):
         if tok.endswith(suffix) and len(tok) - len(suffix) >= keep:
             return tok[: -len(suffix)]
@@ -245,12 +247,14 @@ class _Scored:
     pos: int
     text: str
     hits: frozenset[str]
+    heading: frozenset[str] = frozenset()
+    """Question words met only by the unit's heading (the section it sits under)."""
 
 
 _PREFIX = 5
 """Shorthand meets a word when they share this many first letters and differ only past the
 shorter one's last letter ('prelube' and 'prelubrication', 'disch' and 'discharge')."""
-_MEASURED = re.compile(r"\d\s?(?:%|°|[a-zA-Zµ]{1,6}\b)")
+_MEASURED = re.compile(r"\d\s?(?:%|°|[a-zA-Zµ]{1,8}\b)")
 """A number with a unit ('20 min', '8 %', '110 Nm'): a unit that states a value."""
 _VALUE_BONUS = 0.1
 _KIND_BONUS = 0.2
@@ -355,6 +359,11 @@ def _meets(alts: frozenset[str], words: set[str]) -> bool:
     return False
 
 
+def _key(row: str) -> str:
+    """Return a table row's first cell, the name of what the row states."""
+    return re.split(r"\s\|\s|:\s", row, maxsplit=1)[0]
+
+
 def _score(question: str, passages: list[dict[str, Any]], min_overlap: float) -> list[_Scored]:
     """Score every sentence of the passages against the question's content words.
 
@@ -380,8 +389,11 @@ def _score(question: str, passages: list[dict[str, Any]], min_overlap: float) ->
             words = _terms(f"{body} {head}")  # a row says what its column headers name
             plain = _TAG.sub("", body)
             stated = [k for k in asked if k.unit.search(plain)]
+            if _row and any(k.ask.search(_key(body)) for k in stated):
+                stated.append(stated[0])  # the row named by the kind asked ('Quantity | ...')
             hits = frozenset(t for t in terms if _meets(alts[t], words))
-            ctx_hit = sum(1 for t in terms if t not in hits and _meets(alts[t], title_words))
+            heading = frozenset(t for t in terms if t not in hits and _meets(alts[t], title_words))
+            ctx_hit = len(heading)
             share = (len(hits) + _HEADING_WEIGHT * ctx_hit) / len(terms)
             # A sentence under a matching heading answers with the heading's words too,
             # and states what was asked even without them ('Estimated time 3 hours.').
@@ -390,10 +402,9 @@ def _score(question: str, passages: list[dict[str, Any]], min_overlap: float) ->
             if len(hits) + ctx_hit < need or share < min_overlap:
                 continue
             bonus = _VALUE_BONUS if _MEASURED.search(plain) else 0.0
-            if stated:
-                bonus += _KIND_BONUS
+            bonus += _KIND_BONUS * min(len(stated), 2)
             score = share + bonus - 0.05 * rank - 0.01 * pos
-            scored.append(_Scored(score, int(p["ref"]), pos, sent, hits))
+            scored.append(_Scored(score, int(p["ref"]), pos, sent, hits, heading))
     scored.sort(key=lambda s: -s.score)
     return scored
 
@@ -444,7 +455,8 @@ def compose_answer(question: str, passages: list[dict[str, Any]], min_overlap: f
         return s.score >= (0.85 if is_row else 0.6) * top.score
 
     main = [s for s in scored if s.ref == top.ref and (s is top or near(s))][:3]
-    covered = set().union(*(s.hits for s in main))
+    # what the first passage's heading says ('... for the purifiers') it does not lack
+    covered = set().union(*(s.hits | s.heading for s in main))
     chosen: dict[int, dict[int, str]] = {top.ref: {s.pos: s.text for s in main}}
     for s in scored:
         if s.ref != top.ref and s.score >= 0.75 * top.score and s.hits - covered:

@@ -70,6 +70,8 @@ _SHORT = 3
 _ANAPHORA_SHORT = 4
 """A pronoun refers back only in a short message ('how long did they take to fix'); in a
 longer one it refers inside it ('EG wont start, how do i start it by hand')."""
+_BARE_NOTE = re.compile(r"^\s*(?:add (?:a )?)?note\s*[:-]\s*(?P<n>\S.*)$", re.IGNORECASE)
+"""A note that names no record ("add note: waiting for parts")."""
 _STANDALONE = frozenset({"smalltalk", "refuse", "update_work_order"})
 """Recognised kinds that never continue a previous question."""
 _COMPLETE_KINDS = frozenset({"report_fault", "create_work_order", "list_open", "part_stock"})
@@ -151,6 +153,10 @@ def follow_up(
         return None
     if _RECORD.search(text):
         return None
+    note = _BARE_NOTE.match(text)
+    if note and prev.code and prev.outcome in CARRY_OUTCOMES:
+        # "the OWS job" -> "add note: waiting for the OCM cell": the note is for that record
+        return FollowUp(f"add note to {prev.text.rstrip(' ?.!')}: {note['n']}", prev.code, "ask")
     core, connector, correction = _strip_openers(text)
     tokens = canonical_tokens(core)
     content = [t for t in tokens if t not in STOPWORDS]

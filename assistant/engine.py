@@ -43,7 +43,13 @@ from assistant.intents import (
 from assistant.models import make_chat_model
 from assistant.offline import REFUSE_MANIPULATION, REFUSE_OFF_TOPIC, ROUTE_KEY
 from assistant.retriever import EmptyRetriever, Retriever, relevance
-from assistant.router import QUESTION_LABELS, UNSURE, question_fallback, route
+from assistant.router import (
+    QUESTION_LABELS,
+    UNSURE,
+    interrogative_cues,
+    question_fallback,
+    route,
+)
 from assistant.settings import AssistantSettings
 from assistant.spoken import normalize_spoken
 from assistant.text import canonical_tokens
@@ -588,7 +594,8 @@ class Assistant:
             res = ctx.index.resolve(text)
             code = res.code
         if code is None:
-            if short and cands:
+            if short and cands and not any(interrogative_cues(text)[:2]):
+                # a question in reply ("whats normal at rated speed") asks anew, picks nothing
                 state["clarify"] = clar
                 listing = "; ".join(f"{c} {ctx.index.items[c].name}" for c in cands[:8])
                 return _Reply(

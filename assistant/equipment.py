@@ -13,6 +13,7 @@ from assistant.text import ABBREVIATIONS, STOPWORDS, canonical_tokens
 from knowledge import Glossary
 
 _DESIG = re.compile(r"^[a-z]{1,4}\d{1,2}$")
+_SERIES = re.compile(r"^([a-z]{2,4})\d{1,2}$")
 _QUALIFIERS = frozenset({"port", "stbd", "forward", "aft", "fwd"})
 _LOCATION_BEFORE = frozenset(
     {"in", "on", "at", "near", "from", "into", "to", "while", "during", "under", "behind", "by"}
@@ -102,6 +103,8 @@ class RegisterIndex:
     vocab: list[str] = field(default_factory=list)
     children: dict[str, list[str]] = field(default_factory=dict)
     signatures: dict[tuple[str, frozenset[str]], set[str]] = field(default_factory=dict)
+    series: dict[str, set[str]] = field(default_factory=dict)
+    """A designator's letters -> the items numbered in that series ('me' -> ME1, ME2)."""
 
     @classmethod
     def build(cls, items: Iterable[Item]) -> RegisterIndex:
@@ -154,6 +157,12 @@ class RegisterIndex:
                         sig = (core[-1], frozenset(t for t in tokset if _strict(t)))
                         index.signatures.setdefault(sig, set()).add(code)
         index.vocab = sorted(t for t in vocab if len(t) >= 4 and not t.isdigit())
+        for code, plist in phrases.items():
+            for _, toks in plist:
+                m = _SERIES.match(toks[0]) if len(toks) == 1 else None
+                if m:
+                    index.series.setdefault(m.group(1), set()).add(code)
+        index.series = {k: v for k, v in index.series.items() if len(v) >= 2}
         return index
 
     # --- tree helpers --------------------------------------------------------------------
@@ -268,7 +277,8 @@ class RegisterIndex:
             allowed = set(within)
             matches = [m for m in matches if m[1] in allowed]
         if not matches:
-            return self._partial(tokset, within)
+            found = self._partial(tokset, within)
+            return found if found.candidates else self._in_series(text, within)
         maximal = [m for m in matches if not any(m[0] < o[0] for o in matches)]
         by_variant: dict[frozenset[str], set[str]] = {}
         for toks, code, _phrase, _core in maximal:
@@ -330,6 +340,23 @@ class RegisterIndex:
                 if changed:
                     break
         return groups
+
+    def _in_series(self, text: str, within: Sequence[str] | None) -> Resolution:
+        """Match a designator without its number ('ME', 'the DGs') to every item so numbered.
+
+        Written in capitals only: crews write 'ME' for the main engines, and 'me' is a word.
+        """
+        found: set[str] = set()
+        for m in re.finditer(r"(?<![\w/])([A-Z]{2,4})s?(?![\w/])", text):
+            found |= self.series.get(m.group(1).lower(), set())
+        if within is not None:
+            found &= set(within)
+        if not found:
+            return Resolution(None)
+        if len(found) == 1:
+            code = next(iter(found))
+            return Resolution(code, (code,))
+        return Resolution(None, tuple(sorted(found, key=_code_key)))
 
     def _partial(self, tokset: set[str], within: Sequence[str] | None) -> Resolution:
         """Match a type word without its number or side ('the genny' -> every generator)."""

@@ -469,7 +469,8 @@ _LOW_STOCK = re.compile(
 _CHANGE_VERB = re.compile(
     r"\b(?:close|closing|closed|complete|completed|completing|finish|finished|done|sign(?:ed)? "
     r"off|started|starting|start(?:ed)? on|begun|in[- ]progress|set (?:it |that )?(?:to|as|in)|"
-    r"mark|cancel|cancelled|assign|reassign|priority|prio|add (?:a )?note)\b",
+    r"mark|cancel|cancelled|assign|reassign|priority|prio|add (?:a )?note)\b|"
+    r"^\s*(?:a\s+)?note\s+(?:on|to|for)\b",  # "note on the sewage fault: membrane on order"
     re.IGNORECASE,
 )
 _RECORD_WORD = re.compile(
@@ -517,6 +518,8 @@ def _description_change(text: str) -> StateAsk:
         if value is not None:
             args[key] = value
     _, _, rest = text.partition(",")
+    if re.search(r"\bnote\b[^:]*:", text, re.IGNORECASE):
+        rest = text.split(":", 1)[1]  # the note is all that follows its record's name
     said = re.sub(
         r"\bset (?:it |that )?(?:in|to|as) ?progress\b|\b(?:done|completed|finished|closed|"
         r"complete|in progress|started)\b|\d+(?:\.\d+)?\s*(?:hrs?|hours?|h)\b|[,.;]",

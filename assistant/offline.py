@@ -355,6 +355,8 @@ class OfflineChatModel(BaseChatModel):
                 args["equipment"] = code
             return _tool_call("update_work_order", args)
         scope = code or data.get("common_parent")
+        if ask.tool == "plans_due" and code and not group and resolved:
+            scope = resolved.get("plans_on") or code  # a part's job is its machine's plan
         if scope:
             args["equipment"] = scope
         elif len(cands) >= 2 and ask.tool != "part_stock":

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any, Literal, overload
 
 from langchain_core.tools import BaseTool, StructuredTool
@@ -26,7 +27,7 @@ from assistant.settings import AssistantSettings
 from assistant.text import canonical_tokens, content_tokens, stated_value
 from assistant.titles import clean_title
 from assistant.types import ProposedAction, ToolCall
-from knowledge import DocumentKind, Hit, SearchScope
+from knowledge import DocumentKind, Glossary, Hit, SearchScope
 from records import (
     RANK,
     BosunError,
@@ -451,6 +452,7 @@ def _lookup(ctx: ToolContext, query: str) -> str:
             "children": _cands(ctx, ctx.index.children.get(item.code, [])),
             "aliases": list(item.aliases),
             "plans": _plan_titles(ctx, item.code),
+            "plans_on": _plan_holder(ctx, item.code),
         }
         data["display"] = ctx.describe(item.code)
     elif res.candidates:
@@ -470,6 +472,20 @@ def _plan_titles(ctx: ToolContext, code: str) -> list[str]:
     return [p.title for p in found]
 
 
+def _plan_holder(ctx: ToolContext, code: str) -> str | None:
+    """Return the item whose planned jobs a part's name refers to: itself, else one above.
+
+    'ME1 fuel filter change' names the filter; the job is planned on the engine.
+    """
+    for c in [code, *ctx.index.ancestors(code)]:
+        found = plans.list_plans(
+            ctx.session, ctx.caller, vessel_id=ctx.vessel_id, equipment_ids={ctx.item(c).id}
+        )
+        if found:
+            return c
+    return None
+
+
 def _scope_codes(ctx: ToolContext, code: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*ctx.index.descendants(code), *ctx.index.ancestors(code)]))
 
@@ -482,8 +498,13 @@ def _search(
     limit: int = 5,
     *,
     widen: bool = True,
+    spelled_out: bool = False,
 ) -> list[Hit]:
-    """Search the equipment's documents; with ``widen``, the whole library when none answer."""
+    """Search the equipment's documents; with ``widen``, the whole library when none answer.
+
+    When no passage is relevant enough, the search runs once more with the crew's
+    abbreviations spelled out (the shipped glossary).
+    """
     code, _ = ctx.resolve(equipment)
     base = SearchScope(org_id=ctx.caller.org_id, vessel_id=ctx.vessel_id, kinds=kinds)
     hits: list[Hit] = []
@@ -498,7 +519,19 @@ def _search(
     if not hits and (widen or not code):
         hits = ctx.retriever.search(query, base, limit=limit)
     floor = ctx.settings.assistant_min_score
-    return [h for h in hits if relevance(h) >= floor]
+    kept = [h for h in hits if relevance(h) >= floor]
+    if kept or spelled_out:
+        return kept
+    spelled = _glossary().expand(query)
+    if spelled.matched:
+        # 'LOTO steps' is far in meaning from 'lock-out and tag-out' until spelled out
+        return _search(ctx, spelled.inline, equipment, kinds, limit, widen=widen, spelled_out=True)
+    return kept
+
+
+@lru_cache(maxsize=1)
+def _glossary() -> Glossary:
+    return Glossary.shipped()
 
 
 def _search_manuals(ctx: ToolContext, query: str, equipment: str | None = None) -> str:

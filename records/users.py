@@ -24,7 +24,7 @@ from records.common import (
 from records.context import Caller
 from records.errors import BosunError, ErrorCode, invalid
 from records.models import ApiKey, ChannelIdentity, LinkCode, Role, User, Vessel, utcnow
-from records.roles import Permission, require
+from records.roles import Permission, confirming_role, require
 from records.text import clean_line
 
 KEY_PREFIX = "bsn"
@@ -111,10 +111,12 @@ def list_users(
 def find_assignees(session: Session, caller: Caller, text: str) -> list[User]:
     """Return active users of the organization whose name or role the text names.
 
-    For assigning work: any role that may update work orders may look people up this way
-    (only ids, names and roles leave through it; listing users stays admin-only).
+    For assigning work: any role that may update work orders, or ask for such an update
+    that an officer confirms (crew: "central cooler WO assign to Ian"), may look people up
+    this way (only ids, names and roles leave through it; listing users stays admin-only).
     """
-    require(caller, Permission.update_work_order)
+    if confirming_role(caller, Permission.update_work_order) is None:
+        require(caller, Permission.update_work_order)
     words = [w for w in text.lower().replace("_", " ").split() if len(w) > 1]
     if not words:
         return []

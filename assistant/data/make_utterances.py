@@ -1712,6 +1712,131 @@ def crew_rows(pools: dict[str, list[str]], per_label: dict[str, int]) -> list[tu
     return out
 
 
+# --- limits asked of a make or a class (a fourth pass with its own seed; rows above unchanged) --
+
+FLEET_SEED = SEED + 3000
+FLEET_PER_LABEL = {"asked": 300, "unit_report": 120, "class_report": 160, "plant_wo": 200}
+FLEET = """ME|mains|main engines|MEs|MaK|MaKs|M25s|Cats|C32s|C32|Cummins|Wartsila|Yanmars|
+3516s|gennies|DGs|aux engines|generators|thrusters|tunnel thrusters|purifiers|MIB 303|
+MMPX 304|MMPX|TPL61|ABB turbos"""
+UNIT = """ME1|ME2|DG1|DG2|DG3|AE1|AE2|BT1|BT2|no 1 genny|no 2 genny|genny 3|port main|
+stbd main engine|port ME|main engine 2|the port CPP|stbd CPP|FO purifier|LO purifier 2|
+no 1 compressor|port steering pump|BT1 HPU|DG2 turbo|ME1 T/C|the emergency genny"""
+LIMITS = """{param} alarm temp|{param} alarm press|{param} alarm setting|{alarm2} trip rpm|
+{alarm2} shutdown rpm|{alarm2} trip speed|{param} shutdown temp|{param} alarm point|
+{param} trip value|{alarm2} trip setting|gear housing oil qty|sump capacity|oil capacity|
+T/C speed alarm rpm|overspeed rpm|
+overspeed trip rpm|fuel filter diff press alarm setting|LO filter dP alarm value"""
+NAMED = """{param} alarm|{param} trip|{param} shutdown|{alarm2} trip|{alarm2} shutdown|
+{alarm2} alarm|T/C speed alarm|turbo overspeed|overspeed shutdown|fuel filter diff press alarm|
+LO filter dP alarm|crankcase pressure alarm"""
+MAKES = """ME|mains|main engines|MEs|MaK|MaKs|M25s|Cats|C32s|Cummins|Wartsila|Yanmars|3516s|
+gennies|DGs|aux engines|MIB 303|MMPX 304|TPL61|ABB turbos"""
+FLEET_ASKED = [
+    "{named} on the {make}",
+    "{named} on the {make}",
+    "{named} for the {make}",
+    "{named} of the {make}",
+    "{lim} on the {fleet}",
+    "{lim} for the {fleet}",
+    "{fleet} {lim}",
+    "the {fleet} {lim}",
+    "{fleet} {lim}?",
+    "{lim} {fleet}",
+    "{lim} of the {fleet}",
+    "{lim} on {fleet}",
+    "{lim} at what on the {fleet}",
+    "{fleet} {lim} at?",
+    "the {fleet} {lim} value",
+    "{fleet} {lim} set at",
+    "{lim} on our {fleet}",
+]
+"""A limit, a quantity or an interval named for a make or a class ('T/C speed alarm on the
+MaK', 'overspeed shutdown on the C32s', 'gear housing oil qty MIB 303'): the value the manual
+gives for that kind of machine. An alarm that went off goes off on one unit, named as such;
+a bare alarm name is asked only of a make or the engines as a kind ('... on the MaK'), as a
+class word with an alarm ('COMPRESSOR HIGH TEMP ALARM') is how work orders are written."""
+UNIT_REPORTS = [
+    "{unit} {param} alarm",
+    "{unit} {param} alarm",
+    "{unit} {alarm2} alarm",
+    "{unit} {alarm2} trip",
+    "{unit} {param} high alarm",
+    "{unit} {param} low alarm",
+    "{param} alarm on {unit}",
+    "{alarm2} alarm on {unit}",
+    "{unit} {param} alarm came up",
+    "{unit} {param} alarm again",
+    "{unit} {alarm2} alarm just now",
+    "{unit} tripped on {alarm2}",
+    "{unit} shut down on {alarm2}",
+    "got a {param} alarm on {unit}",
+    "{alarm2} alarm {unit} wont reset",
+    "{unit} {param} alarm, {param} {v1}",
+    "{unit} {alarm2} alarm when {doing}",
+    "{unit} {param} alarm keeps coming in",
+]
+
+
+CLASS = """gearbox|compressor|purifier|steering gear|main engine|genny|turbo|boiler|
+thruster|HPU|crane|CPP|separator|fire pump|hydrophore|FWG|sewage plant|reduction gear"""
+CLASS_REPORTS = [
+    "{cls} {param} high",
+    "{cls} {param} low",
+    "{cls} {param} {dev}",
+    "{cls} {param} {dev}",
+    "{param} {dev} on the {cls}",
+    "{cls} {param} high alarm",
+    "{cls} {param} {v1}",
+    "{cls} {ksym}",
+]
+"""A deviation stated (high, low, dropping, a number) is a report, whatever names the machine
+(a ship's or a plant's: 'gearbox oil temp high', 'loader hyd oil temp high')."""
+
+
+def fleet_rows(
+    pools: dict[str, list[str]], per_label: dict[str, int], plant: dict[str, list[str]]
+) -> list[tuple[str, str]]:
+    """Return limits asked of a make or a class, beside the same alarms reported on one unit.
+
+    What tells 'fuel filter diff press alarm on the ME' (the setting, asked of the engines'
+    kind) from 'ME2 fuel filter diff press alarm' (one engine's alarm) is whom it names.
+    Plant work-order shorthand (``plant``: the first pass's upper-case pools) comes along,
+    so that its share of the reports stays as it was (classes are weighted to balance).
+    """
+    rng = random.Random(FLEET_SEED)
+    fleet = {
+        **pools,
+        "fleet": _split(FLEET),
+        "make": _split(MAKES),
+        "unit": _split(UNIT),
+        "cls": _split(CLASS) + _split(PLANT_EQ),
+        "dev": _split(DEV),
+        "ksym": _split(KSYM),
+        "v1": VALUES,
+    }
+
+    def lim(pool: str) -> str:
+        return _fill(rng, rng.choice(_split(pool)), fleet)
+
+    out: list[tuple[str, str]] = []
+    groups = [
+        ("document_question", FLEET_ASKED, per_label["asked"]),
+        ("report", UNIT_REPORTS, per_label["unit_report"]),
+        ("report", CLASS_REPORTS, per_label["class_report"]),
+        ("report", PLANT_WO, per_label["plant_wo"]),
+    ]
+    for label, templates, count in groups:
+        for _ in range(count):
+            template = re.sub(r"\{lim\}", lambda _: lim(LIMITS), rng.choice(templates))
+            template = re.sub(r"\{named\}", lambda _: lim(NAMED), template)
+            text = _fill(rng, template, plant if templates is PLANT_WO else fleet)
+            if rng.random() < 0.5:
+                text = variant(rng, text, label)
+            out.append((text, label))
+    return out
+
+
 # --- assembly ------------------------------------------------------------------------------
 
 
@@ -1969,6 +2094,8 @@ def build() -> list[dict[str, str]]:
     for text, label in terse_rows(pools, TERSE_PER_LABEL):
         add(text, label)
     for text, label in crew_rows(pools, CREW_PER_LABEL):
+        add(text, label)
+    for text, label in fleet_rows(pools, FLEET_PER_LABEL, plant_upper):
         add(text, label)
     return out
 

@@ -93,3 +93,58 @@ def test_a_sentence_the_page_wrapped_is_quoted_whole() -> None:
     passages = [_passage(1, "7 Fire > 7.5 Pump room CO2 release", text)]
     got = compose_answer("how long keep the pump room shut after CO2 release", passages, 0.3)
     assert "decided by the master (normally at least 2 hours)" in got.text
+
+
+def test_the_row_named_by_the_kind_asked_answers_a_quantity() -> None:
+    section = "5 Gear oil > 5.1 Gear oil data"
+    rows = [
+        "Oil | Tunnel thruster: ISO VG 68 gear oil | Azimuth thruster: ISO VG 68 gear oil",
+        "Quantity | Tunnel thruster: 260 L | Azimuth thruster: 520 L including the lo tank",
+    ]
+    passages = [
+        {
+            "ref": 1,
+            "title": "Thruster Manual",
+            "section": section,
+            "page": 7,
+            "text": "\n".join(f"{section}: {r}" for r in rows),
+        }
+    ]
+    got = compose_answer("azi gear oil qty", passages, 0.3)
+    assert "520 L" in got.text
+
+
+def test_a_duration_in_a_long_unit_word_is_a_stated_value() -> None:
+    passages = [
+        _passage(
+            1,
+            "6 Azimuth thruster > 6.1 Description",
+            "The azimuth thruster is lowered through the bottom by two hydraulic cylinders.",
+        ),
+        _passage(
+            2,
+            "6 Azimuth thruster > 6.2 Lowering the azimuth thruster",
+            "1. Release the locking pins.\n\n2. Press and hold LOWER. The thruster moves down "
+            "in about 90 seconds.",
+        ),
+    ]
+    got = compose_answer("how long does lowering the azimuth thruster take", passages, 0.3)
+    assert "90 seconds" in got.text and got.refs[0] == 2
+
+
+def test_no_second_passage_for_a_word_the_first_ones_heading_says() -> None:
+    section = "8 Troubleshooting > 8.2 Planned maintenance for the purifiers"
+    rows = [
+        "Job: Major service | Equipment: 701.2, 711.1 | Interval: 8000 h | Time: 10 h",
+        "Job: LO purifier 1 intermediate service | Equipment: 711.1 | Interval: 2000 h",
+    ]
+    table = {
+        "ref": 1,
+        "title": "Purifier Manual",
+        "section": section,
+        "page": 9,
+        "text": f"{section}: {rows[0]}",
+    }
+    other = {**table, "ref": 2, "page": 3, "text": f"{section}: {rows[1]}"}
+    got = compose_answer("purifier major service interval", [table, other], 0.3)
+    assert "8000 h" in got.text and got.refs == [1]

@@ -414,3 +414,8 @@ def test_a_follow_up_that_needs_a_choice_keeps_its_question(chat: Chat) -> None:
     assert second.outcome == "clarify"
     assert {c["code"] for c in second.candidates} == {"601.1.9", "601.2.9"}
     assert _tools(third)["equipment_health"]["equipment"] == "601.2.9"
+
+
+def test_a_note_naming_no_record_is_for_the_record_just_asked_about() -> None:
+    got = follow_up(_index(), _prev("the FO purifier job", "701.2"), "add note: parts on order")
+    assert got == FollowUp("add note to the FO purifier job: parts on order", "701.2", "ask")

@@ -144,3 +144,10 @@ def test_names_match_without_every_word() -> None:
     assert index.resolve("SW pump 2 mech seal leaking").code == "721.2"
     assert index.resolve("sea water pump 1 noisy").code == "721.1"
     assert index.resolve("the pump is noisy").code is None
+
+
+def test_a_designator_without_its_number_names_the_series() -> None:
+    index = _index()
+    assert index.resolve("ME overspeed trip rpm").candidates == ("601.1", "601.2")
+    assert index.resolve("overspeed on the MEs").candidates == ("601.1", "601.2")
+    assert index.resolve("tell me about overspeed").candidates == ()

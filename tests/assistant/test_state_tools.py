@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from assistant.figures import num, qty
+from assistant.intents import state_question
 from assistant.retriever import Retriever
 from assistant.text import stated_value
 from records import (
@@ -108,6 +109,9 @@ def test_plans_due_answers_the_asked_plan_first(world: World, retriever: Retriev
         assert [p["title"] for p in week["plans"]] == ["ME1 crankcase inspection", "DG1 service"]
         assert "2 plans due within 7 days (1 overdue)" in week["display"]
         assert "No maintenance plans" in call("plans_due", equipment="ME2")["display"]
+        # a part's job ('ME1 fuel pump ...') is planned on its machine
+        part = call("lookup_equipment", query="601.1.10")["resolved"]
+        assert part["code"] == "601.1.10" and part["plans_on"] == "601.1"
 
 
 def test_plans_due_shows_the_asked_plan_on_each_item_of_a_group(
@@ -321,6 +325,18 @@ def test_update_by_description_one_fit_proposes_and_executes(
         assert line.stock.quantity == 3
 
 
+def test_crew_may_ask_for_an_assignment_an_officer_confirms(
+    world: World, retriever: Retriever
+) -> None:
+    made = _open_orders(world)
+    wash = made["Water wash ME1 T/C and renew filter mat"]
+    with tools_for(world, world.crew, retriever) as (_, call):
+        out = call("update_work_order", work_order_id=wash, assignee="chief engineer")
+        assert out["ok"], out
+        assert out["proposed"]["kind"] == "update_work_order"
+        assert "assign to" in out["display"]
+
+
 def test_update_by_description_several_and_none(world: World, retriever: Retriever) -> None:
     made = _open_orders(world)
     with tools_for(world, world.chief, retriever) as (_, call):
@@ -516,3 +532,10 @@ def test_health_weighs_a_stated_value_against_the_limits(
         )
         low = call("equipment_health", equipment="ME1", reading="LO pressure 3.2 bar normal?")
         assert low["state"] == "below low limit"
+
+
+def test_a_note_on_a_record_named_by_description_keeps_its_text_whole() -> None:
+    ask = state_question("note on the sewage fault: membrane on order, ME2 spares came")
+    assert ask is not None and ask.tool == "update_by_description"
+    assert ask.args["record"] == "fault"
+    assert ask.args["note"] == "membrane on order, ME2 spares came"
