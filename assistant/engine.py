@@ -561,6 +561,9 @@ class Assistant:
         old = prev.get("equipment")
         if len(named) < 2 and old in ctx.index.items and ctx.index.needs_choice(str(old)):
             named = list(ctx.index.children.get(str(old), []))
+        fits = [c for c in prev.get("candidates") or [] if c in ctx.index.items]
+        if len(named) < 2 and not old and 2 <= len(fits) <= MAX_ALL:
+            named = fits
         return named if len(named) >= 2 else []
 
     def _clarify_followup(
@@ -875,10 +878,18 @@ class Assistant:
             eq = (reply.proposed.arguments.get("equipment_code") if reply.proposed else None) or (
                 ctx.last_lookup.code if ctx.last_lookup is not None else None
             )
-            if eq or ctx.pinned:
+            # 'main engine LO filter change due' fits both engines' filters: kept, so that
+            # 'both of them' asks it of each
+            fits = (
+                list(ctx.last_lookup.candidates)
+                if ctx.last_lookup is not None and ctx.last_lookup.ambiguous
+                else []
+            )
+            if eq or ctx.pinned or fits:
                 state["last_request"] = {
                     "text": reply.request or norm,
                     "equipment": eq or ctx.pinned,
+                    "candidates": fits,
                 }
         msg = conversations.add_message(
             session,

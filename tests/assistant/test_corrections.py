@@ -375,3 +375,13 @@ def _index_for_focus() -> RegisterIndex:
         Item(id=i, code=c, name=n, aliases=a, parent_code=p, is_machine=True)
         for i, (c, n, a, p) in enumerate(rows, 1)
     )
+
+
+def test_both_after_a_question_answered_for_what_fits_asks_each(world: World, say: Say) -> None:
+    first = say("fuel pump overhaul interval")
+    assert first.outcome != "clarify"
+    out = say("both of them")
+    assert out.proposed_action is None
+    asked = [c.args.get("equipment") for c in out.tool_calls if c.name == "search_manuals"]
+    assert "601.1.10" in asked and "601.2.10" in asked
+    assert _actions(world) == []
