@@ -926,6 +926,8 @@ def _turn_record(ctx: ToolContext, reply: _Reply, norm: str) -> dict[str, Any]:
     """Return what this turn asked and resolved, for the next turn (``assistant.context``)."""
     lookup = ctx.last_lookup
     code = ctx.pinned or (lookup.code if lookup is not None else None)
+    if ctx.leader and _WHICH_MOST.search(norm):
+        code = ctx.leader  # 'which genny fails most' -> DG1: 'its usual problem' is DG1's
     cands = tuple(reply.candidates) or (
         lookup.candidates if lookup is not None and lookup.ambiguous else ()
     )
@@ -934,6 +936,10 @@ def _turn_record(ctx: ToolContext, reply: _Reply, norm: str) -> dict[str, Any]:
 
 
 _BOTH = re.compile(r"\b(?:both|all|each)\b", re.IGNORECASE)
+_WHICH_MOST = re.compile(
+    r"\bwhich\b.*\b(?:most|worst|least|more|often(?:est)?)\b|\bmost (?:faults|trouble|failures)\b",
+    re.IGNORECASE,
+)
 _AND = re.compile(r"\s*(?:\band\b|&|,|\+)\s*", re.IGNORECASE)
 _ADDS = re.compile(r"^\s*(?:ok(?:ay)?[\s,]+)?(?:and|also)\b|\b(?:too|as well)\s*\??\s*$", re.I)
 
