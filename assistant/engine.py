@@ -582,7 +582,7 @@ class Assistant:
         intent = recognise(text)
         short = len(text.split()) <= 6
         if intent.kind not in ("unknown", "smalltalk", "answer") and not short:
-            return None
+            return self._chosen_and_said(ctx, state, cands, text, history)
         code = ctx.index.choose_among(text, cands) if cands else ctx.index.resolve(text).code
         narrowed = ctx.index.narrow_among(text, cands) if cands and code is None else []
         if 2 <= len(narrowed) < len(cands):
@@ -609,6 +609,30 @@ class Assistant:
         ctx.pinned = code
         reply = self._agent(ctx, state, str(clar["text"]), history)
         reply.request = str(clar["text"])
+        return reply
+
+    def _chosen_and_said(
+        self,
+        ctx: ToolContext,
+        state: dict[str, Any],
+        cands: list[str],
+        text: str,
+        history: list[Any],
+    ) -> _Reply | None:
+        """Take a reply that picks a candidate and says more as said of the one picked.
+
+        'main one wont start from the bridge' after 'which fire pump?' reads as 'Main fire
+        pump wont start from the bridge'; without a '<word> one' that picks a candidate, the
+        reply is a message of its own (None).
+        """
+        one = _WORD_ONE.search(text)
+        code = ctx.index.choose_among(one.group(0), cands) if one and cands else None
+        if one is None or code is None:
+            return None
+        request = f"{text[: one.start()]}{ctx.index.items[code].name}{text[one.end() :]}"
+        ctx.pinned = code
+        reply = self._agent(ctx, state, request, history)
+        reply.request = request
         return reply
 
     def _for_each(
@@ -936,6 +960,7 @@ def _turn_record(ctx: ToolContext, reply: _Reply, norm: str) -> dict[str, Any]:
 
 
 _BOTH = re.compile(r"\b(?:both|all|each)\b", re.IGNORECASE)
+_WORD_ONE = re.compile(r"\b(?:the\s+)?(?!the\b|that\b|this\b|which\b)\w+\s+one\b", re.IGNORECASE)
 _WHICH_MOST = re.compile(
     r"\bwhich\b.*\b(?:most|worst|least|more|often(?:est)?)\b|\bmost (?:faults|trouble|failures)\b",
     re.IGNORECASE,

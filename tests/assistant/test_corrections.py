@@ -396,3 +396,11 @@ def test_it_after_which_has_most_faults_is_the_one_that_leads(world: World, say:
     out = say("whats the usual problem on it")
     asked = [c.args.get("equipment") for c in out.tool_calls if c.name != "lookup_equipment"]
     assert asked and asked[0] == "601.1"
+
+
+def test_a_pick_that_says_more_is_said_of_the_one_picked(world: World, say: Say) -> None:
+    r = say("fuel pump")
+    assert r.outcome == "clarify"
+    out = say("the ME2 one is leaking badly at the fuel rail")
+    assert out.proposed_action is not None
+    assert out.proposed_action.arguments["equipment_code"] == "601.2.10"
