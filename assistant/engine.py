@@ -960,9 +960,11 @@ def _turn_record(ctx: ToolContext, reply: _Reply, norm: str) -> dict[str, Any]:
 
 
 _BOTH = re.compile(r"\b(?:both|all|each)\b", re.IGNORECASE)
-_WORD_ONE = re.compile(r"\b(?:the\s+)?(?!the\b|that\b|this\b|which\b)\w+\s+one\b", re.IGNORECASE)
+_WORD_ONE = re.compile(
+    r"\b(?:the\s+)?(?!(?:the|that|this|which|no|any|some|every)\b)\w+\s+one\b", re.IGNORECASE
+)
 _WHICH_MOST = re.compile(
-    r"\bwhich\b.*\b(?:most|worst|least|more|often(?:est)?)\b|\bmost (?:faults|trouble|failures)\b",
+    r"\bwhich\b.*\b(?:most|worst|more|often(?:est)?)\b|\bmost (?:faults|trouble|failures)\b",
     re.IGNORECASE,
 )
 _AND = re.compile(r"\s*(?:\band\b|&|,|\+)\s*", re.IGNORECASE)
