@@ -562,6 +562,9 @@ class Assistant:
         old = prev.get("equipment")
         if len(named) < 2 and old in ctx.index.items and ctx.index.needs_choice(str(old)):
             named = list(ctx.index.children.get(str(old), []))
+        fits = [c for c in prev.get("candidates") or [] if c in ctx.index.items]
+        if len(named) < 2 and not old and 2 <= len(fits) <= MAX_ALL:
+            named = fits
         return named if len(named) >= 2 else []
 
     def _clarify_followup(
@@ -580,7 +583,7 @@ class Assistant:
         intent = recognise(text)
         short = len(text.split()) <= 6
         if intent.kind not in ("unknown", "smalltalk", "answer") and not short:
-            return None
+            return self._chosen_and_said(ctx, state, cands, text, history)
         code = ctx.index.choose_among(text, cands) if cands else ctx.index.resolve(text).code
         narrowed = ctx.index.narrow_among(text, cands) if cands and code is None else []
         if 2 <= len(narrowed) < len(cands):
@@ -607,6 +610,30 @@ class Assistant:
         ctx.pinned = code
         reply = self._agent(ctx, state, str(clar["text"]), history)
         reply.request = str(clar["text"])
+        return reply
+
+    def _chosen_and_said(
+        self,
+        ctx: ToolContext,
+        state: dict[str, Any],
+        cands: list[str],
+        text: str,
+        history: list[Any],
+    ) -> _Reply | None:
+        """Take a reply that picks a candidate and says more as said of the one picked.
+
+        'main one wont start from the bridge' after 'which fire pump?' reads as 'Main fire
+        pump wont start from the bridge'; without a '<word> one' that picks a candidate, the
+        reply is a message of its own (None).
+        """
+        one = _WORD_ONE.search(text)
+        code = ctx.index.choose_among(one.group(0), cands) if one and cands else None
+        if one is None or code is None:
+            return None
+        request = f"{text[: one.start()]}{ctx.index.items[code].name}{text[one.end() :]}"
+        ctx.pinned = code
+        reply = self._agent(ctx, state, request, history)
+        reply.request = request
         return reply
 
     def _for_each(
@@ -878,10 +905,18 @@ class Assistant:
             eq = (reply.proposed.arguments.get("equipment_code") if reply.proposed else None) or (
                 ctx.last_lookup.code if ctx.last_lookup is not None else None
             )
-            if eq or ctx.pinned:
+            # 'main engine LO filter change due' fits both engines' filters: kept, so that
+            # 'both of them' asks it of each
+            fits = (
+                list(ctx.last_lookup.candidates)
+                if ctx.last_lookup is not None and ctx.last_lookup.ambiguous
+                else []
+            )
+            if eq or ctx.pinned or fits:
                 state["last_request"] = {
                     "text": reply.request or norm,
                     "equipment": eq or ctx.pinned,
+                    "candidates": fits,
                 }
         msg = conversations.add_message(
             session,
@@ -918,6 +953,8 @@ def _turn_record(ctx: ToolContext, reply: _Reply, norm: str) -> dict[str, Any]:
     """Return what this turn asked and resolved, for the next turn (``assistant.context``)."""
     lookup = ctx.last_lookup
     code = ctx.pinned or (lookup.code if lookup is not None else None)
+    if ctx.leader and _WHICH_MOST.search(norm):
+        code = ctx.leader  # 'which genny fails most' -> DG1: 'its usual problem' is DG1's
     cands = tuple(reply.candidates) or (
         lookup.candidates if lookup is not None and lookup.ambiguous else ()
     )
@@ -928,6 +965,13 @@ def _turn_record(ctx: ToolContext, reply: _Reply, norm: str) -> dict[str, Any]:
 
 
 _BOTH = re.compile(r"\b(?:both|all|each)\b", re.IGNORECASE)
+_WORD_ONE = re.compile(
+    r"\b(?:the\s+)?(?!(?:the|that|this|which|no|any|some|every)\b)\w+\s+one\b", re.IGNORECASE
+)
+_WHICH_MOST = re.compile(
+    r"\bwhich\b.*\b(?:most|worst|more|often(?:est)?)\b|\bmost (?:faults|trouble|failures)\b",
+    re.IGNORECASE,
+)
 _AND = re.compile(r"\s*(?:\band\b|&|,|\+)\s*", re.IGNORECASE)
 _ADDS = re.compile(r"^\s*(?:ok(?:ay)?[\s,]+)?(?:and|also)\b|\b(?:too|as well)\s*\??\s*$", re.I)
 

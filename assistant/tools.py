@@ -8,6 +8,7 @@ every records service it calls takes the caller.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -143,6 +144,8 @@ class ToolContext:
     """Further equipment a new fault or job covers ('both' answering 'which one?')."""
     fault_counts: list[int] = field(default_factory=list)
     """Fault totals the statistics tool counted in this turn (one per call)."""
+    leader: str | None = None
+    """The item with clearly the most faults in this turn's statistics, if one leads."""
 
     # --- helpers --------------------------------------------------------------------------
 
@@ -1805,11 +1808,14 @@ def _fault_statistics(
             whole.mttr_hours,
         )
         parts_ = [g for g in rows if g.key != code][:n]
+        ctx.leader = _leader(ctx, parts_)
         if parts_:
             head += "\nBy part: " + "; ".join(f"{g.name} {g.count}" for g in parts_)
         data["display"] = head
         return _json(data)
     shown = stats.groups[:n]
+    if group_by == "equipment":
+        ctx.leader = _leader(ctx, shown)
     kind = "classes" if group_by == "class" else "machines"
     display = (
         f"Faults on {where} {when}: {stats.total} in {stats.group_count} {kind}. "
@@ -1817,6 +1823,14 @@ def _fault_statistics(
     )
     data["display"] = display
     return _json(data)
+
+
+def _leader(ctx: ToolContext, groups: Sequence[fault_stats.FaultGroup]) -> str | None:
+    """Return the register item ranked first by clearly more faults than the next, if any."""
+    if not groups or (len(groups) > 1 and groups[0].count <= groups[1].count):
+        return None
+    key = str(groups[0].key)
+    return key if key in ctx.index.items else None
 
 
 def _overdue_work_orders(ctx: ToolContext, equipment: str | None = None) -> str:

@@ -390,3 +390,32 @@ def _index_for_focus() -> RegisterIndex:
         Item(id=i, code=c, name=n, aliases=a, parent_code=p, is_machine=True)
         for i, (c, n, a, p) in enumerate(rows, 1)
     )
+
+
+def test_both_after_a_question_answered_for_what_fits_asks_each(world: World, say: Say) -> None:
+    first = say("fuel pump overhaul interval")
+    assert first.outcome != "clarify"
+    out = say("both of them")
+    assert out.proposed_action is None
+    asked = [c.args.get("equipment") for c in out.tool_calls if c.name == "search_manuals"]
+    assert "601.1.10" in asked and "601.2.10" in asked
+    assert _actions(world) == []
+
+
+def test_it_after_which_has_most_faults_is_the_one_that_leads(world: World, say: Say) -> None:
+    for text in ("ME1 LO pressure low", "ME1 exhaust temp high on no 3", "ME2 fuel pump leaking"):
+        say(text)
+        say("yes")
+    assert len(_faults(world)) == 3
+    say("which main engine has the most faults")
+    out = say("whats the usual problem on it")
+    asked = [c.args.get("equipment") for c in out.tool_calls if c.name != "lookup_equipment"]
+    assert asked and asked[0] == "601.1"
+
+
+def test_a_pick_that_says_more_is_said_of_the_one_picked(world: World, say: Say) -> None:
+    r = say("fuel pump")
+    assert r.outcome == "clarify"
+    out = say("the ME2 one is leaking badly at the fuel rail")
+    assert out.proposed_action is not None
+    assert out.proposed_action.arguments["equipment_code"] == "601.2.10"
