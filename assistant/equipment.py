@@ -349,14 +349,7 @@ class RegisterIndex:
         found: set[str] = set()
         for m in re.finditer(r"(?<![\w/])([A-Z]{2,4})s?(?![\w/])", text):
             found |= self.series.get(m.group(1).lower(), set())
-        if within is not None:
-            found &= set(within)
-        if not found:
-            return Resolution(None)
-        if len(found) == 1:
-            code = next(iter(found))
-            return Resolution(code, (code,))
-        return Resolution(None, tuple(sorted(found, key=_code_key)))
+        return _found(found, within)
 
     def _partial(self, tokset: set[str], within: Sequence[str] | None) -> Resolution:
         """Match a type word without its number or side ('the genny' -> every generator)."""
@@ -367,14 +360,7 @@ class RegisterIndex:
                 continue
             if core <= tokset:
                 found.add(code)
-        if within is not None:
-            found &= set(within)
-        if not found:
-            return Resolution(None)
-        if len(found) == 1:
-            code = next(iter(found))
-            return Resolution(code, (code,))
-        return Resolution(None, tuple(sorted(found, key=_code_key)))
+        return _found(found, within)
 
     def choose_among(self, text: str, candidates: Sequence[str]) -> str | None:
         """Pick one of the offered candidates from a short reply ('the starboard one', '2')."""
@@ -522,3 +508,15 @@ def _words(item: Item) -> set[str]:
 
 def _code_key(code: str) -> tuple[int | str, ...]:
     return tuple(int(p) if p.isdigit() else p for p in code.split("."))
+
+
+def _found(found: set[str], within: Sequence[str] | None) -> Resolution:
+    """Return the resolution of the items a partial mention matched, kept to ``within``."""
+    if within is not None:
+        found &= set(within)
+    if not found:
+        return Resolution(None)
+    if len(found) == 1:
+        code = next(iter(found))
+        return Resolution(code, (code,))
+    return Resolution(None, tuple(sorted(found, key=_code_key)))

@@ -650,6 +650,19 @@ def _words_of(ctx: ToolContext, code: str) -> set[str]:
     return {t for p in (item.name, *item.aliases) for t in content_tokens(p)}
 
 
+def _open_faults_line(ctx: ToolContext, equipment_ids: list[int]) -> str | None:
+    """Return 'Open faults: #12 ..., #15 ...' (at most five) for these items, or None."""
+    open_f = faults.list_faults(
+        ctx.session,
+        ctx.caller,
+        vessel_id=ctx.vessel_id,
+        equipment_ids=equipment_ids,
+        open_only=True,
+        limit=5,
+    ).items
+    return f"Open faults: {', '.join(f'#{f.id} {f.title}' for f in open_f)}" if open_f else None
+
+
 def _parent_reading(ctx: ToolContext, code: str, reading: str | None) -> str | None:
     """Answer for an item with no sensors from the readings its machine takes of it.
 
@@ -683,17 +696,9 @@ def _parent_reading(ctx: ToolContext, code: str, reading: str | None) -> str | N
         ]
         if not lines:
             return None
-        part_ids = [ctx.item(c).id for c in ctx.index.descendants(code)]
-        open_f = faults.list_faults(
-            ctx.session,
-            ctx.caller,
-            vessel_id=ctx.vessel_id,
-            equipment_ids=part_ids,
-            open_only=True,
-            limit=5,
-        ).items
-        if open_f:
-            lines.append(f"Open faults: {', '.join(f'#{f.id} {f.title}' for f in open_f)}")
+        open_line = _open_faults_line(ctx, [ctx.item(c).id for c in ctx.index.descendants(code)])
+        if open_line:
+            lines.append(open_line)
         display = f"{ctx.describe(code)} has no sensor of its own; {ctx.describe(up)} reads:\n- "
         rows = [
             {"tag": x.tag, "name": x.name, "unit": x.unit, "value": latest[x.id].value}
@@ -864,16 +869,9 @@ def _health(ctx: ToolContext, equipment: str | None = None, reading: str | None 
         )
         if unusual:
             lines.append("Unusual readings: " + "; ".join(unusual[:3]))
-    open_f = faults.list_faults(
-        ctx.session,
-        ctx.caller,
-        vessel_id=ctx.vessel_id,
-        equipment_ids=ids,
-        open_only=True,
-        limit=50,
-    ).items
-    if open_f:
-        lines.append(f"Open faults: {', '.join(f'#{f.id} {f.title}' for f in open_f[:5])}")
+    open_line = _open_faults_line(ctx, ids)
+    if open_line:
+        lines.append(open_line)
     head = ctx.describe(code)
     if not sensors:
         body = "no sensors are registered for it, so I have no live readings."
