@@ -29,8 +29,10 @@ async def check_connectors(
             return spec.unit if spec else None
 
         try:
-            await asyncio.wait_for(source.connect(), timeout_s)
-            result = await asyncio.wait_for(source.read_once(timeout_s), timeout_s + 5)
+            async with asyncio.timeout(timeout_s):
+                await source.connect()
+            async with asyncio.timeout(timeout_s + 5):
+                result = await source.read_once(timeout_s)
         except (SourceError, TimeoutError) as err:
             msg = str(err) if isinstance(err, SourceError) else f"no answer within {timeout_s:g}s"
             rows = [CheckRow(src_cfg.name, t, None, unit(t), f"source failed: {msg}") for t in tags]

@@ -89,8 +89,11 @@ class ReadingPipeline:
         """Flush, replay and deliver alarms until cancelled (then flush what is left)."""
         try:
             while True:
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow the cancel that
+                # stop() sends when the wake-up lands in the same loop turn, and stop() hangs.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.settings.flush_interval_s)
+                    async with asyncio.timeout(self.settings.flush_interval_s):
+                        await self._wake.wait()
                 self._wake.clear()
                 await self.step()
         finally:
@@ -110,11 +113,13 @@ class ReadingPipeline:
             self.buffer.append(batch)
         if self._sink_ok and self.buffer.depth:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._replay(), self.settings.sink_timeout_s)
+                async with asyncio.timeout(self.settings.sink_timeout_s):
+                    await self._replay()
 
     async def _write(self, batch: Sequence[Reading]) -> None:
         try:
-            await asyncio.wait_for(self.sink.write(batch), self.settings.sink_timeout_s)
+            async with asyncio.timeout(self.settings.sink_timeout_s):
+                await self.sink.write(batch)
         except SinkUnavailable:
             raise
         except SinkRejected:
@@ -200,7 +205,8 @@ class ReadingPipeline:
         while (item := self.buffer.peek_alarm()) is not None:
             alarm_id, event = item
             try:
-                await asyncio.wait_for(self.alarms.handle(event), self.settings.sink_timeout_s)
+                async with asyncio.timeout(self.settings.sink_timeout_s):
+                    await self.alarms.handle(event)
             except (SinkUnavailable, TimeoutError) as err:
                 log.warning("alarm handler unavailable (%s); keeping the event", err)
                 return

@@ -79,14 +79,9 @@ class ConnectorRuntime:
         """Stop every task, flush the pipeline to sink or buffer, close the buffer."""
         tasks, self._tasks = self._tasks, []
         for t in tasks[1:]:
-            t.cancel()
-        for t in tasks[1:]:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await t
+            await _cancel(t)
         if tasks:
-            tasks[0].cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await tasks[0]
+            await _cancel(tasks[0], grace_s=self.settings.sink_timeout_s + 5)
         for c in self.coordinators:
             await c.source.close()
         self.buffer.close()
@@ -102,3 +97,19 @@ class ConnectorRuntime:
     def metrics_collector(self) -> Collector:
         """Return a prometheus_client collector to register on the /metrics registry."""
         return ConnectorsCollector(self.health)
+
+
+async def _cancel(task: asyncio.Task[None], *, grace_s: float = 5.0, tries: int = 3) -> None:
+    """Cancel ``task`` and wait for it; cancel again if something swallowed the first cancel.
+
+    Bounded: after ``tries`` rounds of ``grace_s`` the task is logged and left, so stopping
+    the connectors never hangs on a library that ignores cancellation.
+    """
+    for _ in range(tries):
+        task.cancel()
+        done, _pending = await asyncio.wait({task}, timeout=grace_s)
+        if done:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                task.result()
+            return
+    log.error("%s did not stop after %d cancels; leaving it", task.get_name(), tries)

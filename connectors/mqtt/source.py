@@ -139,7 +139,8 @@ class MqttSource:
                     return
 
         try:
-            await asyncio.wait_for(collect(), timeout_s)
+            async with asyncio.timeout(timeout_s):
+                await collect()
         except TimeoutError:
             pass
         except aiomqtt.MqttError as err:

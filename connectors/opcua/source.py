@@ -245,6 +245,7 @@ class OpcUaSource:
 
 async def _quiet_disconnect(client: Client) -> None:
     try:
-        await asyncio.wait_for(client.disconnect(), 3)
+        async with asyncio.timeout(3):
+            await client.disconnect()
     except Exception:  # closing a dead connection: nothing useful to report
         log.debug("disconnect failed", exc_info=True)

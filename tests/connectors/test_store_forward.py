@@ -156,3 +156,24 @@ async def test_running_hours_hook(settings: ConnectorsSettings) -> None:
     await pipe.step()
     assert calls == [("ME1_RH", 1000.5)]
     buf.close()
+
+
+async def test_a_stop_that_meets_a_wake_up_in_the_same_turn_still_stops(
+    settings: ConnectorsSettings,
+) -> None:
+    """The cancel is not swallowed when readings wake the pipeline in the same loop turn.
+
+    (asyncio.wait_for on Python 3.11 returns the finished inner result instead of raising the
+    cancel; the connectors runtime then waited for the pipeline forever.)
+    """
+    buf = ReadingBuffer(settings.buffer_path, max_readings=10_000)
+    pipe = ReadingPipeline(MemorySink(), buf, settings)
+    for round_ in range(20):
+        task = asyncio.create_task(pipe.run())
+        await asyncio.sleep(0.01)  # parked on the wake-up
+        pipe._wake.set()
+        task.cancel()
+        done, _ = await asyncio.wait({task}, timeout=2)
+        assert done == {task}, f"round {round_}: the pipeline ignored its cancel"
+        assert task.cancelled()
+    buf.close()
