@@ -595,7 +595,10 @@ def _totals_line(records: dict[str, Any]) -> list[str]:
 
 
 _HOW = re.compile(
-    r"\b(?:how (?:do|to|should|can|must|would|does)|procedure|steps?|checklist|bleed(?:ing)?)\b",
+    r"\b(?:how (?:do|to|should|can|must|would|does)|procedure|steps?|checklist|bleed(?:ing)?)\b|"
+    # "JW temp high, what should i check": the section's checks, in their order
+    r"\bwhat (?:should|do|shall|must|can|to) (?:i |we )?(?:check|do|look (?:at|for)|inspect|"
+    r"try)\b|\bwhat to (?:check|do|look for)\b|\btroubleshoot\w*|\bfault[- ]?find\w*",
     re.IGNORECASE,
 )
 _STEP = re.compile(r"(?:^|\n)\s*(\d{1,2})[.)]\s+")

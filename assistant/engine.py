@@ -367,6 +367,10 @@ class Assistant:
                 grown = self._extend(ctx, action, args, more)
                 if grown is not None:
                     return grown
+            if _BOTH_PROPOSED.search(text):
+                grown = self._extend_to_series(ctx, action, args, text)
+                if grown is not None:
+                    return grown
         if is_no(text):
             rest = after_no(text)
             self._reject(ctx.session, ctx.caller, state, action)
@@ -438,6 +442,8 @@ class Assistant:
                 )
                 self._supersede(ctx, action)
                 return _Reply(summary, "proposed", proposed=proposed)
+        if action.kind in ("report_fault", "create_work_order") and not names_record(text):
+            return self._file_it_again(ctx, action, args, text, pend)
         return None
 
     def _retarget(
@@ -510,6 +516,81 @@ class Assistant:
             return _Reply(str(out.get("display") or out.get("error")), "error")
         self._supersede(ctx, action)
         return _Reply(str(out.get("display")), "proposed", proposed=ctx.proposals[-1])
+
+    def _extend_to_series(
+        self, ctx: ToolContext, action: PendingAction, args: dict[str, Any], text: str
+    ) -> _Reply | None:
+        """'both engines actually' after a proposal on ME1's turbo: the same on each engine.
+
+        The machines meant are the numbered series the proposal's item sits in (ME1, ME2);
+        'both' needs exactly two of them, 'all' takes every one (at most ``MAX_ALL``).
+        """
+        old = str(args.get("equipment_code") or "")
+        if not old or old not in ctx.index.items:
+            return None
+        series = next(
+            (
+                members
+                for up in [old, *ctx.index.ancestors(old)]
+                for members in ctx.index.series.values()
+                if up in members
+            ),
+            None,
+        )
+        if not series:
+            return None
+        both = re.search(r"both", text, re.I) is not None
+        if (both and len(series) != 2) or len(series) > MAX_ALL:
+            return None
+        codes = sorted({ctx.index.analogue(old, s) for s in series}, key=_code_order)
+        if old not in codes or len(codes) < 2:
+            return None
+        ctx.also = tuple(codes)
+        call_args = {
+            k: v for k, v in args.items() if k in ("title", "description", "kind", "fault_id")
+        }
+        if args.get("priority_source") == "explicit" and args.get("priority"):
+            call_args["priority"] = args["priority"]
+        tool = {t.name: t for t in build_tools(ctx)}[action.kind]
+        out = json.loads(str(tool.invoke({**call_args, "equipment": old})))
+        if not ctx.proposals:
+            return _Reply(str(out.get("display") or out.get("error")), "error")
+        self._supersede(ctx, action)
+        return _Reply(str(out.get("display")), "proposed", proposed=ctx.proposals[-1])
+
+    def _file_it_again(
+        self,
+        ctx: ToolContext,
+        action: PendingAction,
+        args: dict[str, Any],
+        text: str,
+        pend: dict[str, Any],
+    ) -> _Reply | None:
+        """'pls log it', 'every few sec, raise a fault pls' while the proposal waits.
+
+        The crew member asks for what is already proposed: show it again, with any detail
+        the message adds put into its description, for a yes. Nothing is filed unasked.
+        """
+        ask = _FILE_IT.search(text)
+        if ask is None:
+            return None
+        rest = _FILE_IT.sub(" ", text)
+        rest = _FILLER_WORDS.sub(" ", rest)
+        rest = re.sub(r"\s+", " ", rest).strip(" ,.;:-!?")
+        if rest and (ctx.index.resolve(rest).candidates or recognise(rest).kind == "answer"):
+            return None  # names other equipment or asks something: not this proposal
+        if not rest:
+            return _Reply(
+                f"It is ready to file; confirm it: {action.summary}",
+                "proposed",
+                proposed=_proposed(action),
+            )
+        desc = str(args.get("description") or args.get("title") or "")
+        new_args = {**args, "description": f"{desc}; {rest}" if desc else rest}
+        summary = _amend(action.summary, f"(details: '{rest}')")
+        proposed = ctx.propose(action.kind, new_args, summary, list(pend.get("duplicates") or []))
+        self._supersede(ctx, action)
+        return _Reply(summary, "proposed", proposed=proposed)
 
     def _redo(
         self, ctx: ToolContext, state: dict[str, Any], text: str, history: list[Any]
@@ -777,7 +858,9 @@ class Assistant:
         if label == "refuse":
             scope = SearchScope(org_id=ctx.caller.org_id, vessel_id=ctx.vessel_id)
             hits = ctx.retriever.search(text, scope, limit=5)
-            if any(relevance(h) >= ctx.settings.assistant_min_score for h in hits):
+            if any(
+                relevance(h, text, strict=True) >= ctx.settings.assistant_min_score for h in hits
+            ):
                 label = "document_question"
         return {
             "label": label,
@@ -975,6 +1058,23 @@ _WHICH_MOST = re.compile(
 _AND = re.compile(r"\s*(?:\band\b|&|,|\+)\s*", re.IGNORECASE)
 _ADDS = re.compile(r"^\s*(?:ok(?:ay)?[\s,]+)?(?:and|also)\b|\b(?:too|as well)\s*\??\s*$", re.I)
 
+_BOTH_PROPOSED = re.compile(
+    r"^\W*(?:no,?\s+|actually,?\s+|make it\s+|sorry,?\s+)?(?:it'?s\s+|on\s+|for\s+|do\s+)?"
+    r"(?:both|all)\b(?!\s+(?:\w+\s+)?(?:and|&)\b)",
+    re.I,
+)
+"""'both engines actually' answering a proposal (not 'both DG2 and DG3', which names them)."""
+_FILE_IT = re.compile(
+    r"\b(?:log|raise|file|book|put|write|open|create|report)\s+(?:it|that|this|one|"
+    r"(?:a|the|an)\s+(?:fault|defect|job|wo|work ?order|ticket|report))\b(?:\s+(?:up|in))?",
+    re.I,
+)
+_FILLER_WORDS = re.compile(
+    r"\b(?:pls|plz|please|ya|yah|yeah|yes|yep|ok|okay|then|just|can you|could you|"
+    r"go ahead and|and)\b",
+    re.I,
+)
+
 MAX_ALL = 6
 """'All' answering 'which one?' covers at most this many candidates."""
 
@@ -1103,3 +1203,8 @@ def _result_text(action: PendingAction) -> str:
 
 
 __all__ = ["Assistant", "ToolCall"]
+
+
+def _code_order(code: str) -> tuple[int, ...]:
+    """Sort register codes as numbers ('601.2' before '601.10')."""
+    return tuple(int(p) if p.isdigit() else 0 for p in code.split("."))

@@ -237,6 +237,12 @@ class RegisterIndex:
         if codes_in_text:
             best = max(codes_in_text, key=len)
             return Resolution(best, (best,), (best,))
+        incl = _INCLUDING.search(text)
+        if incl and incl.start() > 0:
+            # "faults on ME1 incl T/C, pumps etc": the machine, its parts counted in
+            whole = self.resolve(text[: incl.start()], within)
+            if whole.code is not None:
+                return whole
         tokens = self._fix_typos(canonical_tokens(text))
         positions: dict[str, int] = {}
         all_pos: dict[str, list[int]] = {}
@@ -276,6 +282,15 @@ class RegisterIndex:
         if within is not None:
             allowed = set(within)
             matches = [m for m in matches if m[1] in allowed]
+        series = self._series_named(text)
+        if series and matches:
+            # "the ME injectors": a part word under the series named, or the series itself
+            # when none of its machines has such a part (the DGs' injectors are not meant)
+            under = [m for m in matches if any(self.is_under(m[1], s) for s in series)]
+            named = _found(series, within) if not under else None
+            if named is not None and named.candidates:
+                return named
+            matches = under or matches
         if not matches:
             found = self._partial(tokset, within)
             return found if found.candidates else self._in_series(text, within)
@@ -342,14 +357,18 @@ class RegisterIndex:
         return groups
 
     def _in_series(self, text: str, within: Sequence[str] | None) -> Resolution:
-        """Match a designator without its number ('ME', 'the DGs') to every item so numbered.
+        """Match a designator without its number ('ME', 'the DGs') to every item so numbered."""
+        return _found(self._series_named(text), within)
+
+    def _series_named(self, text: str) -> set[str]:
+        """Return the items of every series a text names by its letters ('ME' -> ME1, ME2).
 
         Written in capitals only: crews write 'ME' for the main engines, and 'me' is a word.
         """
         found: set[str] = set()
         for m in re.finditer(r"(?<![\w/])([A-Z]{2,4})s?(?![\w/])", text):
             found |= self.series.get(m.group(1).lower(), set())
-        return _found(found, within)
+        return found
 
     def _partial(self, tokset: set[str], within: Sequence[str] | None) -> Resolution:
         """Match a type word without its number or side ('the genny' -> every generator)."""
@@ -427,6 +446,13 @@ class RegisterIndex:
             if score > best_score:
                 best, best_score = code, score
         return best if best_score >= 80 else target
+
+
+_INCLUDING = re.compile(
+    r"\b(?:incl\.?|inc\.|including|included|as well as|together with|plus all)(?=\s)",
+    re.IGNORECASE,
+)
+"""What a message says before these words names the whole; its parts follow."""
 
 
 @lru_cache(maxsize=1)

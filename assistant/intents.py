@@ -192,8 +192,19 @@ class Intent:
     extra: dict[str, str] = field(default_factory=dict)
 
 
+_QTY_NEEDED = re.compile(
+    r"\b(?:does|do|will|would)\s+(?:it|they|this|that|the\s+\w+(?:\s+\w+)?)\s+"
+    r"(?:take|need|hold|use|require)\b|\b(?:is|are)\s+(?:needed|required)\b|"
+    r"\bto (?:fill|top up|refill)\b|\bcapacity\b",
+    re.IGNORECASE,
+)
+"""A quantity a job or machine needs ('how many litres does it take'): the manual's, not stock."""
+
+
 def is_stock_ask(text: str) -> bool:
     """Whether a text asks about spares in store (stock words), not a quantity in general."""
+    if _QTY_NEEDED.search(text) and not _STOCK.search(text):
+        return False
     return bool(_STOCK.search(text) or _STOCK_QTY.search(text) or _LOW_STOCK.search(text))
 
 
@@ -421,7 +432,15 @@ _PLANS = re.compile(
     r"check|wash|sample)s?\b|"
     # "when is its 500h service": the date of a planned job on this equipment
     r"\bwhen(?:'s| is| are)\s+(?:the |its |it'?s |their )?(?:[\w/-]+\s+){0,3}?(?:service|"
-    r"inspection|overhaul|change|test|check|wash|sample)s?\b",
+    r"inspection|overhaul|change|test|check|wash|sample)s?\b|"
+    # "emcy gen weekly test done?", "has the 500h on DG2 been done": the plan and its record
+    r"\b(?:service|inspection|overhaul|change|test|check|wash|sample|clean|pms?|round|run)"
+    r"\w*\s+(?:been\s+)?(?:done|carried out|completed)\b(?:\s+yet)?\s*\??\s*$|"
+    r"\b(?:has|have|was|were|did|is)\b.{0,40}\b(?:service|inspection|overhaul|test|check|"
+    r"wash|sample|pms?)\w*\b.{0,30}\b(?:done|carried out|completed)\b|"
+    # "the intermediate service, purifier hrs": a planned job counted in running hours
+    r"\b(?:intermediate|major|minor|annual|top|\d+\s?h)\s+(?:service|overhaul|inspection)\b"
+    r".{0,40}\b(?:hrs|hours|rhs?)\b",
     re.IGNORECASE,
 )
 _STATS = re.compile(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable
 from typing import Protocol, runtime_checkable
@@ -20,14 +21,36 @@ class Retriever(Protocol):
         ...
 
 
-def relevance(hit: Hit) -> float:
+_IDENTIFIER = re.compile(r"(?<![\w-])(?=[\w-]*\d)(?=[\w-]*[A-Za-z])\w+(?:[-_/]\w+)+(?![\w-])")
+"""A part number or tag ("CAT-1R-1808", "ME1_LO_P"): a passage that holds it verbatim is
+about it, however far its words are in meaning."""
+
+
+def relevance(hit: Hit, query: str = "", *, strict: bool = False) -> float:
     """How close a hit is to the question in meaning: its dense similarity where measured.
 
     A hybrid search's fused score ranks but does not measure (an off-topic question still
-    gets a best hit); the embedding's cosine similarity does. Hits of a keyword-only
-    retriever carry no dense signal, and their own score stands.
+    gets a best hit); the embedding's cosine similarity does. A hit only the keywords found
+    stands on its fused score (its words met the question's), or, ``strict`` (is anything in
+    the library about this at all?), on the dense list's last similarity (``dense_bound``),
+    which it is no closer than. Hits of a keyword-only retriever carry no dense signal, and
+    their own score stands. A passage holding a part number or tag the question names
+    (``query``) is relevant whatever its similarity.
     """
-    return hit.signals.get("dense", hit.score)
+    if "dense" in hit.signals:
+        value = hit.signals["dense"]
+    elif strict and "dense_bound" in hit.signals:
+        value = hit.signals["dense_bound"]
+    else:
+        value = hit.score
+    text = hit.passage.text.lower()
+    if any(m.group(0).lower() in text for m in _IDENTIFIER.finditer(query)):
+        return max(value, IDENTIFIER_RELEVANCE)
+    return value
+
+
+IDENTIFIER_RELEVANCE = 0.5
+"""The relevance of a passage naming an identifier the question names."""
 
 
 class EmptyRetriever:

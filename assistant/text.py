@@ -29,6 +29,13 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bx-band\b", "x band"),
     (r"\b(?:no|nr|num)\.\s*(?=\d)", "no "),
     (r"\b(?:no|nr)(?=\d\b)", "no "),
+    # spoken or spelled out: "number two genny", "no. three DG"
+    (r"\b(?:number|no\.?|nr\.?|num)\s+one\b", "no 1"),
+    (r"\b(?:number|no\.?|nr\.?|num)\s+two\b", "no 2"),
+    (r"\b(?:number|no\.?|nr\.?|num)\s+three\b", "no 3"),
+    (r"\b(?:number|no\.?|nr\.?|num)\s+four\b", "no 4"),
+    # a number typed against its unit ("500h", "24v") reads as the manuals write it
+    (r"\b(\d+)(h|hrs?|bar|rpm|kw|kva|nm|v|hz|mm|ltrs?|l)\b", r"\1 \2"),
     (r"\b(port|stbd|starboard|ps|sb|s/b|p/s) me\b", r"\1 main engine"),
     (r"\bport side\b", "port"),
     (r"\bstarboard side\b", "stbd"),
@@ -142,7 +149,12 @@ _NUMBER_MARKERS = frozenset({"no", "nr", "number", "num", "#"})
 _TOKEN = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?|#")
 
 
+_NOT_PLURAL = frozenset("does goes was has this gas bus yes its plus always perhaps lbs".split())  # noqa: SIM905
+
+
 def _singular(tok: str) -> str:
+    if tok in _NOT_PLURAL:
+        return tok
     if len(tok) > 3 and tok.endswith("s") and not tok.endswith("ss") and not tok[-2].isdigit():
         if tok.endswith("ies") and len(tok) > 4:
             return tok[:-3] + "y"

@@ -522,7 +522,7 @@ def _search(
     if not hits and (widen or not code):
         hits = ctx.retriever.search(query, base, limit=limit)
     floor = ctx.settings.assistant_min_score
-    kept = [h for h in hits if relevance(h) >= floor]
+    kept = [h for h in hits if relevance(h, query) >= floor]
     if kept or spelled_out:
         return kept
     spelled = _glossary().expand(query)
@@ -1053,7 +1053,15 @@ def _part_stock(
     lines = parts.vessel_stock(ctx.session, ctx.caller, ctx.vessel_id)
     related = set(_scope_codes(ctx, code)) if code else set()
     q = (query or "").strip()
-    canon = " ".join(canonical_tokens(q))
+    # the equipment's own words ("for the gennies") scope the search; they name no part
+    scope_words = (
+        {t for c in [code, *ctx.index.ancestors(code)] for t in _words_of(ctx, c)}
+        if code
+        else set()
+    )
+    canon = " ".join(t for t in canonical_tokens(q) if t not in scope_words) or " ".join(
+        canonical_tokens(q)
+    )
     scored = []
     for ln in lines:
         score = 0.0
@@ -1061,7 +1069,8 @@ def _part_stock(
             if q.lower() == ln.part.number.lower() or ln.part.number.lower() in q.lower():
                 score = 200
             else:  # in canonical words, so "hyd oil" meets "Hydraulic oil", "LO" "lube oil"
-                score = fuzz.token_set_ratio(canon, " ".join(canonical_tokens(ln.part.name)))
+                named = f"{ln.part.name} {ln.part.number.replace('-', ' ')}"
+                score = fuzz.token_set_ratio(canon, " ".join(canonical_tokens(named)))
         if related and related & set(ln.part.equipment_codes):
             score += 40 if q else 100
         scored.append((score, ln))

@@ -619,6 +619,12 @@ class KnowledgeBase:
         hits = [
             _hit(passage_from_payload(f.point.payload), f.score, f.signals) for f in fused[:limit]
         ]
+        if len(results[0]) >= n:
+            # A passage only the keywords found is no closer in meaning than the dense list's
+            # last: say so, so that relevance is not read off its fused rank.
+            for h in hits:
+                if "dense" not in h.signals:
+                    h.signals["dense_bound"] = results[0][-1].score
         if include_pinned and results[2] and results[2][0].score >= self._pin_threshold:
             hits = [_pin_hit(results[2][0]), *hits][:limit]
         return hits

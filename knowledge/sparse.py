@@ -19,6 +19,17 @@ import qdrant_edge as qe
 from knowledge.index import SparseVector
 
 _WORD_RE = re.compile(r"\w+")
+_GLUED_UNIT = re.compile(r"\b(\d+(?:[.,]\d+)?)([a-z]{1,3})\b", re.IGNORECASE)
+"""A number written against its unit ("500h", "24V", "90Nm"), as crews type them."""
+
+
+def unglued(text: str) -> str:
+    """Return ``text`` with each number-and-unit token also written apart ("500h 500 h").
+
+    Manuals mostly write "500 h"; a query keeps its own spelling and gains the other, so
+    either way of writing it matches.
+    """
+    return _GLUED_UNIT.sub(lambda m: f"{m.group(0)} {m.group(1)} {m.group(2)}", text)
 
 
 def pair_index(first: int, second: int) -> int:
@@ -87,6 +98,7 @@ class Bm25Encoder:
         ``extra`` phrases (a glossary's expansions) add their terms and pairs at
         ``extra_weight`` times those weights; a term the query already has keeps its own.
         """
+        text = unglued(text)
         v = self._model.embed_query(text)
         weights = dict(zip((int(i) for i in v.indices), (float(x) for x in v.values), strict=True))
         if self._pair_weight > 0:

@@ -1837,6 +1837,149 @@ def fleet_rows(
     return out
 
 
+# --- fifth pass: who may do what, whether a planned job was done, filing what is proposed ----
+
+DUTY_SEED = SEED + 4000
+DUTY_PER_LABEL = {
+    "who": 140,
+    "part_spec": 140,
+    "done": 160,
+    "file_it": 90,
+    "both": 60,
+}
+DUTIES = """order the {topic}|authorise {topic}|sign off the {topic} permit|start {topic}|
+give permission for {topic}|be told before {topic}|be in charge during {topic}|
+release the CO2|stop the {eq} in an emergency|isolate the {eq}|enter the {space}|
+change over the steering gear|start the emergency fire pump|close the quick closing valves|
+do the {topic} checklist"""
+WHO_ASKS = [
+    "who can {duty}",
+    "who can {duty}?",
+    "who is allowed to {duty}",
+    "who may {duty}",
+    "who has to {duty}",
+    "who must {duty}",
+    "who decides to {duty}",
+    "whos allowed to {duty}",
+    "who gives the go to {duty}",
+    "who's responsible to {duty}",
+    "can a motorman {duty}",
+    "can the 3/E {duty} on his own",
+    "is the OOW allowed to {duty}",
+    "do we need the master to {duty}",
+]
+PM_JOBS = """weekly test|weekly test run|monthly test|monthly load test|500h service|500 h service|
+annual service|oil sample|LO sample|megger test|battery check|insulation test|function test|
+blackout test|3000h overhaul|filter change|grease round|safety valve test|PMS job|
+routine inspection|crankcase inspection|T/C wash|water wash|fire pump test|alarm test"""
+DONE_ASKS = [
+    "{eq} {pm} done?",
+    "{eq} {pm} done",
+    "{eq} {pm} done yet",
+    "{pm} on {eq} done?",
+    "was the {eq} {pm} done",
+    "was the {pm} on {eq} done this week",
+    "has the {eq} {pm} been done",
+    "has anyone done the {pm} on {eq}",
+    "did we do the {pm} on the {eq}",
+    "did the {eq} {pm} get done",
+    "is the {eq} {pm} done",
+    "is the {pm} for {eq} overdue",
+    "{eq} {pm} overdue?",
+    "{eq} {pm} carried out?",
+    "when was the last {pm} on {eq}",
+    "when was the {eq} {pm} last done",
+    "{eq} last {pm}",
+    "last {pm} {eq}",
+]
+PART_SPEC = [
+    "{part} {spec} for {eqa}",
+    "{part} {spec} for the {eqa}",
+    "{eqa} {part} {spec}",
+    "{part} {spec} {eqa}",
+    "{spec} for the {eqa} {part}",
+    "{part} {spec} on {eqa} pls",
+    "{spec} {part} {eqa}",
+]
+DETAILS = """every few sec|every 10 sec or so|getting worse|since this morning|on and off|
+only under load|after the last start|3rd time today|about 2 l per hour|when its hot|
+at low load|noisy too|pressure drops as well|also smells burnt|started after bunkering"""
+FILE_IT = [
+    "pls log it",
+    "log it pls",
+    "pls raise it",
+    "ya raise a fault pls",
+    "yes raise a fault pls",
+    "ok raise a fault",
+    "raise a fault then",
+    "file it pls",
+    "ya log it",
+    "ok log that",
+    "put it in pls",
+    "book it",
+    "yeah make a job of it",
+    "raise a job for it",
+    "{detail}, pls log it",
+    "{detail} pls log it",
+    "{detail}, raise a fault pls",
+    "{detail} log it",
+    "{detail}, file it",
+]
+BOTH = [
+    "both engines actually",
+    "both actually",
+    "actually both",
+    "both of them actually",
+    "make it both",
+    "do both",
+    "both pls",
+    "all of them actually",
+    "both {eqs} actually",
+    "both {eqs}",
+    "all {eqs}",
+    "its on both {eqs}",
+    "same on both",
+    "for both of them",
+]
+
+
+def duty_rows(pools: dict[str, list[str]], per_label: dict[str, int]) -> list[tuple[str, str]]:
+    """Return who-may-do-what questions, was-the-job-done questions, and follow-ups.
+
+    'who can order the ER CO2 release' asks the procedures, not the system's readings; 'emcy
+    gen weekly test done?' asks the plans and work orders, not the manual's interval; a
+    part's spec asked without a question word ('injector test pressure for ME') is a
+    question; 'every few sec, pls log it' or 'both engines actually' answer what was just
+    proposed or asked.
+    """
+    rng = random.Random(DUTY_SEED)
+    duty = {
+        **pools,
+        "topic": _split(TOPICS),
+        "space": _split(SPACES),
+        "pm": _split(PM_JOBS),
+        "spec": _split(SPECS),
+        "eqa": ["ME", "the ME", "DG", "the DGs", "the mains", "AE", "BT", *pools["eq"][:60]],
+        "detail": _split(DETAILS),
+    }
+    duty["duty"] = [_fill(rng, d, duty) for d in _split(DUTIES) for _ in range(3)]
+    groups = [
+        ("document_question", WHO_ASKS, per_label["who"]),
+        ("document_question", PART_SPEC, per_label["part_spec"]),
+        ("state_question", DONE_ASKS, per_label["done"]),
+        ("followup", FILE_IT, per_label["file_it"]),
+        ("clarification_answer", BOTH, per_label["both"]),
+    ]
+    out: list[tuple[str, str]] = []
+    for label, templates, count in groups:
+        for _ in range(count):
+            text = _fill(rng, rng.choice(templates), duty)
+            if rng.random() < 0.5:
+                text = variant(rng, text, label)
+            out.append((text, label))
+    return out
+
+
 # --- assembly ------------------------------------------------------------------------------
 
 
@@ -2096,6 +2239,8 @@ def build() -> list[dict[str, str]]:
     for text, label in crew_rows(pools, CREW_PER_LABEL):
         add(text, label)
     for text, label in fleet_rows(pools, FLEET_PER_LABEL, plant_upper):
+        add(text, label)
+    for text, label in duty_rows(pools, DUTY_PER_LABEL):
         add(text, label)
     return out
 
