@@ -19,7 +19,10 @@ import qdrant_edge as qe
 from knowledge.index import SparseVector
 
 _WORD_RE = re.compile(r"\w+")
-_GLUED_UNIT = re.compile(r"\b(\d+(?:[.,]\d+)?)([a-z]{1,3})\b", re.IGNORECASE)
+_GLUED_UNIT = re.compile(
+    r"\b(\d+(?:[.,]\d+)?)(h|hrs?|bar|rpm|kw|kva|nm|v|hz|khz|mhz|ghz|mm|cm|m|kg|ltrs?|l|psi|a)\b",
+    re.IGNORECASE,
+)
 """A number written against its unit ("500h", "24V", "90Nm"), as crews type them."""
 
 

@@ -53,3 +53,14 @@ def test_query_pairs_weigh_pair_weight_and_terms_one() -> None:
     assert weights[pair_index(select, auto)] == pytest.approx(0.15)
     assert pair_index(power, auto) not in weights
     assert len(weights) == 5
+
+
+def test_a_number_typed_against_its_unit_also_matches_it_written_apart() -> None:
+    from knowledge.sparse import unglued
+
+    assert unglued("500h service") == "500h 500 h service"
+    assert unglued("24V batteries") == "24V 24 V batteries"
+    assert unglued("2nd engineer, 3rd time, 4k tv") == "2nd engineer, 3rd time, 4k tv"
+    enc = Bm25Encoder()
+    written_apart = set(enc.encode_query("500 h service").indices)
+    assert written_apart <= set(enc.encode_query("500h service").indices)
