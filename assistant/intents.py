@@ -127,6 +127,18 @@ _HEALTH = re.compile(
     re.IGNORECASE,
 )
 
+_PARAMETER_ASKED = re.compile(
+    r"\b(?:level|press(?:ure)?|temp(?:erature)?|rpm|load|amps?|current|voltage|flow|speed|"
+    r"revs|frequency)\s*\??\s*$",
+    re.IGNORECASE,
+)
+"""'BT2 hpu oil level': equipment and a measured quantity, nothing said about it."""
+_DEVIATION = re.compile(
+    r"\b(?:high|hi|low|hot|cold|rising|falling|dropping|fluctuat\w*|unstable|zero|max(?:ed)?|"
+    r"too|over|under|above|below|off|abnormal|\d+)\b",
+    re.IGNORECASE,
+)
+
 _HISTORY = re.compile(
     r"\b(?:happened before|seen (?:this|that|it) before|before\?|before$|history|"
     r"last time|previous(?:ly)?|in the past|what fixed|how did we fix|root cause|"
@@ -342,6 +354,8 @@ def recognise(text: str) -> Intent:
     if _HISTORY.search(t) and not re.search(r"\bbefore (?:departure|start|starting|use)\b", low):
         return Intent("history")
     if _HEALTH.search(t) and not _MANUAL_STRONG.search(t):
+        return Intent("equipment_health")
+    if _PARAMETER_ASKED.search(t) and not _SYMPTOM.search(t) and not _DEVIATION.search(t):
         return Intent("equipment_health")
     if _QUESTION.search(t):
         if re.search(

@@ -18,6 +18,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bf/w\b", "fw"),
     (r"\bjacket ?water\b", "jw"),
     (r"\bj/w\b", "jw"),
+    (r"\bcoolant\b", "jw"),  # what a packaged engine's makers call its jacket water
     (r"\bt/c\b", "turbo"),
     (r"\ba/c\b", "ac"),
     (r"\bair ?con\b", "aircon"),

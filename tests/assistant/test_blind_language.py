@@ -179,3 +179,32 @@ def test_both_engines_actually_covers_the_counterpart_on_one_yes(world: World, s
     assert sorted(f.equipment_id for f in _faults(world)) == sorted(
         [world.codes["601.1.10"], world.codes["601.2.10"]]
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("BT2 hpu oil level", "equipment_health"),
+        ("steering gear oil level", "equipment_health"),
+        ("DG1 LO press", "equipment_health"),
+        ("BT2 hpu oil level low", "report_fault"),
+        ("ME1 LO press 2.9", "unknown"),  # a value said: the router weighs it
+    ],
+)
+def test_equipment_and_a_quantity_with_nothing_said_about_it_asks_its_reading(
+    text: str, kind: str
+) -> None:
+    from assistant.intents import recognise
+
+    assert recognise(text).kind == kind
+
+
+def test_coolant_is_the_jacket_water_of_a_packaged_engine() -> None:
+    assert canonical_tokens("DG1 coolant temp") == canonical_tokens("DG1 jacket water temp")
+
+
+def test_a_value_asked_about_is_weighed_against_the_vessels_own_limits(say: Say) -> None:
+    out = say("ME1 lube oil pressure 3.0 bar is that ok")
+    assert [c.name for c in out.tool_calls][-1] == "equipment_health"
+    assert "3 bar of lube oil pressure is" in out.reply and "low 3.5" in out.reply
+    assert out.proposed_action is None
