@@ -43,6 +43,7 @@ from records import (
     Priority,
     Role,
     Sensor,
+    User,
     WorkOrder,
     can,
     confirming_role,
@@ -1527,13 +1528,17 @@ def _update(
     if assignee and work_order_id:
         people = users.find_assignees(ctx.session, ctx.caller, assignee)
         if len(people) != 1:
-            names = "; ".join(f"{p.name} ({p.role.value})" for p in people[:6])
+            names = "; ".join(_person(p) for p in people[:6])
             return _err(
                 f"Who is '{assignee}'? "
-                + (f"Several fit: {names}." if people else "I found nobody by that name or role.")
+                + (
+                    f"Several fit: {names}."
+                    if people
+                    else "I found nobody by that name, position or role."
+                )
             )
         args["assignee_id"] = people[0].id
-        changes.append(f"assign to {people[0].name}")
+        changes.append(f"assign to {_person(people[0])}")
     if due and due.strip() and work_order_id:
         moved, problem = _new_due(wo, due, args.get("status"))
         if problem:
@@ -1576,6 +1581,11 @@ def _update(
             "display": summary,
         }
     )
+
+
+def _person(user: User) -> str:
+    """Return 'Sarah Lindqvist (Second engineer)': a name with the position, else the role."""
+    return f"{user.name} ({user.position or user.role.value.replace('_', ' ')})"
 
 
 _LISTED = re.compile(r"\b(?:(?P<wo>wo|work order)|fault)\s*#(?P<id>\d+)\b", re.IGNORECASE)

@@ -11,7 +11,18 @@ from sqlalchemy import update
 from assistant.dates import due_phrase, parse_due
 from assistant.intents import names_record, recognise
 from assistant.retriever import Retriever
-from records import Fault, FaultStatus, WorkOrder, WorkOrderStatus, faults, utcnow, work_orders
+from records import (
+    Fault,
+    FaultStatus,
+    Role,
+    User,
+    WorkOrder,
+    WorkOrderStatus,
+    faults,
+    users,
+    utcnow,
+    work_orders,
+)
 from tests.assistant.conftest import Say, World
 from tests.assistant.test_tools import tools_for
 
@@ -273,3 +284,54 @@ def test_the_same_due_day_changes_nothing(world: World, retriever: Retriever) ->
     with tools_for(world, world.chief, retriever) as (_, call):
         out = call("update_work_order", work_order_id=wo_id, due=f"{current:%Y-%m-%d}")
         assert out.get("unchanged") is True and "already due" in out["display"]
+
+
+# --- assignees ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "who"),
+    [
+        ("assign WO 276 to 2nd eng", "2nd eng"),
+        ("give WO 276 to the ETO pls", "ETO"),
+        ("reassign 276 from Ola to Sarah", "Sarah"),
+        ("WO 276 assignee: motorman", "motorman"),
+        ("assign WO 276 to the 3/E, needs doing before arrival", "3/E"),
+        ("assign WO 276 to me", "me"),
+    ],
+)
+def test_assignees_in_crew_words(text: str, who: str) -> None:
+    intent = recognise(text)
+    assert intent.kind == "update_work_order" and intent.ref_id == 276
+    assert intent.assignee == who and intent.note is None
+
+
+def test_assign_to_a_rank(world: World, say: Say) -> None:
+    wo_id = _work_order(world, None)
+    officer_id = world.callers[Role.officer].user_id
+    out = say(f"assign WO {wo_id} to 2nd eng")  # no positions recorded: the officer's role
+    assert out.proposed_action is not None
+    assert out.proposed_action.arguments["assignee_id"] == officer_id
+    with world.db.transaction(world.admin_caller) as s:
+        officer = s.get(User, officer_id)
+        assert officer is not None
+        users.update_user(s, world.admin_caller, officer, position="Second engineer")
+        users.create_user(
+            s,
+            world.admin_caller,
+            name="Per Olsen",
+            email=f"per.{world.org_id}@example.test",
+            role="officer",
+            position="Third engineer",
+        )
+    out = say(f"give WO {wo_id} to the 2/E")
+    assert out.proposed_action is not None
+    assert out.proposed_action.arguments["assignee_id"] == officer_id
+    assert "(Second engineer)" in out.reply
+    say("yes")
+    with world.db.transaction(world.chief) as s:
+        row = s.get(WorkOrder, wo_id)
+        assert row is not None and row.assignee_id == officer_id
+    nobody = say(f"assign WO {wo_id} to the ETO")
+    assert nobody.proposed_action is None
+    assert "nobody by that name, position or role" in nobody.reply
