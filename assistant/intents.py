@@ -74,11 +74,14 @@ _BARE_REF = re.compile(
     r"from)\b|and\b(?!\s*#?\d)))|"
     r"^\s*(?:(?:mark|set)\s+)?#?(?P<num2>\d{1,6})\s+(?:(?:is|now|has been|was|as|to)\s+)*"
     r"(?:done|closed|complete[d]?|finished|cancell?ed|fixed|sorted|in[- ]progress|started|"
-    r"re-?opened|ack(?:nowledged)?)\b",
+    r"re-?opened|ack(?:nowledged)?)\b|"
+    r"^\s*(?:pls\s+|please\s+)?(?:add|put|write|leave)\s+(?:a\s+|another\s+)?(?:note|comment)s?\s+"
+    r"(?:to|on|for|in)\s+#?(?P<num3>\d{1,6})(?![\d./:%])\b",
     re.IGNORECASE,
 )
 """A change to a record named by its number alone: 'close 318, mat renewed', '318 done',
-'assign 276 to the 2/E', 'update 74 with still alarming' (the tool finds which record)."""
+'assign 276 to the 2/E', 'update 74 with still alarming', 'add a note to 74 that ...' (the
+tool finds which record)."""
 
 _NOTE_MARK = re.compile(
     r"\b(?:add|adding|put|putting|write|leave|log|make|enter|attach|insert|pop|stick|drop|"
@@ -91,13 +94,17 @@ _NOTE_MARK = re.compile(
 )
 """Where a note's words begin: 'add a note (that) ...', 'note: ...', 'put in the note ...',
 'update 74 with ...'."""
+_RECORD_NAMED = (
+    r"(?:work ?orders?|w\.?o\.?s?|jobs?|tasks?|faults?|defects?|tickets?|reports?)\s*"
+    r"(?:no\.?|number|nr|#)?\s*#?\d+"
+)
 _NOTE_TARGET = re.compile(
-    r"^\s*(?:(?:to|on|for|in|into|against|under|of)\s+)?(?:the\s+)?(?:(?:work ?orders?|"
-    r"w\.?o\.?s?|jobs?|tasks?|faults?|defects?|tickets?|reports?)\s*(?:no\.?|number|nr|#)?\s*"
-    r"#?\d+|#?\d+|it|this|that|(?:this |that |the )?(?:job|wo|work ?order|fault|defect|record)\b"
-    r"(?!\s*#?\d))\b",
+    rf"^\s*(?:(?:to|on|for|in|into|against|under|of)\s+(?:the\s+)?(?:{_RECORD_NAMED}|#?\d+|it|"
+    rf"this|that|(?:this |that |the )?(?:job|wo|work ?order|fault|defect|record)(?!\s*#?\d))|"
+    rf"(?:the\s+)?{_RECORD_NAMED})\b",
     re.IGNORECASE,
 )
+"""The record a note is for, right after its marker: 'to WO 12', 'on fault 74', 'to it'."""
 _NOTE_LEAD = re.compile(
     r"^(?:\s*(?:[:,;\u2013-]+|(?:saying|that says|which says|to say|reading|stating|that|as|"
     r"pls|please|just)\b))+\s*",
@@ -272,7 +279,7 @@ def _bare_ref(text: str) -> int | None:
     m = _BARE_REF.search(text)
     if not m:
         return None
-    return int(m.group("num") or m.group("num2"))
+    return int(m.group("num") or m.group("num2") or m.group("num3"))
 
 
 def _ref(text: str) -> tuple[Literal["work_order", "fault"], int] | None:
@@ -288,6 +295,17 @@ def _ref(text: str) -> tuple[Literal["work_order", "fault"], int] | None:
 
 def _update_slots(intent: Intent, text: str) -> None:
     mark = _NOTE_MARK.search(text)
+    if (
+        mark
+        and mark.group(0).lower().startswith("update")
+        and re.search(
+            r"\b(?:close[ds]?|done|complete[ds]?|finished|cancel\w*|re-?open\w*|in progress)\b|"
+            r"\d\s*(?:hrs?|hours?|h)\b",
+            text[mark.end() :],
+            re.IGNORECASE,
+        )
+    ):
+        mark = None  # 'update WO 12 with 3 hrs and close it': a change, not a note
     said = text[: mark.start()] if mark else text  # a note's own words change nothing else
     if mark is None and re.search(r"\bnote\b[^:]*:", said, re.IGNORECASE):
         said = said.split(":", 1)[0]

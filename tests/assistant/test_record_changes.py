@@ -55,6 +55,11 @@ def test_notes_in_crew_words(text: str, kind: str, ref: int, note: str) -> None:
     assert intent.note == note
 
 
+def test_update_with_a_change_is_no_note() -> None:
+    intent = recognise("update WO 12 with 3 hrs and close it")
+    assert (intent.status, intent.hours) == ("done", 3.0)
+
+
 def test_a_note_says_nothing_about_status_or_due_date() -> None:
     intent = recognise("add a note to WO 12: pump done, spares due friday")
     assert intent.note == "pump done, spares due friday"
@@ -89,6 +94,7 @@ def test_a_note_to_a_fault_after_a_fault_proposal(world: World, say: Say) -> Non
         ("pls close out 318 - filter mat renewed", 318, "done"),
         ("ack 74", 74, "acknowledged"),
         ("update 74 with still alarming", 74, None),
+        ("add a note to 318 that mat is renewed", 318, None),
     ],
 )
 def test_a_change_to_a_bare_number(text: str, number: int, status: str | None) -> None:
