@@ -126,7 +126,7 @@ def test_close_a_number_after_a_list(world: World, say: Say) -> None:
         )
         s.flush()
         wo_id = wo.id
-    listing = say("list open work orders")
+    listing = say("show open WOs")
     assert f"WO #{wo_id}" in listing.reply
     out = say(f"close {wo_id}, T/C washed and mat renewed")
     assert out.proposed_action is not None
