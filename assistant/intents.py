@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Literal
 
+from assistant.dates import due_phrase
 from records.priority import explicit_priority
 
 IntentKind = Literal[
@@ -64,6 +65,52 @@ _REF = re.compile(
     r"reports?)\s*(?:no\.?|number|nr|#)?\s*#?(?P<num>\d+)\b",
     re.IGNORECASE,
 )
+
+_BARE_REF = re.compile(
+    r"^\s*(?:(?:pls|please|can you|could you|can u|kindly|ok|okay|and|then|now)\s+)*"
+    r"(?:(?:close|complete|finish|sign off|cancel|re-?open|ack(?:nowledge)?)(?:\s+(?:off|out))?|"
+    r"assign|reassign|update)\s+(?:no\.?\s*|number\s+|#\s*)?(?P<num>\d{1,6})(?![\d./:%])\b"
+    r"(?=\s*(?:$|[,;:.!\-\u2013]|(?:as|to|with|done|off|pls|please|now|it'?s|is|for|by|"
+    r"from)\b|and\b(?!\s*#?\d)))|"
+    r"^\s*(?:(?:mark|set)\s+)?#?(?P<num2>\d{1,6})\s+(?:(?:is|now|has been|was|as|to)\s+)*"
+    r"(?:done|closed|complete[d]?|finished|cancell?ed|fixed|sorted|in[- ]progress|started|"
+    r"re-?opened|ack(?:nowledged)?)\b|"
+    r"^\s*(?:pls\s+|please\s+)?(?:add|put|write|leave)\s+(?:a\s+|another\s+)?(?:note|comment)s?\s+"
+    r"(?:to|on|for|in)\s+#?(?P<num3>\d{1,6})(?![\d./:%])\b",
+    re.IGNORECASE,
+)
+"""A change to a record named by its number alone: 'close 318, mat renewed', '318 done',
+'assign 276 to the 2/E', 'update 74 with still alarming', 'add a note to 74 that ...' (the
+tool finds which record)."""
+
+_NOTE_MARK = re.compile(
+    r"\b(?:add|adding|put|putting|write|leave|log|make|enter|attach|insert|pop|stick|drop|"
+    r"append|include)\s+(?:in\s+|on\s+|down\s+|up\s+|into\s+)?(?:a\s+|an\s+|the\s+|another\s+|"
+    r"one more\s+|this\s+|my\s+)?(?:note|comment|remark)s?\b|"
+    r"\b(?:with|and)\s+(?:a\s+|the\s+)?(?:note|comment|remark)\b|"
+    r"\b(?:note|comment|remark)s?\s*[:\u2013-]|^\s*(?:note|comment|remark)s?\b|"
+    r"\bupdate\b[^,.;:]{0,30}?\bwith\b",
+    re.IGNORECASE,
+)
+"""Where a note's words begin: 'add a note (that) ...', 'note: ...', 'put in the note ...',
+'update 74 with ...'."""
+_RECORD_NAMED = (
+    r"(?:work ?orders?|w\.?o\.?s?|jobs?|tasks?|faults?|defects?|tickets?|reports?)\s*"
+    r"(?:no\.?|number|nr|#)?\s*#?\d+"
+)
+_NOTE_TARGET = re.compile(
+    rf"^\s*(?:(?:to|on|for|in|into|against|under|of)\s+(?:the\s+)?(?:{_RECORD_NAMED}|#?\d+|it|"
+    rf"this|that|(?:this |that |the )?(?:job|wo|work ?order|fault|defect|record)(?!\s*#?\d))|"
+    rf"(?:the\s+)?{_RECORD_NAMED})\b",
+    re.IGNORECASE,
+)
+"""The record a note is for, right after its marker: 'to WO 12', 'on fault 74', 'to it'."""
+_NOTE_LEAD = re.compile(
+    r"^(?:\s*(?:[:,;\u2013-]+|(?:saying|that says|which says|to say|reading|stating|that|as|"
+    r"pls|please|just)\b))+\s*",
+    re.IGNORECASE,
+)
+_NOTE_TAIL = re.compile(r"[\s,.;:!-]*(?:\b(?:pls|please|thanks|thx|cheers|ta)\b[\s,.!]*)*$", re.I)
 
 _CREATE_WO = re.compile(
     r"(?:\b(?:create|raise|make|new|schedule|book|plan|add|log|generate|set up|issue|"
@@ -202,6 +249,23 @@ class Intent:
     due_in: timedelta | None = None
     reason: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    assignee: str | None = None
+    due: str | None = None
+    """Words of a record's new due date ('push to friday', '15 dec'); see assistant.dates."""
+
+    def update_args(self) -> dict[str, object]:
+        """Return the update_work_order arguments of a change to a numbered record.
+
+        A number said without its kind ('close 318' after a list) goes as ``number``: the
+        tool finds which record it is.
+        """
+        key = {"fault": "fault_id", "work_order": "work_order_id"}.get(self.ref_kind or "")
+        args: dict[str, object] = {key or "number": self.ref_id}
+        for name in ("status", "note", "priority", "hours", "assignee", "due"):
+            value = getattr(self, name)
+            if value is not None:
+                args[name] = value
+        return args
 
 
 _QTY_NEEDED = re.compile(
@@ -226,8 +290,19 @@ def is_manipulation(text: str) -> bool:
 
 
 def names_record(text: str) -> bool:
-    """Whether a text names a work order or fault by number ('add note to WO 12: ...')."""
-    return _ref(text) is not None
+    """Whether a text names a work order or fault by number ('add note to WO 12: ...').
+
+    A change to a number said without its kind ('close 318, mat renewed') names one too.
+    """
+    return _ref(text) is not None or _bare_ref(text) is not None
+
+
+def _bare_ref(text: str) -> int | None:
+    """Return the number a change names without saying work order or fault ('close 318')."""
+    m = _BARE_REF.search(text)
+    if not m:
+        return None
+    return int(m.group("num") or m.group("num2") or m.group("num3"))
 
 
 def _ref(text: str) -> tuple[Literal["work_order", "fault"], int] | None:
@@ -242,15 +317,28 @@ def _ref(text: str) -> tuple[Literal["work_order", "fault"], int] | None:
 
 
 def _update_slots(intent: Intent, text: str) -> None:
-    t = text.lower()
-    if re.search(r"\bnote\b[^:]*:", t):
-        t = t.split(":", 1)[0]  # "add note to WO 12: finished after DP ops" changes no status
+    mark = _NOTE_MARK.search(text)
+    if (
+        mark
+        and mark.group(0).lower().startswith("update")
+        and re.search(
+            r"\b(?:close[ds]?|done|complete[ds]?|finished|cancel\w*|re-?open\w*|in progress)\b|"
+            r"\d\s*(?:hrs?|hours?|h)\b",
+            text[mark.end() :],
+            re.IGNORECASE,
+        )
+    ):
+        mark = None  # 'update WO 12 with 3 hrs and close it': a change, not a note
+    said = text[: mark.start()] if mark else text  # a note's own words change nothing else
+    if mark is None and re.search(r"\bnote\b[^:]*:", said, re.IGNORECASE):
+        said = said.split(":", 1)[0]
+    t = said.lower()
     fault = intent.ref_kind == "fault"
     status: str | None = None
     if re.search(r"\bre-?open(?:ed)?\b|\bis back\b|\bcame back\b|\bback again\b", t):
         status = "open"
     elif re.search(r"\back(?:nowledge)?d?\b|\backnowledged?\b", t):
-        status = "acknowledged" if fault else None
+        status = "acknowledged" if fault or intent.ref_kind is None else None
     elif re.search(
         r"\bin[- ]progress\b|\bstarted\b|\bworking on\b|\bunderway\b|\bstart(?:ing)? "
         r"(?:work|on)\b",
@@ -269,26 +357,17 @@ def _update_slots(intent: Intent, text: str) -> None:
         status = "closed" if fault else "done"
     intent.status = status
     note: str | None = None
-    m = re.search(r"\bnote\b[^:]*?\d+(?!\d)\s*[:,-]?\s*(?P<n>.+)$", text, re.IGNORECASE)
-    if m and m.group("n").strip():
-        note = m.group("n").strip()
-    elif ":" in text:
-        note = text.split(":", 1)[1].strip() or None
+    if mark is not None:
+        note = _note_after(text[mark.end() :]) or _note_before(said)
+    elif ":" in text and not re.search(
+        r"\b(?:assignee|assign(?:ed)? to|due(?: date)?|deadline|prio(?:rity)?)\s*:", text, re.I
+    ):
+        said, _, after = text.partition(":")
+        note = after.strip() or None
     elif re.search(r"\bon hold\b|\bwaiting\b|\bhold\b", t):
         note = text.strip()
     elif status is not None:
-        rest = _REF.sub(" ", text)
-        rest = re.sub(
-            r"\b(?:close|closed|mark|set|as|to|done|complete|completed|finished|"
-            r"fixed|resolved|reopen|re-open|acknowledge|in progress|it'?s|is|the|"
-            r"job|now)\b",
-            " ",
-            rest,
-            flags=re.IGNORECASE,
-        )
-        rest = re.sub(r"[\s,.;-]+", " ", rest).strip()
-        if len(rest.split()) >= 2:
-            note = text.strip()
+        note, said = _said_with_status(text)
     intent.note = note
     h = re.search(r"(\d+(?:\.\d+)?)\s*(?:hrs?|hours?|h)\b", t)
     if h and not fault:
@@ -296,6 +375,78 @@ def _update_slots(intent: Intent, text: str) -> None:
     p = explicit_priority(text)
     if p and re.search(r"\bprio|urgent|critical", t):
         intent.priority = p.priority.value
+    # who and when come from the change's own words, never from inside a note
+    who = _ASSIGN.search(said)
+    if who and not fault:
+        intent.assignee = (who["who"] or who["who2"]).strip()
+    if not fault and status not in ("done", "cancelled"):
+        intent.due = due_phrase(_REF.sub(" ", said))
+
+
+_ASSIGN = re.compile(
+    r"\b(?:re-?assign(?:ed)?|assign(?:ed)?|allocat(?:e|ed)|give|hand(?:ed)?(?: over)?|"
+    r"pass(?:ed)?(?: over)?|transfer(?:red)?)\b(?:\s+(?:it|this|that|(?:the\s+)?(?:work ?order|"
+    r"w\.?o\.?|job|task)(?:\s*(?:no\.?|#)?\s*\d+)?|#?\d+))?(?:\s+from\s+[\w/ .'-]{1,30}?)?"
+    r"\s+(?:to|over to)\s+(?:the\s+)?(?P<who>[\w/.'-]+(?:\s+[\w/.'-]+){0,3}?)\s*"
+    r"(?:[,;:!?]|\.(?:\s|$)|\b(?:and|for|pls|please|thanks|asap|today|tomorrow)\b|$)|"
+    r"\bassignee\s*[:=-]?\s*(?P<who2>[\w/.'-]+(?:\s+[\w/.'-]+){0,3}?)\s*(?:[,;:!?]|$)",
+    re.IGNORECASE,
+)
+"""Who a job goes to: 'assign WO 276 to 2nd eng', 'give it to the motorman', 'reassign 276
+from Ola to Sarah', 'assignee: ETO'."""
+
+
+def _note_after(words: str) -> str | None:
+    """Return the note that follows its marker, without the record it is for or a lead-in."""
+    rest = _NOTE_TARGET.sub("", words.strip(), count=1)
+    rest = _NOTE_LEAD.sub("", rest.strip(), count=1)
+    rest = re.sub(r"^(?:it'?s|it is)\s+(?=\S)", "", rest, flags=re.IGNORECASE)
+    rest = re.sub(
+        rf"\s+(?:on|for|to|in|against)\s+(?:the\s+)?{_REF.pattern}\s*[.!]*$",
+        "",
+        rest,
+        flags=re.IGNORECASE,
+    )  # 'note: waiting for spares on WO 12': the record is not part of the note
+    rest = _NOTE_TAIL.sub("", rest).strip()
+    return rest or None
+
+
+def _note_before(said: str) -> str | None:
+    """Return a note said before its marker ('still alarming, add a note to fault 74')."""
+    rest = _BARE_REF.sub(" ", _REF.sub(" ", said))
+    rest = re.sub(
+        r"^[\s,;:.-]*(?:(?:its|it'?s|already|just|pls|please|so|and|ok)\b[\s,;:.-]*)*|"
+        r"(?:[\s,;:.-]*\b(?:and|just|pls|please|so|then|can you|could you)\b)*[\s,;:.-]*$",
+        "",
+        rest,
+        flags=re.IGNORECASE,
+    )
+    return rest if len(rest.split()) >= 2 else None
+
+
+def _said_with_status(text: str) -> tuple[str | None, str]:
+    """Split a status change from what it says of the work: (note, the change's own words).
+
+    'close 318, T/C washed and mat renewed' -> ('T/C washed and mat renewed', 'close 318');
+    a message that says more than its change in one piece is a note as a whole.
+    """
+    cut = re.search(r"\s*(?:[,;]|\s[-\u2013]\s)\s*", text.strip())
+    head, tail = (text.strip()[: cut.start()], text.strip()[cut.end() :]) if cut else (text, "")
+    if len(tail.split()) >= 2 and (_REF.search(head) or _BARE_REF.search(head)):
+        left = _BARE_REF.sub(" ", _REF.sub(" ", head))
+        left = re.sub(_STATUS_WORDS, " ", left, flags=re.IGNORECASE)
+        if len(left.split()) <= 1:
+            return tail.strip(), head
+    rest = _BARE_REF.sub(" ", _REF.sub(" ", text))
+    rest = re.sub(_STATUS_WORDS, " ", rest, flags=re.IGNORECASE)
+    rest = re.sub(r"[\s,.;-]+", " ", rest).strip()
+    return (text.strip() if len(rest.split()) >= 2 else None), text
+
+
+_STATUS_WORDS = (
+    r"\b(?:close|closed|mark|set|as|to|done|complete|completed|finished|fixed|resolved|reopen|"
+    r"re-open|ack|acknowledged?|in progress|it'?s|is|the|job|now|pls|please|off|out|sign)\b"
+)
 
 
 def _create_slots(intent: Intent, text: str) -> None:
@@ -321,8 +472,13 @@ def recognise(text: str) -> Intent:
     if _MANIPULATION.search(t):
         return Intent("refuse", reason="manipulation")
     ref = _ref(t)
-    if ref is not None:
-        intent = Intent("update_work_order", ref_kind=ref[0], ref_id=ref[1])
+    bare = _bare_ref(t) if ref is None else None
+    if ref is not None or bare is not None:
+        intent = (
+            Intent("update_work_order", ref_kind=ref[0], ref_id=ref[1])
+            if ref is not None
+            else Intent("update_work_order", ref_id=bare)
+        )
         _update_slots(intent, t)
         return intent
     if _REPORT.search(t) and not _CREATE_WO.search(t):
@@ -546,7 +702,7 @@ def _description_change(text: str) -> StateAsk:
     args: dict[str, object] = {"record": record, "title_words": text}
     if re.search(r"\bset (?:it |that )?(?:in|to) progress\b|\bstart(?:ed|ing)? on\b", low):
         intent.status = "in_progress"
-    for key in ("status", "priority", "hours"):
+    for key in ("status", "priority", "hours", "due"):
         value = getattr(intent, key)
         if value is not None:
             args[key] = value
@@ -571,6 +727,8 @@ def _description_change(text: str) -> StateAsk:
     m = re.search(r"\bassign(?:ed)?(?: it)? to (?:the )?(?P<who>[\w ]{2,40}?)\s*(?:[,.]|$)", low)
     if m:
         args["assignee"] = m["who"].strip()
+    elif intent.assignee:
+        args["assignee"] = intent.assignee
     return StateAsk("update_by_description", args)
 
 

@@ -229,14 +229,7 @@ class OfflineChatModel(BaseChatModel):
                 return _final(THANKS, "refuse")
             return _final(GREETING, "clarify")
         if intent.kind == "update_work_order":
-            args: dict[str, Any] = {}
-            key = "fault_id" if intent.ref_kind == "fault" else "work_order_id"
-            args[key] = intent.ref_id
-            for k in ("status", "note", "priority", "hours"):
-                v = getattr(intent, k)
-                if v is not None:
-                    args[k] = v
-            return _tool_call("update_work_order", args)
+            return _tool_call("update_work_order", intent.update_args())
         return _tool_call("lookup_equipment", {"query": text})
 
     def _after_lookup(self, text: str, intent: Intent, data: dict[str, Any]) -> AIMessage:

@@ -7,10 +7,12 @@ every records service it calls takes the caller.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any, Literal, overload
 
@@ -20,6 +22,7 @@ from rapidfuzz import fuzz
 from sqlalchemy.orm import Session
 
 from assistant.corrections import focus
+from assistant.dates import parse_due
 from assistant.equipment import Item, RegisterIndex, Resolution
 from assistant.figures import num, qty
 from assistant.history import select_faults, summarise
@@ -40,9 +43,11 @@ from records import (
     Priority,
     Role,
     Sensor,
+    User,
     WorkOrder,
     can,
     confirming_role,
+    conversations,
     fault_stats,
     faults,
     limits,
@@ -416,10 +421,23 @@ class UpdateArgs(BaseModel):
     record: Literal["work_order", "fault"] = Field(
         default="work_order", description="Without a number: which kind of record to look for"
     )
+    number: int | None = Field(
+        default=None,
+        description="A record's number said without 'WO' or 'fault' ('close 318' after a "
+        "list): the record the last reply listed, or the open one, with that number",
+    )
     parts: list[PartUseArgs] | None = Field(
         default=None, description="Parts used on the work order (taken from stock)"
     )
-    assignee: str | None = Field(default=None, description="Name or role of the new assignee")
+    assignee: str | None = Field(
+        default=None,
+        description="Name, rank or role of the new assignee ('Ola', '2/E', 'motorman', 'me')",
+    )
+    due: str | None = Field(
+        default=None,
+        description="New due date of a work order: an ISO date, or the crew's words "
+        "('friday', 'tomorrow', 'next week', '15 dec', 'in 3 days', 'push back a week')",
+    )
 
 
 class NoteArgs(BaseModel):
@@ -1423,7 +1441,13 @@ def _update(
     record: Literal["work_order", "fault"] = "work_order",
     parts: list[PartUseArgs] | None = None,
     assignee: str | None = None,
+    due: str | None = None,
+    number: int | None = None,
 ) -> str:
+    if number and not work_order_id and not fault_id:
+        work_order_id, fault_id, problem = _numbered(ctx, number, status)
+        if problem:
+            return _err(problem)
     if not work_order_id and not fault_id and (equipment or title_words):
         found, error = match_open_records(ctx, equipment, title_words, record)
         if error:
@@ -1513,20 +1537,39 @@ def _update(
     if assignee and work_order_id:
         people = users.find_assignees(ctx.session, ctx.caller, assignee)
         if len(people) != 1:
-            names = "; ".join(f"{p.name} ({p.role.value})" for p in people[:6])
+            names = "; ".join(_person(p) for p in people[:6])
             return _err(
                 f"Who is '{assignee}'? "
-                + (f"Several fit: {names}." if people else "I found nobody by that name or role.")
+                + (
+                    f"Several fit: {names}."
+                    if people
+                    else "I found nobody by that name, position or role."
+                )
             )
         args["assignee_id"] = people[0].id
-        changes.append(f"assign to {people[0].name}")
+        changes.append(f"assign to {_person(people[0])}")
+    if due and due.strip() and work_order_id:
+        moved, problem = _new_due(wo, due, args.get("status"))
+        if problem:
+            return _err(problem)
+        if moved is not None:
+            args["due"] = moved.isoformat()
+            was = f" (was {wo.due:%a %d %b})" if wo.due else ""
+            changes.append(f"set due date to {moved:%a %d %b %Y}{was}")
+        elif not already:
+            already = f"Work order #{wo.id} '{wo.title}' is already due {wo.due:%a %d %b}"
+            if changes or (note and note.strip()):
+                already = ""
     if note and note.strip():
         args["note"] = note.strip()
         changes.append(f"add note '{note.strip()}'")
     if not changes and already:  # "close WO 5" on a job already done: nothing to do
         return _json({"ok": True, "unchanged": True, "display": f"{already}; nothing to change."})
     if not changes:
-        return _err(f"What should change on {label}? A status, a priority or a note.")
+        return _err(
+            f"What should change on {label}? A status, a priority, a due date, an assignee "
+            "or a note."
+        )
     if already:
         changes.insert(0, f"status stays {already.rsplit(' ', 1)[-1]}")
     awaiting: Role | None = None
@@ -1547,6 +1590,104 @@ def _update(
             "display": summary,
         }
     )
+
+
+def _person(user: User) -> str:
+    """Return 'Sarah Lindqvist (Second engineer)': a name with the position, else the role."""
+    return f"{user.name} ({user.position or user.role.value.replace('_', ' ')})"
+
+
+_LISTED = re.compile(r"\b(?:(?P<wo>wo|work order)|fault)\s*#(?P<id>\d+)\b", re.IGNORECASE)
+"""A record as replies name it ('- WO #318 [medium, open, ...]', 'Fault #74')."""
+_FAULT_ONLY = frozenset({"acknowledged", "ack", "resolved", "closed"})
+
+
+def _numbered(
+    ctx: ToolContext, number: int, status: str | None
+) -> tuple[int | None, int | None, str | None]:
+    """Find the record a bare number names: (work_order_id, fault_id, or why not).
+
+    Of a work order and a fault with that number on this vessel, the one the last reply
+    listed is meant ('close 318' after 'show open WOs'); else the one a status change fits
+    (open ones, or closed ones for a reopen); else the crew member is asked which.
+    """
+    found: dict[str, WorkOrder | Fault] = {}
+    with contextlib.suppress(BosunError):
+        found["work_order"] = work_orders.get_work_order(ctx.session, ctx.caller, number)
+    with contextlib.suppress(BosunError):
+        found["fault"] = faults.get_fault(ctx.session, ctx.caller, number)
+    found = {k: r for k, r in found.items() if r.vessel_id == ctx.vessel_id}
+    word = (status or "").strip().lower()
+    if word in _FAULT_ONLY:
+        found.pop("work_order", None)
+    elif word.startswith("cancel"):
+        found.pop("fault", None)
+    if len(found) == 2:
+        listed = _listed(ctx)
+        shown = {k for k in found if (k, number) in listed}
+        if len(shown) == 1:
+            found = {k: found[k] for k in shown}
+    if len(found) == 2:
+        live = {
+            k: r
+            for k, r in found.items()
+            if (r.status in (*work_orders.OPEN_STATES, *faults.OPEN_STATES)) != (word == "open")
+        }
+        if len(live) == 1:
+            found = live
+    if not found:
+        return None, None, f"I found no open work order or fault #{number} on this vessel."
+    if len(found) == 2:
+        wo, fault = found["work_order"], found["fault"]
+        return (
+            None,
+            None,
+            f"Work order #{number} '{wo.title}' ({wo.status.value}) or fault #{number} "
+            f"'{fault.title}' ({fault.status.value})? Say 'WO {number}' or 'fault {number}'.",
+        )
+    kind, record = next(iter(found.items()))
+    return (record.id, None, None) if kind == "work_order" else (None, record.id, None)
+
+
+def _listed(ctx: ToolContext) -> set[tuple[str, int]]:
+    """Return the records the conversation's last reply named, as (kind, id)."""
+    if ctx.conversation_id is None:
+        return set()
+    conv = conversations.get_conversation(ctx.session, ctx.caller, ctx.conversation_id)
+    said = conversations.messages(ctx.session, ctx.caller, conv, last=4)
+    reply = next((m for m in reversed(said) if m.role == "assistant"), None)
+    if reply is None:
+        return set()
+    return {
+        ("work_order" if m["wo"] else "fault", int(m["id"])) for m in _LISTED.finditer(reply.text)
+    }
+
+
+def _new_due(wo: WorkOrder, words: str, status: str | None) -> tuple[datetime | None, str | None]:
+    """Return the new due date crew words name for a work order (None: the same day) or why not.
+
+    The time of day stays the work order's own (noon UTC when it had no due date); the
+    records' rule (``work_orders.check_due``) decides whether the date can stand.
+    """
+    now = utcnow()
+    current = wo.due.astimezone(UTC) if wo.due else None
+    day = parse_due(words, now.date(), current.date() if current else None)
+    if day is None:
+        return None, (
+            f"Which date is '{words.strip()}'? Say e.g. 'friday', '15 dec', 'in 3 days' or "
+            "'2026-12-18'."
+        )
+    if current is not None and day == current.date():
+        return None, None
+    at = current.timetz() if current else time(12, 0, tzinfo=UTC)
+    moved = datetime.combine(day, at)
+    try:
+        work_orders.check_due(
+            wo, moved, status=work_orders.status_named(status) if status else None, now=now
+        )
+    except BosunError as err:
+        return None, _sentence(err.message.removeprefix("due: "))
+    return moved, None
 
 
 def _add_note(

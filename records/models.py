@@ -273,6 +273,8 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(320))
     role: Mapped[Role] = mapped_column(_enum(Role))
+    position: Mapped[str | None] = mapped_column(String(100))
+    """Position on board (rank), as the crew name it: 'Second engineer', 'Motorman'."""
     vessel_ids: Mapped[list[Any]] = mapped_column(default=list)
     password_hash: Mapped[str | None] = mapped_column(String(300))
     active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -91,7 +91,7 @@ def _exec_update_work_order(
     if args.get("work_order_id"):
         wo = get_work_order(session, caller, int(args["work_order_id"]))
         changes: dict[str, Any] = {
-            k: args[k] for k in ("priority", "hours", "assignee_id") if k in args
+            k: args[k] for k in ("priority", "hours", "assignee_id", "due") if k in args
         }
         for use in args.get("parts") or []:
             part = get_part(session, caller, int(use["part_id"]))

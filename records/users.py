@@ -24,6 +24,7 @@ from records.common import (
 from records.context import Caller
 from records.errors import BosunError, ErrorCode, invalid
 from records.models import ApiKey, ChannelIdentity, LinkCode, Role, User, Vessel, utcnow
+from records.ranks import rank_of
 from records.roles import Permission, confirming_role, require
 from records.text import clean_line
 
@@ -50,8 +51,9 @@ def create_user(
     role: Role | str,
     vessel_ids: list[int] | None = None,
     password: str | None = None,
+    position: str | None = None,
 ) -> User:
-    """Add a user to the caller's organization."""
+    """Add a user to the caller's organization (``position``: their rank on board)."""
     require(caller, Permission.manage_users)
     email = email.strip().lower()
     if "@" not in email:
@@ -73,6 +75,7 @@ def create_user(
         role=role,
         vessel_ids=list(vessel_ids or []),
         password_hash=hash_password(password) if password else None,
+        position=_position(position),
     )
     session.add(user)
     audit(session, caller, "create", user)
@@ -109,11 +112,14 @@ def list_users(
 
 
 def find_assignees(session: Session, caller: Caller, text: str) -> list[User]:
-    """Return active users of the organization whose name or role the text names.
+    """Return active users of the organization whose name, position or role the text names.
 
     For assigning work: any role that may update work orders, or ask for such an update
     that an officer confirms (crew: "central cooler WO assign to Ian"), may look people up
-    this way (only ids, names and roles leave through it; listing users stays admin-only).
+    this way (only ids, names, positions and roles leave through it; listing users stays
+    admin-only). A rank in crew words ('2nd eng', '2/E', 'C/E', 'the ETO', 'motorman')
+    finds those whose position is that rank; in an organization that records no
+    positions, those whose role such a rank usually has. 'me' is the caller.
     """
     if confirming_role(caller, Permission.update_work_order) is None:
         require(caller, Permission.update_work_order)
@@ -121,14 +127,36 @@ def find_assignees(session: Session, caller: Caller, text: str) -> list[User]:
     if not words:
         return []
     stmt = scoped(select(User), User, caller).where(User.active.is_(True))
+    people = list(session.scalars(stmt.order_by(User.id)))
+    if " ".join(words) in ("me", "myself"):
+        return [u for u in people if u.id == caller.user_id]
+    rank = rank_of(text)
+    if rank is not None:
+        holders = [u for u in people if u.position and rank_of(u.position) == rank]
+        if holders:
+            return holders
+        if rank.role is not None and not any(u.position for u in people):
+            return [u for u in people if u.role is rank.role]
     found: list[User] = []
-    for user in session.scalars(stmt.order_by(User.id)):
+    for user in people:
         name = user.name.lower()
         role = user.role.value.replace("_", " ")
         phrase = " ".join(words)
-        if phrase in name or phrase == role or all(w in name.split() for w in words):
+        position = (user.position or "").lower()
+        if (
+            phrase in name
+            or phrase == role
+            or all(w in name.split() for w in words)
+            or (position and phrase == position)
+        ):
             found.append(user)
     return found
+
+
+def _position(text: str | None) -> str | None:
+    """Return a position as stored: one clean line, None when blank."""
+    line = clean_line(text or "").strip()[:100]
+    return line or None
 
 
 def update_user(
@@ -141,8 +169,9 @@ def update_user(
     active: bool | None = None,
     name: str | None = None,
     password: str | None = None,
+    position: str | None = None,
 ) -> User:
-    """Change a user's role, vessels, name, password or active flag."""
+    """Change a user's role, vessels, name, password, active flag or position ('' clears)."""
     require(caller, Permission.manage_users)
     before = snapshot(user)
     new_role = Role(role) if role is not None else user.role
@@ -164,6 +193,8 @@ def update_user(
         user.name = name
     if password:
         user.password_hash = hash_password(password)
+    if position is not None:
+        user.position = _position(position)
     audit(session, caller, "update", user, before)
     return user
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -69,6 +69,37 @@ def status_named(word: str) -> WorkOrderStatus:
 def past_due(status: WorkOrderStatus, due: datetime | None, now: datetime | None = None) -> bool:
     """Whether a work order in ``status`` with ``due`` is overdue: still open past its due time."""
     return status in OPEN_STATES and due is not None and due < (now or utcnow())
+
+
+def check_due(
+    work_order: WorkOrder,
+    due: datetime | None,
+    *,
+    status: WorkOrderStatus | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Refuse a new due date that cannot stand: ``invalid`` with the reason.
+
+    A work order done or cancelled (``status`` after the same change, else its own) keeps
+    the due date it had: reopen it first. A new due date falls on today or later; clearing
+    it (None) is always allowed.
+    """
+    if due is None:
+        return
+    if due.tzinfo is None:
+        raise invalid("due: give the time zone (UTC)", field="due")
+    after = status or work_order.status
+    if after not in OPEN_STATES:
+        raise invalid(
+            f"due: work order #{work_order.id} is {after.value}; reopen it before changing "
+            "its due date",
+            field="due",
+        )
+    today = (now or utcnow()).astimezone(UTC).date()
+    if due.astimezone(UTC).date() < today:
+        raise invalid(
+            f"due: {due:%Y-%m-%d} is in the past; a new due date is today or later", field="due"
+        )
 
 
 def is_overdue(work_order: WorkOrder, now: datetime | None = None) -> bool:
@@ -200,6 +231,10 @@ def update_work_order(
             raise invalid(f"{key}: a work order's {key} cannot be null", field=key)
     if "assignee_id" in changes:
         _check_assignee(session, caller, changes["assignee_id"])
+    if "due" in changes:
+        changes["due"] = _due_value(changes["due"])
+        if changes["due"] != work_order.due:
+            check_due(work_order, changes["due"], status=_target(work_order, status))
     if "title" in changes:
         changes["title"] = clean_line(str(changes["title"])).strip()[:300]
         if not changes["title"]:
@@ -244,6 +279,28 @@ def update_work_order(
     if status is not None and work_order.status is W.done and work_order.plan_id:
         _restart_plan(session, caller, work_order, work_order.plan_id)
     return work_order
+
+
+def _due_value(value: object) -> datetime | None:
+    """Return a due date given as a datetime, an ISO string (proposals) or None."""
+    if value is None or isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError as err:
+            raise invalid(f"due: not a date and time: {value!r}", field="due") from err
+    raise invalid("due: a date and time, or null", field="due")
+
+
+def _target(work_order: WorkOrder, status: WorkOrderStatus | str | None) -> WorkOrderStatus:
+    """Return the status a work order will have after an update to ``status``."""
+    if status is None:
+        return work_order.status
+    try:
+        return WorkOrderStatus(status)
+    except ValueError as err:
+        raise invalid(f"status: {err}", field="status") from err
 
 
 def _restart_plan(session: Session, caller: Caller, work_order: WorkOrder, plan_id: int) -> None:

@@ -114,6 +114,7 @@ def seed_demo(
                     email=demo_user.email,
                     role=demo_user.role,
                     vessel_ids=[vessel_id],
+                    position=demo_user.position,
                 )
                 s.flush()
                 issued = users.create_api_key(s, system, user=user, name="demo key")

@@ -182,3 +182,29 @@ def test_audit_log_pages(client: TestClient, org_a: Tenant) -> None:
     users_created = client.get("/v1/audit-log?entity=users", headers=admin).json()["items"]
     assert {row["action"] for row in users_created} == {"create"}
     assert all(row["channel"] == "system" for row in users_created)
+
+
+def test_users_carry_their_position(client: TestClient, org_a: Tenant) -> None:
+    admin = org_a.auth(Role.admin)
+    created = client.post(
+        "/v1/users",
+        json={
+            "name": "Per Olsen",
+            "email": "per.olsen@example.test",
+            "role": "officer",
+            "position": "Third engineer",
+        },
+        headers=admin,
+    )
+    assert created.status_code == 201, created.text
+    user = created.json()
+    assert user["position"] == "Third engineer"
+    moved = client.patch(f"/v1/users/{user['id']}", json={"position": "2/E"}, headers=admin)
+    assert moved.json()["position"] == "2/E"
+    cleared = client.patch(f"/v1/users/{user['id']}", json={"position": ""}, headers=admin)
+    assert cleared.json()["position"] is None
+    assert_problem(
+        client.patch(f"/v1/users/{user['id']}", json={"position": "x" * 101}, headers=admin),
+        422,
+        "invalid",
+    )

@@ -54,6 +54,7 @@ def create_user(body: UserCreate, session: SessionDep, caller: CallerDep) -> Use
         role=body.role,
         vessel_ids=body.vessel_ids,
         password=_password(body),
+        position=body.position,
     )
     return UserRead.model_validate(user)
 
@@ -68,7 +69,7 @@ def get_user(user_id: Id, session: SessionDep, caller: CallerDep) -> UserRead:
 
 @router.patch("/users/{user_id}", tags=["users"])
 def update_user(user_id: Id, body: UserUpdate, session: SessionDep, caller: CallerDep) -> UserRead:
-    """Change a user's name, role, vessels, password or active flag (admin)."""
+    """Change a user's name, role, vessels, password, active flag or position (admin)."""
     require(caller, Permission.manage_users)
     user = users.get_user(session, caller, user_id)
     users.update_user(
@@ -80,6 +81,7 @@ def update_user(user_id: Id, body: UserUpdate, session: SessionDep, caller: Call
         active=body.active,
         name=body.name,
         password=_password(body),
+        position=body.position,
     )
     return UserRead.model_validate(user)
 

@@ -31,6 +31,9 @@ class UserCreate(WriteModel):
         default_factory=list, description="Vessels the user works on; empty means all."
     )
     password: SecretStr | None = Field(default=None, description="For the web pages; 8+ chars.")
+    position: str | None = Field(
+        default=None, max_length=100, description="Position on board: 'Second engineer'."
+    )
 
 
 class UserUpdate(WriteModel):
@@ -41,6 +44,7 @@ class UserUpdate(WriteModel):
     vessel_ids: list[Id] = optional(description="Vessels the user works on; [] means all.")
     active: bool = optional()
     password: SecretStr = optional(description="For the web pages; 8+ chars.")
+    position: str = optional(max_length=100, description="Position on board; '' clears it.")
 
 
 class UserRead(ReadModel):
@@ -50,6 +54,7 @@ class UserRead(ReadModel):
     name: str
     email: str
     role: Role
+    position: str | None = None
     vessel_ids: list[int]
     active: bool
     created_at: datetime
