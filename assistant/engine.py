@@ -45,12 +45,12 @@ from assistant.offline import REFUSE_MANIPULATION, REFUSE_OFF_TOPIC, ROUTE_KEY
 from assistant.retriever import EmptyRetriever, Retriever, relevance
 from assistant.router import (
     QUESTION_LABELS,
-    UNSURE,
     interrogative_cues,
     question_fallback,
     route,
 )
 from assistant.settings import AssistantSettings
+from assistant.spelling import correct
 from assistant.spoken import normalize_spoken
 from assistant.text import canonical_tokens
 from assistant.tools import WRITE_TOOLS, ToolContext, build_tools, load_index
@@ -103,6 +103,8 @@ _PRONOUN = re.compile(
     r"\b(?:it|its|it's|that one|this one|same one|the same|there)\b", re.IGNORECASE
 )
 _CITE = re.compile(r"\[(\d{1,3})\]")
+REFUSE_OVER_RULES = 0.8
+"""A refusal the router is less sure of than this yields to a request the rules read."""
 _CONCRETE = frozenset(
     {
         "list_open",
@@ -206,6 +208,7 @@ class Assistant:
             settings=self.settings,
             conversation_id=conv.id,
         )
+        norm = correct(norm, ctx.index.vocab)  # "work oders", "fire wacth", "tuger"
         reply = _cite(ctx, self._route(ctx, state, norm, history))
         return self._finish(session, caller, conv, ctx, state, reply, norm)
 
@@ -851,7 +854,11 @@ class Assistant:
         """Route the message; off-topic stands only if no passage scores at the minimum."""
         res = route(text)
         label = res.label
-        if label == "refuse" and res.confidence < UNSURE and recognise(text).kind in _CONCRETE:
+        if (
+            label == "refuse"
+            and res.confidence < REFUSE_OVER_RULES
+            and recognise(text).kind in _CONCRETE
+        ):
             # Unsure, and the rules read a request of the ship's own ('open work orders
             # please'): the next best label, not a refusal.
             label = max((k for k in res.scores if k != "refuse"), key=lambda k: res.scores[k])

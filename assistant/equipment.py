@@ -92,6 +92,8 @@ class _Group:
     length: int
     penalty: int
     text: str = ""
+    spread: bool = False
+    """Its words stand apart in the message ('deck here the hose crane' for 'deck crane')."""
 
 
 @dataclass
@@ -306,8 +308,11 @@ class RegisterIndex:
             after = tokens[end + 1 : end + 2]
             penalty = int(bool(_LOCATION_BEFORE & set(before) or _LOCATION_AFTER & set(after)))
             weak = all((toks, c) in partial for c in codes)
+            spread = end - pos + 1 > len(toks)
             groups.append(
-                _Group(set(codes), pos, len(toks), penalty + int(weak), " ".join(sorted(toks)))
+                _Group(
+                    set(codes), pos, len(toks), penalty + int(weak), " ".join(sorted(toks)), spread
+                )
             )
         for g in groups:
             deepest = {
@@ -318,7 +323,7 @@ class RegisterIndex:
         unique = [g for g in groups if len(g.codes) == 1]
         mentions = tuple(g.text for g in groups)
         if unique:
-            best_group = min(unique, key=lambda g: (g.penalty, -g.length, g.pos))
+            best_group = min(unique, key=lambda g: (g.penalty, g.spread, -g.length, g.pos))
             code = next(iter(best_group.codes))
             return Resolution(code, (code,), mentions)
         first = min(groups, key=lambda g: (g.penalty, g.pos, -g.length))

@@ -40,6 +40,22 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\b(port|stbd|starboard|ps|sb|s/b|p/s) me\b", r"\1 main engine"),
     (r"\bport side\b", "port"),
     (r"\bstarboard side\b", "stbd"),
+    # "main engine two", "genny one", "pump number three": the number said in words
+    (
+        r"\b(engine|genny|gennie|generator|gen|pump|thruster|purifier|compressor|crane|winch|"
+        r"boiler|tugger|davit|capstan)\s+one\b(?!\s+of\b)",
+        r"\1 1",
+    ),
+    (
+        r"\b(engine|genny|gennie|generator|gen|pump|thruster|purifier|compressor|crane|winch|"
+        r"boiler|tugger|davit|capstan)\s+two\b",
+        r"\1 2",
+    ),
+    (
+        r"\b(engine|genny|gennie|generator|gen|pump|thruster|purifier|compressor|crane|winch|"
+        r"boiler|tugger|davit|capstan)\s+three\b",
+        r"\1 3",
+    ),
     (r"\bmain engine no\.? ?(\d)\b", r"me\1"),
     (r"\bmain engine (\d)\b", r"me\1"),
 )

@@ -1846,6 +1846,9 @@ DUTY_PER_LABEL = {
     "done": 160,
     "file_it": 90,
     "both": 60,
+    "plans": 160,
+    "lists": 80,
+    "where": 80,
 }
 DUTIES = """order the {topic}|authorise {topic}|sign off the {topic} permit|start {topic}|
 give permission for {topic}|be told before {topic}|be in charge during {topic}|
@@ -1943,6 +1946,56 @@ BOTH = [
 ]
 
 
+PLAN_STATEMENTS = [
+    "gonna do the {pm} on {eq} tomorrow",
+    "going to do the {pm} on the {eq} later",
+    "we're doing the {pm} on {eq} this afternoon",
+    "about to start the {pm} on {eq}",
+    "planning to {task} tomorrow",
+    "heads up, {pm} on {eq} today",
+    "will {task} after lunch",
+    "we go on DP in an hour, DPO wants the {eq} {ready}",
+    "DP ops at 1400, need the {eq} {ready}",
+    "port call tomorrow, we want to {task}",
+    "{eq} {pm} planned for tomorrow, anything to know",
+    "doing the {pm} on {eq} in the morning, what do we need",
+    "chief wants the {eq} {ready} before arrival",
+    "tomorrow we {task}, what should we prepare",
+    "next watch will do the {pm} on {eq}",
+    "{eq} going down for the {pm} tonight",
+]
+READY = """ready|lowered|down|on standby|started|running|online|isolated|shut down|warmed up"""
+WHERE_ASKS = [
+    "where is the {eq}",
+    "where is the {eq} located",
+    "where's the {eq}",
+    "wheres the {part} on the {eq}",
+    "where do i find the {eq} {part}",
+    "where is the {eq} started from",
+    "where is the {eq} isolation valve",
+    "where are the {eq} {part}s",
+    "which room is the {eq} in",
+    "location of the {eq}",
+]
+LIST_ASKS = [
+    "list open work orders",
+    "list the open work orders",
+    "list all open work orders pls",
+    "can you list the open jobs",
+    "list open faults",
+    "list the open defects",
+    "show the open WOs",
+    "show me the open work orders",
+    "list overdue work orders",
+    "list the overdue jobs",
+    "list open work orders on the {eq}",
+    "list the open faults for {eq}",
+    "give me a list of open work orders",
+    "list all outstanding jobs",
+    "can you show me what work orders are open",
+]
+
+
 def duty_rows(pools: dict[str, list[str]], per_label: dict[str, int]) -> list[tuple[str, str]]:
     """Return who-may-do-what questions, was-the-job-done questions, and follow-ups.
 
@@ -1961,6 +2014,7 @@ def duty_rows(pools: dict[str, list[str]], per_label: dict[str, int]) -> list[tu
         "spec": _split(SPECS),
         "eqa": ["ME", "the ME", "DG", "the DGs", "the mains", "AE", "BT", *pools["eq"][:60]],
         "detail": _split(DETAILS),
+        "ready": _split(READY),
     }
     duty["duty"] = [_fill(rng, d, duty) for d in _split(DUTIES) for _ in range(3)]
     groups = [
@@ -1969,6 +2023,10 @@ def duty_rows(pools: dict[str, list[str]], per_label: dict[str, int]) -> list[tu
         ("state_question", DONE_ASKS, per_label["done"]),
         ("followup", FILE_IT, per_label["file_it"]),
         ("clarification_answer", BOTH, per_label["both"]),
+        # a plan of work or a heads-up is no fault: what the manuals say about the job
+        ("document_question", PLAN_STATEMENTS, per_label["plans"]),
+        ("state_question", LIST_ASKS, per_label["lists"]),
+        ("document_question", WHERE_ASKS, per_label["where"]),
     ]
     out: list[tuple[str, str]] = []
     for label, templates, count in groups:

@@ -208,3 +208,23 @@ def test_a_value_asked_about_is_weighed_against_the_vessels_own_limits(say: Say)
     assert [c.name for c in out.tool_calls][-1] == "equipment_health"
     assert "3 bar of lube oil pressure is" in out.reply and "low 3.5" in out.reply
     assert out.proposed_action is None
+
+
+def test_a_number_said_after_the_machine_names_it() -> None:
+    index = _index()
+    assert index.resolve("torque for the injector nuts on main engine two").code == "601.2"
+    assert index.resolve("how many hours has main engine one got").code == "601.1"
+    assert canonical_tokens("genny two tripped") == ["generator", "2", "tripped"]
+    assert canonical_tokens("one of the pumps") == ["one", "of", "the", "pump"]
+
+
+def test_a_name_said_in_one_piece_beats_words_that_stand_apart() -> None:
+    index = RegisterIndex.build(
+        [
+            Item(1, "451", "Cranes", ("cranes",), None, False),
+            Item(2, "451.1", "Provision crane", ("deck crane", "crane"), "451", True),
+            Item(3, "451.2", "Hose handling crane", ("hose crane", "crane"), "451", True),
+        ]
+    )
+    assert index.resolve("deck here the hose crane just blew a hose").code == "451.2"
+    assert index.resolve("the deck crane wont slew").code == "451.1"
