@@ -292,6 +292,16 @@ class Assistant:
             reply = self._clarify_followup(ctx, state, clar, text, history)
             if reply is not None:
                 return reply
+        only = (
+            _only_listed(history, text)
+            if _CHANGE_CUE.search(text) and not names_record(text)
+            else None
+        )
+        if only is not None:
+            # "whats open on the OWS" -> one WO listed -> "put a note on the work order: ...",
+            # "close it out": the record the last reply listed, and only that one
+            kind, number = only
+            text = f"{'WO' if kind == 'work_order' else 'fault'} {number}: {text}"
         record = state.pop("record", None)
         if record and not names_record(text) and not is_no(text):
             # "add note to fault 145" -> "What should change?" -> "ME2 was at idle, ...":
@@ -1210,6 +1220,37 @@ def _result_text(action: PendingAction) -> str:
 
 
 __all__ = ["Assistant", "ToolCall"]
+
+
+_CHANGE_CUE = re.compile(
+    r"\b(?:close (?:it|that|this|the (?:job|wo|work ?order|fault))(?: out| off)?|"
+    r"(?:put|add) (?:a |the )?note|note (?:on|to) (?:it|that|the (?:job|wo|work ?order|fault))|"
+    r"bump (?:it|that|the (?:job|wo|work ?order))|mark (?:it|that) (?:as )?(?:done|closed|"
+    r"complete)|(?:it'?s|that'?s|job'?s) (?:done|finished|complete)|cancel (?:it|that))\b",
+    re.IGNORECASE,
+)
+"""A change said of a record without its number ('close it out', 'put a note on the WO')."""
+_NAMED_RECORD = re.compile(r"\b(?:(?P<wo>wo|work order)|fault)\s*#(?P<id>\d+)\b", re.IGNORECASE)
+
+
+def _only_listed(history: list[Any], text: str) -> tuple[str, int] | None:
+    """Return the one record the last reply named ('- WO #276 ...') of the kind the text says.
+
+    'the work order' picks among the work orders listed, 'the fault' among the faults; it
+    must be exactly one.
+    """
+    reply = next((m for m in reversed(history) if m.role == "assistant"), None)
+    if reply is None:
+        return None
+    named = {
+        ("work_order" if m["wo"] else "fault", int(m["id"]))
+        for m in _NAMED_RECORD.finditer(reply.text)
+    }
+    if re.search(r"\b(?:wo|work ?order|job)\b", text, re.I):
+        named = {n for n in named if n[0] == "work_order"}
+    elif re.search(r"\b(?:fault|defect)\b", text, re.I):
+        named = {n for n in named if n[0] == "fault"}
+    return next(iter(named)) if len(named) == 1 else None
 
 
 def _code_order(code: str) -> tuple[int, ...]:

@@ -67,6 +67,12 @@ def _crew_index() -> dict[tuple[str, int], list[str]]:
     return _by_shape(crew_words())
 
 
+def _plural_of_known(low: str, *known: frozenset[str]) -> bool:
+    """Whether a word is a known word with -s or -es ('strainers'): a plural, no typo."""
+    stems = [low[:-1], low[:-2]] if low.endswith("s") else []
+    return any(stem in k for stem in stems for k in known)
+
+
 def correct(text: str, known: Iterable[str] = ()) -> str:
     """Return ``text`` with each unknown lower-case word put right when one fix is clear."""
     extra = frozenset(k.lower() for k in known)
@@ -83,6 +89,7 @@ def correct(text: str, known: Iterable[str] = ()) -> str:
             or low in vocab
             or low in extra
             or low in english
+            or _plural_of_known(low, vocab, extra)
         ):
             return word
         near = {

@@ -228,3 +228,39 @@ def test_a_name_said_in_one_piece_beats_words_that_stand_apart() -> None:
     )
     assert index.resolve("deck here the hose crane just blew a hose").code == "451.2"
     assert index.resolve("the deck crane wont slew").code == "451.1"
+
+
+def _open_work_order(world: World, code: str, title: str) -> int:
+    from records import work_orders
+
+    with world.db.transaction(world.chief) as s:
+        wo = work_orders.create_work_order(
+            s, world.chief, equipment_id=world.codes[code], title=title, description=title
+        )
+        s.flush()
+        return int(wo.id)
+
+
+def test_a_change_said_of_the_one_record_just_listed_goes_to_it(world: World, say: Say) -> None:
+    wo_id = _open_work_order(world, "701.2", "Clean the FO purifier bowl")
+    listed = say("open work orders on the FO purifier")
+    assert f"WO #{wo_id}" in listed.reply
+    out = say("bowl cleaned this morning, close it out")
+    assert out.proposed_action is not None
+    assert out.proposed_action.kind == "update_work_order"
+    assert out.proposed_action.arguments["work_order_id"] == wo_id
+    assert out.proposed_action.arguments["status"] == "done"
+
+
+def test_a_change_with_two_records_listed_is_not_guessed(world: World, say: Say) -> None:
+    _open_work_order(world, "701.2", "Clean the FO purifier bowl")
+    _open_work_order(world, "701.2", "Renew the FO purifier O-rings")
+    say("open work orders on the FO purifier")
+    out = say("close it out")
+    assert out.proposed_action is None or "work_order_id" not in out.proposed_action.arguments
+
+
+def test_a_plural_of_a_crew_word_is_no_typo() -> None:
+    from assistant.spelling import correct
+
+    assert correct("cleaned the sea chest strainers") == "cleaned the sea chest strainers"
