@@ -694,8 +694,7 @@ firing order|bore and stroke|nominal speed|design pressure|max working pressure|
 weight|lifting capacity|SWL|relief valve setting|opening pressure|injection pressure|
 valve clearance|tappet clearance|belt tension|impeller diameter|motor rating|fuse rating|
 breaker setting|cut-in pressure|cut-out pressure|charge pressure|refrigerant charge|
-oil grade|grease type|coolant mix|overhaul interval|service interval|fineness|micron rating|
-mesh size|filter rating|element size|bolt size|thread size|o-ring size|hose size|fuse size"""
+oil grade|grease type|coolant mix|overhaul interval|service interval"""
 DOING2 = """prelube|warm up|run unloaded|cool down|idle before stop|purge|blow through|turn on the turning gear|
 slow turn|drain|vent|soak|charge|flush|heat up|preheat"""
 
