@@ -276,6 +276,9 @@ def focus(index: RegisterIndex, text: str) -> str:
     if len(res.mentions) < 2:
         return text
     for part in _ASIDE.split(text):
-        if part and part.strip() and index.resolve(part).code is not None:
+        code = index.resolve(part).code if part and part.strip() else None
+        if code is not None:
+            if res.code is not None and res.code != code and index.is_under(res.code, code):
+                return text  # "DG1: coolant leak at the water pump": the part, not an aside
             return part.strip()
     return text
