@@ -15,19 +15,13 @@ from datetime import date, datetime, timedelta
 from dateutil import parser as date_parser
 from dateutil.relativedelta import relativedelta
 
+from records.periods import NUMBER_WORDS
+
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _NUMBERS = {
+    **NUMBER_WORDS,
     "a": 1,
     "an": 1,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "ten": 10,
-    "fourteen": 14,
     "couple of": 2,
     "a couple of": 2,
     "few": 3,

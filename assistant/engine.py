@@ -517,7 +517,18 @@ class Assistant:
         code = corrected_code(ctx.index, old or None, more)
         if not old or code is None or code in codes or ctx.index.needs_choice(code):
             return None
-        ctx.also = (*codes, code)
+        return self._propose_on_each(ctx, action, args, old, (*codes, code))
+
+    def _propose_on_each(
+        self,
+        ctx: ToolContext,
+        action: PendingAction,
+        args: dict[str, Any],
+        old: str,
+        codes: tuple[str, ...],
+    ) -> _Reply:
+        """Replace a proposal with the same one covering ``codes``, filed on one yes."""
+        ctx.also = codes
         call_args = {
             k: v for k, v in args.items() if k in ("title", "description", "kind", "fault_id")
         }
@@ -558,18 +569,7 @@ class Assistant:
         codes = sorted({ctx.index.analogue(old, s) for s in series}, key=_code_order)
         if old not in codes or len(codes) < 2:
             return None
-        ctx.also = tuple(codes)
-        call_args = {
-            k: v for k, v in args.items() if k in ("title", "description", "kind", "fault_id")
-        }
-        if args.get("priority_source") == "explicit" and args.get("priority"):
-            call_args["priority"] = args["priority"]
-        tool = {t.name: t for t in build_tools(ctx)}[action.kind]
-        out = json.loads(str(tool.invoke({**call_args, "equipment": old})))
-        if not ctx.proposals:
-            return _Reply(str(out.get("display") or out.get("error")), "error")
-        self._supersede(ctx, action)
-        return _Reply(str(out.get("display")), "proposed", proposed=ctx.proposals[-1])
+        return self._propose_on_each(ctx, action, args, old, tuple(codes))
 
     def _file_it_again(
         self,

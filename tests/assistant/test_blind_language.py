@@ -15,8 +15,8 @@ from assistant.intents import is_stock_ask, state_question
 from assistant.retriever import relevance
 from assistant.text import canonical_tokens
 from knowledge import Citation, Hit, Passage
-from records import Fault, PendingAction
 from tests.assistant.conftest import Say, World
+from tests.assistant.test_corrections import _actions, _faults
 
 
 def _index() -> RegisterIndex:
@@ -128,26 +128,6 @@ def test_relevance_of_a_hit_only_the_keywords_found() -> None:
     assert relevance(part, "oil filter", strict=True) == pytest.approx(0.12)
 
 
-def _pending(world: World) -> list[PendingAction]:
-    from sqlalchemy import select
-
-    with world.db.transaction(world.chief) as s:
-        return list(
-            s.scalars(
-                select(PendingAction)
-                .where(PendingAction.org_id == world.org_id)
-                .order_by(PendingAction.id)
-            )
-        )
-
-
-def _faults(world: World) -> list[Fault]:
-    from sqlalchemy import select
-
-    with world.db.transaction(world.chief) as s:
-        return list(s.scalars(select(Fault).where(Fault.org_id == world.org_id)))
-
-
 def test_log_it_while_a_proposal_waits_shows_it_again_and_files_nothing(
     world: World, say: Say
 ) -> None:
@@ -173,7 +153,7 @@ def test_both_engines_actually_covers_the_counterpart_on_one_yes(world: World, s
     out = say("both engines actually")
     assert out.outcome == "proposed" and out.proposed_action is not None
     assert out.proposed_action.arguments["equipment_codes"] == ["601.1.10", "601.2.10"]
-    cancelled = [a for a in _pending(world) if a.id == first.proposed_action.id]
+    cancelled = [a for a in _actions(world) if a.id == first.proposed_action.id]
     assert cancelled and cancelled[0].status.value != "proposed"
     say("yes")
     assert sorted(f.equipment_id for f in _faults(world)) == sorted(
